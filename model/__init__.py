@@ -1,0 +1,24 @@
+"""The economics of AI inference: the reference model of MODEL.md in plain Python.
+
+>>> import model
+>>> round(model.evaluate()["total_cost_per_gpu_hour"], 4)
+1.3235
+"""
+
+from . import inputs as _inputs  # noqa: F401  (registers the inputs)
+from .core import (
+    ORDER,
+    compute,
+    evaluate,
+    reserved_contract_schedule,
+    resolve_inputs,
+    sculpting_schedule,
+)
+from .errors import InputError
+from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
+from .templates import Template, bundled, load
+
+__all__ = [
+    "BLOCKS", "CONSTANTS", "INPUTS", "ORDER", "OUTPUTS", "SECTIONS", "InputError", "Template", "bundled",
+    "compute", "evaluate", "load", "reserved_contract_schedule", "resolve_inputs", "sculpting_schedule",
+]

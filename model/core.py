@@ -1,0 +1,126 @@
+"""Evaluation: one code path for one scenario and for a million."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import lines  # noqa: F401  (registers the outputs)
+from .errors import InputError
+from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, suggest
+from .templates import load
+from .validate import check_cross, check_fit, check_value
+
+
+def _order() -> list[str]:
+    """Outputs and blocks in dependency order, MODEL.md order where free (from the signatures)."""
+    nodes = {**{n: o.params for n, o in OUTPUTS.items()}, **{n: b.params for n, b in BLOCKS.items()}}
+    known = set(nodes) | set(INPUTS) | set(CONSTANTS)
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(n: str, stack: tuple[str, ...]) -> None:
+        if n in seen or n not in nodes:
+            return
+        if n in stack:
+            raise RuntimeError(f"circular definition: {' -> '.join(stack + (n,))}")
+        for p in nodes[n]:
+            if p not in known:
+                raise RuntimeError(f"{n} reads unknown name {p!r}")
+            visit(p, stack + (n,))
+        seen.add(n)
+        done.append(n)
+
+    for n in nodes:
+        visit(n, ())
+    return done
+
+
+ORDER = _order()
+
+
+def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
+    """Template values overridden by `inputs`, each validated; returns name -> float or array."""
+    values: dict = dict(load(template).values)
+    for name, value in (inputs or {}).items():
+        if name not in INPUTS:
+            extra = " (it is an output, not an input)" if name in OUTPUTS else suggest(name)
+            raise InputError(f"unknown input {name!r}{extra}")
+        values[name] = check_value(name, value)
+    check_cross(values)
+    return values
+
+
+def compute(values: Mapping) -> dict:
+    """Every output and block from validated input values (no template involved)."""
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+    ctx = {**{n: c.value for n, c in CONSTANTS.items()}, **values}
+    for name in ORDER:
+        node = OUTPUTS.get(name) or BLOCKS[name]
+        ctx[name] = node.func(*(ctx[p] for p in node.params))
+        if name == "effective_batch":
+            check_fit(ctx[name], values)
+    out = {}
+    for name in OUTPUTS:
+        v = ctx[name]
+        if shape:
+            out[name] = v if np.shape(v) == shape else np.broadcast_to(v, shape).astype(float)
+        else:
+            out[name] = float(v)
+    return out
+
+
+def evaluate(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
+    """Every output of MODEL.md, under its name.
+
+    `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
+    file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
+    and every output comes back with the broadcast shape (floats when all are scalars).
+    Undefined outputs are nan. Bad input raises `InputError`.
+    """
+    return compute(resolve_inputs(inputs, template))
+
+
+def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str) -> pd.DataFrame:
+    values = resolve_inputs(inputs, template)
+    if any(np.ndim(v) for v in values.values()):
+        raise InputError("schedules take scalar inputs only; use evaluate() for arrays")
+    ctx = {**{n: c.value for n, c in CONSTANTS.items()}, **values}
+    for name in ORDER:
+        node = OUTPUTS.get(name) or BLOCKS[name]
+        if name == block:
+            rows = node.func(*(ctx[p] for p in node.params), keep_rows=True)["rows"]
+            break
+        ctx[name] = node.func(*(ctx[p] for p in node.params))
+        if name == "effective_batch":
+            check_fit(ctx[name], values)
+    frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in rows.items()})
+    frame["year"] = frame["year"].astype(int)
+    frame = frame.set_index("year")
+    return frame if all_years else frame.loc[frame.index <= int(values[term])]
+
+
+def reserved_contract_schedule(inputs: Mapping | None = None, template: str | Path = "seed",
+                               all_years: bool = False) -> pd.DataFrame:
+    """The reserved contract by year as a DataFrame indexed by contract year.
+
+    Columns: flag (1 in term), market ($/GPU-h market price), net ($ per GPU per year, fixed
+    received minus market given up), discount (factor), pv ($ per GPU). Years 1..contract_years,
+    or all ten laid-out years with `all_years=True`. `pv` sums to reserved_swap_npv_per_gpu.
+    """
+    return _schedule("reserved_contract", inputs, template, all_years, "contract_years")
+
+
+def sculpting_schedule(inputs: Mapping | None = None, template: str | Path = "seed",
+                       all_years: bool = False) -> pd.DataFrame:
+    """The sculpted debt schedule by year as a DataFrame indexed by year.
+
+    Columns: flag, first, cfads, debt_service, discount, pv_debt_service, pv_cfads, opening,
+    interest, principal, closing, dscr. Years 1..tenor_contracted_years, or all thirty with
+    `all_years=True`. Opening in year 1 is sculpted_debt_capacity; closing in the last year is
+    sculpted_closing_balance (≈ 0); dscr equals target_dscr in every year of the term.
+    """
+    return _schedule("sculpting", inputs, template, all_years, "tenor_contracted_years")

@@ -1,0 +1,152 @@
+"""F2 contracted revenue and DSCR, with debt sculpting as a yearly block."""
+
+import numpy as np
+
+from ..registry import Row, block, line
+from .buy_rent import annuity_factor
+
+S = "F2"
+
+
+@line(S, "$/yr", "Max debt service, uncontracted", "cfads_uncontracted/target_dscr")
+def max_debt_service_uncontracted(cfads_uncontracted, target_dscr):
+    """cfads_uncontracted / target_dscr"""
+    return cfads_uncontracted / target_dscr
+
+
+@line(S, "$/yr", "Max debt service, contracted", "cfads_contracted/target_dscr")
+def max_debt_service_contracted(cfads_contracted, target_dscr):
+    """cfads_contracted / target_dscr"""
+    return cfads_contracted / target_dscr
+
+
+@line(S, "%", "Interest rate, uncontracted", "base_rate+spread_uncontracted")
+def rate_uncontracted(base_rate, spread_uncontracted):
+    """base_rate + spread_uncontracted"""
+    return base_rate + spread_uncontracted
+
+
+@line(S, "%", "Interest rate, contracted", "base_rate+spread_contracted")
+def rate_contracted(base_rate, spread_contracted):
+    """base_rate + spread_contracted"""
+    return base_rate + spread_contracted
+
+
+@line(S, "$", "Debt capacity, uncontracted",
+      "PV(rate_uncontracted,tenor_uncontracted_years,-max_debt_service_uncontracted)")
+def debt_capacity_uncontracted(max_debt_service_uncontracted, rate_uncontracted, tenor_uncontracted_years):
+    """max_debt_service_uncontracted · AF(rate_uncontracted, tenor_uncontracted_years)"""
+    return max_debt_service_uncontracted * annuity_factor(rate_uncontracted, tenor_uncontracted_years)
+
+
+@line(S, "$", "Debt capacity, contracted",
+      "PV(rate_contracted,tenor_contracted_years,-max_debt_service_contracted)")
+def debt_capacity_contracted(max_debt_service_contracted, rate_contracted, tenor_contracted_years):
+    """max_debt_service_contracted · AF(rate_contracted, tenor_contracted_years)"""
+    return max_debt_service_contracted * annuity_factor(rate_contracted, tenor_contracted_years)
+
+
+@line(S, "×", "Debt capacity ratio", "debt_capacity_contracted/debt_capacity_uncontracted")
+def debt_capacity_ratio(debt_capacity_contracted, debt_capacity_uncontracted):
+    """debt_capacity_contracted / debt_capacity_uncontracted"""
+    return debt_capacity_contracted / debt_capacity_uncontracted
+
+
+@line(S, "$/yr", "Interest savings from contracts", "debt_amount*(spread_uncontracted-spread_contracted)")
+def interest_savings_contracted(debt_amount, spread_uncontracted, spread_contracted):
+    """debt_amount · (spread_uncontracted − spread_contracted)"""
+    return debt_amount * (spread_uncontracted - spread_contracted)
+
+
+@line(S, "$/yr", "Commitment discount given up",
+      "fleet_gpus*hours_per_year*gpu_utilization*rental_price_per_gpu_hour*reserved_discount")
+def commitment_discount_per_year(fleet_gpus, hours_per_year, gpu_utilization, rental_price_per_gpu_hour,
+                                 reserved_discount):
+    """fleet_gpus · hours_per_year · gpu_utilization · rental_price_per_gpu_hour · reserved_discount"""
+    return fleet_gpus * hours_per_year * gpu_utilization * rental_price_per_gpu_hour * reserved_discount
+
+
+@line(S, "$/yr", "Financing saving from contracts",
+      "(debt_capacity_contracted-debt_capacity_uncontracted)*(cost_of_equity-after_tax_cost_of_debt)")
+def commitment_financing_saving_per_year(debt_capacity_contracted, debt_capacity_uncontracted, cost_of_equity,
+                                         after_tax_cost_of_debt):
+    """(debt_capacity_contracted − debt_capacity_uncontracted) · (cost_of_equity − after_tax_cost_of_debt)"""
+    return (debt_capacity_contracted - debt_capacity_uncontracted) * (cost_of_equity - after_tax_cost_of_debt)
+
+
+@line(S, "$/yr", "Commitment net benefit",
+      "commitment_financing_saving_per_year-commitment_discount_per_year")
+def commitment_net_benefit_per_year(commitment_financing_saving_per_year, commitment_discount_per_year):
+    """commitment_financing_saving_per_year − commitment_discount_per_year"""
+    return commitment_financing_saving_per_year - commitment_discount_per_year
+
+
+SCULPT_YEARS = 30
+
+
+@block(S, "Debt sculpted to the target DSCR", SCULPT_YEARS, [
+    Row("year", "Year", "year", "[year<]+1"),
+    Row("flag", "Loan-term flag", "flag", "IF([year]<=tenor_contracted_years,1,0)"),
+    Row("first", "First-year flag", "flag", "IF([year]=1,1,0)"),
+    Row("cfads", "CFADS", "$", "[flag]*cfads_contracted*(1+cfads_growth)^([year]-1)"),
+    Row("debt_service", "Debt service", "$", "[cfads]/target_dscr"),
+    Row("discount", "Discount factor", "×", "1/(1+rate_contracted)^[year]"),
+    Row("pv_debt_service", "PV of debt service", "$", "[debt_service]*[discount]"),
+    Row("pv_cfads", "PV of CFADS", "$", "[cfads]*[discount]"),
+    Row("opening", "Opening balance", "$", "[closing<]+[first]*sculpted_debt_capacity"),
+    Row("interest", "Interest", "$", "[opening]*rate_contracted"),
+    Row("principal", "Principal", "$", "[debt_service]-[interest]"),
+    Row("closing", "Closing balance", "$", "[opening]-[principal]"),
+    Row("dscr", "DSCR", "×", "IF([flag]=1,[cfads]/[debt_service],0)"),
+])
+def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, tenor_contracted_years,
+              keep_rows=False):
+    """Year t ≤ tenor: CFADS_t = cfads_contracted · (1 + g)^(t−1), DS_t = CFADS_t / target_dscr;
+    capacity = Σ DS_t / (1 + r)^t; corkscrew: opening, interest = opening · r, principal = DS − interest, closing."""
+    years = range(1, SCULPT_YEARS + 1)
+    flags, cfads, ds, disc = [], [], [], []
+    capacity = pv_cfads_total = 0.0
+    for t in years:
+        flag = np.where(t <= tenor_contracted_years, 1.0, 0.0)
+        cf = flag * cfads_contracted * (1 + cfads_growth) ** (t - 1)
+        d = cf / target_dscr
+        df = 1 / (1 + rate_contracted) ** t
+        capacity = capacity + d * df
+        pv_cfads_total = pv_cfads_total + cf * df
+        flags.append(flag), cfads.append(cf), ds.append(d), disc.append(df)
+    rows = {k: [] for k in ("year", "flag", "first", "cfads", "debt_service", "discount", "pv_debt_service",
+                            "pv_cfads", "opening", "interest", "principal", "closing", "dscr")}
+    closing = 0.0
+    closing_at_tenor = 0.0
+    for i, t in enumerate(years):
+        first = 1.0 if t == 1 else 0.0
+        opening = closing + first * capacity
+        interest = opening * rate_contracted
+        principal = ds[i] - interest
+        closing = opening - principal
+        closing_at_tenor = np.where(t == tenor_contracted_years, closing, closing_at_tenor)
+        if keep_rows:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dscr = np.where(flags[i] == 1, cfads[i] / ds[i], 0.0)
+            for k, v in zip(rows, (t, flags[i], first, cfads[i], ds[i], disc[i], ds[i] * disc[i], cfads[i] * disc[i],
+                                   opening, interest, principal, closing, dscr)):
+                rows[k].append(v)
+    return {"capacity": capacity, "closing_at_tenor": closing_at_tenor, "pv_cfads": pv_cfads_total, "rows": rows}
+
+
+@line(S, "$", "Sculpted debt capacity", "SUM([sculpting.pv_debt_service:])", block="sculpting")
+def sculpted_debt_capacity(sculpting):
+    """Σ_{t ≤ tenor} DS_t / (1 + rate_contracted)^t, DS_t = cfads_contracted · (1 + cfads_growth)^(t−1) / target_dscr"""
+    return sculpting["capacity"]
+
+
+@line(S, "$", "Sculpted closing balance", "INDEX([sculpting.closing:],1,tenor_contracted_years)", block="sculpting")
+def sculpted_closing_balance(sculpting):
+    """closing balance of the corkscrew in year tenor_contracted_years (≈ 0: a check)"""
+    return sculpting["closing_at_tenor"]
+
+
+@line(S, "×", "LLCR", "SUM([sculpting.pv_cfads:])/sculpted_debt_capacity", block="sculpting")
+def llcr(sculpting):
+    """Σ CFADS_t / (1 + rate_contracted)^t / sculpted_debt_capacity"""
+    return sculpting["pv_cfads"] / sculpting["capacity"]

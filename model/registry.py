@@ -1,0 +1,210 @@
+"""The one registry: every constant, input and output of MODEL.md, written once.
+
+Python evaluation (`model.evaluate`), the workbook rows (`xl/`) and the UDFs
+(`udfs/`) all read these lists; nothing else restates a name.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Sections in MODEL.md order: code -> (workbook sheet, title).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "D1": ("Cost stack", "D1 Cost stack per GPU-hour"),
+    "D2": ("Throughput", "D2 Throughput as margin"),
+    "D3": ("Pricing", "D3 Pricing structures"),
+    "E1": ("Managed vs rental", "E1 Managed inference vs GPU rental"),
+    "E2": ("Buy vs rent", "E2 Buy vs rent GPUs"),
+    "E3": ("Data center", "E3 Data center economics"),
+    "F1": ("Capital", "F1 Equity vs debt"),
+    "F2": ("DSCR", "F2 Contracted revenue and DSCR"),
+    "F3": ("Stages", "F3 Capital structure by stage"),
+}
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A closed, open or half-open interval, optionally integer-only."""
+
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+
+    def text(self) -> str:
+        if self.integer:
+            return f"integer {_num(self.lo)}..{_num(self.hi)}"
+        if self.hi is None:
+            return f"{'>' if self.lo_open else '≥'}{_num(self.lo)}"
+        left = "(" if self.lo_open else "["
+        right = ")" if self.hi_open else "]"
+        return f"{left}{_num(self.lo)}, {_num(self.hi)}{right}"
+
+    def violations(self, x: np.ndarray) -> np.ndarray:
+        """Boolean mask of elements outside the domain (NaN and ±inf included)."""
+        bad = ~np.isfinite(x)
+        with np.errstate(invalid="ignore"):
+            if self.lo is not None:
+                bad |= (x <= self.lo) if self.lo_open else (x < self.lo)
+            if self.hi is not None:
+                bad |= (x >= self.hi) if self.hi_open else (x > self.hi)
+            if self.integer:
+                bad |= np.floor(x) != x
+        return bad
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return ""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def parse_domain(text: str) -> Domain:
+    """Read MODEL.md's domain notation: '>0', '≥1', '[0,1]', '(0,1]', 'integer 1..30'."""
+    t = text.replace(" ", "")
+    if t.startswith("integer"):
+        lo, hi = t[len("integer"):].split("..")
+        return Domain(float(lo), float(hi), integer=True)
+    if t.startswith(">"):
+        return Domain(float(t[1:]), lo_open=True)
+    if t.startswith("≥"):
+        return Domain(float(t[1:]))
+    lo, hi = t[1:-1].split(",")
+    return Domain(float(lo), float(hi), lo_open=t[0] == "(", hi_open=t[-1] == ")")
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    value: float
+    unit: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    label: str
+    unit: str
+    domain: Domain
+    section: str
+    description: str
+    default: float  # the seed value; templates/seed.toml states it with its source
+
+    @property
+    def integer(self) -> bool:
+        return self.domain.integer
+
+
+@dataclass
+class Output:
+    name: str
+    label: str
+    unit: str
+    section: str
+    func: Callable
+    params: tuple[str, ...]
+    excel: str  # formula text over defined names, without the leading '='
+    formula: str = field(default="")  # MODEL.md's definition (the docstring)
+    block: str | None = None  # yearly block the output summarises, if any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a yearly block; `excel` is the formula for every year column.
+
+    In `excel`, `[key]` is the same year's cell of row `key`, `[key<]` the previous
+    year's (the column before year 1 is blank, i.e. 0).
+    """
+
+    key: str
+    label: str
+    unit: str
+    excel: str
+
+
+@dataclass
+class Block:
+    """A yearly time series laid out for `years` columns, switched by timing flags."""
+
+    name: str
+    section: str
+    title: str
+    years: int
+    rows: tuple[Row, ...]
+    func: Callable  # (**params, keep_rows) -> dict of summaries and, if asked, rows (years last)
+    params: tuple[str, ...]
+
+
+CONSTANTS: dict[str, Constant] = {
+    c.name: c
+    for c in (
+        Constant("hours_per_year", 8760, "hours", "Hours per year"),
+        Constant("hours_per_month", 730, "hours", "Hours per month (8760 / 12)"),
+        Constant("tokens_per_million", 1e6, "tokens", "Tokens per million"),
+        Constant("seconds_per_hour", 3600, "seconds", "Seconds per hour"),
+    )
+}
+
+INPUTS: dict[str, Input] = {}
+OUTPUTS: dict[str, Output] = {}
+BLOCKS: dict[str, Block] = {}
+
+
+def add_inputs(section: str, rows: list[tuple]) -> None:
+    """Register inputs given as (name, default, domain text, unit, label, description)."""
+    for name, default, dom, unit, label, description in rows:
+        if name in INPUTS or name in CONSTANTS:
+            raise ValueError(f"duplicate input name {name!r}")
+        INPUTS[name] = Input(name, label, unit, parse_domain(dom), section, description, float(default))
+
+
+def line(section: str, unit: str, label: str, excel: str, block: str | None = None):
+    """Register a function as the output named like it; its parameters are the names it reads."""
+
+    def register(func: Callable) -> Callable:
+        name = func.__name__
+        if name in OUTPUTS or name in INPUTS:
+            raise ValueError(f"duplicate output name {name!r}")
+        params = tuple(inspect.signature(func).parameters)
+        doc = inspect.getdoc(func) or ""
+        OUTPUTS[name] = Output(name, label, unit, section, func, params, excel, doc, block)
+        return func
+
+    return register
+
+
+def block(section: str, title: str, years: int, rows: list[Row]):
+    """Register a yearly block; its function's parameters (bar `keep_rows`) are the names it reads."""
+
+    def register(func: Callable) -> Callable:
+        params = tuple(p for p in inspect.signature(func).parameters if p != "keep_rows")
+        BLOCKS[func.__name__] = Block(func.__name__, section, title, years, tuple(rows), func, params)
+        return func
+
+    return register
+
+
+def names() -> list[str]:
+    """Every workbook-scoped defined name: constants, inputs, outputs."""
+    return [*CONSTANTS, *INPUTS, *OUTPUTS]
+
+
+def suggest(name: str) -> str:
+    """A did-you-mean hint for an unknown name."""
+    import difflib
+
+    close = difflib.get_close_matches(name, [*INPUTS, *OUTPUTS], n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def fmt_number(v: float) -> str:
+    if isinstance(v, float) and math.isnan(v):
+        return "nan"
+    return f"{v:,.6g}"

@@ -1,0 +1,115 @@
+"""Named assumption sets in TOML: `seed` holds every input; others inherit from it.
+
+File layout::
+
+    [template]
+    name = "coreweave"
+    description = "..."
+
+    [inputs]
+    gpu_price = { value = 28900, source = "why this number" }
+    pue = 1.0                      # a bare number is accepted too
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .registry import INPUTS, suggest
+from .validate import check_value
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+BUNDLED_ORDER = ("seed", "coreweave", "h200")
+
+
+@dataclass
+class Template:
+    name: str
+    description: str
+    values: dict[str, float]  # every input, inherited ones included
+    sources: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+    own: frozenset[str] = frozenset()  # inputs the file itself sets
+
+
+def bundled() -> list[str]:
+    """Names of the templates shipped in templates/, seed first."""
+    found = sorted(p.stem for p in TEMPLATE_DIR.glob("*.toml"))
+    return [n for n in BUNDLED_ORDER if n in found] + [n for n in found if n not in BUNDLED_ORDER]
+
+
+def resolve_path(template: str | Path) -> Path:
+    """A bundled name or a path to a TOML file."""
+    p = Path(template)
+    if p.suffix == ".toml" or p.exists() or "/" in str(template):
+        if not p.is_file():
+            raise InputError(f"template file {str(p)!r} not found")
+        return p
+    candidate = TEMPLATE_DIR / f"{template}.toml"
+    if not candidate.is_file():
+        raise InputError(f"unknown template {template!r}; bundled templates: {', '.join(bundled())}, "
+                         "or give a path to a .toml file")
+    return candidate
+
+
+_CACHE: dict[tuple[str, float], Template] = {}
+
+
+def load(template: str | Path = "seed") -> Template:
+    """Load a template by bundled name or path; partial templates inherit from seed."""
+    path = resolve_path(template)
+    key = (str(path), path.stat().st_mtime)
+    if key not in _CACHE:
+        _CACHE[key] = _load(path)
+    t = _CACHE[key]
+    return Template(t.name, t.description, dict(t.values), dict(t.sources), t.path, t.own)
+
+
+def _load(path: Path) -> Template:
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"template {where}: broken TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"template {where}: cannot read: {exc}") from None
+    unknown_tables = set(data) - {"template", "inputs"}
+    if unknown_tables:
+        raise InputError(f"template {where}: unknown table(s) {sorted(unknown_tables)}; allowed: [template], [inputs]")
+    meta = data.get("template", {})
+    raw = data.get("inputs", {})
+    if not isinstance(meta, dict) or not isinstance(raw, dict):
+        raise InputError(f"template {where}: [template] and [inputs] must be tables")
+    name = str(meta.get("name", path.stem))
+    is_seed = path.resolve() == (TEMPLATE_DIR / "seed.toml").resolve()
+    if is_seed:
+        values: dict[str, float] = {}
+        sources: dict[str, str] = {}
+    else:
+        base = load("seed")
+        values, sources = base.values, {k: f"seed: {v}" for k, v in base.sources.items()}
+    own = set()
+    for key, entry in raw.items():
+        if key not in INPUTS:
+            raise InputError(f"template {where}: unknown input {key!r}{suggest(key)}")
+        if isinstance(entry, dict):
+            extra = set(entry) - {"value", "source"}
+            if "value" not in entry or extra:
+                raise InputError(f"template {where}: input {key!r} must be a number or "
+                                 "{ value = <number>, source = \"...\" }")
+            value, source = entry["value"], str(entry.get("source", ""))
+        else:
+            value, source = entry, ""
+        values[key] = check_value(key, value, where=f"template {where}, key {key!r}")
+        sources[key] = source
+        own.add(key)
+    missing = [k for k in INPUTS if k not in values]
+    if missing:
+        raise InputError(f"template {where}: seed template lacks inputs {missing}")
+    from .validate import check_cross
+
+    check_cross(values, where=f"template {where}")
+    return Template(name, str(meta.get("description", "")), values, sources, path, frozenset(own))

@@ -1,0 +1,91 @@
+"""Input validation: numbers only, each within its registered domain."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import InputError
+from .registry import INPUTS, suggest
+
+SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
+
+
+def _describe(name: str) -> str:
+    return f"allowed domain of {name}: {INPUTS[name].domain.text()}"
+
+
+def check_value(name: str, value, where: str = "") -> float | np.ndarray:
+    """Return `value` as a float (scalar) or float array, or raise InputError."""
+    at = f"{where}: " if where else ""
+    if name not in INPUTS:
+        raise InputError(f"{at}unknown input {name!r}{suggest(name)}")
+    if isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{at}{name} = {value!r} is not a number; {_describe(name)}")
+    if isinstance(value, numbers.Real):
+        arr = np.asarray(float(value))
+    else:
+        try:
+            arr = np.asarray(value)
+        except Exception:  # ragged lists and the like
+            raise InputError(f"{at}{name} = {value!r} is not a number or array of numbers; {_describe(name)}") from None
+        if arr.dtype.kind not in "iuf":
+            raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
+        arr = arr.astype(float)
+    bad = INPUTS[name].domain.violations(arr)
+    if bad.any():
+        if arr.ndim == 0:
+            raise InputError(f"{at}{name} = {float(arr)!r} is outside its domain; {_describe(name)}")
+        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
+        idx_text = idx[0] if len(idx) == 1 else idx
+        raise InputError(f"{at}{name}[{idx_text}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_cross(values: dict, where: str = "") -> None:
+    """Checks spanning several inputs: the four segment shares sum to 1 (within 1e-9)."""
+    at = f"{where}: " if where else ""
+    total = sum(np.asarray(values[s], dtype=float) for s in SHARES)
+    bad = np.abs(total - 1) > 1e-9
+    if np.any(bad):
+        total_arr = np.asarray(total)
+        if total_arr.ndim == 0:
+            shown = float(total_arr)
+            idx = ""
+        else:
+            i = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), total_arr.shape))
+            shown = float(total_arr[i])
+            idx = f" at index {i[0] if len(i) == 1 else i}"
+        raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {shown!r}{idx}; they must sum to 1 "
+                         "(within 1e-9)")
+
+
+def check_fit(effective_batch, values: dict) -> None:
+    """The model must fit: effective_batch = min(batch_size, max_batch_by_memory) ≥ 1."""
+    eb = np.asarray(effective_batch)
+    bad = eb < 1
+    if not np.any(bad):
+        return
+    names = ("model_params_b", "bytes_per_param", "hbm_capacity_gb", "hbm_usable_fraction", "kv_gb_per_sequence",
+             "batch_size")
+    if eb.ndim == 0:
+        idx, at = (), ""
+    else:
+        idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), eb.shape))
+        at = f" at index {idx[0] if len(idx) == 1 else idx}"
+
+    def pick(v):
+        a = np.asarray(v)
+        return float(a[idx]) if a.ndim and idx else float(a)
+
+    shown = ", ".join(f"{n}={pick(np.broadcast_to(values[n], eb.shape)) if eb.ndim else pick(values[n]):g}"
+                      for n in names)
+    raise InputError(f"the model does not fit in memory{at}: effective_batch = {pick(eb):g} ({shown}); "
+                     "allowed: effective_batch ≥ 1 (min(batch_size, max_batch_by_memory)); "
+                     "raise hbm_capacity_gb or lower model_params_b, bytes_per_param or kv_gb_per_sequence")
