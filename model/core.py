@@ -57,12 +57,15 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
 def compute(values: Mapping) -> dict:
     """Every output and block from validated input values (no template involved)."""
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
-    ctx = {**{n: c.value for n, c in CONSTANTS.items()}, **values}
-    for name in ORDER:
-        node = OUTPUTS.get(name) or BLOCKS[name]
-        ctx[name] = node.func(*(ctx[p] for p in node.params))
-        if name == "effective_batch":
-            check_fit(ctx[name], values)
+    # numpy scalars, so that 0-d and n-d follow the same IEEE rules (x/0 -> inf, not an exception)
+    ctx = {**{n: np.float64(c.value) for n, c in CONSTANTS.items()},
+           **{k: (np.float64(v) if np.ndim(v) == 0 else v) for k, v in values.items()}}
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for name in ORDER:
+            node = OUTPUTS.get(name) or BLOCKS[name]
+            ctx[name] = node.func(*(ctx[p] for p in node.params))
+            if name == "effective_batch":
+                check_fit(ctx[name], values)
     out = {}
     for name in OUTPUTS:
         v = ctx[name]

@@ -191,9 +191,16 @@ def block(section: str, title: str, years: int, rows: list[Row]):
     return register
 
 
+# Workbook controls: the Cover's scenario selector and the column it picks.
+CONTROLS: dict[str, str] = {
+    "selected_scenario": "template chosen on the Cover",
+    "scenario_number": "position of that template among the Inputs columns",
+}
+
+
 def names() -> list[str]:
-    """Every workbook-scoped defined name: constants, inputs, outputs."""
-    return [*CONSTANTS, *INPUTS, *OUTPUTS]
+    """Every workbook-scoped defined name: constants, inputs, outputs, controls."""
+    return [*CONSTANTS, *INPUTS, *OUTPUTS, *CONTROLS]
 
 
 def suggest(name: str) -> str:

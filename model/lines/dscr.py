@@ -98,6 +98,7 @@ SCULPT_YEARS = 30
     Row("principal", "Principal", "$", "[debt_service]-[interest]"),
     Row("closing", "Closing balance", "$", "[opening]-[principal]"),
     Row("dscr", "DSCR", "×", "IF([flag]=1,[cfads]/[debt_service],0)"),
+    Row("dscr_gap", "DSCR gap to target (check)", "×", "[flag]*ABS([dscr]-target_dscr)"),
 ])
 def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, tenor_contracted_years,
               keep_rows=False):
@@ -115,7 +116,7 @@ def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, teno
         pv_cfads_total = pv_cfads_total + cf * df
         flags.append(flag), cfads.append(cf), ds.append(d), disc.append(df)
     rows = {k: [] for k in ("year", "flag", "first", "cfads", "debt_service", "discount", "pv_debt_service",
-                            "pv_cfads", "opening", "interest", "principal", "closing", "dscr")}
+                            "pv_cfads", "opening", "interest", "principal", "closing", "dscr", "dscr_gap")}
     closing = 0.0
     closing_at_tenor = 0.0
     for i, t in enumerate(years):
@@ -129,7 +130,8 @@ def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, teno
             with np.errstate(divide="ignore", invalid="ignore"):
                 dscr = np.where(flags[i] == 1, cfads[i] / ds[i], 0.0)
             for k, v in zip(rows, (t, flags[i], first, cfads[i], ds[i], disc[i], ds[i] * disc[i], cfads[i] * disc[i],
-                                   opening, interest, principal, closing, dscr)):
+                                   opening, interest, principal, closing, dscr,
+                                   flags[i] * np.abs(dscr - target_dscr))):
                 rows[k].append(v)
     return {"capacity": capacity, "closing_at_tenor": closing_at_tenor, "pv_cfads": pv_cfads_total, "rows": rows}
 

@@ -1,0 +1,503 @@
+"""Tables of hand-calculated cases, one table per section of MODEL.md (D1 .. F3).
+
+Every expected value is written out as arithmetic on the inputs (MODEL.md's formulas
+evaluated by hand) or is a figure of the source document (claim ids C01..C48).
+Nothing here calls a line function to produce an expectation.
+
+Constants used below: 8760 hours per year, 730 hours per month, 1e6 tokens per million,
+3600 seconds per hour.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+
+import pytest
+
+import model
+
+NAN = float("nan")
+H, M = 8760, 730
+
+# ---------------------------------------------------------------- seed, by hand
+# D1 seed lines
+CAPEX = 25000 / (3 * 8760)                 # gpu_price / (depreciation_years * hours_per_year)
+POWER = 0.7 * 1.2 * 0.035                  # gpu_power_kw * pue * power_price_kwh
+DC = 150 * 0.7 / 730                       # dc_rate_kw_month * gpu_power_kw / hours_per_month
+NET = 2600 / (3 * 8760)                    # network_capex_per_gpu / (network_life_years * hours_per_year)
+OPS = 0.10
+TOTAL = CAPEX + POWER + DC + NET + OPS     # ~1.3235, C01 says ~1.33
+CASH = POWER + DC + OPS
+
+# coreweave template: gpu_price 28900, pue 1.0, power 0.10, dc 260, ops 0.12
+CW_TOTAL = 28900 / (3 * 8760) + 0.7 * 1.0 * 0.10 + 260 * 0.7 / 730 + 2600 / (3 * 8760) + 0.12
+
+# D2 seed: 8B in BF16 on one 80 GB GPU, batch 64, KV 0.125 GB
+BW = 3.35 * 1000 * 0.8                     # GB/s achieved per GPU = 2680
+FL = 989 * 1000 * 0.5                      # GFLOP/s achieved per GPU = 494500
+STEP = max((16 + 64 * 0.125) / BW, 2 * 8 * 64 / FL)   # memory bound: 24 / 2680 s
+DECODE = 64 / STEP                         # = 64 * 2680 / 24 = 7146.67 tokens/s
+PREFILL = FL / (2 * 8)                     # = 30906.25 tokens/s
+COST_OUT = TOTAL * 1e6 / (DECODE * 3600 * 0.85)
+COST_IN = TOTAL * 1e6 / (PREFILL * 3600 * 0.85)
+
+# D2, 405B (C11 overrides: kv 0.53, batch 16): 810 GB over 80*0.9 = 72 GB -> ceil(11.25) = 12 GPUs
+STEP_405 = max((810 + 16 * 0.53) / (12 * BW), 2 * 405 * 16 / (12 * FL))
+DECODE_405 = 16 / STEP_405
+PREFILL_405 = 12 * FL / (2 * 405)
+
+# D3 seed: blended price factor 0.1*0.5 + 0.4*1 + 0.3*(1-0.4) + 0.2*(1-0.5)
+BPF = 0.1 * 0.5 + 0.4 * 1.0 + 0.3 * 0.6 + 0.2 * 0.5   # = 0.73
+EFF_IN = 0.06 * (1 - 0.3 * 0.5) * BPF
+EFF_OUT = 0.18 * BPF
+OTR = 3600 * 0.85 / (1 / DECODE + 3 / PREFILL)        # visible output tokens per replica-hour
+REV = OTR * (EFF_OUT + 3 * EFF_IN) / 1e6              # token revenue per replica-hour
+OTR_K1 = 3600 * 0.85 / (2 / DECODE + 3 / PREFILL)     # one reasoning token per output token
+REV_K1 = OTR_K1 * (2 * EFF_OUT + 3 * EFF_IN) / 1e6
+
+# E2 seed
+DEP = 28000 / (5 * 8760)
+BUY = DEP + 0.46
+CAP_H = 28000 * 0.12 / 8760
+BUY_W = BUY + CAP_H
+BW_WACC = BUY_W / 2.5
+
+# F2 seed
+RU, RC = 0.043 + 0.04, 0.043 + 0.025
+DS_U, DS_C = 150e6 / 1.5, 400e6 / 1.5
+CAP_U = DS_U * (1 - (1 + RU) ** -5) / RU
+CAP_C = DS_C * (1 - (1 + RC) ** -12) / RC
+
+
+def check(inputs: dict, output: str, expected: float, template: str = "seed", rel: float = 1e-9) -> None:
+    got = model.evaluate(inputs, template)[output]
+    assert isinstance(got, float)
+    if isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(got), f"{output} = {got}, expected nan"
+    else:
+        assert got == pytest.approx(expected, rel=rel, abs=1e-12), f"{output}: {got} vs {expected}"
+
+
+# ---------------------------------------------------------------- D1 cost stack
+# (case, template, overrides, output, expected by hand)
+D1_CASES = [
+    ("capex seed (C08 ~0.95)", "seed", {}, "capex_per_gpu_hour", 25000 / (3 * 8760)),
+    ("capex 5 years (C09 ~0.57)", "seed", {"depreciation_years": 5}, "capex_per_gpu_hour", 25000 / (5 * 8760)),
+    ("power seed", "seed", {}, "power_per_gpu_hour", 0.7 * 1.2 * 0.035),
+    ("power 700 W at $0.10 (C05 0.07)", "seed", {"pue": 1, "power_price_kwh": 0.10}, "power_per_gpu_hour", 0.07),
+    ("power zero draw", "seed", {"gpu_power_kw": 0}, "power_per_gpu_hour", 0.0),
+    ("datacenter seed", "seed", {}, "datacenter_per_gpu_hour", 150 * 0.7 / 730),
+    ("datacenter zero draw", "seed", {"gpu_power_kw": 0}, "datacenter_per_gpu_hour", 0.0),
+    ("network seed", "seed", {}, "network_per_gpu_hour", 2600 / (3 * 8760)),
+    ("total seed (C01 ~1.33)", "seed", {}, "total_cost_per_gpu_hour", TOTAL),
+    ("total coreweave (C03 ~1.64)", "coreweave", {}, "total_cost_per_gpu_hour", CW_TOTAL),
+    ("total all zero but capex", "seed",
+     {"gpu_power_kw": 0, "network_capex_per_gpu": 0, "ops_per_gpu_hour": 0}, "total_cost_per_gpu_hour", CAPEX),
+    ("sold hour at utilization 1", "seed", {}, "cost_per_sold_gpu_hour", TOTAL),
+    ("sold hour at utilization 0.5", "seed", {"gpu_utilization": 0.5}, "cost_per_sold_gpu_hour", TOTAL / 0.5),
+    ("margin seed (C02 ~40%)", "seed", {}, "rental_gross_margin", 1 - TOTAL / 2.2),
+    ("margin coreweave", "coreweave", {}, "rental_gross_margin", 1 - CW_TOTAL / 2.2),
+    ("margin utilization 0.8", "seed", {"gpu_utilization": 0.8}, "rental_gross_margin", 1 - TOTAL / 0.8 / 2.2),
+    ("cash cost seed", "seed", {}, "cash_cost_per_gpu_hour", CASH),
+    ("payback seed", "seed", {}, "gpu_payback_years", (25000 + 2600) / ((2.2 * 1.0 - CASH) * 8760)),
+    ("payback utilization 0.5", "seed", {"gpu_utilization": 0.5}, "gpu_payback_years",
+     (25000 + 2600) / ((2.2 * 0.5 - CASH) * 8760)),
+    ("payback nan: price below cash cost", "seed", {"rental_price_per_gpu_hour": 0.2}, "gpu_payback_years", NAN),
+    ("payback nan: cash margin exactly 0", "seed",
+     {"gpu_power_kw": 0, "ops_per_gpu_hour": 0.5, "rental_price_per_gpu_hour": 0.5}, "gpu_payback_years", NAN),
+    ("fleet power seed", "seed", {}, "fleet_annual_power_cost", 10000 * 0.7 * 1.2 * 0.035 * 8760),
+    ("fleet power at $0.10, PUE 1 (C06 ~6.1M)", "seed", {"pue": 1, "power_price_kwh": 0.10},
+     "fleet_annual_power_cost", 10000 * 0.7 * 0.10 * 8760),
+    ("fleet power, empty fleet", "seed", {"fleet_gpus": 0}, "fleet_annual_power_cost", 0.0),
+    ("failures seed", "seed", {}, "expected_failures_per_year", 10000 * 0.03),
+    ("failures at 2% (C07 200)", "seed", {"annual_failure_rate": 0.02}, "expected_failures_per_year", 200.0),
+    ("failures at 5% (C07 500)", "seed", {"annual_failure_rate": 0.05}, "expected_failures_per_year", 500.0),
+    ("failures rate 1", "seed", {"annual_failure_rate": 1}, "expected_failures_per_year", 10000.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", D1_CASES, ids=[c[0] for c in D1_CASES])
+def test_d1(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- D2 throughput
+# (case, template, overrides, output, expected by hand)
+D2_CASES = [
+    ("weights 8B (C12 16 GB)", "seed", {}, "weight_gb", 16.0),
+    ("weights 405B (C13 810 GB)", "seed", {"model_params_b": 405}, "weight_gb", 810.0),
+    ("weights 8B INT4", "seed", {"bytes_per_param": 0.5}, "weight_gb", 4.0),
+    ("gpus 8B", "seed", {}, "gpus_per_replica", 1.0),
+    ("gpus 405B: ceil(810/72)", "seed", {"model_params_b": 405}, "gpus_per_replica", 12.0),
+    ("gpus 405B on 141 GB: ceil(810/126.9)", "h200", {"model_params_b": 405}, "gpus_per_replica", 7.0),
+    ("gpus tiny model is still 1", "seed", {"model_params_b": 0.001}, "gpus_per_replica", 1.0),
+    # 98.7*2 / (141*0.7) is exactly 2 but 2.0000000000000004 in floats: rounding keeps it 2
+    ("gpus ceiling ignores float noise", "seed",
+     {"model_params_b": 98.7, "hbm_capacity_gb": 141, "hbm_usable_fraction": 0.7}, "gpus_per_replica", 2.0),
+    ("max batch seed: floor(64/0.125)", "seed", {}, "max_batch_by_memory", 512.0),
+    # (141 - 15) / 0.14 is exactly 900 but 899.9999999999999 in floats
+    ("max batch floor ignores float noise", "h200", {"model_params_b": 7.5, "kv_gb_per_sequence": 0.14},
+     "max_batch_by_memory", 900.0),
+    ("max batch 405B: floor((960-810)/0.53)", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53},
+     "max_batch_by_memory", 283.0),
+    ("effective batch seed", "seed", {}, "effective_batch", 64.0),
+    ("effective batch capped by memory", "seed", {"kv_gb_per_sequence": 1.0, "batch_size": 4096},
+     "effective_batch", 64.0),
+    ("effective batch 1", "seed", {"batch_size": 1}, "effective_batch", 1.0),
+    ("step seed (memory bound)", "seed", {}, "decode_step_seconds", 24 / 2680),
+    ("step compute bound", "seed", {"kv_gb_per_sequence": 0.01, "batch_size": 4096}, "decode_step_seconds",
+     2 * 8 * 4096 / FL),
+    ("decode seed", "seed", {}, "decode_tokens_per_sec", 64 * 2680 / 24),
+    ("decode batch 1", "seed", {"batch_size": 1}, "decode_tokens_per_sec", 1 / ((16 + 0.125) / 2680)),
+    ("decode compute bound = prefill rate", "seed", {"kv_gb_per_sequence": 0.01, "batch_size": 4096},
+     "decode_tokens_per_sec", 494500 / 16),
+    ("decode multiplier 2", "seed", {"optimization_multiplier": 2}, "decode_tokens_per_sec", 2 * DECODE),
+    ("decode measured overrides roofline", "seed", {"measured_decode_tokens_per_sec": 1000},
+     "decode_tokens_per_sec", 1000.0),
+    ("decode measured ignores multiplier", "seed",
+     {"measured_decode_tokens_per_sec": 1000, "optimization_multiplier": 3}, "decode_tokens_per_sec", 1000.0),
+    ("decode 405B, 12 GPUs", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16},
+     "decode_tokens_per_sec", DECODE_405),
+    ("decode h200 7.5B batch 256", "h200", {"model_params_b": 7.5, "batch_size": 256}, "decode_tokens_per_sec",
+     256 / ((15 + 256 * 0.134) / (4.8 * 1000 * 0.68))),
+    ("prefill seed", "seed", {}, "prefill_tokens_per_sec", 989 * 1000 * 0.5 / 16),
+    ("prefill multiplier 3 (also with a measured decode)", "seed",
+     {"optimization_multiplier": 3, "measured_decode_tokens_per_sec": 1000}, "prefill_tokens_per_sec", 3 * PREFILL),
+    ("prefill 405B", "seed", {"model_params_b": 405}, "prefill_tokens_per_sec", PREFILL_405),
+    ("replica cost seed", "seed", {}, "replica_cost_per_hour", TOTAL),
+    ("replica cost 405B = 12 GPUs", "seed", {"model_params_b": 405}, "replica_cost_per_hour", 12 * TOTAL),
+    ("cost per M output seed", "seed", {}, "cost_per_m_output_tokens", COST_OUT),
+    ("cost per M output, utilization 1", "seed", {"serving_utilization": 1},
+     "cost_per_m_output_tokens", TOTAL * 1e6 / (DECODE * 3600)),
+    ("cost per M output, multiplier 2", "seed", {"optimization_multiplier": 2}, "cost_per_m_output_tokens",
+     COST_OUT / 2),
+    ("cost per M output, measured 1000 tok/s", "seed",
+     {"measured_decode_tokens_per_sec": 1000, "optimization_multiplier": 4},
+     "cost_per_m_output_tokens", TOTAL * 1e6 / (1000 * 3600 * 0.85)),
+    ("cost per M output 405B (C11 overrides)", "seed",
+     {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16},
+     "cost_per_m_output_tokens", 12 * TOTAL * 1e6 / (DECODE_405 * 3600 * 0.85)),
+    ("cost per M input seed", "seed", {}, "cost_per_m_input_tokens", COST_IN),
+    ("output/input ratio seed", "seed", {}, "output_input_cost_ratio", PREFILL / DECODE),
+    ("visible output, no reasoning", "seed", {}, "cost_per_m_visible_output_tokens", COST_OUT),
+    ("visible output, 2 reasoning tokens", "seed", {"reasoning_tokens_per_output_token": 2},
+     "cost_per_m_visible_output_tokens", 3 * COST_OUT),
+    ("reasoning does not change cost per decoded token", "seed", {"reasoning_tokens_per_output_token": 2},
+     "cost_per_m_output_tokens", COST_OUT),
+    ("blended seed r=3", "seed", {}, "blended_cost_per_m_tokens", (3 * COST_IN + COST_OUT) / 4),
+    ("blended r=0 is output cost", "seed", {"input_tokens_per_output_token": 0}, "blended_cost_per_m_tokens",
+     COST_OUT),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", D2_CASES, ids=[c[0] for c in D2_CASES])
+def test_d2(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# The H200 measurement quoted in MODEL.md: tokens/s decoded at each batch size.
+H200_MEASURED = [(1, 205), (8, 1505), (32, 5173), (64, 8815), (128, 12078), (256, 16533)]
+
+
+@pytest.mark.parametrize("batch,measured", H200_MEASURED)
+def test_h200_roofline_within_10_percent_of_measurement(batch, measured):
+    got = model.evaluate({"model_params_b": 7.5, "batch_size": batch}, "h200")["decode_tokens_per_sec"]
+    assert abs(got / measured - 1) <= 0.10, f"batch {batch}: model {got:.0f} vs measured {measured}"
+
+
+# ---------------------------------------------------------------- D3 pricing
+def _swap(price, rental, decline, rate, years):
+    """reserved swap NPV by hand: sum over t of (fixed - market_t) * 8760 / (1 + rate)^t."""
+    return sum((price - rental * (1 - decline) ** (t - 1)) * 8760 / (1 + rate) ** t for t in range(1, years + 1))
+
+
+FREE_TIER = {"share_hobbyist": 1, "share_growth": 0, "share_enterprise": 0, "share_batch": 0,
+             "price_factor_hobbyist": 0}
+ALL_RESERVED_FREE = {"share_hobbyist": 0, "share_growth": 0, "share_enterprise": 1, "share_batch": 0,
+                     "reserved_discount": 1}
+
+# (case, template, overrides, output, expected by hand)
+D3_CASES = [
+    ("enterprise factor", "seed", {}, "price_factor_enterprise", 0.6),
+    ("batch factor", "seed", {}, "price_factor_batch", 0.5),
+    ("share total", "seed", {}, "segment_share_total", 1.0),
+    ("blended factor seed", "seed", {}, "blended_price_factor", 0.73),
+    ("blended factor all growth", "seed",
+     {"share_hobbyist": 0, "share_growth": 1, "share_enterprise": 0, "share_batch": 0}, "blended_price_factor", 1.0),
+    ("blended factor free tier", "seed", FREE_TIER, "blended_price_factor", 0.0),
+    ("effective input seed", "seed", {}, "effective_input_price_per_m", 0.06 * (1 - 0.3 * 0.5) * 0.73),
+    ("effective input, no cache", "seed", {"cached_input_share": 0}, "effective_input_price_per_m", 0.06 * 0.73),
+    ("effective output seed", "seed", {}, "effective_output_price_per_m", 0.18 * 0.73),
+    ("output tokens per replica-hour", "seed", {}, "output_tokens_per_replica_hour", OTR),
+    ("output tokens, no input", "seed", {"input_tokens_per_output_token": 0}, "output_tokens_per_replica_hour",
+     3600 * 0.85 * DECODE),
+    ("output tokens, 1 reasoning token", "seed", {"reasoning_tokens_per_output_token": 1},
+     "output_tokens_per_replica_hour", OTR_K1),
+    ("token revenue seed", "seed", {}, "token_revenue_per_replica_hour", REV),
+    ("token revenue, reasoning billed as output", "seed", {"reasoning_tokens_per_output_token": 1},
+     "token_revenue_per_replica_hour", REV_K1),
+    ("token revenue free tier", "seed", FREE_TIER, "token_revenue_per_replica_hour", 0.0),
+    ("managed revenue per GPU seed", "seed", {}, "managed_revenue_per_gpu_hour", REV),
+    ("managed margin seed (C17 0.55-0.70)", "seed", {}, "managed_gross_margin", 1 - TOTAL / REV),
+    ("managed margin nan: free tier", "seed", FREE_TIER, "managed_gross_margin", NAN),
+    ("managed margin nan: all reserved at 100% off", "seed", ALL_RESERVED_FREE, "managed_gross_margin", NAN),
+    ("managed revenue 0 when nothing is paid", "seed", FREE_TIER, "managed_revenue_per_gpu_hour", 0.0),
+    ("reserved price", "seed", {}, "reserved_contract_price_per_hour", 2.2 * 0.6),
+    ("swap NPV seed (3 years)", "seed", {}, "reserved_swap_npv_per_gpu", _swap(1.32, 2.2, 0.3, 0.10, 3)),
+    ("swap NPV 1 year", "seed", {"contract_years": 1}, "reserved_swap_npv_per_gpu", (1.32 - 2.2) * 8760 / 1.1),
+    ("swap NPV 10 years", "seed", {"contract_years": 10}, "reserved_swap_npv_per_gpu",
+     _swap(1.32, 2.2, 0.3, 0.10, 10)),
+    ("swap NPV rate 0, no decline", "seed",
+     {"discount_rate": 0, "market_price_decline_per_year": 0, "contract_years": 10},
+     "reserved_swap_npv_per_gpu", (1.32 - 2.2) * 8760 * 10),
+    ("swap NPV no discount, no decline", "seed", {"reserved_discount": 0, "market_price_decline_per_year": 0},
+     "reserved_swap_npv_per_gpu", 0.0),
+    ("decline total (C16 50x)", "seed", {}, "price_decline_total_factor", 50.0),
+    ("decline annual (C47 vs 10x)", "seed", {}, "price_decline_annual_factor", 50 ** (1 / 2.5)),
+    ("decline annual over 1 year", "seed", {"price_decline_years": 1}, "price_decline_annual_factor", 50.0),
+    ("decline annual, no change", "seed", {"price_now_per_m": 20}, "price_decline_annual_factor", 1.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", D3_CASES, ids=[c[0] for c in D3_CASES])
+def test_d3(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- E1 managed vs rental
+# (case, template, overrides, output, expected by hand)
+E1_CASES = [
+    ("rental revenue seed", "seed", {}, "rental_revenue_per_gpu_hour", 2.2),
+    ("rental revenue utilization 0.5", "seed", {"gpu_utilization": 0.5}, "rental_revenue_per_gpu_hour", 1.1),
+    ("managed vs rental seed", "seed", {}, "managed_vs_rental_revenue_ratio", REV / 2.2),
+    ("managed vs rental, free tier", "seed", FREE_TIER, "managed_vs_rental_revenue_ratio", 0.0),
+    ("single customer seed", "seed", {}, "single_customer_utilization", 1 / (1 + 2.33 * 1.0)),
+    ("single customer, no variance", "seed", {"demand_cv": 0}, "single_customer_utilization", 1.0),
+    ("pooled seed (C18 0.80-0.90)", "seed", {}, "pooled_utilization",
+     1 / (1 + 2.33 * math.sqrt((1 + 999 * 0.01) / 1000))),
+    ("pooled, 1 customer = single", "seed", {"customers": 1}, "pooled_utilization", 1 / 3.33),
+    ("pooled, fully correlated = single", "seed", {"demand_correlation": 1}, "pooled_utilization", 1 / 3.33),
+    ("pooled, independent 100 customers", "seed", {"customers": 100, "demand_correlation": 0},
+     "pooled_utilization", 1 / (1 + 2.33 * 0.1)),
+    ("pooled, no headroom", "seed", {"service_z": 0}, "pooled_utilization", 1.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", E1_CASES, ids=[c[0] for c in E1_CASES])
+def test_e1(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- E2 buy vs rent
+def _econ(price, residual, wacc, life, opex):
+    """economic cost by hand; CRF = r / (1 - (1+r)^-L), 1/L at r = 0."""
+    crf = 1 / life if wacc == 0 else wacc / (1 - (1 + wacc) ** -life)
+    return (price - residual / (1 + wacc) ** life) * crf / 8760 + opex
+
+
+# breakeven_utilization_wacc = 0.5: depreciation 21900/(5*8760) = 0.5, capital 21900*0.12/8760 = 0.3,
+# opex 0.45 -> 1.25 per hour against a rent of 2.5; NORMSINV(0.5) = 0, so the owned capacity is the mean
+HALF = {"buy_gpu_price": 21900, "buy_opex_per_gpu_hour": 0.45}
+
+# (case, template, overrides, output, expected by hand)
+E2_CASES = [
+    ("depreciation seed", "seed", {}, "buy_depreciation_per_hour", 28000 / (5 * 8760)),
+    ("cost to own (C48 ~1.10)", "seed", {}, "buy_cost_per_hour", BUY),
+    ("capital charge (C22 3360)", "seed", {}, "annual_capital_charge", 3360.0),
+    ("capital charge wacc 0", "seed", {"wacc": 0}, "annual_capital_charge", 0.0),
+    ("capital per hour (C23 ~0.38)", "seed", {}, "capital_charge_per_hour", 3360 / 8760),
+    ("cost with capital (C24 ~1.48)", "seed", {}, "buy_cost_per_hour_with_capital", BUY_W),
+    ("breakeven (C19 ~44%)", "seed", {}, "breakeven_utilization", BUY / 2.5),
+    ("breakeven wacc (C20 ~59%)", "seed", {}, "breakeven_utilization_wacc", BW_WACC),
+    ("breakeven wacc 0 = breakeven", "seed", {"wacc": 0}, "breakeven_utilization_wacc", BUY / 2.5),
+    ("breakeven equity (C21 ~76%)", "seed", {}, "breakeven_utilization_equity",
+     (BUY + 28000 * 0.25 / 8760) / 2.5),
+    ("residual bull", "seed", {}, "residual_value_bull", 28000 * 0.40),
+    ("residual base", "seed", {}, "residual_value_base", 28000 * 0.20),
+    ("residual bear", "seed", {}, "residual_value_bear", 28000 * 0.05),
+    ("residual case 1 = bull", "seed", {"residual_case": 1}, "residual_value", 11200.0),
+    ("residual case 2 = base", "seed", {"residual_case": 2}, "residual_value", 5600.0),
+    ("residual case 3 = bear", "seed", {"residual_case": 3}, "residual_value", 1400.0),
+    ("economic seed", "seed", {}, "economic_cost_per_hour", _econ(28000, 5600, 0.12, 5, 0.46)),
+    ("economic bull", "seed", {"residual_case": 1}, "economic_cost_per_hour", _econ(28000, 11200, 0.12, 5, 0.46)),
+    ("economic bear", "seed", {"residual_case": 3}, "economic_cost_per_hour", _econ(28000, 1400, 0.12, 5, 0.46)),
+    ("economic wacc 0: CRF = 1/L", "seed", {"wacc": 0}, "economic_cost_per_hour",
+     (28000 - 5600) / 5 / 8760 + 0.46),
+    ("economic wacc 0, no residual = straight line", "seed", {"wacc": 0, "residual_base": 0},
+     "economic_cost_per_hour", BUY),
+    ("economic breakeven seed", "seed", {}, "breakeven_utilization_economic",
+     _econ(28000, 5600, 0.12, 5, 0.46) / 2.5),
+    ("owned GPUs seed", "seed", {}, "optimal_owned_gpus", 1000 + 250 * NormalDist().inv_cdf(1 - BW_WACC)),
+    ("owned GPUs at breakeven 0.5 = mean", "seed", HALF, "optimal_owned_gpus", 1000.0),
+    ("owned GPUs 0 when breakeven >= 1", "seed", {"rent_price_per_gpu_hour": 1.0}, "optimal_owned_gpus", 0.0),
+    ("owned GPUs floored at 0", "seed", {"demand_mean_gpus": 0}, "optimal_owned_gpus", 0.0),
+    ("owned GPUs, no volatility = mean", "seed", {"demand_sd_gpus": 0}, "optimal_owned_gpus", 1000.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", E2_CASES, ids=[c[0] for c in E2_CASES])
+def test_e2(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- E3 data center
+# (case, template, overrides, output, expected by hand)
+E3_CASES = [
+    ("grid per kW-month (C28 ~72)", "seed", {}, "electricity_cost_per_kw_month_grid", 730 * 0.10),
+    ("own per kW-month (C29 ~22)", "seed", {}, "electricity_cost_per_kw_month_own", 730 * 0.03),
+    ("advantage (C30 ~50)", "seed", {}, "energy_advantage_per_kw_month", 730 * (0.10 - 0.03)),
+    ("annual savings (C31 ~60M)", "seed", {}, "annual_energy_savings", 100 * 1000 * 730 * 0.07 * 12),
+    ("annual savings, no facility", "seed", {"facility_it_mw": 0}, "annual_energy_savings", 0.0),
+    ("power share (C32 0.45-0.50)", "seed", {}, "power_share_of_facility_price", 73 / 150),
+    ("cooling air", "seed", {}, "cooling_overhead_mw_air", 40.0),
+    ("cooling liquid", "seed", {}, "cooling_overhead_mw_liquid", 10.0),
+    ("cooling difference (C34 ~30)", "seed", {}, "cooling_overhead_mw_difference", 30.0),
+    ("cooling difference, same PUE", "seed", {"pue_air": 1, "pue_liquid": 1}, "cooling_overhead_mw_difference", 0.0),
+    ("cooling cost difference (C35 vs 15M)", "seed", {}, "annual_cooling_cost_difference",
+     100 * 1000 * 0.3 * 8760 * 0.10),
+    ("PUE improvement (C33 vs 600K)", "seed", {}, "pue_improvement_annual_savings", 100 * 1000 * 0.1 * 8760 * 0.10),
+    ("PUE improvement 0", "seed", {"pue_improvement": 0}, "pue_improvement_annual_savings", 0.0),
+    ("rack density H100", "seed", {}, "rack_density_ratio_h100", 55 / 3),
+    ("rack density NVL72", "seed", {}, "rack_density_ratio_nvl72", 130 / 3),
+    ("built power 2N (C36 200)", "seed", {}, "built_power_mw", 200.0),
+    ("built power N", "seed", {"redundancy_factor": 1}, "built_power_mw", 100.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", E3_CASES, ids=[c[0] for c in E3_CASES])
+def test_e3(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- F1 equity vs debt
+# (case, template, overrides, output, expected by hand)
+F1_CASES = [
+    ("after-tax cod (C37 ~6.3%)", "seed", {}, "after_tax_cost_of_debt", 0.08 * (1 - 0.21)),
+    ("after-tax cod, no tax", "seed", {"tax_rate": 0}, "after_tax_cost_of_debt", 0.08),
+    ("tax shield (C38 84M)", "seed", {}, "annual_tax_shield", 5e9 * 0.08 * 0.21),
+    ("tax shield, zero debt", "seed", {"debt_amount": 0}, "annual_tax_shield", 0.0),
+    ("wacc from structure", "seed", {}, "wacc_from_structure", 0.5 * 0.25 + 0.5 * 0.08 * 0.79),
+    ("wacc all equity", "seed", {"equity_share": 1}, "wacc_from_structure", 0.25),
+    ("wacc all debt", "seed", {"equity_share": 0}, "wacc_from_structure", 0.08 * 0.79),
+    ("equity/debt ratio (C39 3-4x)", "seed", {}, "equity_debt_cost_ratio", 0.25 / 0.08),
+    ("rate shock", "seed", {}, "rate_shock_annual_cost", 1e9 * 350 / 10000),
+    ("rate shock 300 bps (C40 30M)", "seed", {"rate_shock_bps": 300}, "rate_shock_annual_cost", 30e6),
+    ("rate shock 0", "seed", {"rate_shock_bps": 0}, "rate_shock_annual_cost", 0.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", F1_CASES, ids=[c[0] for c in F1_CASES])
+def test_f1(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- F2 contracted revenue and DSCR
+RATE0 = {"base_rate": 0, "spread_uncontracted": 0, "spread_contracted": 0}
+
+# (case, template, overrides, output, expected by hand)
+F2_CASES = [
+    ("max DS uncontracted (C41 100M)", "seed", {}, "max_debt_service_uncontracted", 150e6 / 1.5),
+    ("max DS contracted (C43 ~267M)", "seed", {}, "max_debt_service_contracted", 400e6 / 1.5),
+    ("rate uncontracted", "seed", {}, "rate_uncontracted", 0.043 + 0.04),
+    ("rate contracted", "seed", {}, "rate_contracted", 0.043 + 0.025),
+    ("capacity uncontracted", "seed", {}, "debt_capacity_uncontracted", CAP_U),
+    ("capacity contracted", "seed", {}, "debt_capacity_contracted", CAP_C),
+    ("capacity ratio", "seed", {}, "debt_capacity_ratio", CAP_C / CAP_U),
+    ("capacity rate 0: AF = n (uncontracted)", "seed", RATE0, "debt_capacity_uncontracted", 100e6 * 5),
+    ("capacity rate 0: AF = n (contracted)", "seed", RATE0, "debt_capacity_contracted", 400e6 / 1.5 * 12),
+    ("capacity rate 0 ratio", "seed", RATE0, "debt_capacity_ratio", (400e6 / 1.5 * 12) / 500e6),
+    ("capacity tenor 1", "seed", {"tenor_uncontracted_years": 1}, "debt_capacity_uncontracted", 100e6 / 1.083),
+    ("capacity tenor 30", "seed", {"tenor_contracted_years": 30}, "debt_capacity_contracted",
+     DS_C * (1 - 1.068 ** -30) / 0.068),
+    ("interest savings (C46 75M)", "seed", {}, "interest_savings_contracted", 5e9 * 0.015),
+    ("interest savings, zero debt", "seed", {"debt_amount": 0}, "interest_savings_contracted", 0.0),
+    ("commitment discount", "seed", {}, "commitment_discount_per_year", 10000 * 8760 * 1.0 * 2.2 * 0.4),
+    ("financing saving", "seed", {}, "commitment_financing_saving_per_year", (CAP_C - CAP_U) * (0.25 - 0.0632)),
+    ("net benefit", "seed", {}, "commitment_net_benefit_per_year",
+     (CAP_C - CAP_U) * (0.25 - 0.0632) - 10000 * 8760 * 2.2 * 0.4),
+    ("sculpted, growth 0 = annuity capacity", "seed", {}, "sculpted_debt_capacity", CAP_C),
+    ("sculpted, growth 5%", "seed", {"cfads_growth": 0.05}, "sculpted_debt_capacity",
+     sum(DS_C * 1.05 ** (t - 1) / 1.068 ** t for t in range(1, 13))),
+    # growth equal to the rate: every year's PV is DS_1 / (1 + r), no singularity
+    ("sculpted, growth = rate", "seed", {"cfads_growth": 0.068}, "sculpted_debt_capacity", 12 * DS_C / 1.068),
+    ("sculpted, shrinking 50%/yr", "seed", {"cfads_growth": -0.5}, "sculpted_debt_capacity",
+     sum(DS_C * 0.5 ** (t - 1) / 1.068 ** t for t in range(1, 13))),
+    ("sculpted, tenor 1", "seed", {"tenor_contracted_years": 1, "cfads_growth": 0.3}, "sculpted_debt_capacity",
+     DS_C / 1.068),
+    ("sculpted, rate 0, growth 10%, 3 years", "seed", {**RATE0, "cfads_growth": 0.1, "tenor_contracted_years": 3},
+     "sculpted_debt_capacity", DS_C * (1 + 1.1 + 1.21)),
+    ("llcr seed = target", "seed", {}, "llcr", 1.5),
+    ("llcr growth = rate", "seed", {"cfads_growth": 0.068}, "llcr", 1.5),
+    ("llcr growth 100%, dscr 2", "seed", {"cfads_growth": 1, "target_dscr": 2}, "llcr", 2.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", F2_CASES, ids=[c[0] for c in F2_CASES])
+def test_f2(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+@pytest.mark.parametrize("inputs", [{}, {"cfads_growth": 0.068}, {"cfads_growth": -0.5, "tenor_contracted_years": 30},
+                                    {"tenor_contracted_years": 1}, {"cfads_growth": 1, "tenor_contracted_years": 30}])
+def test_f2_sculpted_closing_balance_is_zero(inputs):
+    res = model.evaluate(inputs)
+    # closing balance after the last term year, relative to what was borrowed
+    assert abs(res["sculpted_closing_balance"]) <= 1e-9 * res["sculpted_debt_capacity"]
+
+
+def test_f2_sculpting_schedule_by_hand():
+    # growth 0, 12 years at 6.8%: DS = 400e6/1.5 each year; opening(1) = capacity; corkscrew by hand
+    sched = model.sculpting_schedule()
+    assert list(sched.index) == list(range(1, 13))
+    bal = CAP_C
+    for year in range(1, 13):
+        row = sched.loc[year]
+        assert row["opening"] == pytest.approx(bal, rel=1e-9)
+        assert row["interest"] == pytest.approx(bal * 0.068, rel=1e-9)
+        assert row["debt_service"] == pytest.approx(DS_C, rel=1e-12)
+        assert row["principal"] == pytest.approx(DS_C - bal * 0.068, rel=1e-9)
+        bal = bal * 1.068 - DS_C
+        assert row["closing"] == pytest.approx(bal, rel=1e-9, abs=1e-6 * CAP_C)
+        assert row["dscr"] == pytest.approx(1.5, rel=1e-12)
+    assert len(model.sculpting_schedule(all_years=True)) == 30
+
+
+def test_d3_reserved_contract_schedule_by_hand():
+    sched = model.reserved_contract_schedule()
+    assert list(sched.index) == [1, 2, 3]
+    for t, market in [(1, 2.2), (2, 2.2 * 0.7), (3, 2.2 * 0.49)]:
+        assert sched.loc[t, "market"] == pytest.approx(market, rel=1e-12)
+        assert sched.loc[t, "pv"] == pytest.approx((1.32 - market) * 8760 / 1.1 ** t, rel=1e-9)
+    assert len(model.reserved_contract_schedule(all_years=True)) == 10
+
+
+# ---------------------------------------------------------------- F3 stages
+def _w(eq, coe, cod, tax=0.21):
+    return eq * coe + (1 - eq) * cod * (1 - tax)
+
+
+# (case, template, overrides, output, expected by hand)
+F3_CASES = [
+    ("wacc series A", "seed", {}, "wacc_series_a", _w(0.975, 0.75, 0.25)),
+    ("wacc series B", "seed", {}, "wacc_series_b", _w(0.85, 0.40, 0.135)),
+    ("wacc series C/D", "seed", {}, "wacc_series_cd", _w(0.70, 0.20, 0.10)),
+    ("wacc pre-IPO", "seed", {}, "wacc_pre_ipo", _w(0.50, 0.16, 0.075)),
+    ("wacc public", "seed", {}, "wacc_public", _w(0.60, 0.125, 0.055)),
+    ("wacc public, no tax", "seed", {"tax_rate": 0}, "wacc_public", 0.6 * 0.125 + 0.4 * 0.055),
+    ("wacc series A all equity", "seed", {"equity_share_series_a": 1}, "wacc_series_a", 0.75),
+    ("venture debt", "seed", {}, "venture_debt_capacity", 50e6 * 0.25),
+    ("equipment financing", "seed", {}, "equipment_financing_capacity", 100e6 * 0.8),
+    ("project debt share", "seed", {}, "project_debt_share", 9.6e9 / (9.6e9 + 5e9)),
+    ("project debt share, no debt", "seed", {"project_debt": 0}, "project_debt_share", 0.0),
+]
+
+
+@pytest.mark.parametrize("case,template,inputs,output,expected", F3_CASES, ids=[c[0] for c in F3_CASES])
+def test_f3(case, template, inputs, output, expected):
+    check(inputs, output, expected, template)
+
+
+def test_only_documented_outputs_are_nan_at_seed():
+    res = model.evaluate()
+    assert not [k for k, v in res.items() if math.isnan(v)]

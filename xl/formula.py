@@ -1,0 +1,106 @@
+"""Formula text: names in MODEL.md's line items become cells, or whole rows of a sweep.
+
+Output formulas are written over defined names (`gpu_price/(...)`). To lay the same
+line item out per template, or across an axis, the names that vary are substituted by
+cell references; nothing is re-typed by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from model.registry import INPUTS, OUTPUTS
+
+# lower-case identifiers not followed by '(' are our names (functions are upper case)
+NAME_RE = re.compile(r"(?<![A-Za-z0-9_$!.'\"])([a-z][a-z0-9_]*)(?![A-Za-z0-9_(])")
+ROW_RE = re.compile(r"\[(\w+)(<?)\]")
+RANGE_RE = re.compile(r"\[(\w+)\.(\w+):\]")
+
+
+def names_in(excel: str) -> list[str]:
+    """The defined names a formula reads, in order of appearance (no repeats)."""
+    seen: list[str] = []
+    for m in NAME_RE.finditer(excel):
+        if m.group(1) not in seen:
+            seen.append(m.group(1))
+    return seen
+
+
+def substitute(excel: str, mapping: Callable[[str], str | None]) -> str:
+    """Replace each name for which `mapping` gives a reference; leave the others."""
+
+    def repl(m: re.Match) -> str:
+        ref = mapping(m.group(1))
+        return m.group(0) if ref is None else ref
+
+    return NAME_RE.sub(repl, excel)
+
+
+def depends_on(output: str, varied: Iterable[str]) -> bool:
+    """Whether `output` reads any of `varied` directly or through other outputs."""
+    varied = set(varied)
+    stack, seen = [output], set()
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        o = OUTPUTS.get(n)
+        if o is None:
+            continue
+        for p in o.params:
+            if p in varied:
+                return True
+            stack.append(p)
+    return False
+
+
+def chain(target: str, varied: Iterable[str]) -> list[str]:
+    """Outputs between the varied inputs and `target`, in evaluation order (target last)."""
+    from model.core import ORDER
+
+    varied = set(varied)
+    needed: set[str] = set()
+
+    def walk(n: str) -> None:
+        o = OUTPUTS.get(n)
+        if o is None or n in needed or not depends_on(n, varied):
+            return
+        needed.add(n)
+        for p in o.params:
+            walk(p)
+
+    walk(target)
+    return [n for n in ORDER if n in needed]
+
+
+def inline(target: str, refs: dict[str, str]) -> str:
+    """`target`'s formula with the inputs in `refs` replaced by their references and every
+    output that depends on them expanded in place (the rest stay defined names)."""
+    o = OUTPUTS[target]
+    if o.block:
+        raise ValueError(f"{target} summarises a yearly block and cannot be inlined")
+
+    def mapping(name: str) -> str | None:
+        if name in refs:
+            return refs[name]
+        if name in OUTPUTS and depends_on(name, refs):
+            return f"({inline(name, refs)})"
+        return None
+
+    return substitute(o.excel, mapping)
+
+
+def row_formula(excel: str, rows: dict[str, int], col: str, prev_col: str, sheet_rows_abs: bool = False) -> str:
+    """A block row's formula for one column: [key] -> same column, [key<] -> previous column."""
+
+    def repl(m: re.Match) -> str:
+        key, prev = m.group(1), m.group(2)
+        return f"{prev_col if prev else col}{rows[key]}"
+
+    return ROW_RE.sub(repl, excel)
+
+
+def is_input(name: str) -> bool:
+    return name in INPUTS

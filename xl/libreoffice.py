@@ -1,0 +1,59 @@
+"""Recalculate a workbook in LibreOffice Calc (headless, forced recalculation) and read it back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def recalculate(src: str | Path, out_dir: str | Path, timeout: int = 180) -> Path:
+    """Open `src` in LibreOffice with 'always recalculate', save as xlsx into out_dir; return the path.
+
+    Each call uses its own profile directory, so concurrent runs do not collide."""
+    exe = soffice()
+    if exe is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed; run: bash .ci/setup")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as prof:
+        user = Path(prof) / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(XCU)
+        cmd = [exe, f"-env:UserInstallation=file://{prof}", "--headless", "--norestore", "--nologo",
+               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir), str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    result = out_dir / (Path(src).stem + ".xlsx")
+    if proc.returncode != 0 or not result.exists():
+        raise RuntimeError(f"LibreOffice failed ({proc.returncode}): {proc.stdout} {proc.stderr}")
+    return result
+
+
+def read_names(path: str | Path) -> dict[str, object]:
+    """Value of every workbook-scoped single-cell defined name, as stored in the file."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    out = {}
+    for name, dn in wb.defined_names.items():
+        dests = list(dn.destinations)
+        if len(dests) != 1:
+            continue
+        sheet, ref = dests[0]
+        out[name] = wb[sheet][ref.replace("$", "")].value
+    return out

@@ -1,0 +1,68 @@
+"""Looks in one place: fonts, fills, number formats by unit, tab colours by sheet type."""
+
+from __future__ import annotations
+
+INPUT_FONT = "#0000FF"
+INPUT_FILL = "#FFF2CC"
+HEADER_FILL = "#1F3864"
+SECTION_FILL = "#D9E1F2"
+
+TAB = {"cover": "#1F3864", "inputs": "#FFC000", "calc": "#5B9BD5", "sensitivity": "#70AD47",
+       "charts": "#70AD47", "checks": "#C00000", "udf": "#7030A0"}
+
+# number format by unit (fallback: general with thousands)
+UNIT_FORMATS = {
+    "$": '$#,##0;[Red]-$#,##0', "$/yr": '$#,##0;[Red]-$#,##0', "$/GPU": '$#,##0;[Red]-$#,##0',
+    "$/GPU-h": '$#,##0.000;[Red]-$#,##0.000', "$/h": '$#,##0.000;[Red]-$#,##0.000',
+    "$/kW/month": '$#,##0.00', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
+    "%": '0.0%', "%/yr": '0.0%', "×": '0.00"×"', "×/yr": '0.00"×"', "ratio": '0.00',
+    "years": '0.00', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0.0', "GPUs/yr": '#,##0',
+    "sequences": '#,##0', "customers": '#,##0', "bps": '#,##0', "s": '0.000000',
+    "tokens/s": '#,##0', "tokens/h": '#,##0', "GB": '#,##0.000', "B params": '#,##0.0',
+    "bytes": '0.0', "TB/s": '0.00', "TFLOP/s": '#,##0', "kW": '0.000', "kW/rack": '#,##0',
+    "MW": '#,##0.0', "σ": '0.00', "hours": '#,##0', "seconds": '#,##0', "tokens": '#,##0',
+}
+
+
+def number_format(unit: str) -> str:
+    return UNIT_FORMATS.get(unit, '#,##0.####')
+
+
+class Styles:
+    """XlsxWriter formats, created once per workbook and cached by key."""
+
+    def __init__(self, wb):
+        self.wb = wb
+        self._cache: dict = {}
+        base = {"font_name": "Calibri", "font_size": 10}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": HEADER_FILL})
+        self.subtitle = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                     "border": 1, "text_wrap": True, "valign": "top"})
+        self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
+        self.text = wb.add_format(base)
+        self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
+        self.unit = wb.add_format({**base, "font_color": "#595959", "align": "center"})
+        self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
+        self.check = wb.add_format({**base, "bold": True, "align": "center", "num_format": '"OK";;"FAIL"'})
+        self.master = wb.add_format({**base, "bold": True, "font_size": 12, "align": "center", "border": 2,
+                                     "num_format": '"ALL CHECKS OK";;"CHECK FAILED"'})
+        self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,
+                                       "border": 2, "locked": False})
+        self._base = base
+
+    def value(self, unit: str, kind: str = "calc") -> object:
+        """kind: calc (black), input (blue on pale fill, unlocked), const (grey), live (black, bold)."""
+        key = (unit, kind)
+        if key not in self._cache:
+            props = {**self._base, "num_format": number_format(unit)}
+            if kind == "input":
+                props.update(font_color=INPUT_FONT, bg_color=INPUT_FILL, locked=False, border=1,
+                             border_color="#BFBFBF")
+            elif kind == "const":
+                props.update(font_color="#7F7F7F")
+            elif kind == "live":
+                props.update(bold=True)
+            self._cache[key] = self.wb.add_format(props)
+        return self._cache[key]
