@@ -54,18 +54,26 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     return values
 
 
-def compute(values: Mapping) -> dict:
-    """Every output and block from validated input values (no template involved)."""
-    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+def _context(values: Mapping, until: str | None = None) -> dict:
+    """Constants, inputs and every node in dependency order (stopping before `until`)."""
     # numpy scalars, so that 0-d and n-d follow the same IEEE rules (x/0 -> inf, not an exception)
     ctx = {**{n: np.float64(c.value) for n, c in CONSTANTS.items()},
            **{k: (np.float64(v) if np.ndim(v) == 0 else v) for k, v in values.items()}}
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for name in ORDER:
+            if name == until:
+                break
             node = OUTPUTS.get(name) or BLOCKS[name]
             ctx[name] = node.func(*(ctx[p] for p in node.params))
             if name == "effective_batch":
                 check_fit(ctx[name], values)
+    return ctx
+
+
+def compute(values: Mapping) -> dict:
+    """Every output from validated input values (no template involved)."""
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+    ctx = _context(values)
     out = {}
     for name in OUTPUTS:
         v = ctx[name]
@@ -91,15 +99,10 @@ def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_year
     values = resolve_inputs(inputs, template)
     if any(np.ndim(v) for v in values.values()):
         raise InputError("schedules take scalar inputs only; use evaluate() for arrays")
-    ctx = {**{n: c.value for n, c in CONSTANTS.items()}, **values}
-    for name in ORDER:
-        node = OUTPUTS.get(name) or BLOCKS[name]
-        if name == block:
-            rows = node.func(*(ctx[p] for p in node.params), keep_rows=True)["rows"]
-            break
-        ctx[name] = node.func(*(ctx[p] for p in node.params))
-        if name == "effective_batch":
-            check_fit(ctx[name], values)
+    ctx = _context(values, until=block)
+    node = BLOCKS[block]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        rows = node.func(*(ctx[p] for p in node.params), keep_rows=True)["rows"]
     frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in rows.items()})
     frame["year"] = frame["year"].astype(int)
     frame = frame.set_index("year")

@@ -97,8 +97,11 @@ class Builder:
         self.cells[name] = (sheet, cell)
 
     def _block_values(self, values: dict) -> dict:
-        ctx = {**{n: c.value for n, c in CONSTANTS.items()}, **values, **self.values}
-        return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
+        from model.core import _context
+
+        ctx = _context(values)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
 
     def sheet(self, title: str, kind: str):
         ws = self.wb.add_worksheet(title)

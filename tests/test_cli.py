@@ -1,0 +1,124 @@
+"""The command line: python -m model {evaluate, claims, inputs}."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import model
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_evaluate_table():
+    p = run("evaluate")
+    assert p.returncode == 0, p.stderr
+    for name in ("total_cost_per_gpu_hour", "cost_per_m_output_tokens", "sculpted_debt_capacity", "wacc_public"):
+        assert name in p.stdout
+    assert "1.32346" in p.stdout  # total cost per GPU-hour at seed, 6 significant digits
+
+
+def test_evaluate_json():
+    p = run("evaluate", "--json")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    assert set(res) == set(model.OUTPUTS)
+    # 25000 / (3 * 8760)
+    assert res["capex_per_gpu_hour"] == pytest.approx(25000 / (3 * 8760), rel=1e-12)
+
+
+def test_evaluate_template_and_set():
+    p = run("evaluate", "--template", "coreweave", "--set", "gpu_utilization=0.7", "--json")
+    assert p.returncode == 0, p.stderr
+    res = json.loads(p.stdout)
+    # coreweave: 28900/(3*8760) + 0.7*1.0*0.10 + 260*0.7/730 + 2600/(3*8760) + 0.12, sold at 70% utilization
+    total = 28900 / (3 * 8760) + 0.7 * 1.0 * 0.10 + 260 * 0.7 / 730 + 2600 / (3 * 8760) + 0.12
+    assert res["total_cost_per_gpu_hour"] == pytest.approx(total, rel=1e-12)
+    assert res["cost_per_sold_gpu_hour"] == pytest.approx(total / 0.7, rel=1e-12)
+    assert res["rental_gross_margin"] == pytest.approx(1 - total / 0.7 / 2.2, rel=1e-12)
+    assert res["rental_revenue_per_gpu_hour"] == pytest.approx(2.2 * 0.7, rel=1e-12)
+
+
+def test_evaluate_json_nan_is_null():
+    p = run("evaluate", "--set", "rental_price_per_gpu_hour=0.1", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["gpu_payback_years"] is None
+
+
+def test_claims_json():
+    p = run("claims", "--json")
+    assert p.returncode == 0, p.stderr
+    recs = json.loads(p.stdout)
+    assert [r["id"] for r in recs] == [f"C{i:02d}" for i in range(1, 49)]
+    c08 = recs[7]
+    assert c08["values"][0] == pytest.approx(25000 / (3 * 8760), rel=1e-12) and c08["holds"] is True
+    c33 = recs[32]
+    assert c33["holds"] is False
+    assert c33["solve_value"] == pytest.approx(600000 / (100 * 1000 * 0.1 * 8760), rel=1e-6)
+
+
+def test_claims_table():
+    p = run("claims")
+    assert p.returncode == 0, p.stderr
+    assert "C48" in p.stdout and "FAILS" in p.stdout
+    assert "38 of 48 claims hold" in p.stdout
+
+
+def test_inputs():
+    p = run("inputs")
+    assert p.returncode == 0, p.stderr
+    for name in model.INPUTS:
+        assert name in p.stdout
+    assert "integer 1..4096" in p.stdout
+
+
+def test_inputs_json_for_a_template():
+    p = run("inputs", "--template", "h200", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["hbm_capacity_gb"]["value"] == 141
+    assert data["gpu_utilization"]["domain"] == "(0, 1]"
+
+
+# (bad --set, fragments the one-line message must contain)
+BAD_SETS = [
+    ("gpu_prise=1", ["gpu_prise", "did you mean", "gpu_price"]),
+    ("gpu_price=abc", ["gpu_price", "abc", ">0"]),
+    ("gpu_price=-5", ["gpu_price", "-5", ">0"]),
+    ("gpu_utilization=1.5", ["gpu_utilization", "(0, 1]"]),
+    ("batch_size=2.5", ["batch_size", "integer 1..4096"]),
+    ("pue=nan", ["pue", "≥1"]),
+    ("gpu_price", ["gpu_price"]),
+]
+
+
+@pytest.mark.parametrize("pair,fragments", BAD_SETS, ids=[b[0] for b in BAD_SETS])
+def test_bad_set_exits_2_with_one_line(pair, fragments):
+    p = run("evaluate", "--set", pair)
+    assert p.returncode == 2
+    assert p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1, p.stderr
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+
+
+def test_bad_template_exits_2():
+    p = run("evaluate", "--template", "no_such_template")
+    assert p.returncode == 2
+    assert "no_such_template" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_model_does_not_fit_exits_2():
+    p = run("evaluate", "--set", "kv_gb_per_sequence=100")
+    assert p.returncode == 2
+    assert "effective_batch" in p.stderr and "Traceback" not in p.stderr

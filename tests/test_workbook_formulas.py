@@ -1,0 +1,96 @@
+"""The built workbook as a function of its defined names (the `formulas` engine) equals model/.
+
+The workbook is compiled once: inputs are the input names, outputs every output name.
+Hypothesis draws input sets across the domains (edges included); each output must equal
+model.evaluate to 1e-9 relative, and #N/A exactly where the model gives nan.
+"""
+
+from __future__ import annotations
+
+import formulas
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from wbtools import defined_cells, fits, inputs_strategy, mismatches
+
+import model
+import xl
+from model.registry import INPUTS, OUTPUTS
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wb") / "wb.xlsx"
+    xl.build(path)
+    xm = formulas.ExcelModel().loads(str(path)).finish()
+    key = f"'[{path.name}]'!"
+    func = xm.compile(inputs=[key + n.upper() for n in INPUTS], outputs=[key + n.upper() for n in OUTPUTS])
+    cells, forms = defined_cells(path)
+    return func, cells, forms
+
+
+def run(compiled, values: dict) -> dict:
+    func, _, _ = compiled
+    res = func(*[values[n] for n in INPUTS])
+    out = {}
+    for name, r in zip(OUTPUTS, res):
+        v = r.value[0, 0] if hasattr(r, "value") else r
+        out[name] = str(v) if not isinstance(v, (int, float)) else v
+    return out
+
+
+def check(compiled, values: dict) -> None:
+    expected = model.evaluate(values)
+    got = run(compiled, values)
+    bad = mismatches(expected, got, 1e-9, compiled[1], compiled[2])
+    assert not bad, "\n".join(bad)
+
+
+def test_seed(compiled):
+    check(compiled, model.load("seed").values)
+
+
+@pytest.mark.parametrize("template", ["coreweave", "h200"])
+def test_templates(compiled, template):
+    check(compiled, model.load(template).values)
+
+
+# degenerate rows: rate 0, growth equal to the rate, utilization 1, zero debt, the last residual case
+EDGE_CASES = [
+    {"wacc": 0.0, "discount_rate": 0.0, "base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0},
+    {"cfads_growth": 0.068, "tenor_contracted_years": 30, "contract_years": 10},
+    {"gpu_utilization": 1.0, "serving_utilization": 1.0, "debt_amount": 0.0, "residual_case": 3},
+    {"rental_price_per_gpu_hour": 0.2},  # cash margin negative: payback #N/A
+    {"price_factor_hobbyist": 0.0, "price_factor_growth": 0.0, "reserved_discount": 1.0, "batch_discount": 1.0},
+    {"measured_decode_tokens_per_sec": 5000.0, "optimization_multiplier": 3.0},
+    {"model_params_b": 405.0, "kv_gb_per_sequence": 0.53, "batch_size": 16},
+    {"rent_price_per_gpu_hour": 0.5},  # breakeven above 1: optimal owned GPUs 0
+    {"tenor_contracted_years": 1, "tenor_uncontracted_years": 30, "cfads_growth": -0.5},
+]
+
+
+@pytest.mark.parametrize("overrides", EDGE_CASES)
+def test_edges(compiled, overrides):
+    check(compiled, {**model.load("seed").values, **overrides})
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(values=inputs_strategy())
+def test_random_inputs(compiled, values):
+    from hypothesis import assume
+
+    assume(fits(values))
+    check(compiled, values)
+
+
+def test_changing_an_input_moves_the_output(compiled):
+    """The compiled workbook is live: doubling the GPU price raises capex per hour accordingly."""
+    seed = model.load("seed").values
+    a = run(compiled, seed)["capex_per_gpu_hour"]
+    b = run(compiled, {**seed, "gpu_price": 50000.0})["capex_per_gpu_hour"]
+    assert a == pytest.approx(25000 / (3 * 8760), rel=1e-12)
+    assert b == pytest.approx(50000 / (3 * 8760), rel=1e-12)
+
+
+_ = st  # strategies re-exported for readers of this module
