@@ -1,0 +1,116 @@
+"""LibreOffice Calc recalculates the built workbooks (forced recalculation) and every named
+output equals model.evaluate: the seed, the coreweave scenario picked through the Cover's
+selector, and five workbooks built from random inputs. The values stored by the builder
+(read without recalculation) must match too."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from wbtools import defined_cells, fits, inputs_strategy, mismatches
+
+import model
+import xl
+from xl.libreoffice import read_names, recalculate
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
+
+
+def _random_sets(n: int) -> list[dict]:
+    found: list[dict] = []
+
+    @settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(values=inputs_strategy())
+    def collect(values):
+        if len(found) < n and fits(values):
+            found.append(values)
+
+    collect()
+    return found
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory):
+    """Build all workbooks, then recalculate them in one LibreOffice run each."""
+    src = tmp_path_factory.mktemp("src")
+    out = tmp_path_factory.mktemp("lo")
+    cases: dict[str, tuple] = {}
+    xl.build(src / "seed.xlsx")
+    cases["seed"] = (src / "seed.xlsx", model.evaluate())
+    # coreweave through the Cover's selector: edit the cell as a user would, then recalculate
+    xl.build(src / "selector.xlsx")
+    wb = openpyxl.load_workbook(src / "selector.xlsx")
+    wb["Cover"]["C6"] = "coreweave"
+    wb.save(src / "selector.xlsx")
+    cases["selector"] = (src / "selector.xlsx", model.evaluate(template="coreweave"))
+    seed = model.load("seed").values
+    for i, values in enumerate(_random_sets(5)):
+        overrides = {k: v for k, v in values.items() if v != seed[k]}
+        xl.build(src / f"random{i}.xlsx", "seed", overrides)
+        cases[f"random{i}"] = (src / f"random{i}.xlsx", model.evaluate(values))
+    return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
+
+
+CASES = ["seed", "selector", *[f"random{i}" for i in range(5)]]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_libreoffice_equals_model(recalculated, case):
+    src, lo, expected = recalculated[case]
+    got = read_names(lo)
+    cells, forms = defined_cells(src)
+    bad = mismatches(expected, got, 1e-9, cells, forms)
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "selector"])
+def test_stored_values_equal_model(recalculated, case):
+    """What pandas or a preview sees without recalculating."""
+    src, _, expected = recalculated[case]
+    got = read_names(src)
+    bad = mismatches(expected, got, 1e-9)
+    assert not bad, "\n".join(bad)
+
+
+def test_selector_really_recalculated(recalculated):
+    """The selector test is not vacuous: coreweave's cost differs from seed's and LibreOffice shows it."""
+    _, lo, _ = recalculated["selector"]
+    got = read_names(lo)
+    # coreweave: 28900/(3*8760) + 0.7*1.0*0.10 + 260*0.7/730 + 2600/(3*8760) + 0.12
+    hand = 28900 / 26280 + 0.07 + 182 / 730 + 2600 / 26280 + 0.12
+    assert got["total_cost_per_gpu_hour"] == pytest.approx(hand, rel=1e-12)
+    assert got["scenario_number"] == 2
+
+
+def test_checks_pass_and_charts_keep_data(recalculated):
+    _, lo, _ = recalculated["seed"]
+    wb = openpyxl.load_workbook(lo, data_only=True)
+    assert wb["Cover"]["C8"].value == 1
+    checks = [c.value for c in wb["Checks"]["B"][4:10]]
+    assert checks == [1] * 6
+
+
+def test_out_of_fit_model_shows_na(tmp_path):
+    """A model that does not fit: the workbook shows #N/A on the throughput lines and fails its check
+    (Python refuses such input, so the workbook is edited as a user would)."""
+    p = tmp_path / "nofit.xlsx"
+    xl.build(p)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Inputs"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "kv_gb_per_sequence")
+    ws.cell(row, 8).value = 100.0  # seed column: one sequence needs more than the free 64 GB
+    wb.save(p)
+    got = read_names(recalculate(p, tmp_path / "lo"))
+    assert got["effective_batch"] == "#N/A"
+    assert got["cost_per_m_output_tokens"] == "#N/A"
+    assert got["total_cost_per_gpu_hour"] == pytest.approx(1.3234639269406394, rel=1e-12)
+    out = openpyxl.load_workbook(tmp_path / "lo" / "nofit.xlsx", data_only=True)
+    assert out["Cover"]["C8"].value == 0
+
+
+_ = np
