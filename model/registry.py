@@ -46,6 +46,19 @@ class Domain:
         right = ")" if self.hi_open else "]"
         return f"{left}{_num(self.lo)}, {_num(self.hi)}{right}"
 
+    def contains_all(self, x: np.ndarray) -> bool:
+        """Fast path for large arrays: every element inside (two reductions instead of masks)."""
+        if x.size == 0:
+            return True
+        lo, hi = float(np.min(x)), float(np.max(x))
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return False
+        if self.lo is not None and (lo <= self.lo if self.lo_open else lo < self.lo):
+            return False
+        if self.hi is not None and (hi >= self.hi if self.hi_open else hi > self.hi):
+            return False
+        return not (self.integer and np.any(np.floor(x) != x))
+
     def violations(self, x: np.ndarray) -> np.ndarray:
         """Boolean mask of elements outside the domain (NaN and ±inf included)."""
         bad = ~np.isfinite(x)

@@ -32,7 +32,9 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
             raise InputError(f"{at}{name} = {value!r} is not a number or array of numbers; {_describe(name)}") from None
         if arr.dtype.kind not in "iuf":
             raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
-        arr = arr.astype(float)
+        arr = arr.astype(float, copy=False)
+    if arr.ndim and INPUTS[name].domain.contains_all(arr):
+        return arr
     bad = INPUTS[name].domain.violations(arr)
     if bad.any():
         if arr.ndim == 0:

@@ -104,6 +104,17 @@ def reserved_contract(rental_price_per_gpu_hour, market_price_decline_per_year, 
                       hours_per_year, discount_rate, contract_years, keep_rows=False):
     """Year t: flag = t ≤ contract_years; market = rental · (1 − decline)^(t−1);
     net = (reserved price − market) · hours_per_year; pv = flag · net / (1 + discount_rate)^t."""
+    if not keep_rows:
+        # the same sum with factors carried from year to year (fewest array operations)
+        fixed = floating = 0.0
+        m_t, d_t = 1.0, 1 / (1 + discount_rate)
+        for t in range(1, 11):
+            w = d_t * (contract_years >= t)
+            fixed = fixed + w
+            floating = floating + w * m_t
+            m_t, d_t = m_t * (1 - market_price_decline_per_year), d_t / (1 + discount_rate)
+        npv = (reserved_contract_price_per_hour * fixed - rental_price_per_gpu_hour * floating) * hours_per_year
+        return {"npv": npv}
     rows = {k: [] for k in ("year", "flag", "market", "net", "discount", "pv")}
     npv = 0.0
     for t in range(1, 11):

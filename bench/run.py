@@ -1,0 +1,364 @@
+#!/usr/bin/env python
+"""Speed and scale: how long the workbook takes to build, compile and recalculate, and how fast
+the Python model and the UDFs run.
+
+    python bench/run.py                      # full sizes (a few minutes, most of it LibreOffice and formulas)
+    python bench/run.py --quick              # smaller sizes, for a smoke run
+    python bench/run.py --skip-libreoffice   # without the LibreOffice recalculation
+
+Prints a table and the same numbers as JSON on stdout, and writes them to bench/results.json
+(--out to change). Nothing here asserts a time: it measures and reports.
+
+What is measured (median of repeats where it says so):
+ 1. build: `xl.build` of the workbook (what `python build_workbook.py` does) to a temporary file,
+    median of 3; and a bare XlsxWriter script writing the same number of formula cells, each
+    with a cached value, median of 3 -- their ratio is the cost of the layout, styles,
+    validation and charts over the raw cell writing.
+ 2. formulas: `formulas.ExcelModel().loads(path).finish()` and `.compile(inputs=[every input
+    name], outputs=[every output name])`, once each.
+ 3. formulas: time per evaluation of the compiled workbook (median over repeats, seed inputs).
+ 4. LibreOffice: `xl.libreoffice.recalculate` (headless convert with forced recalculation),
+    median of 3 (1 with --quick); it includes starting soffice.
+ 5. model.evaluate: scalar throughput (scenarios/s over 2,000 calls, each a random full input
+    set) and vectorised throughput (1,000,000 scenarios in one call, every input drawn at random
+    within its domain), and their ratio.
+ 6. UDF latency: `udfs.functions.aie_gpu_hour_cost(...)` called plainly, and through
+    `xlwings.server.custom_functions_call` (as the Office.js add-in's payload arrives) in a
+    subprocess with XLWINGS_ON_SERVER=true and XLWINGS_LICENSE_KEY=noncommercial set before
+    xlwings is imported.
+
+Random inputs for 5: a bounded domain is drawn uniformly over all of it (integers uniformly
+among its integers; an open end excluded); an unbounded one over seed/4 .. seed*4 (kept inside
+the domain; measured_decode_tokens_per_sec over 0..20,000); the four segment shares are drawn
+then normalised to sum to 1; and so that the model fits, hbm_usable_fraction is drawn in
+[0.05, 0.95] and kv_gb_per_sequence ≤ hbm_capacity_gb/20 (then at least one sequence always fits
+next to the weights).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+SEED_GPU_HOUR = (25000, 3, 0.7, 1.2, 0.035, 150, 2600, 3, 0.10)
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import formulas
+    import numpy
+    import pandas
+
+    try:
+        import xlwings
+
+        xlw = xlwings.__version__
+    except Exception:  # noqa: BLE001 - informational only
+        xlw = None
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
+            "formulas": formulas.__version__, "xlwings": xlw}
+
+
+def timed(fn, repeat: int) -> tuple[float, list[float], object]:
+    """Median wall time of `repeat` calls, all times, the last result."""
+    times = []
+    result = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times, result
+
+
+def random_inputs(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """n full input sets, every input drawn within its domain (see the module docstring)."""
+    from model.registry import INPUTS
+    from model.validate import SHARES
+
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray] = {}
+    for name, spec in INPUTS.items():
+        d = spec.domain
+        if name == "measured_decode_tokens_per_sec":
+            lo, hi = 0.0, 20000.0
+        elif d.lo is not None and d.hi is not None:
+            lo, hi = d.lo, d.hi
+        else:
+            base = spec.default
+            lo = max(d.lo if d.lo is not None else -4 * abs(base), base / 4)
+            hi = max(base * 4, lo + 1)
+        if d.integer:
+            out[name] = rng.integers(int(lo), int(hi) + 1, n).astype(float)
+        elif d.lo_open and lo == d.lo:
+            out[name] = hi - (hi - lo) * rng.random(n)  # (lo, hi]
+        else:
+            out[name] = lo + (hi - lo) * rng.random(n)  # [lo, hi)
+    raw = rng.uniform(0.01, 1.0, (len(SHARES), n))
+    raw /= raw.sum(axis=0)
+    for i, s in enumerate(SHARES):
+        out[s] = raw[i]
+    out["hbm_usable_fraction"] = rng.uniform(0.05, 0.95, n)
+    out["kv_gb_per_sequence"] = out["hbm_capacity_gb"] / 20 * rng.uniform(0.01, 1.0, n)
+    return out
+
+
+def scalar_scenarios(arrays: dict[str, np.ndarray], k: int) -> list[dict[str, float]]:
+    return [{name: float(v[i]) for name, v in arrays.items()} for i in range(k)]
+
+
+# --------------------------------------------------------------------------------------
+# the measurements
+# --------------------------------------------------------------------------------------
+
+def bench_build(tmp: Path, repeat: int) -> dict:
+    import xl
+
+    path = tmp / "bench_build.xlsx"
+    t, times, result = timed(lambda: xl.build(path), repeat)
+    n_formulas = result.formulas
+
+    def bare() -> None:
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(tmp / "bare.xlsx"))
+        ws = wb.add_worksheet("F")
+        for i in range(n_formulas):
+            r, c = divmod(i, 50)
+            ws.write_formula(r, c, f"=A1+{i}", None, float(i))
+        wb.close()
+
+    t_bare, times_bare, _ = timed(bare, repeat)
+    return {"build_s": t, "build_runs_s": times, "repeat": repeat, "formula_cells": n_formulas, "sheets": len(result.sheets),
+            "bare_xlsxwriter_s": t_bare, "bare_runs_s": times_bare, "build_over_bare": t / t_bare,
+            "file_bytes": path.stat().st_size, "path": path}
+
+
+def bench_formulas(path: Path, evals: int) -> dict:
+    import formulas
+
+    from model.registry import INPUTS, OUTPUTS
+    from model.templates import load
+
+    t0 = time.perf_counter()
+    xm = formulas.ExcelModel().loads(str(path))
+    t_load = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    xm.finish()
+    t_finish = time.perf_counter() - t0
+    key = f"'[{path.name}]'!"
+    t0 = time.perf_counter()
+    func = xm.compile(inputs=[key + n.upper() for n in INPUTS], outputs=[key + n.upper() for n in OUTPUTS])
+    t_compile = time.perf_counter() - t0
+    seed = load("seed").values
+    args = [seed[n] for n in INPUTS]
+    t_eval, times, res = timed(lambda: func(*args), evals)
+    first = res[list(OUTPUTS).index("total_cost_per_gpu_hour")]
+    value = float(first.value[0, 0]) if hasattr(first, "value") else float(first)
+    return {"load_s": t_load, "finish_s": t_finish, "load_finish_s": t_load + t_finish, "compile_s": t_compile,
+            "eval_s": t_eval, "evals": evals, "eval_min_s": min(times),
+            "check_total_cost_per_gpu_hour": value}
+
+
+def bench_libreoffice(path: Path, tmp: Path, repeat: int) -> dict:
+    from xl import libreoffice
+
+    if libreoffice.soffice() is None:
+        return {"skipped": "soffice not found"}
+    out_dir = tmp / "lo"
+    t, times, result = timed(lambda: libreoffice.recalculate(path, out_dir), repeat)
+    names = libreoffice.read_names(result)
+    return {"recalc_s": t, "runs_s": times, "repeat": repeat, "check_total_cost_per_gpu_hour": names.get("total_cost_per_gpu_hour")}
+
+
+def bench_evaluate(n_scalar: int, n_vector: int) -> dict:
+    import model
+
+    arrays = random_inputs(n_vector, seed=0)
+    scen = scalar_scenarios(random_inputs(n_scalar, seed=1), n_scalar)
+    model.evaluate(scen[0])  # warm caches (template load, imports)
+    t0 = time.perf_counter()
+    for s in scen:
+        model.evaluate(s)
+    t_scalar = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = model.evaluate(arrays)
+    t_vector = time.perf_counter() - t0
+    nan_share = float(np.mean(np.isnan(res["gpu_payback_years"])))
+    scalar_rate = n_scalar / t_scalar
+    vector_rate = n_vector / t_vector
+    return {"scalar_calls": n_scalar, "scalar_s": t_scalar, "scalar_per_s": scalar_rate,
+            "scalar_us_per_call": 1e6 * t_scalar / n_scalar, "vector_scenarios": n_vector, "vector_s": t_vector,
+            "vector_per_s": vector_rate, "vector_over_scalar": vector_rate / scalar_rate,
+            "payback_undefined_share": nan_share}
+
+
+UDF_CHILD = r"""
+import asyncio, json, sys, time
+t0 = time.perf_counter()
+assert "xlwings" not in sys.modules
+import xlwings, xlwings.server
+import udfs
+t_import = time.perf_counter() - t0
+n = int(sys.argv[1])
+payload = json.loads(sys.argv[2])
+value = asyncio.run(xlwings.server.custom_functions_call(payload, udfs))  # warm-up
+async def many():
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await xlwings.server.custom_functions_call(payload, udfs)
+        times.append(time.perf_counter() - t)
+    return times
+times = asyncio.run(many())
+times.sort()
+print(json.dumps({"on_server": xlwings.on_server, "import_s": t_import, "value": value,
+                  "median_s": times[len(times) // 2], "min_s": times[0], "calls": n}))
+"""
+
+
+def bench_udf(calls: int) -> dict:
+    from udfs.functions import aie_gpu_hour_cost
+
+    aie_gpu_hour_cost(*SEED_GPU_HOUR)
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        value = aie_gpu_hour_cost(*SEED_GPU_HOUR)
+        times.append(time.perf_counter() - t0)
+    plain = {"median_s": statistics.median(times), "min_s": min(times), "calls": calls, "value": value}
+    import xlwings
+
+    payload = {"func_name": "aie_gpu_hour_cost", "args": [[[x]] for x in SEED_GPU_HOUR],
+               "caller_address": "Office.js[Book1.xlsx]Sheet1!B2", "content_language": "en-US",
+               "version": xlwings.__version__, "runtime": "1.4"}
+    env = {**os.environ, "XLWINGS_ON_SERVER": "true", "XLWINGS_LICENSE_KEY": "noncommercial",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", UDF_CHILD, str(calls), json.dumps(payload)], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=300)
+    t_proc = time.perf_counter() - t0
+    if proc.returncode != 0:
+        server = {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+    else:
+        server = json.loads(proc.stdout)
+        server["subprocess_s"] = t_proc
+    return {"plain": plain, "server": server}
+
+
+# --------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------
+
+def _t(s: float | None) -> str:
+    if s is None:
+        return "—"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s * 1e6:.1f} µs"
+
+
+def table(r: dict) -> str:
+    m = r["machine"]
+    rows: list[tuple[str, str, str]] = []
+    b = r.get("build")
+    if b:
+        rows += [("1 build", f"xl.build (workbook), median of {b['repeat']}", _t(b["build_s"])),
+                 ("", f"bare XlsxWriter, {b['formula_cells']:,} formula cells with values, median of {b['repeat']}",
+                  _t(b["bare_xlsxwriter_s"])),
+                 ("", "ratio build / bare", f"{b['build_over_bare']:.1f}×")]
+    f = r.get("formulas")
+    if f:
+        rows += [("2 formulas", "ExcelModel().loads(path).finish()", _t(f["load_finish_s"])),
+                 ("", "compile(inputs, outputs)", _t(f["compile_s"])),
+                 ("3 formulas", f"one evaluation of the compiled workbook, median of {f['evals']}",
+                  _t(f["eval_s"]))]
+    lo = r.get("libreoffice")
+    if lo:
+        rows += [("4 LibreOffice", f"recalculate (headless, forced), median of {lo.get('repeat', 0)}",
+                  _t(lo["recalc_s"]) if "recalc_s" in lo else f"skipped: {lo['skipped']}")]
+    e = r.get("evaluate")
+    if e:
+        rows += [("5 evaluate", f"scalar: {e['scalar_calls']:,} calls",
+                  f"{_t(e['scalar_s'])} = {e['scalar_per_s']:,.0f} scenarios/s"),
+                 ("", f"vectorised: {e['vector_scenarios']:,} random scenarios, one call",
+                  f"{_t(e['vector_s'])} = {e['vector_per_s']:,.0f} scenarios/s"),
+                 ("", "ratio vectorised / scalar", f"{e['vector_over_scalar']:,.0f}×")]
+    u = r.get("udf")
+    if u:
+        s = u["server"]
+        rows += [("6 UDF", "aie_gpu_hour_cost, plain Python call", _t(u["plain"]["median_s"])),
+                 ("", "through xlwings.server.custom_functions_call",
+                  _t(s["median_s"]) if "median_s" in s else f"error: {s.get('error')}")]
+    w = [max(len(x[i]) for x in rows) for i in range(3)]
+    head = (f"machine: {m['cpu']}, {m['cores']} cores; {m['platform']}; Python {m['python']}"
+            f"{' (--quick sizes)' if r['quick'] else ''}")
+    lines = [head, "", f"{'step'.ljust(w[0])}  {'what'.ljust(w[1])}  time",
+             f"{'-' * w[0]}  {'-' * w[1]}  {'-' * w[2]}"]
+    lines += [f"{a.ljust(w[0])}  {b_.ljust(w[1])}  {c}" for a, b_, c in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
+    p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON file to write")
+    args = p.parse_args(argv)
+    q = args.quick
+    report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    with tempfile.TemporaryDirectory(prefix="aie-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        print("1/6 build ...", file=sys.stderr)
+        build = bench_build(tmp, repeat=1 if q else 3)
+        path = build.pop("path")
+        report["build"] = build
+        print("2-3/6 formulas ...", file=sys.stderr)
+        report["formulas"] = bench_formulas(path, evals=3 if q else 20)
+        if not args.skip_libreoffice:
+            print("4/6 LibreOffice ...", file=sys.stderr)
+            report["libreoffice"] = bench_libreoffice(path, tmp, repeat=1 if q else 3)
+        print("5/6 evaluate ...", file=sys.stderr)
+        report["evaluate"] = bench_evaluate(n_scalar=300 if q else 2000, n_vector=100_000 if q else 1_000_000)
+        print("6/6 UDF ...", file=sys.stderr)
+        report["udf"] = bench_udf(calls=200 if q else 2000)
+    print(table(report))
+    print()
+    text = json.dumps(report, indent=1, default=float)
+    print(text)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
