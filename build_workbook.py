@@ -12,7 +12,8 @@ DEFAULT_OUT = "ai_inference_economics.xlsx"
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Write ai_inference_economics.xlsx, every number a live formula.")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output path (default {DEFAULT_OUT})")
+    p.add_argument("--out", default=None,
+                   help=f"output path (default {DEFAULT_OUT}; with --from, the edited file itself, kept as .bak)")
     p.add_argument("--template", default="seed", help="selected template: bundled name or path to a .toml")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input of the selected template")
     p.add_argument("--udf-sheet", action="store_true", help="add a sheet calling every UDF next to the formulas")
@@ -34,11 +35,8 @@ def main(argv: list[str] | None = None) -> int:
             result = build_from(args.from_, args.out, overrides, udf_sheet=args.udf_sheet,
                                 overwrite=args.overwrite)
         else:
-            if args.out == DEFAULT_OUT or args.overwrite:
-                overwrite = True  # the default output is a build product, regenerated freely
-            else:
-                overwrite = False
-            result = xl.build(args.out, args.template, overrides, udf_sheet=args.udf_sheet, overwrite=overwrite)
+            result = xl.build(args.out or DEFAULT_OUT, args.template, overrides, udf_sheet=args.udf_sheet,
+                              overwrite=args.overwrite)
     except (InputError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

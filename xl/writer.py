@@ -52,8 +52,9 @@ def _clean(v):
 
 
 def _text(s: str) -> str:
-    """Template text is data: a leading = + - @ would make Excel read a formula."""
-    return "'" + s if s[:1] in "=+-@" else s
+    """Template text is data. It is always written with write_string (and the workbook is opened
+    with strings_to_formulas off), so a leading = + - @ stays text and never becomes a formula."""
+    return str(s)
 
 
 @dataclass
@@ -107,6 +108,9 @@ class Builder:
         ws = self.wb.add_worksheet(title)
         ws.set_tab_color(TAB[kind])
         ws.hide_gridlines(2)
+        # no password: protection guards formulas against slips; input cells are unlocked
+        ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                        "select_unlocked_cells": True})
         self.sheets.append(title)
         return ws
 
@@ -149,7 +153,7 @@ class Builder:
                 [s.name for s in self.scenarios] + ["Source note"]
         self.header_row = 3
         for c, h in enumerate(heads):
-            ws.write(self.header_row, c, _text(h), st.header)
+            ws.write_string(self.header_row, c, _text(h), st.header)
         self.template_header = (f"Inputs!${xl_col_to_name(self.t_col0)}${self.header_row + 1}:"
                                 f"${xl_col_to_name(last_t)}${self.header_row + 1}")
         r = self.header_row + 1
@@ -666,7 +670,7 @@ class Builder:
         ws.write(r, 0, "Input", st.header)
         ws.write(r, 1, "Domain", st.header)
         for i, s in enumerate(self.scenarios):
-            ws.write(summary_row - 2 if False else r, 2 + i, _text(s.name), st.header)
+            ws.write_string(r, 2 + i, _text(s.name), st.header)
         r += 1
         first = r
         for name, spec in INPUTS.items():
@@ -681,13 +685,12 @@ class Builder:
             shares = "+".join(self.template_cell(n, i) for n in
                               ("share_hobbyist", "share_growth", "share_enterprise", "share_batch"))
             self.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, 1)
-            ws.write(summary_row - 1, 2 + i, _text(s.name), st.header)
+            ws.write_string(summary_row - 1, 2 + i, _text(s.name), st.header)
             self.check_cells.append(f"Checks!${col}${summary_row + 1}")
             self.check_cells.append(f"Checks!${col}${shares_row + 1}")
         ws.set_column(0, 0, 40)
         ws.set_column(1, 1, 14)
-        ws.set_column(2, 2 + n_t, 60 if False else 14)
-        ws.set_column(2, 2, 14)
+        ws.set_column(2, 2 + n_t, 14)
         ws.freeze_panes(4, 1)
         ws.print_area(0, 0, r, 2 + n_t)
         ws.fit_to_pages(1, 0)
@@ -721,7 +724,7 @@ class Builder:
                                         "error_title": "Unknown template",
                                         "error_message": "Choose one of the template names on the Inputs sheet"})
         ws.write(6, 1, "Scenario number", st.text)
-        self.formula(ws, 6, 2, f"MATCH({SELECTOR_CELL},{self.template_header},0)", st.value("case"),
+        self.formula(ws, 6, 2, f"MATCH(selected_scenario,{self.template_header},0)", st.value("case"),
                      self.selected + 1)
         self.wb.define_name("selected_scenario", f"=Cover!{SELECTOR_CELL}")
         self.wb.define_name("scenario_number", "=Cover!$C$7")

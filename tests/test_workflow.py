@@ -1,0 +1,262 @@
+"""Analyst workflow: regenerate without losing edits, export templates, refuse bad input, never corrupt a file."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import model
+import xl
+from xl.carry import read_inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def digest(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def cell_of(ws, name: str) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == name)
+
+
+def edit(path: Path) -> None:
+    """Edit as a user would: several template columns changed, another scenario selected."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "gpu_price"), 9).value = 31000  # coreweave column (I)
+    ws.cell(cell_of(ws, "pue"), 10).value = 1.35  # h200 column (J)
+    ws.cell(cell_of(ws, "batch_size"), 10).value = 128
+    ws.cell(cell_of(ws, "wacc"), 8).value = 0.09  # seed column (H)
+    wb["Cover"]["C6"] = "h200"
+    wb.save(path)
+
+
+def test_from_carries_every_edit(tmp_path):
+    src = tmp_path / "book.xlsx"
+    xl.build(src)
+    edit(src)
+    before = src.read_bytes()
+    proc = run("build_workbook.py", "--from", str(src))
+    assert proc.returncode == 0, proc.stderr
+    assert "coreweave: gpu_price = 31000" in proc.stdout
+    assert "h200: pue = 1.35" in proc.stdout and "seed: wacc = 0.09" in proc.stdout
+    assert (tmp_path / "book.xlsx.bak").read_bytes() == before
+    again = read_inputs(src)
+    assert again.selected == "h200"
+    assert again.columns["coreweave"]["gpu_price"] == 31000
+    assert again.columns["h200"]["pue"] == 1.35 and again.columns["h200"]["batch_size"] == 128
+    assert again.columns["seed"]["wacc"] == 0.09
+    # stored outputs equal the model on the edited h200 inputs (h200: hbm 141 GB, 4.8 TB/s, pue 1.35, batch 128)
+    from xl.libreoffice import read_names
+
+    got = read_names(src)
+    want = model.evaluate({"pue": 1.35, "batch_size": 128}, template="h200")
+    for name in ("power_per_gpu_hour", "cost_per_m_output_tokens", "breakeven_utilization_wacc"):
+        assert got[name] == pytest.approx(want[name], rel=1e-12)
+    assert got["power_per_gpu_hour"] == pytest.approx(0.7 * 1.35 * 0.035, rel=1e-12)
+
+
+def test_export_round_trip(tmp_path):
+    src = tmp_path / "book.xlsx"
+    xl.build(src)
+    edit(src)
+    toml = tmp_path / "mine.toml"
+    proc = run("-m", "model", "export-inputs", str(src), "-o", str(toml))
+    assert proc.returncode == 0, proc.stderr
+    t = model.load(toml)
+    edited = read_inputs(src).columns["h200"]
+    assert t.values == edited  # nothing lost
+    assert t.values["pue"] == 1.35 and t.values["hbm_capacity_gb"] == 141
+    out = tmp_path / "from_toml.xlsx"
+    proc = run("build_workbook.py", "--template", str(toml), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    from xl.libreoffice import read_names
+
+    assert read_names(out)["power_per_gpu_hour"] == pytest.approx(0.7 * 1.35 * 0.035, rel=1e-12)
+
+
+def test_unknown_input_in_old_workbook_is_reported(tmp_path):
+    src = tmp_path / "old.xlsx"
+    xl.build(src)
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "ops_per_gpu_hour"), 2).value = "legacy_input_gone"
+    wb.save(src)
+    proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    assert "'legacy_input_gone' is no longer an input" in proc.stdout
+    assert "new input 'ops_per_gpu_hour'" in proc.stdout
+
+
+def test_existing_output_needs_overwrite(tmp_path):
+    out = tmp_path / "wb.xlsx"
+    assert run("build_workbook.py", "--out", str(out)).returncode == 0
+    h = digest(out)
+    proc = run("build_workbook.py", "--out", str(out), "--set", "pue=1.3")
+    assert proc.returncode == 2 and "--overwrite" in proc.stderr
+    assert digest(out) == h
+    assert run("build_workbook.py", "--out", str(out), "--set", "pue=1.3", "--overwrite").returncode == 0
+    assert digest(out) != h
+
+
+def _bad_toml(tmp_path: Path, text: str) -> str:
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    return str(p)
+
+
+def _not_xlsx(tmp_path: Path) -> str:
+    p = tmp_path / "fake.xlsx"
+    p.write_text("this is not a zip")
+    return str(p)
+
+
+def _truncated(tmp_path: Path) -> str:
+    good = tmp_path / "good.xlsx"
+    xl.build(good)
+    p = tmp_path / "truncated.xlsx"
+    p.write_bytes(good.read_bytes()[:5000])
+    return str(p)
+
+
+def _foreign(tmp_path: Path) -> str:
+    p = tmp_path / "foreign.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    wb.save(p)
+    return str(p)
+
+
+def _text_in_input(tmp_path: Path) -> str:
+    p = tmp_path / "text.xlsx"
+    xl.build(p)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "pue"), 8).value = "high"
+    wb.save(p)
+    return str(p)
+
+
+def _out_of_domain(tmp_path: Path) -> str:
+    p = tmp_path / "dom.xlsx"
+    xl.build(p)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "gpu_utilization"), 9).value = 1.5
+    wb.save(p)
+    return str(p)
+
+
+# (arguments builder, text the message must contain)
+MALFORMED = [
+    (lambda t: ["--set", "gpu_prise=1"], "gpu_prise"),
+    (lambda t: ["--set", "pue=abc"], "allowed domain of pue: ≥1"),
+    (lambda t: ["--set", "pue=0.5"], "≥1"),
+    (lambda t: ["--set", "gpu_utilization=0"], "(0, 1]"),
+    (lambda t: ["--set", "batch_size=2.5"], "integer 1..4096"),
+    (lambda t: ["--set", "batch_size=5000"], "integer 1..4096"),
+    (lambda t: ["--set", "share_batch=0.5"], "sum to 1"),
+    (lambda t: ["--set", "kv_gb_per_sequence=100"], "does not fit"),
+    (lambda t: ["--set", "nonsense"], "name=value"),
+    (lambda t: ["--set", "wacc=nan"], "wacc"),
+    (lambda t: ["--set", "wacc=inf"], "wacc"),
+    (lambda t: ["--set", "contract_years=0"], "integer 1..10"),
+    (lambda t: ["--template", "nosuch"], "unknown template"),
+    (lambda t: ["--template", str(t / "missing.toml")], "not found"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = = 1\n")], "line 2"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npeu = 1.2\n")], "peu"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = 0.2\n")], "≥1"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = \"1.2\"\n")], "not a number"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = { val = 1.2 }\n")], "pue"),
+    (lambda t: ["--template", _bad_toml(t, "[stuff]\na = 1\n")], "unknown table"),
+    (lambda t: ["--from", str(t / "nofile.xlsx")], "not found"),
+    (lambda t: ["--from", _not_xlsx(t)], "not a readable .xlsx"),
+    (lambda t: ["--from", _truncated(t)], "not a readable .xlsx"),
+    (lambda t: ["--from", _foreign(t)], "not a workbook built by build_workbook.py"),
+    (lambda t: ["--from", _text_in_input(t)], "pue"),
+    (lambda t: ["--from", _out_of_domain(t)], "(0, 1]"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(MALFORMED)))
+def test_malformed_input_exit_2_and_nothing_written(tmp_path, case):
+    make, needle = MALFORMED[case]
+    args = make(tmp_path)
+    out = tmp_path / "out.xlsx"
+    before = {p: digest(p) for p in tmp_path.iterdir() if p.is_file()}
+    extra = [] if "--from" in args else ["--out", str(out)]
+    if "--from" in args:
+        extra = ["--out", str(out)]
+    proc = run("build_workbook.py", *args, *extra)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert needle in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+    after = {p: digest(p) for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before  # nothing created or changed (no temporary files left either)
+
+
+def test_killed_build_leaves_previous_file_intact(tmp_path):
+    out = tmp_path / "wb.xlsx"
+    xl.build(out)
+    h = digest(out)
+    for delay in (0.2, 0.5, 0.8):
+        proc = subprocess.Popen([sys.executable, "build_workbook.py", "--out", str(out), "--overwrite",
+                                 "--set", "pue=1.4"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if digest(out) != h:  # the build won the race: the new file must be complete
+            assert read_inputs(out).columns["seed"]["pue"] == 1.4
+            h = digest(out)
+        else:
+            openpyxl.load_workbook(out)  # still a valid workbook
+    leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    # a killed process cannot clean up its temporary file, but it never touches the target
+    assert all(p.name.startswith(".wb-") for p in leftovers)
+
+
+def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
+    t = tmp_path / "inj.toml"
+    t.write_text('[template]\nname = "=1+2"\ndescription = "@evil"\n[inputs]\n'
+                 'pue = { value = 1.3, source = "=HYPERLINK(\\"http://x\\")" }\n'
+                 'gpu_price = { value = 26000, source = "-5 dollars" }\n')
+    out = tmp_path / "inj.xlsx"
+    xl.build(out, t)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Inputs"]
+    assert ws["K4"].value == "=1+2" and ws["K4"].data_type == "s"
+    notes = [c.value for c in ws["L"] if isinstance(c.value, str)]
+    assert any(n.startswith("=HYPERLINK") or "=HYPERLINK" in n for n in notes)
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and "HYPERLINK" in c.value:
+                assert c.data_type == "s"
+    assert wb["Cover"]["C6"].value == "=1+2" and wb["Cover"]["C6"].data_type == "s"
+
+
+def test_sheets_protected_inputs_unlocked(tmp_path):
+    out = tmp_path / "p.xlsx"
+    xl.build(out)
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        assert ws.protection.sheet, ws.title
+        assert not ws.protection.password
+    ws = wb["Inputs"]
+    r = cell_of(ws, "gpu_price")
+    assert ws.cell(r, 8).protection.locked is False  # template input
+    assert ws.cell(r, 7).protection.locked is not False  # live formula
+    assert wb["Cover"]["C6"].protection.locked is False
