@@ -22,10 +22,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="carry every input edit (and the selected scenario) over from a workbook built earlier")
     args = p.parse_args(argv)
     t0 = time.perf_counter()
+    import xl
     from model import InputError
     from model.__main__ import parse_sets
-
-    import xl
 
     try:
         overrides = parse_sets(args.set)

@@ -21,7 +21,8 @@ What is measured (median of repeats where it says so):
     median of 3 (1 with --quick); it includes starting soffice.
  5. model.evaluate: scalar throughput (scenarios/s over 2,000 calls, each a random full input
     set) and vectorised throughput (1,000,000 scenarios in one call, every input drawn at random
-    within its domain), and their ratio.
+    within its domain; median of 3 calls after a first one, whose time is reported too: it
+    includes first-touch memory allocation), and their ratio.
  6. UDF latency: `udfs.functions.aie_gpu_hour_cost(...)` called plainly, and through
     `xlwings.server.custom_functions_call` (as the Office.js add-in's payload arrives) in a
     subprocess with XLWINGS_ON_SERVER=true and XLWINGS_LICENSE_KEY=noncommercial set before

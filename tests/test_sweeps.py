@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import model
 from model import InputError, cli_sweeps, sweeps
 from model.registry import INPUTS, OUTPUTS
 
@@ -109,7 +108,8 @@ def test_two_way_cost_scales_inversely_with_utilization_and_speedup(calls):
         for m in ms:
             assert grid.loc[u, m] == pytest.approx(base * (0.85 / u) * (1.0 / m), rel=1e-12)
             assert grid.loc[u, m] == pytest.approx(cost_per_m_output(u=u, m=m), rel=1e-12)
-    assert len(calls) == 1 and calls[0]["serving_utilization"] == (4, 1) and calls[0]["optimization_multiplier"] == (1, 3)
+    assert len(calls) == 1
+    assert calls[0]["serving_utilization"] == (4, 1) and calls[0]["optimization_multiplier"] == (1, 3)
 
 
 def test_two_way_bad_input():
@@ -412,7 +412,8 @@ def test_cli_tornado_table_json_png(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "depreciation_years" in out and "gpu_price" in out and "103 of 105 have swing 0" in out
     assert is_png(png)
-    assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--top", "2", "--json", "--set", "gpu_price=30000"]) == 0
+    assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--top", "2", "--json",
+                    "--set", "gpu_price=30000"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [r["input"] for r in data["rows"]] == ["depreciation_years", "gpu_price"]
     assert data["rows"][1]["swing"] == pytest.approx(2 * 0.1 * 30000 / (3 * H))

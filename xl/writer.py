@@ -388,7 +388,8 @@ class Builder:
         r += 1
         ws.write(r, 0, "Template", st.text)
         for i, s in enumerate(self.scenarios):
-            self.formula(ws, r, 5 + i, f"INDEX({self.template_header},1,{i + 1})", st.text, s.name)
+            head = xl_rowcol_to_cell(self.header_row, self.t_col0 + i, row_abs=True, col_abs=True)
+            self.formula(ws, r, 5 + i, f"Inputs!{head}", st.text, s.name)
         self.cost_chart_header = r
         r += 1
         lines = [n for n in chain("total_cost_per_gpu_hour", INPUTS) if n != "total_cost_per_gpu_hour"]
@@ -493,6 +494,7 @@ class Builder:
                        "breakeven_utilization_wacc", "rent_price_per_gpu_hour", "wacc")
         ws.set_column(0, 0, 30)
         ws.set_column(1, 12, 12)
+        ws.freeze_panes(3, 0)
         ws.print_area(0, 0, r, 12)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)

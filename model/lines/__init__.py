@@ -5,13 +5,13 @@ MODEL.md order.
 """
 
 from . import (  # noqa: F401  (imported for registration, in MODEL.md order)
-    cost_stack,
-    throughput,
-    pricing,
-    managed,
     buy_rent,
-    datacenter,
     capital,
+    cost_stack,
+    datacenter,
     dscr,
+    managed,
+    pricing,
     stages,
+    throughput,
 )

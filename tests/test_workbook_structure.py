@@ -1,0 +1,223 @@
+"""Structure and model-lint of the built workbook: the rules of the finance standards, read from the file."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import defaultdict
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+from wbtools import ALLOWED_FUNCTIONS, ALLOWED_LITERALS
+
+import xl
+from model.registry import BLOCKS, CONSTANTS, CONTROLS, INPUTS, OUTPUTS, names
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("s") / "wb.xlsx"
+    xl.build(path, udf_sheet=False)
+    return path, openpyxl.load_workbook(path)
+
+
+def formulas_of(wb):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.data_type == "f":
+                    yield ws.title, c
+
+
+STRING_RE = re.compile(r'"[^"]*"')
+SHEET_RE = re.compile(r"'[^']*'!|\b[A-Za-z_][A-Za-z0-9_ ]*!")
+IDENT_RE = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_.]*\$?[0-9]*")
+NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])(\d+\.?\d*(?:[eE][-+]?\d+)?)")
+
+
+def literals(formula: str) -> list[float]:
+    text = STRING_RE.sub("", formula)
+    text = SHEET_RE.sub("", text)
+    text = IDENT_RE.sub(" ", text)
+    return [float(m) for m in NUMBER_RE.findall(text)]
+
+
+def test_literal_extractor_can_fail():
+    assert literals("=gpu_price*1.2+rack_kw_h100+F12") == [1.2]
+    assert literals("=ROUND(x,9)+'Cost stack'!$F$3*1000") == [9.0, 1000.0]
+
+
+def test_defined_names_equal_registry(built):
+    path, wb = built
+    got = {n for n in wb.defined_names}
+    assert got == set(names())
+    assert set(names()) == {*CONSTANTS, *INPUTS, *OUTPUTS, *CONTROLS}
+    for n, dn in wb.defined_names.items():
+        dests = list(dn.destinations)
+        assert len(dests) == 1, n
+        assert ":" not in dests[0][1], f"{n} points to a range"
+
+
+def test_no_sheet_scoped_names(built):
+    _, wb = built
+    for ws in wb.worksheets:
+        user = [n for n in ws.defined_names if not n.startswith("_xlnm")]
+        assert not user, (ws.title, user)
+
+
+def test_literal_numbers_and_functions(built):
+    _, wb = built
+    bad_lit, bad_fn = [], []
+    for sheet, c in formulas_of(wb):
+        for v in literals(c.value):
+            if v not in ALLOWED_LITERALS:
+                bad_lit.append(f"{sheet}!{c.coordinate}: {c.value} ({v})")
+        for fn in re.findall(r"([A-Z][A-Z0-9._]*)\(", STRING_RE.sub("", c.value)):
+            if fn not in ALLOWED_FUNCTIONS:
+                bad_fn.append(f"{sheet}!{c.coordinate}: {fn}")
+    assert not bad_lit, "\n".join(bad_lit[:20])
+    assert not bad_fn, "\n".join(bad_fn[:20])
+
+
+def test_no_volatile_external_or_macro(built):
+    path, wb = built
+    volatile = {"NOW", "TODAY", "RAND", "RANDBETWEEN", "OFFSET", "INDIRECT", "CELL", "INFO"}
+    for _, c in formulas_of(wb):
+        assert not volatile & set(re.findall(r"([A-Z]+)\(", c.value)), c.value
+        assert "[" not in c.value, f"external reference in {c.value}"
+    with zipfile.ZipFile(path) as z:
+        listing = z.namelist()
+    assert not [n for n in listing if "externalLink" in n or "vbaProject" in n]
+
+
+def test_inputs_only_on_inputs_sheet(built):
+    """Every number typed into a cell lives on the Inputs sheet; elsewhere only formulas and text."""
+    _, wb = built
+    stray = []
+    for ws in wb.worksheets:
+        if ws.title == "Inputs":
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool):
+                    stray.append(f"{ws.title}!{c.coordinate} = {c.value}")
+    assert not stray, stray[:20]
+
+
+def test_same_formula_across_each_yearly_row(built):
+    """Relative to its column, every yearly row holds one formula (R1C1-style comparison)."""
+    _, wb = built
+
+    def relative(formula: str, col: int) -> str:
+        def repl(m):
+            dollar, letters, row = m.group(1), m.group(2), m.group(3)
+            if dollar:
+                return m.group(0)
+            from openpyxl.utils import column_index_from_string
+
+            return f"C[{column_index_from_string(letters) - col}]R{row}"
+
+        return re.sub(r"(\$?)\b([A-Z]{1,3})(\$?\d+)\b", repl, formula)
+
+    checked = 0
+    for b in BLOCKS.values():
+        ws = wb[next(s for s, _ in [(b_sheet, 0) for b_sheet in [_sheet_of(b)]])]
+        for r in range(1, ws.max_row + 1):
+            if ws.cell(r, 1).value not in {row.label for row in b.rows}:
+                continue
+            forms = {relative(ws.cell(r, 6 + t).value, 6 + t) for t in range(b.years)}
+            assert len(forms) == 1, (b.name, r, forms)
+            checked += 1
+    assert checked >= sum(len(b.rows) for b in BLOCKS.values())
+
+
+def _sheet_of(block) -> str:
+    from model.registry import SECTIONS
+
+    return SECTIONS[block.section][0]
+
+
+def test_timing_flags_not_ifs_on_dates(built):
+    """Yearly rows are switched by a flag row; the only IF on the year is the flag itself."""
+    _, wb = built
+    for b in BLOCKS.values():
+        flag_rows = [row for row in b.rows if row.unit == "flag"]
+        assert flag_rows, b.name
+        for row in b.rows:
+            if row.unit != "flag":
+                assert "[year]<=" not in row.excel and "[year]=" not in row.excel, row
+
+
+def test_every_name_used(built):
+    """Constants, inputs and controls are read by some formula; outputs are read or are results."""
+    _, wb = built
+    text = " ".join(c.value.lower() for _, c in formulas_of(wb))
+    unused = [n for n in (*CONSTANTS, *INPUTS, *CONTROLS) if not re.search(rf"(?<![a-z0-9_]){n}(?![a-z0-9_])", text)]
+    assert not unused, unused
+
+
+def test_input_cells_styled_and_validated(built):
+    _, wb = built
+    ws = wb["Inputs"]
+    dv_cells = set()
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            dv_cells.add(rng.coord.replace("$", ""))
+        assert dv.errorTitle and dv.error, dv.sqref
+    rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value in INPUTS]
+    assert len(rows) == len(INPUTS)
+    for r in rows:
+        for col in range(8, 11):
+            c = ws.cell(r, col)
+            assert f"{get_column_letter(col)}{r}" in dv_cells, c.coordinate
+            assert c.font.color.rgb.endswith("0000FF"), c.coordinate
+            assert c.fill.fgColor.rgb.endswith("FFF2CC"), c.coordinate
+        name = ws.cell(r, 2).value
+        assert ws.cell(r, 4).value == INPUTS[name].domain.text()
+
+
+def test_every_chart_range_non_empty(built):
+    path, wb = built
+    refs = []
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        for n in charts:
+            refs += re.findall(r"<c:f>([^<]+)</c:f>", z.read(n).decode())
+    assert len(charts) == 5
+    assert refs
+    values = openpyxl.load_workbook(path, data_only=True)
+    for ref in refs:
+        sheet, rng = ref.rsplit("!", 1)
+        sheet = sheet.strip("'")
+        cells = values[sheet][rng.replace("$", "")]
+        flat = [c for row in (cells if isinstance(cells, tuple) else ((cells,),)) for c in
+                (row if isinstance(row, tuple) else (row,))]
+        assert any(c.value not in (None, "") for c in flat), ref
+
+
+def test_units_column_and_number_formats(built):
+    _, wb = built
+    for name, o in OUTPUTS.items():
+        sheet, cell = _cell_of(wb, name)
+        ws = wb[sheet]
+        c = ws[cell]
+        assert ws.cell(c.row, 3).value == o.unit, name
+        assert c.number_format != "General", name
+
+
+def _cell_of(wb, name):
+    dn = wb.defined_names[name]
+    sheet, ref = next(iter(dn.destinations))
+    return sheet, ref.replace("$", "")
+
+
+def test_frozen_panes_and_print_areas(built):
+    _, wb = built
+    for ws in wb.worksheets:
+        if ws.title not in ("Cover", "Charts"):
+            assert ws.freeze_panes, ws.title
+        assert ws.print_area, ws.title
+
+
+_ = defaultdict
