@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from . import lines  # noqa: F401  (registers the outputs)
 from .errors import InputError
 from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, suggest
 from .templates import load
 from .validate import check_cross, check_fit, check_value
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _order() -> list[str]:
@@ -95,7 +98,9 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed") -> di
     return compute(resolve_inputs(inputs, template))
 
 
-def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str) -> pd.DataFrame:
+def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
+    import pandas as pd  # imported here: a workbook build does not need it
+
     values = resolve_inputs(inputs, template)
     if any(np.ndim(v) for v in values.values()):
         raise InputError("schedules take scalar inputs only; use evaluate() for arrays")

@@ -6,11 +6,12 @@ memory), never with a Python loop over scenarios. Inputs not varied come from th
 template (default ``seed``) overridden by `inputs`; bad input raises `InputError`.
 
 >>> from model import sweeps
->>> sweeps.one_way("gpu_price", [24000, 30000], outputs="capex_per_gpu_hour").round(4)
-           capex_per_gpu_hour
-gpu_price
-24000.0                0.9132
-30000.0                1.1416
+>>> frame = sweeps.one_way("gpu_price", [24000, 30000], outputs="capex_per_gpu_hour")
+>>> frame["capex_per_gpu_hour"].round(4).tolist()
+[0.9132, 1.1416]
+>>> t = sweeps.tornado("capex_per_gpu_hour", pct=0.1)
+>>> t["input"].head(2).tolist(), round(float(t["swing"].iloc[1]), 4)
+(['depreciation_years', 'gpu_price'], 0.1903)
 
 Choices worth knowing (each repeated in the function that makes it):
 

@@ -23,6 +23,7 @@ from xlwings import XlwingsError, arg, func, ret
 
 import model
 from model.errors import InputError
+from model.lines.dscr import SCHEDULE_COLUMNS, sculpt_schedule
 from model.registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, Domain, parse_domain, suggest
 from model.validate import check_value
 
@@ -59,7 +60,7 @@ _TEXT_ARGS = {
     "input_values": "Range of values, one per name in input_names, same order; empty = none",
 }
 
-SCULPT_HEADER = ("year", "cfads", "debt_service", "opening", "interest", "principal", "closing")
+SCULPT_HEADER = SCHEDULE_COLUMNS
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
                 "#GETTING_DATA")
 _REQUIRED = object()
@@ -261,30 +262,6 @@ def _line(name: str, known: dict):
     return known[name]
 
 
-def _sculpt_schedule(cfads: list[float], target_dscr: float, rate: float) -> dict[str, list[float]]:
-    """PRIVATE, to be moved to model/ (proposed `model.lines.dscr.sculpt_schedule`).
-
-    Debt sculpted to `target_dscr` for an arbitrary CFADS vector (year 1 first), with the
-    same steps and order as the `sculpting` block of model/lines/dscr.py: DS_t = CFADS_t /
-    target_dscr, capacity = sum DS_t / (1 + rate)^t, opening_1 = capacity, interest =
-    opening * rate, principal = DS - interest, closing = opening - principal.
-    """
-    ds = [cf / target_dscr for cf in cfads]
-    capacity = 0.0
-    for t, d in enumerate(ds, start=1):
-        capacity = capacity + d * (1 / (1 + rate) ** t)
-    rows = {k: [] for k in SCULPT_HEADER}
-    closing = 0.0
-    for t, (cf, d) in enumerate(zip(cfads, ds, strict=True), start=1):
-        opening = closing + (capacity if t == 1 else 0.0)
-        interest = opening * rate
-        principal = d - interest
-        closing = opening - principal
-        for k, v in zip(SCULPT_HEADER, (t, cf, d, opening, interest, principal, closing), strict=True):
-            rows[k].append(t if k == "year" else float(v))
-    return rows
-
-
 # --------------------------------------------------------------------------------------
 # Registration with xlwings: argument docs from the registry, errors as messages
 # --------------------------------------------------------------------------------------
@@ -422,8 +399,8 @@ def aie_sculpt(cfads, target_dscr, rate):
     (year, cfads, debt_service, opening, interest, principal, closing), one row per year."""
     udf = "aie_sculpt"
     flows = _vector(udf, "cfads", cfads, BLOCKS["sculpting"].years)
-    rows = _sculpt_schedule(flows, _number(udf, "target_dscr", target_dscr), _number(udf, "rate", rate))
-    body = [[rows[k][i] for k in SCULPT_HEADER] for i in range(len(flows))]
+    rows = sculpt_schedule(flows, _number(udf, "target_dscr", target_dscr), _number(udf, "rate", rate))
+    body = [[float(rows[k][i]) for k in SCULPT_HEADER] for i in range(len(flows))]
     return [list(SCULPT_HEADER), *body]
 
 

@@ -300,7 +300,9 @@ class Builder:
         ws.freeze_panes(4, 2)
         ws.print_area(0, 0, r, max_col)
         ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        # a 30-year block would shrink to illegible on one page: let it run to a few pages across
+        ws.fit_to_pages(max(1, (max_col + 14) // 15), 0)
+        ws.repeat_columns(0, 0)
 
     def _output_row(self, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
         st = self.st

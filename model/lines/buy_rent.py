@@ -1,7 +1,8 @@
 """E2 buy vs rent GPUs. Its `wacc` is an input of its own, not F1's wacc_from_structure."""
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy.special import ndtri
 
 from ..registry import line
 
@@ -84,6 +85,21 @@ def residual_value(residual_case, residual_value_bull, residual_value_base, resi
                     np.where(residual_case == 2, residual_value_base, residual_value_bear))
 
 
+def normsinv(p):
+    """Inverse standard normal CDF, elementwise (Excel's NORMSINV); ±inf at 0 and 1.
+
+    Small inputs use the standard library (AS241, full double precision), so a workbook build
+    does not import scipy; large arrays use scipy.special.ndtri, the same function vectorised."""
+    p = np.asarray(p, dtype=float)
+    if p.size > 4096:
+        from scipy.special import ndtri
+
+        return ndtri(p)
+    inv = NormalDist().inv_cdf
+    flat = [inv(x) if 0 < x < 1 else (-np.inf if x == 0 else (np.inf if x == 1 else np.nan)) for x in p.ravel()]
+    return np.asarray(flat, dtype=float).reshape(p.shape)
+
+
 def crf(rate, years):
     """Capital recovery factor r / (1 − (1 + r)^−n); 1/n when r < 1e-9."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -120,6 +136,6 @@ def breakeven_utilization_economic(economic_cost_per_hour, rent_price_per_gpu_ho
 def optimal_owned_gpus(breakeven_utilization_wacc, demand_mean_gpus, demand_sd_gpus):
     """max(0, demand_mean_gpus + demand_sd_gpus · NORMSINV(1 − breakeven_utilization_wacc)); 0 when breakeven ≥ 1"""
     with np.errstate(invalid="ignore"):
-        z = ndtri(1 - np.minimum(breakeven_utilization_wacc, 1))
+        z = normsinv(1 - np.minimum(breakeven_utilization_wacc, 1))
         owned = np.maximum(0, demand_mean_gpus + demand_sd_gpus * z)
     return np.where(breakeven_utilization_wacc >= 1, 0.0, owned)

@@ -126,35 +126,55 @@ def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, teno
     return {"capacity": capacity, "closing_at_tenor": closing_at_tenor, "pv_cfads": pv_cfads}
 
 
+SCHEDULE_COLUMNS = ("year", "cfads", "debt_service", "opening", "interest", "principal", "closing")
+
+
+def sculpt_schedule(cfads, target_dscr, rate) -> dict[str, list]:
+    """Debt sculpted to `target_dscr` for a CFADS sequence (year 1 first; numbers or arrays):
+    DS_t = CFADS_t / target_dscr, capacity = Σ DS_t / (1 + rate)^t, opening_1 = capacity,
+    interest = opening · rate, principal = DS − interest, closing = opening − principal.
+    Returns the columns of SCHEDULE_COLUMNS (plus `discount` and `capacity`) as lists by year."""
+    ds = [cf / target_dscr for cf in cfads]
+    disc = [1 / (1 + rate) ** t for t in range(1, len(ds) + 1)]
+    capacity = 0.0
+    for d, df in zip(ds, disc):
+        capacity = capacity + d * df
+    rows: dict[str, list] = {k: [] for k in (*SCHEDULE_COLUMNS, "discount")}
+    closing = 0.0
+    for t, (cf, d, df) in enumerate(zip(cfads, ds, disc), start=1):
+        opening = closing + (capacity if t == 1 else 0.0)
+        interest = opening * rate
+        principal = d - interest
+        closing = opening - principal
+        for k, v in zip(rows, (t, cf, d, opening, interest, principal, closing, df)):
+            rows[k].append(v)
+    rows["capacity"] = [capacity]
+    return rows
+
+
 def _sculpting_rows(cfads_contracted, cfads_growth, target_dscr, rate_contracted, tenor_contracted_years):
     """Every row of the block, year by year, exactly as the workbook lays it out."""
     years = range(1, SCULPT_YEARS + 1)
-    flags, cfads, ds, disc = [], [], [], []
-    capacity = pv_cfads_total = 0.0
-    for t in years:
-        flag = np.where(t <= tenor_contracted_years, 1.0, 0.0)
-        cf = flag * cfads_contracted * (1 + cfads_growth) ** (t - 1)
-        d = cf / target_dscr
-        df = 1 / (1 + rate_contracted) ** t
-        capacity = capacity + d * df
-        pv_cfads_total = pv_cfads_total + cf * df
-        flags.append(flag), cfads.append(cf), ds.append(d), disc.append(df)
-    rows = {k: [] for k in ("year", "flag", "first", "cfads", "debt_service", "discount", "pv_debt_service",
-                            "pv_cfads", "opening", "interest", "principal", "closing", "dscr", "dscr_gap")}
-    closing = 0.0
+    flags = [np.where(t <= tenor_contracted_years, 1.0, 0.0) for t in years]
+    cfads = [flags[t - 1] * cfads_contracted * (1 + cfads_growth) ** (t - 1) for t in years]
+    sched = sculpt_schedule(cfads, target_dscr, rate_contracted)
+    ds, disc = sched["debt_service"], sched["discount"]
+    dscr = [np.where(f == 1, cf / d, 0.0) for f, cf, d in zip(flags, cfads, ds)]
+    rows = {
+        "year": list(years), "flag": flags, "first": [1.0 if t == 1 else 0.0 for t in years], "cfads": cfads,
+        "debt_service": ds, "discount": disc, "pv_debt_service": [d * df for d, df in zip(ds, disc)],
+        "pv_cfads": [cf * df for cf, df in zip(cfads, disc)],
+        **{k: sched[k] for k in ("opening", "interest", "principal", "closing")},
+        "dscr": dscr, "dscr_gap": [f * np.abs(x - target_dscr) for f, x in zip(flags, dscr)],
+    }
     closing_at_tenor = 0.0
-    for i, t in enumerate(years):
-        first = 1.0 if t == 1 else 0.0
-        opening = closing + first * capacity
-        interest = opening * rate_contracted
-        principal = ds[i] - interest
-        closing = opening - principal
-        closing_at_tenor = np.where(t == tenor_contracted_years, closing, closing_at_tenor)
-        dscr = np.where(flags[i] == 1, cfads[i] / ds[i], 0.0)
-        for k, v in zip(rows, (t, flags[i], first, cfads[i], ds[i], disc[i], ds[i] * disc[i], cfads[i] * disc[i],
-                               opening, interest, principal, closing, dscr, flags[i] * np.abs(dscr - target_dscr))):
-            rows[k].append(v)
-    return {"capacity": capacity, "closing_at_tenor": closing_at_tenor, "pv_cfads": pv_cfads_total, "rows": rows}
+    for t, c in zip(years, sched["closing"]):
+        closing_at_tenor = np.where(t == tenor_contracted_years, c, closing_at_tenor)
+    pv_cfads = 0.0
+    for x in rows["pv_cfads"]:
+        pv_cfads = pv_cfads + x
+    return {"capacity": sched["capacity"][0], "closing_at_tenor": closing_at_tenor, "pv_cfads": pv_cfads,
+            "rows": rows}
 
 
 @line(S, "$", "Sculpted debt capacity", "SUM([sculpting.pv_debt_service:])", block="sculpting")
