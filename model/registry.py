@@ -46,6 +46,16 @@ class Domain:
         right = ")" if self.hi_open else "]"
         return f"{left}{_num(self.lo)}, {_num(self.hi)}{right}"
 
+    def contains(self, v: float) -> bool:
+        """One plain float inside the domain (no numpy: the scalar path is called a lot)."""
+        if not math.isfinite(v):
+            return False
+        if self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo):
+            return False
+        if self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi):
+            return False
+        return not (self.integer and not float(v).is_integer())
+
     def contains_all(self, x: np.ndarray) -> bool:
         """Fast path for large arrays: every element inside (two reductions instead of masks)."""
         if x.size == 0:

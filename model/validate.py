@@ -24,7 +24,10 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     if isinstance(value, (bool, np.bool_)):
         raise InputError(f"{at}{name} = {value!r} is not a number; {_describe(name)}")
     if isinstance(value, numbers.Real):
-        arr = np.asarray(float(value))
+        v = float(value)
+        if INPUTS[name].domain.contains(v):
+            return v
+        arr = np.asarray(v)
     else:
         try:
             arr = np.asarray(value)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 import model
 from model.registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
@@ -55,6 +56,24 @@ def _text(s: str) -> str:
     """Template text is data. It is always written with write_string (and the workbook is opened
     with strings_to_formulas off), so a leading = + - @ stays text and never becomes a formula."""
     return str(s)
+
+
+class PlainWorksheet(Worksheet):
+    """A worksheet that skips XlsxWriter's rewriting of post-2007 function names.
+
+    Our formulas use only functions every engine computes (Excel 2007, LibreOffice 7.4,
+    `formulas`; tests/test_workbook_structure.py enforces the list), none of which needs an
+    `_xlfn.` prefix, so the ~60 regular-expression passes per formula are pure cost.
+    """
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
 
 
 @dataclass
@@ -105,7 +124,7 @@ class Builder:
             return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
 
     def sheet(self, title: str, kind: str):
-        ws = self.wb.add_worksheet(title)
+        ws = self.wb.add_worksheet(title, worksheet_class=PlainWorksheet)
         ws.set_tab_color(TAB[kind])
         ws.hide_gridlines(2)
         # no password: protection guards formulas against slips; input cells are unlocked
