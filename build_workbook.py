@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     import xl
     from model import InputError
-    from model.__main__ import parse_sets
+    from model.validate import parse_sets
 
     try:
         overrides = parse_sets(args.set)

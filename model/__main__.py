@@ -8,27 +8,7 @@ import math
 import sys
 
 from .errors import InputError
-
-
-def parse_sets(pairs: list[str] | None) -> dict[str, float]:
-    """--set name=value pairs as numbers; a bad pair raises InputError naming it."""
-    from .registry import INPUTS, suggest
-    from .validate import check_value
-
-    out: dict[str, float] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise InputError(f"--set {pair!r}: expected name=value")
-        name, text = (s.strip() for s in pair.split("=", 1))
-        if name not in INPUTS:
-            raise InputError(f"--set: unknown input {name!r}{suggest(name)}")
-        try:
-            value = float(text.replace("_", ""))
-        except ValueError:
-            raise InputError(f"--set {name}={text!r} is not a number; allowed domain of {name}: "
-                             f"{INPUTS[name].domain.text()}") from None
-        out[name] = check_value(name, value, where="--set")
-    return out
+from .validate import parse_sets
 
 
 def _fmt(v) -> str:

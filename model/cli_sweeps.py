@@ -23,6 +23,7 @@ import pandas as pd
 
 from .errors import InputError
 from .registry import INPUTS, OUTPUTS, suggest
+from .validate import parse_sets
 
 __all__ = ["HANDLERS", "cmd_monte_carlo", "cmd_sweep", "cmd_tornado", "plot_monte_carlo", "plot_one_way",
            "plot_tornado", "plot_two_way", "register"]
@@ -69,26 +70,6 @@ def _count(text: str) -> int:
     if not v.is_integer() or v < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number ≥ 1")
     return int(v)
-
-
-def parse_sets(pairs: list[str] | None) -> dict[str, float]:
-    """--set name=value pairs; a bad pair raises InputError naming it."""
-    from .validate import check_value
-
-    out: dict[str, float] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise InputError(f"--set {pair!r}: expected name=value")
-        name, text = (s.strip() for s in pair.split("=", 1))
-        if name not in INPUTS:
-            raise InputError(f"--set: unknown input {name!r}{suggest(name)}")
-        try:
-            value = float(text.replace("_", ""))
-        except ValueError:
-            raise InputError(f"--set {name}={text!r} is not a number; allowed domain of {name}: "
-                             f"{INPUTS[name].domain.text()}") from None
-        out[name] = check_value(name, value, where="--set")
-    return out
 
 
 def _common(p: argparse.ArgumentParser, template: bool = True) -> None:

@@ -94,3 +94,21 @@ def check_fit(effective_batch, values: dict) -> None:
     raise InputError(f"the model does not fit in memory{at}: effective_batch = {pick(eb):g} ({shown}); "
                      "allowed: effective_batch ≥ 1 (min(batch_size, max_batch_by_memory)); "
                      "raise hbm_capacity_gb or lower model_params_b, bytes_per_param or kv_gb_per_sequence")
+
+
+def parse_sets(pairs: list[str] | None) -> dict[str, float]:
+    """Command-line `--set name=value` pairs as validated numbers; a bad pair raises InputError naming it."""
+    out: dict[str, float] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--set {pair!r}: expected name=value")
+        name, text = (s.strip() for s in pair.split("=", 1))
+        if name not in INPUTS:
+            raise InputError(f"--set: unknown input {name!r}{suggest(name)}")
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            raise InputError(f"--set {name}={text!r} is not a number; allowed domain of {name}: "
+                             f"{INPUTS[name].domain.text()}") from None
+        out[name] = check_value(name, value, where="--set")
+    return out
