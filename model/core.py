@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from . import lines  # noqa: F401  (registers the outputs)
 from .errors import InputError
 from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, suggest
@@ -57,33 +55,59 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     return values
 
 
+def _is_scalar_set(values: Mapping) -> bool:
+    return all(isinstance(v, float) for v in values.values())
+
+
 def _context(values: Mapping, until: str | None = None) -> dict:
-    """Constants, inputs and every node in dependency order (stopping before `until`)."""
-    # numpy scalars, so that 0-d and n-d follow the same IEEE rules (x/0 -> inf, not an exception)
-    ctx = {**{n: np.float64(c.value) for n, c in CONSTANTS.items()},
-           **{k: (np.float64(v) if np.ndim(v) == 0 else v) for k, v in values.items()}}
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    """Constants, inputs and every node in dependency order (stopping before `until`).
+
+    One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
+    meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy
+    scalars, whose IEEE rules give inf or nan as the array path does."""
+    ctx: dict = {**{n: float(c.value) for n, c in CONSTANTS.items()}, **values}
+    scalar = _is_scalar_set(values)
+    if not scalar:
+        import numpy as np
+
+        errs = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+        errs.__enter__()
+    try:
         for name in ORDER:
             if name == until:
                 break
             node = OUTPUTS.get(name) or BLOCKS[name]
-            ctx[name] = node.func(*(ctx[p] for p in node.params))
+            args = [ctx[p] for p in node.params]
+            try:
+                ctx[name] = node.func(*args)
+            except (ArithmeticError, ValueError):
+                if not scalar:
+                    raise
+                import numpy as np
+
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    res = node.func(*(np.float64(a) if isinstance(a, float) else a for a in args))
+                ctx[name] = float(res) if isinstance(res, np.generic) else res
             if name == "effective_batch":
                 check_fit(ctx[name], values)
+    finally:
+        if not scalar:
+            errs.__exit__(None, None, None)
     return ctx
 
 
 def compute(values: Mapping) -> dict:
     """Every output from validated input values (no template involved)."""
-    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     ctx = _context(values)
+    if _is_scalar_set(values):
+        return {name: float(ctx[name]) for name in OUTPUTS}
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     out = {}
     for name in OUTPUTS:
         v = ctx[name]
-        if shape:
-            out[name] = v if np.shape(v) == shape else np.broadcast_to(v, shape).astype(float)
-        else:
-            out[name] = float(v)
+        out[name] = v if np.shape(v) == shape else np.broadcast_to(v, shape).astype(float)
     return out
 
 
@@ -102,12 +126,14 @@ def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_year
     import pandas as pd  # imported here: a workbook build does not need it
 
     values = resolve_inputs(inputs, template)
-    if any(np.ndim(v) for v in values.values()):
+    if not _is_scalar_set(values):
         raise InputError("schedules take scalar inputs only; use evaluate() for arrays")
+    import numpy as np
+
     ctx = _context(values, until=block)
     node = BLOCKS[block]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        rows = node.func(*(ctx[p] for p in node.params), keep_rows=True)["rows"]
+        rows = node.func(*(np.float64(ctx[p]) for p in node.params), keep_rows=True)["rows"]
     frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in rows.items()})
     frame["year"] = frame["year"].astype(int)
     frame = frame.set_index("year")

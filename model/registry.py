@@ -10,8 +10,10 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Sections in MODEL.md order: code -> (workbook sheet, title).
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -58,6 +60,8 @@ class Domain:
 
     def contains_all(self, x: np.ndarray) -> bool:
         """Fast path for large arrays: every element inside (two reductions instead of masks)."""
+        import numpy as np
+
         if x.size == 0:
             return True
         lo, hi = float(np.min(x)), float(np.max(x))
@@ -71,6 +75,8 @@ class Domain:
 
     def violations(self, x: np.ndarray) -> np.ndarray:
         """Boolean mask of elements outside the domain (NaN and ±inf included)."""
+        import numpy as np
+
         bad = ~np.isfinite(x)
         with np.errstate(invalid="ignore"):
             if self.lo is not None:

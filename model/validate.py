@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numbers
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .registry import INPUTS, suggest
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
 
@@ -21,31 +23,31 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     at = f"{where}: " if where else ""
     if name not in INPUTS:
         raise InputError(f"{at}unknown input {name!r}{suggest(name)}")
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
         raise InputError(f"{at}{name} = {value!r} is not a number; {_describe(name)}")
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real):  # one scenario: plain floats, no numpy
         v = float(value)
-        if INPUTS[name].domain.contains(v):
-            return v
-        arr = np.asarray(v)
-    else:
-        try:
-            arr = np.asarray(value)
-        except Exception:  # ragged lists and the like
-            raise InputError(f"{at}{name} = {value!r} is not a number or array of numbers; {_describe(name)}") from None
-        if arr.dtype.kind not in "iuf":
-            raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
-        arr = arr.astype(float, copy=False)
-    if arr.ndim and INPUTS[name].domain.contains_all(arr):
+        if not INPUTS[name].domain.contains(v):
+            raise InputError(f"{at}{name} = {v!r} is outside its domain; {_describe(name)}")
+        return v
+    import numpy as np
+
+    try:
+        arr = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        raise InputError(f"{at}{name} = {_short(value)} is not a number or array of numbers; "
+                         f"{_describe(name)}") from None
+    if arr.dtype.kind not in "iuf":
+        raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
+    arr = arr.astype(float, copy=False)
+    if arr.ndim == 0:
+        return check_value(name, float(arr), where)
+    if INPUTS[name].domain.contains_all(arr):
         return arr
     bad = INPUTS[name].domain.violations(arr)
-    if bad.any():
-        if arr.ndim == 0:
-            raise InputError(f"{at}{name} = {float(arr)!r} is outside its domain; {_describe(name)}")
-        idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
-        idx_text = idx[0] if len(idx) == 1 else idx
-        raise InputError(f"{at}{name}[{idx_text}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
-    return float(arr) if arr.ndim == 0 else arr
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
+    idx_text = idx[0] if len(idx) == 1 else idx
+    raise InputError(f"{at}{name}[{idx_text}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
 
 
 def _short(value) -> str:
@@ -56,6 +58,14 @@ def _short(value) -> str:
 def check_cross(values: dict, where: str = "") -> None:
     """Checks spanning several inputs: the four segment shares sum to 1 (within 1e-9)."""
     at = f"{where}: " if where else ""
+    if all(isinstance(values[s], float) for s in SHARES):
+        total = sum(values[s] for s in SHARES)
+        if abs(total - 1) > 1e-9:
+            raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {total!r}; they must sum to 1 "
+                             "(within 1e-9)")
+        return
+    import numpy as np
+
     total = sum(np.asarray(values[s], dtype=float) for s in SHARES)
     bad = np.abs(total - 1) > 1e-9
     if np.any(bad):
@@ -73,6 +83,10 @@ def check_cross(values: dict, where: str = "") -> None:
 
 def check_fit(effective_batch, values: dict) -> None:
     """The model must fit: effective_batch = min(batch_size, max_batch_by_memory) ≥ 1."""
+    if isinstance(effective_batch, float) and effective_batch >= 1:
+        return
+    import numpy as np
+
     eb = np.asarray(effective_batch)
     bad = eb < 1
     if not np.any(bad):

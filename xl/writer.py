@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
@@ -120,8 +119,13 @@ class Builder:
         from model.core import _context
 
         ctx = _context(values)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
+        return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
+
+    def along(self, changes: list[dict]) -> list[dict]:
+        """The selected scenario's outputs with each set of changes: one plain-float evaluation each
+        (a few dozen points; cheaper than importing numpy for one vectorised call)."""
+        base = self.scenarios[self.selected].values
+        return [model.compute({**base, **c}) for c in changes]
 
     def sheet(self, title: str, kind: str):
         ws = self.wb.add_worksheet(title, worksheet_class=PlainWorksheet)
@@ -216,7 +220,7 @@ class Builder:
                 refs.append(f"Inputs!{xl_rowcol_to_cell(r, self.t_col0 + i, row_abs=True, col_abs=True)}")
             self.axis_cells[key] = refs
             r += 1
-        self.axis_values = {k: np.array(v, dtype=float) for k, _, _, v in AXES}
+        self.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
         ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 32)
         ws.set_column(2, 3, 12)
@@ -385,7 +389,8 @@ class Builder:
         self._axis_header(ws, r, inp.label, inp.unit, key)
         rows = {key: r}
         steps = chain(target, [key])
-        vals = model.compute({**self.scenarios[self.selected].values, key: self.axis_values[key]})
+        points = self.along([{key: v} for v in self.axis_values[key]])
+        vals = {name: [p[name] for p in points] for name in OUTPUTS}
         r += 1
         for name in steps:
             o = OUTPUTS[name]
@@ -456,7 +461,7 @@ class Builder:
         self._axis_header(ws, r, "GPU utilization", "%", key)
         axis_row = r
         u = self.axis_values[key]
-        own = self.values["buy_cost_per_hour_with_capital"] / u
+        own = [self.values["buy_cost_per_hour_with_capital"] / x for x in u]
         r += 1
         ws.write(r, 0, "Owning, incl. capital, per used hour", st.text)
         ws.write(r, 2, "$/GPU-h", st.unit)
@@ -531,8 +536,8 @@ class Builder:
         for j, ref in enumerate(self.axis_cells[col_key]):
             self.formula(ws, r, 2 + j, ref, st.value(INPUTS[col_key].unit), cols_v[j])
         head = r
-        grid = model.compute({**self.scenarios[self.selected].values,
-                              row_key: rows_v[:, None], col_key: cols_v[None, :]})[target]
+        points = self.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v])
+        grid = [[points[i * len(cols_v) + j][target] for j in range(len(cols_v))] for i in range(len(rows_v))]
         unit = OUTPUTS[target].unit
         for i, ref in enumerate(self.axis_cells[row_key]):
             r += 1
@@ -541,7 +546,7 @@ class Builder:
                 rref = f"$B{r + 1}"
                 cref = f"{xl_col_to_name(2 + j)}${head + 1}"
                 self.formula(ws, r, 2 + j, inline(target, {row_key: rref, col_key: cref}), st.value(unit),
-                             grid[i, j])
+                             grid[i][j])
         return r + 1
 
     # ---------- Charts

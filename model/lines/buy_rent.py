@@ -1,9 +1,6 @@
 """E2 buy vs rent GPUs. Its `wacc` is an input of its own, not F1's wacc_from_structure."""
 
-from statistics import NormalDist
-
-import numpy as np
-
+from .. import xp
 from ..registry import line
 
 S = "E2"
@@ -81,37 +78,20 @@ def residual_value_bear(buy_gpu_price, residual_bear):
       "CHOOSE(residual_case,residual_value_bull,residual_value_base,residual_value_bear)")
 def residual_value(residual_case, residual_value_bull, residual_value_base, residual_value_bear):
     """the residual value picked by residual_case (1 bull, 2 base, 3 bear)"""
-    return np.where(residual_case == 1, residual_value_bull,
-                    np.where(residual_case == 2, residual_value_base, residual_value_bear))
-
-
-def normsinv(p):
-    """Inverse standard normal CDF, elementwise (Excel's NORMSINV); ±inf at 0 and 1.
-
-    Small inputs use the standard library (AS241, full double precision), so a workbook build
-    does not import scipy; large arrays use scipy.special.ndtri, the same function vectorised."""
-    p = np.asarray(p, dtype=float)
-    if p.size > 4096:
-        from scipy.special import ndtri
-
-        return ndtri(p)
-    inv = NormalDist().inv_cdf
-    flat = [inv(x) if 0 < x < 1 else (-np.inf if x == 0 else (np.inf if x == 1 else np.nan)) for x in p.ravel()]
-    return np.asarray(flat, dtype=float).reshape(p.shape)
+    return xp.where(residual_case == 1, residual_value_bull,
+                    xp.where(residual_case == 2, residual_value_base, residual_value_bear))
 
 
 def crf(rate, years):
     """Capital recovery factor r / (1 − (1 + r)^−n); 1/n when r < 1e-9."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exact = rate / (1 - (1 + rate) ** -years)
-    return np.where(rate < 1e-9, 1 / years, exact)
+    exact = xp.div(rate, 1 - (1 + rate) ** -years)
+    return xp.where(rate < 1e-9, 1 / years, exact)
 
 
 def annuity_factor(rate, years):
     """Annuity factor (1 − (1 + r)^−n) / r; n when r < 1e-9."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        exact = (1 - (1 + rate) ** -years) / rate
-    return np.where(rate < 1e-9, years, exact)
+    exact = xp.div(1 - (1 + rate) ** -years, rate)
+    return xp.where(rate < 1e-9, years, exact)
 
 
 @line(S, "$/GPU-h", "Economic cost per hour",
@@ -135,7 +115,7 @@ def breakeven_utilization_economic(economic_cost_per_hour, rent_price_per_gpu_ho
       "IF(breakeven_utilization_wacc>=1,0,MAX(0,demand_mean_gpus+demand_sd_gpus*NORMSINV(1-breakeven_utilization_wacc)))")
 def optimal_owned_gpus(breakeven_utilization_wacc, demand_mean_gpus, demand_sd_gpus):
     """max(0, demand_mean_gpus + demand_sd_gpus · NORMSINV(1 − breakeven_utilization_wacc)); 0 when breakeven ≥ 1"""
-    with np.errstate(invalid="ignore"):
-        z = normsinv(1 - np.minimum(breakeven_utilization_wacc, 1))
-        owned = np.maximum(0, demand_mean_gpus + demand_sd_gpus * z)
-    return np.where(breakeven_utilization_wacc >= 1, 0.0, owned)
+    with xp.errstate(breakeven_utilization_wacc):
+        z = xp.normsinv(1 - xp.minimum(breakeven_utilization_wacc, 1.0))
+        owned = xp.maximum(0.0, demand_mean_gpus + demand_sd_gpus * z)
+    return xp.where(breakeven_utilization_wacc >= 1, 0.0, owned)

@@ -1,7 +1,6 @@
 """D1 cost stack per GPU-hour."""
 
-import numpy as np
-
+from .. import xp
 from ..registry import line
 
 S = "D1"
@@ -66,9 +65,8 @@ def gpu_payback_years(gpu_price, network_capex_per_gpu, rental_price_per_gpu_hou
     """(gpu_price + network_capex_per_gpu) / ((rental_price · gpu_utilization − cash_cost) · hours_per_year);
     undefined (nan) when the bracket is not positive"""
     margin = rental_price_per_gpu_hour * gpu_utilization - cash_cost_per_gpu_hour
-    with np.errstate(divide="ignore", invalid="ignore"):
-        payback = (gpu_price + network_capex_per_gpu) / (margin * hours_per_year)
-    return np.where(margin > 0, payback, np.nan)
+    payback = xp.div(gpu_price + network_capex_per_gpu, margin * hours_per_year)
+    return xp.where(margin > 0, payback, xp.nan)
 
 
 @line(S, "$/yr", "Fleet annual power cost", "fleet_gpus*gpu_power_kw*pue*power_price_kwh*hours_per_year")

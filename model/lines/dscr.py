@@ -1,7 +1,6 @@
 """F2 contracted revenue and DSCR, with debt sculpting as a yearly block."""
 
-import numpy as np
-
+from .. import xp
 from ..registry import Row, block, line
 from .buy_rent import annuity_factor
 
@@ -155,21 +154,21 @@ def sculpt_schedule(cfads, target_dscr, rate) -> dict[str, list]:
 def _sculpting_rows(cfads_contracted, cfads_growth, target_dscr, rate_contracted, tenor_contracted_years):
     """Every row of the block, year by year, exactly as the workbook lays it out."""
     years = range(1, SCULPT_YEARS + 1)
-    flags = [np.where(t <= tenor_contracted_years, 1.0, 0.0) for t in years]
+    flags = [xp.where(t <= tenor_contracted_years, 1.0, 0.0) for t in years]
     cfads = [flags[t - 1] * cfads_contracted * (1 + cfads_growth) ** (t - 1) for t in years]
     sched = sculpt_schedule(cfads, target_dscr, rate_contracted)
     ds, disc = sched["debt_service"], sched["discount"]
-    dscr = [np.where(f == 1, cf / d, 0.0) for f, cf, d in zip(flags, cfads, ds)]
+    dscr = [xp.where(f == 1, xp.div(cf, d), 0.0) for f, cf, d in zip(flags, cfads, ds)]
     rows = {
         "year": list(years), "flag": flags, "first": [1.0 if t == 1 else 0.0 for t in years], "cfads": cfads,
         "debt_service": ds, "discount": disc, "pv_debt_service": [d * df for d, df in zip(ds, disc)],
         "pv_cfads": [cf * df for cf, df in zip(cfads, disc)],
         **{k: sched[k] for k in ("opening", "interest", "principal", "closing")},
-        "dscr": dscr, "dscr_gap": [f * np.abs(x - target_dscr) for f, x in zip(flags, dscr)],
+        "dscr": dscr, "dscr_gap": [f * xp.absolute(x - target_dscr) for f, x in zip(flags, dscr)],
     }
     closing_at_tenor = 0.0
     for t, c in zip(years, sched["closing"]):
-        closing_at_tenor = np.where(t == tenor_contracted_years, c, closing_at_tenor)
+        closing_at_tenor = xp.where(t == tenor_contracted_years, c, closing_at_tenor)
     pv_cfads = 0.0
     for x in rows["pv_cfads"]:
         pv_cfads = pv_cfads + x

@@ -1,7 +1,6 @@
 """E1 managed inference vs GPU rental."""
 
-import numpy as np
-
+from .. import xp
 from ..registry import line
 
 S = "E1"
@@ -29,4 +28,4 @@ def single_customer_utilization(service_z, demand_cv):
       "1/(1+service_z*demand_cv*SQRT((1+(customers-1)*demand_correlation)/customers))")
 def pooled_utilization(service_z, demand_cv, customers, demand_correlation):
     """1 / (1 + service_z · demand_cv · sqrt((1 + (customers − 1) · demand_correlation) / customers))"""
-    return 1 / (1 + service_z * demand_cv * np.sqrt((1 + (customers - 1) * demand_correlation) / customers))
+    return 1 / (1 + service_z * demand_cv * xp.sqrt((1 + (customers - 1) * demand_correlation) / customers))

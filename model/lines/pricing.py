@@ -1,7 +1,6 @@
 """D3 pricing structures, with the reserved contract as a yearly block."""
 
-import numpy as np
-
+from .. import xp
 from ..registry import Row, block, line
 
 S = "D3"
@@ -80,9 +79,8 @@ def managed_revenue_per_gpu_hour(token_revenue_per_replica_hour, gpus_per_replic
       "IF(token_revenue_per_replica_hour=0,NA(),1-replica_cost_per_hour/token_revenue_per_replica_hour)")
 def managed_gross_margin(replica_cost_per_hour, token_revenue_per_replica_hour):
     """1 − replica_cost_per_hour / token_revenue_per_replica_hour; undefined (nan) when revenue is zero"""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        margin = 1 - replica_cost_per_hour / token_revenue_per_replica_hour
-    return np.where(token_revenue_per_replica_hour == 0, np.nan, margin)
+    margin = 1 - xp.div(replica_cost_per_hour, token_revenue_per_replica_hour)
+    return xp.where(token_revenue_per_replica_hour == 0, xp.nan, margin)
 
 
 @line(S, "$/GPU-h", "Reserved contract price", "rental_price_per_gpu_hour*(1-reserved_discount)")
@@ -118,7 +116,7 @@ def reserved_contract(rental_price_per_gpu_hour, market_price_decline_per_year, 
     rows = {k: [] for k in ("year", "flag", "market", "net", "discount", "pv")}
     npv = 0.0
     for t in range(1, 11):
-        flag = np.where(t <= contract_years, 1.0, 0.0)
+        flag = xp.where(t <= contract_years, 1.0, 0.0)
         market = rental_price_per_gpu_hour * (1 - market_price_decline_per_year) ** (t - 1)
         net = (reserved_contract_price_per_hour - market) * hours_per_year
         discount = 1 / (1 + discount_rate) ** t

@@ -1,7 +1,6 @@
 """D2 throughput: one replica is the set of GPUs that holds one copy of the model."""
 
-import numpy as np
-
+from .. import xp
 from ..registry import line
 
 S = "D2"
@@ -17,21 +16,21 @@ def weight_gb(model_params_b, bytes_per_param):
       "MAX(1,ROUNDUP(ROUND(weight_gb/(hbm_capacity_gb*hbm_usable_fraction),9),0))")
 def gpus_per_replica(weight_gb, hbm_capacity_gb, hbm_usable_fraction):
     """max(1, ceiling(round(weight_gb / (hbm_capacity_gb · hbm_usable_fraction), 9)))"""
-    return np.maximum(1.0, np.ceil(np.round(weight_gb / (hbm_capacity_gb * hbm_usable_fraction), 9)))
+    return xp.maximum(1.0, xp.ceil(xp.round_(weight_gb / (hbm_capacity_gb * hbm_usable_fraction), 9)))
 
 
 @line(S, "sequences", "Max batch by memory",
       "INT(ROUND((gpus_per_replica*hbm_capacity_gb-weight_gb)/kv_gb_per_sequence,9))")
 def max_batch_by_memory(gpus_per_replica, hbm_capacity_gb, weight_gb, kv_gb_per_sequence):
     """floor(round((gpus_per_replica · hbm_capacity_gb − weight_gb) / kv_gb_per_sequence, 9))"""
-    return np.floor(np.round((gpus_per_replica * hbm_capacity_gb - weight_gb) / kv_gb_per_sequence, 9))
+    return xp.floor(xp.round_((gpus_per_replica * hbm_capacity_gb - weight_gb) / kv_gb_per_sequence, 9))
 
 
 @line(S, "sequences", "Effective batch",
       "IF(MIN(batch_size,max_batch_by_memory)<1,NA(),MIN(batch_size,max_batch_by_memory))")
 def effective_batch(batch_size, max_batch_by_memory):
     """min(batch_size, max_batch_by_memory); below 1 the model does not fit (bad input)"""
-    return np.minimum(batch_size, max_batch_by_memory)
+    return xp.minimum(batch_size, max_batch_by_memory)
 
 
 @line(S, "s", "Decode step time",
@@ -44,7 +43,7 @@ def decode_step_seconds(weight_gb, effective_batch, kv_gb_per_sequence, gpus_per
     memory = (weight_gb + effective_batch * kv_gb_per_sequence) / (
         gpus_per_replica * hbm_bandwidth_tb_s * 1000 * memory_efficiency)
     compute = 2 * model_params_b * effective_batch / (gpus_per_replica * peak_tflops * 1000 * mfu)
-    return np.maximum(memory, compute)
+    return xp.maximum(memory, compute)
 
 
 @line(S, "tokens/s", "Decode tokens per second (replica)",
@@ -54,7 +53,7 @@ def decode_tokens_per_sec(measured_decode_tokens_per_sec, effective_batch, decod
                           optimization_multiplier):
     """measured_decode_tokens_per_sec if > 0, else effective_batch / decode_step_seconds · optimization_multiplier"""
     roofline = effective_batch / decode_step_seconds * optimization_multiplier
-    return np.where(measured_decode_tokens_per_sec > 0, measured_decode_tokens_per_sec, roofline)
+    return xp.where(measured_decode_tokens_per_sec > 0, measured_decode_tokens_per_sec, roofline)
 
 
 @line(S, "tokens/s", "Prefill tokens per second (replica)",
