@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -59,7 +60,24 @@ def _is_scalar_set(values: Mapping) -> bool:
     return all(isinstance(v, float) for v in values.values())
 
 
-def _context(values: Mapping, until: str | None = None) -> dict:
+@functools.cache
+def _needed(targets: frozenset[str]) -> tuple[str, ...]:
+    """The nodes (outputs and blocks) the targets read, in evaluation order."""
+    nodes = {**OUTPUTS, **BLOCKS}
+    need: set[str] = set()
+    stack = list(targets)
+    while stack:
+        n = stack.pop()
+        if n in need or n not in nodes:
+            continue
+        need.add(n)
+        stack.extend(nodes[n].params)
+    if "max_batch_by_memory" in need or "effective_batch" in need:
+        need.add("effective_batch")  # the fit check always runs where throughput is involved
+    return tuple(n for n in ORDER if n in need)
+
+
+def _context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None) -> dict:
     """Constants, inputs and every node in dependency order (stopping before `until`).
 
     One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
@@ -73,7 +91,7 @@ def _context(values: Mapping, until: str | None = None) -> dict:
         errs = np.errstate(divide="ignore", invalid="ignore", over="ignore")
         errs.__enter__()
     try:
-        for name in ORDER:
+        for name in ORDER if only is None else only:
             if name == until:
                 break
             node = OUTPUTS.get(name) or BLOCKS[name]
@@ -96,8 +114,16 @@ def _context(values: Mapping, until: str | None = None) -> dict:
     return ctx
 
 
-def compute(values: Mapping) -> dict:
-    """Every output from validated input values (no template involved)."""
+def compute(values: Mapping, outputs: tuple[str, ...] | None = None) -> dict:
+    """Every output (or just `outputs`, evaluating only what they read) from validated input values."""
+    if outputs is not None:
+        ctx = _context(values, only=_needed(frozenset(outputs)))
+        if _is_scalar_set(values):
+            return {name: float(ctx[name]) for name in outputs}
+        import numpy as np
+
+        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+        return {name: np.broadcast_to(ctx[name], shape).astype(float) for name in outputs}
     ctx = _context(values)
     if _is_scalar_set(values):
         return {name: float(ctx[name]) for name in OUTPUTS}

@@ -121,11 +121,11 @@ class Builder:
         ctx = _context(values)
         return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
 
-    def along(self, changes: list[dict]) -> list[dict]:
-        """The selected scenario's outputs with each set of changes: one plain-float evaluation each
-        (a few dozen points; cheaper than importing numpy for one vectorised call)."""
+    def along(self, changes: list[dict], outputs: tuple[str, ...]) -> list[dict]:
+        """`outputs` of the selected scenario with each set of changes: one plain-float evaluation of just
+        what they read, per point (a few dozen points; cheaper than importing numpy for one vectorised call)."""
         base = self.scenarios[self.selected].values
-        return [model.compute({**base, **c}) for c in changes]
+        return [model.compute({**base, **c}, outputs) for c in changes]
 
     def sheet(self, title: str, kind: str):
         ws = self.wb.add_worksheet(title, worksheet_class=PlainWorksheet)
@@ -389,8 +389,8 @@ class Builder:
         self._axis_header(ws, r, inp.label, inp.unit, key)
         rows = {key: r}
         steps = chain(target, [key])
-        points = self.along([{key: v} for v in self.axis_values[key]])
-        vals = {name: [p[name] for p in points] for name in OUTPUTS}
+        points = self.along([{key: v} for v in self.axis_values[key]], tuple(steps))
+        vals = {name: [p[name] for p in points] for name in steps}
         r += 1
         for name in steps:
             o = OUTPUTS[name]
@@ -474,8 +474,7 @@ class Builder:
         ws.write(r, 2, "$/GPU-h", st.unit)
         for i in range(n):
             self.formula(ws, r, 5 + i, "rent_price_per_gpu_hour", st.value("$/GPU-h"),
-                         self.values["rent_price_per_gpu_hour"] if "rent_price_per_gpu_hour" in self.values
-                         else self.scenarios[self.selected].values["rent_price_per_gpu_hour"])
+                         self.scenarios[self.selected].values["rent_price_per_gpu_hour"])
         self.buy_rent_sweep = (sheet, axis_row, axis_row + 1, axis_row + 2, n)
         return r + 1
 
@@ -536,7 +535,7 @@ class Builder:
         for j, ref in enumerate(self.axis_cells[col_key]):
             self.formula(ws, r, 2 + j, ref, st.value(INPUTS[col_key].unit), cols_v[j])
         head = r
-        points = self.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v])
+        points = self.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v], (target,))
         grid = [[points[i * len(cols_v) + j][target] for j in range(len(cols_v))] for i in range(len(rows_v))]
         unit = OUTPUTS[target].unit
         for i, ref in enumerate(self.axis_cells[row_key]):
