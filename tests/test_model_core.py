@@ -1,0 +1,52 @@
+"""Evaluation machinery: evaluating only what an output reads gives the same number; the plain-float
+path and the numpy path agree where IEEE rules matter (x/0, overflow)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import model
+from model.registry import OUTPUTS
+
+
+@pytest.mark.parametrize("template", ["seed", "coreweave", "h200"])
+def test_subset_equals_full(template):
+    values = model.resolve_inputs({}, template)
+    full = model.compute(values)
+    for name in OUTPUTS:
+        got = model.compute(values, (name,))[name]
+        assert got == full[name] or (math.isnan(got) and math.isnan(full[name])), name
+
+
+def test_subset_with_arrays():
+    values = model.resolve_inputs({"batch_size": np.array([1.0, 64.0, 4096.0])})
+    full = model.compute(values)
+    sub = model.compute(values, ("cost_per_m_output_tokens", "reserved_swap_npv_per_gpu"))
+    np.testing.assert_array_equal(sub["cost_per_m_output_tokens"], full["cost_per_m_output_tokens"])
+    assert sub["reserved_swap_npv_per_gpu"].shape == (3,)
+
+
+# cases where a plain float would raise (0/0, x/0, overflow) and numpy gives inf or nan
+EDGES = [
+    {"rental_price_per_gpu_hour": 0.27323561643835614},  # cash margin exactly 0: payback undefined
+    {"wacc": 0.0, "base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0},
+    {"price_then_per_m": 1e300, "price_now_per_m": 1e-300, "price_decline_years": 0.1},  # overflow to inf
+]
+
+
+@pytest.mark.parametrize("overrides", EDGES)
+def test_scalar_path_matches_array_path_at_ieee_edges(overrides):
+    scalar = model.evaluate(overrides)
+    arrays = model.evaluate({k: np.array([v]) for k, v in overrides.items()})
+    for name in OUTPUTS:
+        a, b = scalar[name], float(arrays[name][0])
+        assert a == b or (math.isnan(a) and math.isnan(b)), (name, a, b)
+
+
+def test_payback_undefined_at_zero_margin():
+    # cash cost at seed: 0.7*1.2*0.035 + 150*0.7/730 + 0.10; a price equal to it leaves no margin
+    cash = 0.7 * 1.2 * 0.035 + 150 * 0.7 / 730 + 0.10
+    assert math.isnan(model.evaluate({"rental_price_per_gpu_hour": cash})["gpu_payback_years"])
