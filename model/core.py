@@ -56,6 +56,9 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     return values
 
 
+_CONSTANT_VALUES = {n: float(c.value) for n, c in CONSTANTS.items()}
+
+
 def _is_scalar_set(values: Mapping) -> bool:
     return all(isinstance(v, float) for v in values.values())
 
@@ -77,14 +80,16 @@ def _needed(targets: frozenset[str]) -> tuple[str, ...]:
     return tuple(n for n in ORDER if n in need)
 
 
-def _context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None) -> dict:
+def _context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None,
+             scalar: bool | None = None) -> dict:
     """Constants, inputs and every node in dependency order (stopping before `until`).
 
     One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
     meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy
     scalars, whose IEEE rules give inf or nan as the array path does."""
-    ctx: dict = {**{n: float(c.value) for n, c in CONSTANTS.items()}, **values}
-    scalar = _is_scalar_set(values)
+    ctx: dict = {**_CONSTANT_VALUES, **values}
+    if scalar is None:
+        scalar = _is_scalar_set(values)
     if not scalar:
         import numpy as np
 
@@ -116,16 +121,17 @@ def _context(values: Mapping, until: str | None = None, only: tuple[str, ...] | 
 
 def compute(values: Mapping, outputs: tuple[str, ...] | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values."""
+    scalar = _is_scalar_set(values)
     if outputs is not None:
-        ctx = _context(values, only=_needed(frozenset(outputs)))
-        if _is_scalar_set(values):
+        ctx = _context(values, only=_needed(frozenset(outputs)), scalar=scalar)
+        if scalar:
             return {name: float(ctx[name]) for name in outputs}
         import numpy as np
 
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
         return {name: np.broadcast_to(ctx[name], shape).astype(float) for name in outputs}
-    ctx = _context(values)
-    if _is_scalar_set(values):
+    ctx = _context(values, scalar=scalar)
+    if scalar:
         return {name: float(ctx[name]) for name in OUTPUTS}
     import numpy as np
 
