@@ -314,6 +314,7 @@ class Builder:
                  "F3": self.write_stage_table}.get(sec)
         if extra:
             r = extra(ws, sheet, r + 1)
+        max_col = max(max_col, ws.dim_colmax or 0)
         ws.set_column(0, 0, 36)
         ws.set_column(1, 1, 34)
         ws.set_column(2, 2, 11)
