@@ -139,22 +139,13 @@ def _foreign(tmp_path: Path) -> str:
     return str(p)
 
 
-def _text_in_input(tmp_path: Path) -> str:
-    p = tmp_path / "text.xlsx"
+def _edited_cell(tmp_path: Path, name: str, column: int, value) -> str:
+    """A built workbook with one template cell of input `name` overwritten (column 8 = seed)."""
+    p = tmp_path / f"edited_{name}.xlsx"
     xl.build(p)
     wb = openpyxl.load_workbook(p)
     ws = wb["Inputs"]
-    ws.cell(cell_of(ws, "pue"), 8).value = "high"
-    wb.save(p)
-    return str(p)
-
-
-def _out_of_domain(tmp_path: Path) -> str:
-    p = tmp_path / "dom.xlsx"
-    xl.build(p)
-    wb = openpyxl.load_workbook(p)
-    ws = wb["Inputs"]
-    ws.cell(cell_of(ws, "gpu_utilization"), 9).value = 1.5
+    ws.cell(cell_of(ws, name), column).value = value
     wb.save(p)
     return str(p)
 
@@ -185,8 +176,8 @@ MALFORMED = [
     (lambda t: ["--from", _not_xlsx(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _truncated(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _foreign(t)], "not a workbook built by build_workbook.py"),
-    (lambda t: ["--from", _text_in_input(t)], "pue"),
-    (lambda t: ["--from", _out_of_domain(t)], "(0, 1]"),
+    (lambda t: ["--from", _edited_cell(t, "pue", 8, "high")], "pue"),
+    (lambda t: ["--from", _edited_cell(t, "gpu_utilization", 9, 1.5)], "(0, 1]"),
 ]
 
 
