@@ -21,7 +21,18 @@ from .errors import InputError
 from .registry import INPUTS, suggest
 from .validate import check_value
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+def _template_dir() -> Path:
+    """templates/ beside the package in a checkout (editable install); in a wheel install they are
+    data files under <prefix>/share/ai-inference-economics/templates."""
+    import sys
+
+    here = Path(__file__).resolve().parent.parent / "templates"
+    if here.is_dir():
+        return here
+    return Path(sys.prefix) / "share" / "ai-inference-economics" / "templates"
+
+
+TEMPLATE_DIR = _template_dir()
 BUNDLED_ORDER = ("seed", "coreweave", "h200")
 
 
