@@ -21,6 +21,7 @@ from .errors import InputError
 from .registry import INPUTS, suggest
 from .validate import check_value
 
+
 def _template_dir() -> Path:
     """templates/ beside the package in a checkout (editable install); in a wheel install they are
     data files under <prefix>/share/ai-inference-economics/templates."""
