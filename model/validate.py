@@ -45,9 +45,18 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     if INPUTS[name].domain.contains_all(arr):
         return arr
     bad = INPUTS[name].domain.violations(arr)
-    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), arr.shape))
-    idx_text = idx[0] if len(idx) == 1 else idx
+    idx, idx_text = _first_bad(bad)
     raise InputError(f"{at}{name}[{idx_text}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
+
+
+def _first_bad(bad) -> tuple[tuple[int, ...], str]:
+    """Index of the first True of a boolean array and its text for messages ('3', '(1, 2)'; '' if 0-d)."""
+    import numpy as np
+
+    if bad.ndim == 0:
+        return (), ""
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
+    return idx, str(idx[0] if len(idx) == 1 else idx)
 
 
 def _short(value) -> str:
@@ -69,14 +78,9 @@ def check_cross(values: dict, where: str = "") -> None:
     total = sum(np.asarray(values[s], dtype=float) for s in SHARES)
     bad = np.abs(total - 1) > 1e-9
     if np.any(bad):
-        total_arr = np.asarray(total)
-        if total_arr.ndim == 0:
-            shown = float(total_arr)
-            idx = ""
-        else:
-            i = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), total_arr.shape))
-            shown = float(total_arr[i])
-            idx = f" at index {i[0] if len(i) == 1 else i}"
+        i, text = _first_bad(bad)
+        shown = float(np.asarray(total)[i])
+        idx = f" at index {text}" if text else ""
         raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {shown!r}{idx}; they must sum to 1 "
                          "(within 1e-9)")
 
@@ -93,18 +97,13 @@ def check_fit(effective_batch, values: dict) -> None:
         return
     names = ("model_params_b", "bytes_per_param", "hbm_capacity_gb", "hbm_usable_fraction", "kv_gb_per_sequence",
              "batch_size")
-    if eb.ndim == 0:
-        idx, at = (), ""
-    else:
-        idx = tuple(int(k) for k in np.unravel_index(int(np.argmax(bad)), eb.shape))
-        at = f" at index {idx[0] if len(idx) == 1 else idx}"
+    idx, text = _first_bad(bad)
+    at = f" at index {text}" if text else ""
 
-    def pick(v):
-        a = np.asarray(v)
-        return float(a[idx]) if a.ndim and idx else float(a)
+    def pick(v) -> float:
+        return float(np.broadcast_to(v, eb.shape)[idx])
 
-    shown = ", ".join(f"{n}={pick(np.broadcast_to(values[n], eb.shape)) if eb.ndim else pick(values[n]):g}"
-                      for n in names)
+    shown = ", ".join(f"{n}={pick(values[n]):g}" for n in names)
     raise InputError(f"the model does not fit in memory{at}: effective_batch = {pick(eb):g} ({shown}); "
                      "allowed: effective_batch ≥ 1 (min(batch_size, max_batch_by_memory)); "
                      "raise hbm_capacity_gb or lower model_params_b, bytes_per_param or kv_gb_per_sequence")
