@@ -238,9 +238,3 @@ def suggest(name: str) -> str:
 
     close = difflib.get_close_matches(name, [*INPUTS, *OUTPUTS], n=3, cutoff=0.6)
     return f" (did you mean {', '.join(close)}?)" if close else ""
-
-
-def fmt_number(v: float) -> str:
-    if isinstance(v, float) and math.isnan(v):
-        return "nan"
-    return f"{v:,.6g}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from hypothesis import strategies as st
 
 import model
@@ -119,7 +118,3 @@ def defined_cells(path) -> tuple[dict, dict]:
             cells[name] = f"'{sheet}'!{ref}"
             forms[name] = wb[sheet][ref.replace("$", "")].value
     return cells, forms
-
-
-def as_float_array(x) -> np.ndarray:
-    return np.asarray(x, dtype=float)

@@ -15,9 +15,9 @@ from model.templates import bundled, load
 from model.validate import check_value
 
 from .build import build
-from .writer import Scenario
+from .writer import INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SELECTOR_CELL, SOURCE_HEADER, TEMPLATE_COL0, Scenario
 
-HEADER_ROW = 4  # 1-based row of the Inputs header (see writer.write_inputs)
+HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
 
 
 @dataclass
@@ -46,11 +46,11 @@ def read_inputs(path: str | Path) -> EditedInputs:
                          "(it needs an Inputs and a Cover sheet)")
     ws = wb["Inputs"]
     header = [c.value for c in ws[HEADER_ROW]]
-    if header[:7] != ["Input", "Name", "Unit", "Domain", "Min", "Max", "Live value"] or "Source note" not in header:
+    if tuple(header[:TEMPLATE_COL0]) != INPUTS_FIXED_COLUMNS or SOURCE_HEADER not in header:
         raise InputError(f"--from {str(path)!r}: the Inputs sheet does not have the layout of our workbooks "
                          f"(row {HEADER_ROW} should start Input, Name, Unit, Domain, Min, Max, Live value)")
-    last = header.index("Source note")
-    names = [str(h) for h in header[7:last]]
+    last = header.index(SOURCE_HEADER)
+    names = [str(h) for h in header[TEMPLATE_COL0:last]]
     if not names:
         raise InputError(f"--from {str(path)!r}: no template columns on the Inputs sheet")
     columns: dict[str, dict[str, float]] = {n: {} for n in names}
@@ -61,11 +61,11 @@ def read_inputs(path: str | Path) -> EditedInputs:
         if not isinstance(name, str) or not name or name.startswith("axis:") or name in model.CONSTANTS:
             continue
         if name not in INPUTS:
-            if any(isinstance(row[7 + i].value, (int, float)) for i in range(len(names))):
+            if any(isinstance(row[TEMPLATE_COL0 + i].value, (int, float)) for i in range(len(names))):
                 unknown.append(name)
             continue
         for i, col in enumerate(names):
-            cell = row[7 + i]
+            cell = row[TEMPLATE_COL0 + i]
             where = f"--from {path.name}, Inputs!{cell.coordinate} ({col} column)"
             if cell.value is None:
                 raise InputError(f"{where}: {name} is empty; allowed domain of {name}: {INPUTS[name].domain.text()}")
@@ -73,7 +73,7 @@ def read_inputs(path: str | Path) -> EditedInputs:
         note = row[last].value
         if isinstance(note, str) and note:
             notes[name] = note
-    selected = wb["Cover"]["C6"].value
+    selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
     if selected not in names:
         raise InputError(f"--from {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
                          f"template columns {names}")

@@ -10,21 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from model.registry import INPUTS, OUTPUTS
+from model.registry import OUTPUTS
 
 # lower-case identifiers not followed by '(' are our names (functions are upper case)
 NAME_RE = re.compile(r"(?<![A-Za-z0-9_$!.'\"])([a-z][a-z0-9_]*)(?![A-Za-z0-9_(])")
 ROW_RE = re.compile(r"\[(\w+)(<?)\]")
 RANGE_RE = re.compile(r"\[(\w+)\.(\w+):\]")
-
-
-def names_in(excel: str) -> list[str]:
-    """The defined names a formula reads, in order of appearance (no repeats)."""
-    seen: list[str] = []
-    for m in NAME_RE.finditer(excel):
-        if m.group(1) not in seen:
-            seen.append(m.group(1))
-    return seen
 
 
 def substitute(excel: str, mapping: Callable[[str], str | None]) -> str:
@@ -92,7 +83,7 @@ def inline(target: str, refs: dict[str, str]) -> str:
     return substitute(o.excel, mapping)
 
 
-def row_formula(excel: str, rows: dict[str, int], col: str, prev_col: str, sheet_rows_abs: bool = False) -> str:
+def row_formula(excel: str, rows: dict[str, int], col: str, prev_col: str) -> str:
     """A block row's formula for one column: [key] -> same column, [key<] -> previous column."""
 
     def repl(m: re.Match) -> str:
@@ -100,7 +91,3 @@ def row_formula(excel: str, rows: dict[str, int], col: str, prev_col: str, sheet
         return f"{prev_col if prev else col}{rows[key]}"
 
     return ROW_RE.sub(repl, excel)
-
-
-def is_input(name: str) -> bool:
-    return name in INPUTS

@@ -20,7 +20,11 @@ from .formula import chain, inline, row_formula, substitute
 from .styles import TAB, Styles
 
 SELECTOR_CELL = "$C$6"  # on Cover
-MASTER_CELL = "$C$8"  # on Cover
+# Layout of the Inputs sheet (0-based), shared with xl/carry.py which reads edited workbooks back
+INPUTS_HEADER_ROW = 3
+INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live value")
+TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
+SOURCE_HEADER = "Source note"
 
 # Axes of the sensitivity grids and chart sweeps: (key, label, input whose domain applies, values)
 AXES = (
@@ -49,12 +53,6 @@ def _clean(v):
         return v
     v = float(v)
     return "#N/A" if math.isnan(v) else v
-
-
-def _text(s: str) -> str:
-    """Template text is data. It is always written with write_string (and the workbook is opened
-    with strings_to_formulas off), so a leading = + - @ stays text and never becomes a formula."""
-    return str(s)
 
 
 class PlainWorksheet(Worksheet):
@@ -139,6 +137,8 @@ class Builder:
 
     # ---------- build
     def build(self, path: str) -> BuildResult:
+        # strings_to_formulas off and write_string for template text: a name or note starting with
+        # = + - @ stays text, never a formula
         self.wb = xlsxwriter.Workbook(path, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                                              "strings_to_urls": False})
         self.wb.set_properties({"title": "AI inference economics", "subject": "Formula-driven model",
@@ -166,17 +166,16 @@ class Builder:
     def write_inputs(self) -> None:
         ws, st = self.inputs_ws, self.st
         n_t = len(self.scenarios)
-        self.t_col0 = 7  # column H
+        self.t_col0 = TEMPLATE_COL0
         last_t = self.t_col0 + n_t - 1
         src_col = last_t + 1
         ws.write(0, 0, "Inputs", st.title)
         ws.write(1, 0, "Blue cells on a pale fill are inputs: one column per template. The live value (column G) "
                        "takes the template chosen on the Cover. Data validation enforces each domain.", st.subtitle)
-        heads = ["Input", "Name", "Unit", "Domain", "Min", "Max", "Live value"] + \
-                [s.name for s in self.scenarios] + ["Source note"]
-        self.header_row = 3
+        heads = [*INPUTS_FIXED_COLUMNS, *(s.name for s in self.scenarios), SOURCE_HEADER]
+        self.header_row = INPUTS_HEADER_ROW
         for c, h in enumerate(heads):
-            ws.write_string(self.header_row, c, _text(h), st.header)
+            ws.write_string(self.header_row, c, h, st.header)
         self.template_header = (f"Inputs!${xl_col_to_name(self.t_col0)}${self.header_row + 1}:"
                                 f"${xl_col_to_name(last_t)}${self.header_row + 1}")
         r = self.header_row + 1
@@ -256,7 +255,7 @@ class Builder:
             src = s.sources.get(name, "")
             if src and not src.startswith("seed: ") and (i == 0 or src):
                 notes.append(src if i == 0 else f"{s.name}: {src}")
-        ws.write_string(r, src_col, _text("; ".join(notes)), st.note)
+        ws.write_string(r, src_col, "; ".join(notes), st.note)
         self.input_rows[name] = r
 
     def _validate(self, ws, r: int, c: int, name: str) -> None:
@@ -335,7 +334,7 @@ class Builder:
         ws.write(r, 2, o.unit, st.unit)
         self.formula(ws, r, 3, excel, st.value(o.unit), self.values[name])
         self.name_cell(name, sheet, r, 3)
-        ws.write_string(r, 4, _text(o.formula.replace("\n", " ")), st.note)
+        ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
 
     def write_block(self, ws, sheet: str, r: int, b) -> int:
         st = self.st
@@ -698,7 +697,7 @@ class Builder:
         ws.write(r, 0, "Input", st.header)
         ws.write(r, 1, "Domain", st.header)
         for i, s in enumerate(self.scenarios):
-            ws.write_string(r, 2 + i, _text(s.name), st.header)
+            ws.write_string(r, 2 + i, s.name, st.header)
         r += 1
         first = r
         for name, spec in INPUTS.items():
@@ -713,7 +712,7 @@ class Builder:
             shares = "+".join(self.template_cell(n, i) for n in
                               ("share_hobbyist", "share_growth", "share_enterprise", "share_batch"))
             self.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, 1)
-            ws.write_string(summary_row - 1, 2 + i, _text(s.name), st.header)
+            ws.write_string(summary_row - 1, 2 + i, s.name, st.header)
             self.check_cells.append(f"Checks!${col}${summary_row + 1}")
             self.check_cells.append(f"Checks!${col}${shares_row + 1}")
         ws.set_column(0, 0, 40)
@@ -746,7 +745,7 @@ class Builder:
         ws.write(3, 1, "Scenario", st.section)
         ws.write(5, 1, "Selected template", st.text)
         sel = self.scenarios[self.selected].name
-        ws.write_string(5, 2, _text(sel), st.selector)
+        ws.write_string(5, 2, sel, st.selector)
         ws.data_validation(5, 2, 5, 2, {"validate": "list", "source": "=" + self.template_header,
                                         "input_title": "Scenario", "input_message": "Pick a template column",
                                         "error_title": "Unknown template",
