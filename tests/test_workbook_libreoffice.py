@@ -114,3 +114,20 @@ def test_out_of_fit_model_shows_na(tmp_path):
 
 
 _ = np
+
+
+@pytest.mark.parametrize("overrides", [{}, {"base_rate": 1.0, "spread_contracted": 1.0, "tenor_contracted_years": 30}])
+def test_stored_checks_equal_libreoffice(tmp_path, overrides):
+    """The check results stored by the builder are what LibreOffice computes, including a failing one
+    (at a 200% rate over 30 years the corkscrew's float noise exceeds the check's 9 decimals)."""
+    p = tmp_path / "checks.xlsx"
+    result = xl.build(p, "seed", overrides)
+    lo = openpyxl.load_workbook(recalculate(p, tmp_path / "lo"), data_only=True)
+    stored = openpyxl.load_workbook(p, data_only=True)
+    for ws in ("Checks",):
+        for row in lo[ws].iter_rows(min_row=5, min_col=2):
+            for c in row:
+                if isinstance(c.value, (int, float)):
+                    assert stored[ws][c.coordinate].value == c.value, c.coordinate
+    assert stored["Cover"]["C8"].value == lo["Cover"]["C8"].value
+    assert result.master_check == (lo["Cover"]["C8"].value == 1)

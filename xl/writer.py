@@ -14,7 +14,9 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 import model
+from model import xp
 from model.registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
+from model.validate import SHARES
 
 from .formula import chain, inline, row_formula, substitute
 from .styles import TAB, Styles
@@ -43,6 +45,11 @@ HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_outpu
 
 COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_hour", "network_per_gpu_hour",
               "ops_per_gpu_hour")
+
+
+def _r9(x: float) -> float:
+    """Excel's ROUND(x, 9), for the stored results of the checks."""
+    return xp.round_(float(x), 9)
 
 
 def _clean(v):
@@ -159,7 +166,7 @@ class Builder:
             write_udf_sheet(self)
         self.write_cover()
         self.wb.close()
-        return BuildResult(path, self.sheets, self.n_formulas, True,
+        return BuildResult(path, self.sheets, self.n_formulas, self.master == 1,
                            {h: self.values[h] for h in HEADLINES})
 
     # ---------- Inputs
@@ -657,27 +664,38 @@ class Builder:
         sc_sheet = self.block_sheet["sculpting"]
         last = xl_col_to_name(4 + BLOCKS["sculpting"].years)
         gap = f"'{sc_sheet}'!$F${sc['dscr_gap']}:${last}${sc['dscr_gap']}"
+        # the stored result of each check is the same test on the model's values, so a file that is not
+        # recalculated tells the truth too
+        v, rows = self.values, self.block_values
+        ops = self.scenarios[self.selected].values["ops_per_gpu_hour"]
         checks = [
             ("Segment shares sum to 1", "IF(ROUND(segment_share_total,9)=1,1,0)",
-             "share_hobbyist + share_growth + share_enterprise + share_batch = 1"),
+             "share_hobbyist + share_growth + share_enterprise + share_batch = 1",
+             _r9(v["segment_share_total"]) == 1),
             ("Model fits in GPU memory", "IFERROR(IF(effective_batch>=1,1,0),0)",
-             "effective_batch = min(batch_size, max_batch_by_memory) ≥ 1"),
+             "effective_batch = min(batch_size, max_batch_by_memory) ≥ 1", v["effective_batch"] >= 1),
             ("Cost stack adds up",
              "IF(ROUND(total_cost_per_gpu_hour-(capex_per_gpu_hour+power_per_gpu_hour+datacenter_per_gpu_hour"
-             "+network_per_gpu_hour+ops_per_gpu_hour),9)=0,1,0)", "total = capex + power + data center + network + ops"),
+             "+network_per_gpu_hour+ops_per_gpu_hour),9)=0,1,0)", "total = capex + power + data center + network + ops",
+             _r9(v["total_cost_per_gpu_hour"] - (v["capex_per_gpu_hour"] + v["power_per_gpu_hour"]
+                                                 + v["datacenter_per_gpu_hour"] + v["network_per_gpu_hour"] + ops)) == 0),
             ("Sculpted debt closes at zero", "IF(ROUND(sculpted_closing_balance/sculpted_debt_capacity,9)=0,1,0)",
-             "closing balance in the last year of the tenor ≈ 0"),
+             "closing balance in the last year of the tenor ≈ 0",
+             _r9(v["sculpted_closing_balance"] / v["sculpted_debt_capacity"]) == 0),
             ("Every year's DSCR equals the target", f"IF(ROUND(SUM({gap}),9)=0,1,0)",
-             "DSCR_t = target_dscr for every year of the tenor"),
+             "DSCR_t = target_dscr for every year of the tenor", _r9(sum(rows["sculpting"]["dscr_gap"])) == 0),
             ("Reserved contract NPV ties to its schedule",
              "IF(ROUND(reserved_swap_npv_per_gpu-SUM(" +
-             self.resolve_ranges("[reserved_contract.pv:]") + "),9)=0,1,0)", "NPV = Σ of the yearly PVs"),
+             self.resolve_ranges("[reserved_contract.pv:]") + "),9)=0,1,0)", "NPV = Σ of the yearly PVs",
+             _r9(v["reserved_swap_npv_per_gpu"] - sum(rows["reserved_contract"]["pv"])) == 0),
         ]
         r = 4
         self.check_cells = []
-        for label, text, desc in checks:
+        self.check_values: list[int] = []
+        for label, text, desc, ok in checks:
             ws.write(r, 0, label, st.text)
-            self.formula(ws, r, 1, text, st.check, 1)
+            self.formula(ws, r, 1, text, st.check, int(ok))
+            self.check_values.append(int(ok))
             ws.write(r, 2, desc, st.note)
             self.check_cells.append(f"Checks!$B${r + 1}")
             r += 1
@@ -709,12 +727,14 @@ class Builder:
         for i, s in enumerate(self.scenarios):
             col = xl_col_to_name(2 + i)
             self.formula(ws, summary_row, 2 + i, f"IF(MIN({col}{first + 1}:{col}{r}),1,0)", st.check, 1)
-            shares = "+".join(self.template_cell(n, i) for n in
-                              ("share_hobbyist", "share_growth", "share_enterprise", "share_batch"))
-            self.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, 1)
+            shares = "+".join(self.template_cell(n, i) for n in SHARES)
+            shares_ok = int(_r9(sum(s.values[n] for n in SHARES)) == 1)
+            self.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
+            self.check_values += [1, shares_ok]  # every template was validated against the domains
             ws.write_string(summary_row - 1, 2 + i, s.name, st.header)
             self.check_cells.append(f"Checks!${col}${summary_row + 1}")
             self.check_cells.append(f"Checks!${col}${shares_row + 1}")
+        self.master = min(self.check_values)
         ws.set_column(0, 0, 40)
         ws.set_column(1, 1, 14)
         ws.set_column(2, 2 + n_t, 14)
@@ -756,7 +776,7 @@ class Builder:
         self.wb.define_name("selected_scenario", f"=Cover!{SELECTOR_CELL}")
         self.wb.define_name("scenario_number", "=Cover!$C$7")
         ws.write(7, 1, "Master check", st.text)
-        self.formula(ws, 7, 2, f"MIN({','.join(self.check_cells)})", st.master, 1)
+        self.formula(ws, 7, 2, f"MIN({','.join(self.check_cells)})", st.master, self.master)
         ws.write(9, 1, "Headline outputs", st.section)
         ws.write(9, 2, None, st.section)
         ws.write(9, 3, None, st.section)
