@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import lines  # noqa: F401  (registers the outputs)
+from . import (
+    graph,
+    lines,  # noqa: F401  (registers the outputs)
+)
 from .errors import InputError
-from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, suggest
+from .registry import BLOCKS, CHECKS, INPUTS, OUTPUTS, unknown
 from .templates import load
-from .validate import check_cross, check_fit, check_value
+from .validate import check_cross, check_value
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-def _order() -> list[str]:
-    """Outputs and blocks in dependency order, MODEL.md order where free (from the signatures)."""
-    nodes = {**{n: o.params for n, o in OUTPUTS.items()}, **{n: b.params for n, b in BLOCKS.items()}}
-    known = set(nodes) | set(INPUTS) | set(CONSTANTS)
-    done: list[str] = []
-    seen: set[str] = set()
-
-    def visit(n: str, stack: tuple[str, ...]) -> None:
-        if n in seen or n not in nodes:
-            return
-        if n in stack:
-            raise RuntimeError(f"circular definition: {' -> '.join(stack + (n,))}")
-        for p in nodes[n]:
-            if p not in known:
-                raise RuntimeError(f"{n} reads unknown name {p!r}")
-            visit(p, stack + (n,))
-        seen.add(n)
-        done.append(n)
-
-    for n in nodes:
-        visit(n, ())
-    return done
-
-
-ORDER = _order()
+ORDER = tuple(n for n in graph.order() if n not in CHECKS)
 
 
 def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
@@ -49,88 +27,27 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     values: dict = dict(load(template).values)
     for name, value in (inputs or {}).items():
         if name not in INPUTS:
-            extra = " (it is an output, not an input)" if name in OUTPUTS else suggest(name)
-            raise InputError(f"unknown input {name!r}{extra}")
+            raise InputError(unknown(name))
         values[name] = check_value(name, value)
     check_cross(values)
     return values
 
 
-_CONSTANT_VALUES = {n: float(c.value) for n, c in CONSTANTS.items()}
-
-
-def _is_scalar_set(values: Mapping) -> bool:
-    return all(isinstance(v, float) for v in values.values())
-
-
-@functools.cache
-def _needed(targets: frozenset[str]) -> tuple[str, ...]:
-    """The nodes (outputs and blocks) the targets read, in evaluation order."""
-    nodes = {**OUTPUTS, **BLOCKS}
-    need: set[str] = set()
-    stack = list(targets)
-    while stack:
-        n = stack.pop()
-        if n in need or n not in nodes:
-            continue
-        need.add(n)
-        stack.extend(nodes[n].params)
-    if "max_batch_by_memory" in need or "effective_batch" in need:
-        need.add("effective_batch")  # the fit check always runs where throughput is involved
-    return tuple(n for n in ORDER if n in need)
-
-
-def _context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None,
-             scalar: bool | None = None) -> dict:
-    """Constants, inputs and every node in dependency order (stopping before `until`).
-
-    One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
-    meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy
-    scalars, whose IEEE rules give inf or nan as the array path does."""
-    ctx: dict = {**_CONSTANT_VALUES, **values}
-    if scalar is None:
-        scalar = _is_scalar_set(values)
-    if not scalar:
-        import numpy as np
-
-        errs = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-        errs.__enter__()
-    try:
-        for name in ORDER if only is None else only:
-            if name == until:
-                break
-            node = OUTPUTS.get(name) or BLOCKS[name]
-            args = [ctx[p] for p in node.params]
-            try:
-                ctx[name] = node.func(*args)
-            except (ArithmeticError, ValueError):
-                if not scalar:
-                    raise
-                import numpy as np
-
-                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    res = node.func(*(np.float64(a) if isinstance(a, float) else a for a in args))
-                ctx[name] = float(res) if isinstance(res, np.generic) else res
-            if name == "effective_batch":
-                check_fit(ctx[name], values)
-    finally:
-        if not scalar:
-            errs.__exit__(None, None, None)
-    return ctx
+_ALL_OUTPUTS = ORDER
 
 
 def compute(values: Mapping, outputs: tuple[str, ...] | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values."""
-    scalar = _is_scalar_set(values)
+    scalar = graph.is_scalar_set(values)
     if outputs is not None:
-        ctx = _context(values, only=_needed(frozenset(outputs)), scalar=scalar)
+        ctx = graph.context(values, only=graph.needed(frozenset(outputs)), scalar=scalar)
         if scalar:
             return {name: float(ctx[name]) for name in outputs}
         import numpy as np
 
         shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
         return {name: np.broadcast_to(ctx[name], shape).astype(float) for name in outputs}
-    ctx = _context(values, scalar=scalar)
+    ctx = graph.context(values, only=_ALL_OUTPUTS, scalar=scalar)
     if scalar:
         return {name: float(ctx[name]) for name in OUTPUTS}
     import numpy as np
@@ -158,11 +75,11 @@ def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_year
     import pandas as pd  # imported here: a workbook build does not need it
 
     values = resolve_inputs(inputs, template)
-    if not _is_scalar_set(values):
+    if not graph.is_scalar_set(values):
         raise InputError("schedules take scalar inputs only; use evaluate() for arrays")
     import numpy as np
 
-    ctx = _context(values, until=block)
+    ctx = graph.context(values, until=block)
     node = BLOCKS[block]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rows = node.func(*(np.float64(ctx[p]) for p in node.params), keep_rows=True)["rows"]

@@ -26,6 +26,7 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "F1": ("Capital", "F1 Equity vs debt"),
     "F2": ("DSCR", "F2 Contracted revenue and DSCR"),
     "F3": ("Stages", "F3 Capital structure by stage"),
+    "P1": ("Project", "P1 Fleet project by year"),
 }
 
 
@@ -171,6 +172,19 @@ class Block:
     params: tuple[str, ...]
 
 
+@dataclass
+class Check:
+    """A workbook check: a Python body and its Excel text over the same names; 1 = OK, 0 = failed."""
+
+    name: str
+    label: str
+    section: str
+    func: Callable
+    params: tuple[str, ...]
+    excel: str  # over defined names and block ranges; must give 1 or 0
+    description: str
+
+
 CONSTANTS: dict[str, Constant] = {
     c.name: c
     for c in (
@@ -178,12 +192,17 @@ CONSTANTS: dict[str, Constant] = {
         Constant("hours_per_month", 730, "hours", "Hours per month (8760 / 12)"),
         Constant("tokens_per_million", 1e6, "tokens", "Tokens per million"),
         Constant("seconds_per_hour", 3600, "seconds", "Seconds per hour"),
+        Constant("irr_guess_1", 0.1, "%", "IRR guess 1"),
+        Constant("irr_guess_2", -0.5, "%", "IRR guess 2"),
+        Constant("irr_guess_3", -0.9, "%", "IRR guess 3"),
+        Constant("dscr_sentinel", 1e9, "×", "DSCR placeholder in years without debt service"),
     )
 }
 
 INPUTS: dict[str, Input] = {}
 OUTPUTS: dict[str, Output] = {}
 BLOCKS: dict[str, Block] = {}
+CHECKS: dict[str, Check] = {}
 
 
 def add_inputs(section: str, rows: list[tuple]) -> None:
@@ -220,6 +239,21 @@ def block(section: str, title: str, years: int, rows: list[Row]):
     return register
 
 
+def check(section: str, label: str, excel: str):
+    """Register a check; the function returns 1 (OK) or 0 (failed) over the names it reads, and
+    `excel` is the same test over defined names (block rows as `[block.key:]` ranges)."""
+
+    def register(func: Callable) -> Callable:
+        name = func.__name__
+        if name in CHECKS or name in OUTPUTS or name in INPUTS:
+            raise ValueError(f"duplicate check name {name!r}")
+        params = tuple(inspect.signature(func).parameters)
+        CHECKS[name] = Check(name, label, section, func, params, excel, inspect.getdoc(func) or "")
+        return func
+
+    return register
+
+
 # Workbook controls: the Cover's scenario selector and the column it picks.
 CONTROLS: dict[str, str] = {
     "selected_scenario": "template chosen on the Cover",
@@ -232,9 +266,35 @@ def names() -> list[str]:
     return [*CONSTANTS, *INPUTS, *OUTPUTS, *CONTROLS]
 
 
+# Inputs of MODEL.md v1 that v2 removed, with what replaces each (for the error message)
+REMOVED: dict[str, str] = {
+    "buy_gpu_price": "gpu_price",
+    "buy_useful_life_years": "depreciation_years (book life) and economic_life_years (years until sale)",
+    "buy_opex_per_gpu_hour": "the D1 cost stack (gpu_power_kw, pue, power_price_kwh, dc_rate_kw_month, ops_per_gpu_hour)",
+    "rent_price_per_gpu_hour": "rental_price_per_gpu_hour",
+    "wacc": "the output wacc, set by equity_share, cost_of_equity, cost_of_debt and tax_rate",
+    "discount_rate": "the output wacc, set by equity_share, cost_of_equity, cost_of_debt and tax_rate",
+}
+
+
 def suggest(name: str) -> str:
     """A did-you-mean hint for an unknown name."""
     import difflib
 
     close = difflib.get_close_matches(name, [*INPUTS, *OUTPUTS], n=3, cutoff=0.6)
     return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def unknown(name: object, kind: str = "input") -> str:
+    """The one message for a name that is not a `kind` ("input" or "output"): says when it is the
+    other kind, when MODEL.md v2 removed it (and what replaces it), else offers close names."""
+    text = str(name)
+    if kind == "input" and text in OUTPUTS:
+        extra = " (it is an output, not an input)"
+    elif kind == "output" and text in INPUTS:
+        extra = " (it is an input, not an output)"
+    elif kind == "input" and text in REMOVED:
+        extra = f" (removed in MODEL.md v2: use {REMOVED[text]})"
+    else:
+        extra = suggest(text)
+    return f"unknown {kind} {name!r}{extra}"

@@ -30,7 +30,6 @@ Choices worth knowing (each repeated in the function that makes it):
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import re
@@ -42,9 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import graph
 from .core import evaluate
 from .errors import InputError
-from .registry import BLOCKS, INPUTS, OUTPUTS, suggest
+from .registry import INPUTS, OUTPUTS, suggest
 from .validate import SHARES, check_value
 
 __all__ = [
@@ -122,18 +122,9 @@ def _no_shares(name: str, what: str) -> None:
                          f"({', '.join(SHARES)}) must sum to 1; set all four with inputs/--set instead")
 
 
-@functools.cache
 def depends_on(name: str) -> frozenset[str]:
     """The inputs an output (or block) reads, directly or through other outputs."""
-    if name in INPUTS:
-        return frozenset([name])
-    node = OUTPUTS.get(name) or BLOCKS.get(name)
-    if node is None:
-        return frozenset()
-    found: set[str] = set()
-    for p in node.params:
-        found |= depends_on(p)
-    return frozenset(found)
+    return graph.upstream_inputs(name)
 
 
 # --------------------------------------------------------------------------------------

@@ -18,19 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .registry import INPUTS, suggest
+from .registry import INPUTS, unknown
 from .validate import check_value
 
 
 def _template_dir() -> Path:
-    """templates/ beside the package in a checkout (editable install); in a wheel install they are
-    data files under <prefix>/share/ai-inference-economics/templates."""
-    import sys
+    """The bundled TOML files are package data of `model` (a wheel, a zip or Pyodide carries them)."""
+    from importlib.resources import files
 
-    here = Path(__file__).resolve().parent.parent / "templates"
-    if here.is_dir():
-        return here
-    return Path(sys.prefix) / "share" / "ai-inference-economics" / "templates"
+    return Path(str(files("model") / "bundled_templates"))
 
 
 TEMPLATE_DIR = _template_dir()
@@ -106,7 +102,7 @@ def _load(path: Path) -> Template:
     own = set()
     for key, entry in raw.items():
         if key not in INPUTS:
-            raise InputError(f"template {where}: unknown input {key!r}{suggest(key)}")
+            raise InputError(f"template {where}: {unknown(key)}")
         if isinstance(entry, dict):
             extra = set(entry) - {"value", "source"}
             if "value" not in entry or extra:

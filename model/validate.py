@@ -6,7 +6,7 @@ import numbers
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .registry import INPUTS, suggest
+from .registry import INPUTS, unknown
 
 if TYPE_CHECKING:
     import numpy as np
@@ -22,11 +22,14 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     """Return `value` as a float (scalar) or float array, or raise InputError."""
     at = f"{where}: " if where else ""
     if name not in INPUTS:
-        raise InputError(f"{at}unknown input {name!r}{suggest(name)}")
+        raise InputError(f"{at}{unknown(name)}")
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         raise InputError(f"{at}{name} = {value!r} is not a number; {_describe(name)}")
     if isinstance(value, numbers.Real):  # one scenario: plain floats, no numpy
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond the float range (a 400-digit number)
+            raise InputError(f"{at}{name} = {_short(value)} is too large for a number; {_describe(name)}") from None
         if not INPUTS[name].domain.contains(v):
             raise InputError(f"{at}{name} = {v!r} is outside its domain; {_describe(name)}")
         return v
@@ -37,7 +40,7 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     except Exception:  # ragged lists and the like
         raise InputError(f"{at}{name} = {_short(value)} is not a number or array of numbers; "
                          f"{_describe(name)}") from None
-    if arr.dtype.kind not in "iuf":
+    if arr.dtype.kind not in "iuf" or arr.size == 0:
         raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
     arr = arr.astype(float, copy=False)
     if arr.ndim == 0:
@@ -117,7 +120,7 @@ def parse_sets(pairs: list[str] | None) -> dict[str, float]:
             raise InputError(f"--set {pair!r}: expected name=value")
         name, text = (s.strip() for s in pair.split("=", 1))
         if name not in INPUTS:
-            raise InputError(f"--set: unknown input {name!r}{suggest(name)}")
+            raise InputError(f"--set: {unknown(name)}")
         try:
             value = float(text.replace("_", ""))
         except ValueError:

@@ -22,9 +22,10 @@ import xlwings
 from xlwings import XlwingsError, arg, func, ret
 
 import model
+from model import graph
 from model.errors import InputError
 from model.lines.dscr import SCHEDULE_COLUMNS, sculpt_schedule
-from model.registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, Domain, parse_domain, suggest
+from model.registry import BLOCKS, INPUTS, OUTPUTS, Domain, parse_domain, suggest
 from model.validate import check_value
 
 __all__ = [
@@ -246,20 +247,8 @@ def _compute(name: str, known: dict) -> float:
     numpy guards (e.g. the annuity factor at a zero rate) behave the same.
     """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        value = _line(name, {k: np.float64(v) for k, v in known.items()})
+        value = graph.solve(name, {k: np.float64(v) for k, v in known.items()})
     return float(np.asarray(value, dtype=float))
-
-
-def _line(name: str, known: dict):
-    if name in known:
-        return known[name]
-    if name in CONSTANTS:
-        return CONSTANTS[name].value
-    if name not in OUTPUTS:
-        raise RuntimeError(f"_line: {name!r} is neither given nor a model output")
-    node = OUTPUTS[name]
-    known[name] = node.func(*(_line(p, known) for p in node.params))
-    return known[name]
 
 
 # --------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ cell references; nothing is re-typed by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
+from model.graph import chain, depends_on  # noqa: F401  (chain is re-exported for the writer)
 from model.registry import OUTPUTS
 
 # lower-case identifiers not followed by '(' are our names (functions are upper case)
@@ -26,44 +27,6 @@ def substitute(excel: str, mapping: Callable[[str], str | None]) -> str:
         return m.group(0) if ref is None else ref
 
     return NAME_RE.sub(repl, excel)
-
-
-def depends_on(output: str, varied: Iterable[str]) -> bool:
-    """Whether `output` reads any of `varied` directly or through other outputs."""
-    varied = set(varied)
-    stack, seen = [output], set()
-    while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        o = OUTPUTS.get(n)
-        if o is None:
-            continue
-        for p in o.params:
-            if p in varied:
-                return True
-            stack.append(p)
-    return False
-
-
-def chain(target: str, varied: Iterable[str]) -> list[str]:
-    """Outputs between the varied inputs and `target`, in evaluation order (target last)."""
-    from model.core import ORDER
-
-    varied = set(varied)
-    needed: set[str] = set()
-
-    def walk(n: str) -> None:
-        o = OUTPUTS.get(n)
-        if o is None or n in needed or not depends_on(n, varied):
-            return
-        needed.add(n)
-        for p in o.params:
-            walk(p)
-
-    walk(target)
-    return [n for n in ORDER if n in needed]
 
 
 def inline(target: str, refs: dict[str, str]) -> str:

@@ -121,9 +121,9 @@ class Builder:
         self.cells[name] = (sheet, cell)
 
     def _block_values(self, values: dict) -> dict:
-        from model.core import _context
+        from model.graph import context
 
-        ctx = _context(values)
+        ctx = context(values)
         return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
 
     def along(self, changes: list[dict], outputs: tuple[str, ...]) -> list[dict]:
