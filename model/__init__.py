@@ -3,13 +3,17 @@
 >>> import model
 >>> round(model.evaluate()["total_cost_per_gpu_hour"], 4)
 1.3235
+>>> round(model.evaluate()["project_irr"], 4)
+0.0923
 """
 
+from . import checks as _checks  # noqa: F401  (registers the checks)
 from . import inputs as _inputs  # noqa: F401  (registers the inputs)
 from .core import (
     ORDER,
     compute,
     evaluate,
+    project_schedule,
     reserved_contract_schedule,
     resolve_inputs,
     sculpting_schedule,
@@ -20,5 +24,5 @@ from .templates import Template, bundled, load
 
 __all__ = [
     "BLOCKS", "CONSTANTS", "INPUTS", "ORDER", "OUTPUTS", "SECTIONS", "InputError", "Template", "bundled",
-    "compute", "evaluate", "load", "reserved_contract_schedule", "resolve_inputs", "sculpting_schedule",
+    "compute", "evaluate", "load", "project_schedule", "reserved_contract_schedule", "resolve_inputs", "sculpting_schedule",
 ]

@@ -71,21 +71,29 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed") -> di
     return compute(resolve_inputs(inputs, template))
 
 
-def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
-    import pandas as pd  # imported here: a workbook build does not need it
-
+def _block_rows(block: str, inputs: Mapping | None, template: str | Path) -> tuple[dict, dict]:
+    """Validated scalar inputs and every computed node up to `block`, with the block's rows kept."""
     values = resolve_inputs(inputs, template)
     if not graph.is_scalar_set(values):
         raise InputError("schedules take scalar inputs only; use evaluate() for arrays")
-    import numpy as np
-
     ctx = graph.context(values, until=block)
     node = BLOCKS[block]
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        rows = node.func(*(np.float64(ctx[p]) for p in node.params), keep_rows=True)["rows"]
-    frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in rows.items()})
-    frame["year"] = frame["year"].astype(int)
-    frame = frame.set_index("year")
+    result = node.func(*(ctx[p] for p in node.params), keep_rows=True)
+    ctx[block] = result
+    return values, ctx
+
+
+def _frame(rows: dict, index: str = "year"):
+    import pandas as pd  # imported here: a workbook build does not need it
+
+    frame = pd.DataFrame({k: [float(x) for x in v] for k, v in rows.items()})
+    frame[index] = frame[index].astype(int)
+    return frame.set_index(index)
+
+
+def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
+    values, ctx = _block_rows(block, inputs, template)
+    frame = _frame(ctx[block]["rows"])
     return frame if all_years else frame.loc[frame.index <= int(values[term])]
 
 
@@ -94,8 +102,8 @@ def reserved_contract_schedule(inputs: Mapping | None = None, template: str | Pa
     """The reserved contract by year as a DataFrame indexed by contract year.
 
     Columns: flag (1 in term), market ($/GPU-h market price), net ($ per GPU per year, fixed
-    received minus market given up), discount (factor), pv ($ per GPU). Years 1..contract_years,
-    or all ten laid-out years with `all_years=True`. `pv` sums to reserved_swap_npv_per_gpu.
+    received minus the market hours given up), discount (factor at wacc), pv ($ per GPU). Years
+    1..contract_years, or all ten laid-out years with `all_years=True`. `pv` sums to reserved_swap_npv_per_gpu.
     """
     return _schedule("reserved_contract", inputs, template, all_years, "contract_years")
 
@@ -104,9 +112,20 @@ def sculpting_schedule(inputs: Mapping | None = None, template: str | Path = "se
                        all_years: bool = False) -> pd.DataFrame:
     """The sculpted debt schedule by year as a DataFrame indexed by year.
 
-    Columns: flag, first, cfads, debt_service, discount, pv_debt_service, pv_cfads, opening,
-    interest, principal, closing, dscr. Years 1..tenor_contracted_years, or all thirty with
-    `all_years=True`. Opening in year 1 is sculpted_debt_capacity; closing in the last year is
-    sculpted_closing_balance (≈ 0); dscr equals target_dscr in every year of the term.
+    Columns: flag, cfads, debt_service, discount, pv_debt_service, pv_cfads, opening, interest, principal,
+    closing, corkscrew_gap, dscr. Years 1..tenor_contracted_years, or all thirty with `all_years=True`.
+    Opening in year 1 is sculpted_debt_capacity; the balance closes at 0 after the last year; dscr equals
+    target_dscr in every year of the term (nan after it).
     """
     return _schedule("sculpting", inputs, template, all_years, "tenor_contracted_years")
+
+
+def project_schedule(inputs: Mapping | None = None, template: str | Path = "seed") -> pd.DataFrame:
+    """P1, the fleet project by year (0..15) as a DataFrame indexed by year: flags (start, life, contract, debt,
+    last), revenue, cash_costs, ebitda, replacement_capex, tax_depreciation, unlevered_tax, cfads, sale_cash,
+    project_cash_flow, debt (drawdown, debt_service, opening, interest, principal, closing), dscr (nan without
+    debt service), levered_tax, equity_cash_flow, with present values and the IRR helper rows. Years past the
+    economic life are 0."""
+    _, ctx = _block_rows("fleet_financing", inputs, template)
+    ctx["fleet_financing"] = BLOCKS["fleet_financing"].func(*(ctx[p] for p in BLOCKS["fleet_financing"].params))
+    return _frame({**ctx["fleet_operations"], **ctx["fleet_financing"]}).drop(columns="period")

@@ -117,7 +117,7 @@ class Constant:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Input:
     name: str
     label: str
@@ -125,7 +125,7 @@ class Input:
     domain: Domain
     section: str
     description: str
-    default: float  # the seed value; templates/seed.toml states it with its source
+    default: float = math.nan  # the seed value, read from the bundled seed template (model/inputs.py)
 
     @property
     def integer(self) -> bool:
@@ -206,11 +206,11 @@ CHECKS: dict[str, Check] = {}
 
 
 def add_inputs(section: str, rows: list[tuple]) -> None:
-    """Register inputs given as (name, default, domain text, unit, label, description)."""
-    for name, default, dom, unit, label, description in rows:
+    """Register inputs given as (name, domain text, unit, label, description)."""
+    for name, dom, unit, label, description in rows:
         if name in INPUTS or name in CONSTANTS:
             raise ValueError(f"duplicate input name {name!r}")
-        INPUTS[name] = Input(name, label, unit, parse_domain(dom), section, description, float(default))
+        INPUTS[name] = Input(name, label, unit, parse_domain(dom), section, description)
 
 
 def line(section: str, unit: str, label: str, excel: str, block: str | None = None):
@@ -233,10 +233,17 @@ def block(section: str, title: str, years: int, rows: list[Row]):
 
     def register(func: Callable) -> Callable:
         params = tuple(p for p in inspect.signature(func).parameters if p != "keep_rows")
+        if func.__name__ in BLOCKS or func.__name__ in INPUTS or func.__name__ in OUTPUTS:
+            raise ValueError(f"duplicate block name {func.__name__!r}")
         BLOCKS[func.__name__] = Block(func.__name__, section, title, years, tuple(rows), func, params)
         return func
 
     return register
+
+
+def block_rows(result: dict) -> dict:
+    """The yearly rows of a block's result: blocks with summaries return them under "rows", the others are rows."""
+    return result["rows"] if "rows" in result else result
 
 
 def check(section: str, label: str, excel: str):

@@ -30,7 +30,7 @@ def _template_dir() -> Path:
 
 
 TEMPLATE_DIR = _template_dir()
-BUNDLED_ORDER = ("seed", "coreweave", "h200")
+BUNDLED_ORDER = ("seed", "coreweave", "h200", "h100-market")
 
 
 @dataclass

@@ -82,6 +82,31 @@ def sqrt(x):
     return math.sqrt(x) if x >= 0 else nan
 
 
+def log2(x):
+    np = _np(x)
+    if np is not None:
+        return np.log2(x)
+    return math.log2(x) if x > 0 else (-inf if x == 0 else nan)
+
+
+def exp(x):
+    np = _np(x)
+    if np is not None:
+        return np.exp(x)
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return inf
+
+
+def total(values):
+    """Σ of a year row (a list of per-year floats or arrays), added in year order as Excel's SUM does."""
+    out = 0.0
+    for v in values:
+        out = out + v
+    return out
+
+
 def absolute(x):
     np = _np(x)
     if np is not None:

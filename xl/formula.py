@@ -15,8 +15,11 @@ from model.registry import OUTPUTS
 
 # lower-case identifiers not followed by '(' are our names (functions are upper case)
 NAME_RE = re.compile(r"(?<![A-Za-z0-9_$!.'\"])([a-z][a-z0-9_]*)(?![A-Za-z0-9_(])")
-ROW_RE = re.compile(r"\[(\w+)(<?)\]")
-RANGE_RE = re.compile(r"\[(\w+)\.(\w+):\]")
+# In a block row's formula: [key] this year's cell of row `key` ([other_block.key] of another block), [key<] the
+# previous year's, [key>] the next year's, [key:end] this year's to the last year's (a range)
+ROW_RE = re.compile(r"\[(?:(\w+)\.)?(\w+)(<|>|:end)?\]")
+# In a summary output's formula: [block.key:] the whole row, [block.key@0] year 0's cell, [block.key@1:] from year 1
+RANGE_RE = re.compile(r"\[(\w+)\.(\w+)(:|@(\d+)(:)?)\]")
 
 
 def substitute(excel: str, mapping: Callable[[str], str | None]) -> str:
@@ -46,11 +49,13 @@ def inline(target: str, refs: dict[str, str]) -> str:
     return substitute(o.excel, mapping)
 
 
-def row_formula(excel: str, rows: dict[str, int], col: str, prev_col: str) -> str:
-    """A block row's formula for one column: [key] -> same column, [key<] -> previous column."""
+def row_formula(excel: str, block: str, cell: Callable[[str, str, int], str], t: int, years: int) -> str:
+    """A block row's formula for year column t: `cell(block, key, t)` gives a cell's reference."""
 
     def repl(m: re.Match) -> str:
-        key, prev = m.group(1), m.group(2)
-        return f"{prev_col if prev else col}{rows[key]}"
+        other, key, shift = m.group(1) or block, m.group(2), m.group(3)
+        if shift == ":end":
+            return f"{cell(other, key, t)}:{cell(other, key, years - 1, absolute=True)}"
+        return cell(other, key, t + {"<": -1, ">": 1}.get(shift or "", 0))
 
     return ROW_RE.sub(repl, excel)

@@ -15,7 +15,8 @@ from xlsxwriter.worksheet import Worksheet
 
 import model
 from model import xp
-from model.registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
+from model.checks import evaluate_checks
+from model.registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS, block_rows
 from model.validate import SHARES
 
 from .formula import chain, inline, row_formula, substitute
@@ -32,16 +33,16 @@ SOURCE_HEADER = "Source note"
 AXES = (
     ("serving_utilization", "Serving utilization", "serving_utilization", [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
     ("optimization_multiplier", "Optimization multiplier", "optimization_multiplier", [1, 1.5, 2, 3, 4, 5]),
-    ("rent_price_per_gpu_hour", "Rent price", "rent_price_per_gpu_hour", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]),
-    ("wacc", "WACC", "wacc", [0.0, 0.05, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25]),
+    ("rental_price_per_gpu_hour", "Market GPU-hour price", "rental_price_per_gpu_hour", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]),
+    ("cost_of_equity", "Cost of equity", "cost_of_equity", [0.10, 0.15, 0.20, 0.25, 0.30, 0.40]),
     ("batch_size", "Batch size", "batch_size", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
     ("gpu_utilization", "GPU utilization (buy vs rent)", "gpu_utilization",
      [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
 )
 
 HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_output_tokens", "managed_gross_margin",
-             "breakeven_utilization_wacc", "optimal_owned_gpus", "annual_energy_savings", "wacc_from_structure",
-             "debt_capacity_contracted", "sculpted_debt_capacity")
+             "breakeven_utilization_economic", "optimal_owned_gpus", "wacc", "project_npv", "project_irr",
+             "equity_irr", "fleet_debt", "fleet_min_dscr")
 
 COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_hour", "network_per_gpu_hour",
               "ops_per_gpu_hour")
@@ -124,7 +125,7 @@ class Builder:
         from model.graph import context
 
         ctx = context(values)
-        return {b.name: b.func(*(ctx[p] for p in b.params), keep_rows=True)["rows"] for b in BLOCKS.values()}
+        return {b.name: block_rows(b.func(*(ctx[p] for p in b.params), keep_rows=True)) for b in BLOCKS.values()}
 
     def along(self, changes: list[dict], outputs: tuple[str, ...]) -> list[dict]:
         """`outputs` of the selected scenario with each set of changes: one plain-float evaluation of just
@@ -155,8 +156,11 @@ class Builder:
         self.cover = self.sheet("Cover", "cover")
         self.inputs_ws = self.sheet("Inputs", "inputs")
         self.write_inputs()
+        self.pending: list[tuple] = []  # outputs that read a block: written once every block has its cells
         for sec in SECTIONS:
             self.write_section(sec)
+        for ws, sheet, row, name, o in self.pending:
+            self._output_row(ws, sheet, row, name, o, self.resolve_ranges(o.excel))
         self.write_sensitivity()
         self.write_charts()
         self.write_checks()
@@ -300,12 +304,11 @@ class Builder:
         for c, h in enumerate(["Line item", "Name", "Unit", "Value", "Definition"]):
             ws.write(3, c, h, st.header)
         r = 4
-        pending = []  # outputs that read a block are written after the block exists
         for name, o in OUTPUTS.items():
             if o.section != sec:
                 continue
             if o.block:
-                pending.append((r, name, o))
+                self.pending.append((ws, sheet, r, name, o))
             else:
                 self._output_row(ws, sheet, r, name, o, o.excel)
             r += 1
@@ -314,8 +317,6 @@ class Builder:
             if b.section == sec:
                 r = self.write_block(ws, sheet, r + 1, b)
                 max_col = max(max_col, 5 + b.years)
-        for row, name, o in pending:
-            self._output_row(ws, sheet, row, name, o, self.resolve_ranges(o.excel))
         extra = {"D1": self.write_cost_by_template, "D2": self.write_batch_sweep, "E2": self.write_buy_rent_sweep,
                  "F3": self.write_stage_table}.get(sec)
         if extra:
@@ -356,23 +357,35 @@ class Builder:
         for i, row in enumerate(b.rows):
             rr = r + i
             ws.write(rr, 0, row.label, st.text)
+            ws.write(rr, 1, row.key, st.name)
             ws.write(rr, 2, row.unit, st.unit)
             for t in range(b.years):
-                col = xl_col_to_name(5 + t)
-                prev = xl_col_to_name(4 + t)
-                self.formula(ws, rr, 5 + t, row_formula(row.excel, rows, col, prev),
+                self.formula(ws, rr, 5 + t, row_formula(row.excel, b.name, self.block_cell(sheet), t, b.years),
                              st.value(row.unit), vals[row.key][t])
         return r + len(b.rows)
+
+    def block_cell(self, sheet: str):
+        """A reference to year t's cell of row `key` of a block, from a formula on `sheet`."""
+
+        def cell(block: str, key: str, t: int, absolute: bool = False) -> str:
+            ref = xl_rowcol_to_cell(self.block_rows[block][key] - 1, 5 + t, row_abs=absolute, col_abs=absolute)
+            other = self.block_sheet[block]
+            return ref if other == sheet else f"'{other}'!{ref}"
+
+        return cell
 
     def resolve_ranges(self, excel: str) -> str:
         from .formula import RANGE_RE
 
         def repl(m):
-            block, key = m.group(1), m.group(2)
+            block, key, first, ranged = m.group(1), m.group(2), m.group(4), m.group(5)
             b = BLOCKS[block]
             row = self.block_rows[block][key]
             sheet = self.block_sheet[block]
-            return f"'{sheet}'!$F${row}:${xl_col_to_name(4 + b.years)}${row}"
+            start = 5 + int(first or 0)
+            if first is not None and not ranged:
+                return f"'{sheet}'!${xl_col_to_name(start)}${row}"
+            return f"'{sheet}'!${xl_col_to_name(start)}${row}:${xl_col_to_name(4 + b.years)}${row}"
 
         return RANGE_RE.sub(repl, excel)
 
@@ -457,7 +470,7 @@ class Builder:
         return r
 
     def write_buy_rent_sweep(self, ws, sheet: str, r: int) -> int:
-        """Cost per used GPU-hour of owning vs renting across utilization."""
+        """Economic cost per used GPU-hour of owning vs the levelized market rent, across utilization."""
         st = self.st
         key = "gpu_utilization"
         n = len(self.axis_values[key])
@@ -468,20 +481,19 @@ class Builder:
         self._axis_header(ws, r, "GPU utilization", "%", key)
         axis_row = r
         u = self.axis_values[key]
-        own = [self.values["buy_cost_per_hour_with_capital"] / x for x in u]
+        own = [self.values["economic_cost_per_hour"] / x for x in u]
         r += 1
-        ws.write(r, 0, "Owning, incl. capital, per used hour", st.text)
+        ws.write(r, 0, "Owning (economic cost) per used hour", st.text)
         ws.write(r, 2, "$/GPU-h", st.unit)
         for i in range(n):
             col = xl_col_to_name(5 + i)
-            self.formula(ws, r, 5 + i, f"buy_cost_per_hour_with_capital/{col}{axis_row + 1}",
-                         st.value("$/GPU-h"), own[i])
+            self.formula(ws, r, 5 + i, f"economic_cost_per_hour/{col}{axis_row + 1}", st.value("$/GPU-h"), own[i])
         r += 1
-        ws.write(r, 0, "Renting, per used hour", st.text)
+        ws.write(r, 0, "Renting (levelized market rent) per used hour", st.text)
         ws.write(r, 2, "$/GPU-h", st.unit)
         for i in range(n):
-            self.formula(ws, r, 5 + i, "rent_price_per_gpu_hour", st.value("$/GPU-h"),
-                         self.scenarios[self.selected].values["rent_price_per_gpu_hour"])
+            self.formula(ws, r, 5 + i, "rent_levelized_per_gpu_hour", st.value("$/GPU-h"),
+                         self.values["rent_levelized_per_gpu_hour"])
         self.buy_rent_sweep = (sheet, axis_row, axis_row + 1, axis_row + 2, n)
         return r + 1
 
@@ -522,8 +534,9 @@ class Builder:
         r = self._grid(ws, r, "Cost per M output tokens ($) by serving utilization (rows) × optimization "
                               "multiplier (columns)", "cost_per_m_output_tokens", "serving_utilization",
                        "optimization_multiplier")
-        r = self._grid(ws, r + 2, "Breakeven utilization with WACC by rent price ($/GPU-h, rows) × WACC (columns)",
-                       "breakeven_utilization_wacc", "rent_price_per_gpu_hour", "wacc")
+        r = self._grid(ws, r + 2, "Breakeven utilization with WACC by market GPU-hour price ($/GPU-h, rows) × cost "
+                                  "of equity (columns)", "breakeven_utilization_wacc", "rental_price_per_gpu_hour",
+                       "cost_of_equity")
         ws.set_column(0, 0, 30)
         ws.set_column(1, 12, 12)
         ws.freeze_panes(3, 0)
@@ -583,10 +596,10 @@ class Builder:
         sheet, ax, own, rent, n = self.buy_rent_sweep
         ch = wb.add_chart({"type": "scatter", "subtype": "straight"})
         xr = [sheet, ax, 5, ax, 4 + n]
-        ch.add_series({"name": "Own (incl. capital)", "categories": xr, "values": [sheet, own, 5, own, 4 + n]})
-        ch.add_series({"name": "Rent", "categories": xr, "values": [sheet, rent, 5, rent, 4 + n]})
-        be_sheet, be_cell = self.cells["breakeven_utilization_wacc"]
-        rp_sheet, rp_cell = self.cells["rent_price_per_gpu_hour"]
+        ch.add_series({"name": "Own (economic cost)", "categories": xr, "values": [sheet, own, 5, own, 4 + n]})
+        ch.add_series({"name": "Rent (levelized)", "categories": xr, "values": [sheet, rent, 5, rent, 4 + n]})
+        be_sheet, be_cell = self.cells["breakeven_utilization_economic"]
+        rp_sheet, rp_cell = self.cells["rent_levelized_per_gpu_hour"]
         ch.add_series({"name": "Breakeven", "categories": f"='{be_sheet}'!{be_cell}",
                        "values": f"='{rp_sheet}'!{rp_cell}", "marker": {"type": "diamond", "size": 10},
                        "line": {"none": True}, "data_labels": {"series_name": True, "position": "above"}})
@@ -660,35 +673,10 @@ class Builder:
                  st.subtitle)
         for c, h in enumerate(["Check", "Result", "What it tests"]):
             ws.write(3, c, h, st.header)
-        sc = self.block_rows["sculpting"]
-        sc_sheet = self.block_sheet["sculpting"]
-        last = xl_col_to_name(4 + BLOCKS["sculpting"].years)
-        gap = f"'{sc_sheet}'!$F${sc['dscr_gap']}:${last}${sc['dscr_gap']}"
-        # the stored result of each check is the same test on the model's values, so a file that is not
+        # the stored result of each check is its Python body on the model's values, so a file that is not
         # recalculated tells the truth too
-        v, rows = self.values, self.block_values
-        ops = self.scenarios[self.selected].values["ops_per_gpu_hour"]
-        checks = [
-            ("Segment shares sum to 1", "IF(ROUND(segment_share_total,9)=1,1,0)",
-             "share_hobbyist + share_growth + share_enterprise + share_batch = 1",
-             _r9(v["segment_share_total"]) == 1),
-            ("Model fits in GPU memory", "IFERROR(IF(effective_batch>=1,1,0),0)",
-             "effective_batch = min(batch_size, max_batch_by_memory) ≥ 1", v["effective_batch"] >= 1),
-            ("Cost stack adds up",
-             "IF(ROUND(total_cost_per_gpu_hour-(capex_per_gpu_hour+power_per_gpu_hour+datacenter_per_gpu_hour"
-             "+network_per_gpu_hour+ops_per_gpu_hour),9)=0,1,0)", "total = capex + power + data center + network + ops",
-             _r9(v["total_cost_per_gpu_hour"] - (v["capex_per_gpu_hour"] + v["power_per_gpu_hour"]
-                                                 + v["datacenter_per_gpu_hour"] + v["network_per_gpu_hour"] + ops)) == 0),
-            ("Sculpted debt closes at zero", "IF(ROUND(sculpted_closing_balance/sculpted_debt_capacity,9)=0,1,0)",
-             "closing balance in the last year of the tenor ≈ 0",
-             _r9(v["sculpted_closing_balance"] / v["sculpted_debt_capacity"]) == 0),
-            ("Every year's DSCR equals the target", f"IF(ROUND(SUM({gap}),9)=0,1,0)",
-             "DSCR_t = target_dscr for every year of the tenor", _r9(sum(rows["sculpting"]["dscr_gap"])) == 0),
-            ("Reserved contract NPV ties to its schedule",
-             "IF(ROUND(reserved_swap_npv_per_gpu-SUM(" +
-             self.resolve_ranges("[reserved_contract.pv:]") + "),9)=0,1,0)", "NPV = Σ of the yearly PVs",
-             _r9(v["reserved_swap_npv_per_gpu"] - sum(rows["reserved_contract"]["pv"])) == 0),
-        ]
+        results = evaluate_checks(self.scenarios[self.selected].values)
+        checks = [(c.label, self.resolve_ranges(c.excel), c.description, results[name]) for name, c in CHECKS.items()]
         r = 4
         self.check_cells = []
         self.check_values: list[int] = []

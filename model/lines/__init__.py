@@ -5,4 +5,4 @@ run in MODEL.md's section order, so outputs, JSON and sheets follow MODEL.md.
 """
 # ruff: noqa: I001  (the order of these imports is the order of the sections)
 
-from . import cost_stack, throughput, pricing, managed, buy_rent, datacenter, capital, dscr, stages  # noqa: F401
+from . import cost_stack, throughput, pricing, managed, buy_rent, datacenter, capital, dscr, stages, project  # noqa: F401

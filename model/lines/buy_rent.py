@@ -1,4 +1,5 @@
-"""E2 buy vs rent GPUs. Its `wacc` is an input of its own, not F1's wacc_from_structure."""
+"""E2 buy vs rent GPUs: owning costs the D1 cost stack every hour; renting costs the market price
+for the hours used. Capital is charged at F1's `wacc`, the operator's hurdle rate."""
 
 from .. import xp
 from ..registry import line
@@ -6,22 +7,16 @@ from ..registry import line
 S = "E2"
 
 
-@line(S, "$/GPU-h", "Depreciation per hour", "buy_gpu_price/(buy_useful_life_years*hours_per_year)")
-def buy_depreciation_per_hour(buy_gpu_price, buy_useful_life_years, hours_per_year):
-    """buy_gpu_price / (buy_useful_life_years · hours_per_year)"""
-    return buy_gpu_price / (buy_useful_life_years * hours_per_year)
+@line(S, "%", "Breakeven utilization (book cost)", "total_cost_per_gpu_hour/rental_price_per_gpu_hour")
+def breakeven_utilization(total_cost_per_gpu_hour, rental_price_per_gpu_hour):
+    """total_cost_per_gpu_hour / rental_price_per_gpu_hour (book cost, no charge for capital)"""
+    return total_cost_per_gpu_hour / rental_price_per_gpu_hour
 
 
-@line(S, "$/GPU-h", "Cost to own per hour", "buy_depreciation_per_hour+buy_opex_per_gpu_hour")
-def buy_cost_per_hour(buy_depreciation_per_hour, buy_opex_per_gpu_hour):
-    """buy_depreciation_per_hour + buy_opex_per_gpu_hour"""
-    return buy_depreciation_per_hour + buy_opex_per_gpu_hour
-
-
-@line(S, "$/yr", "Annual capital charge", "buy_gpu_price*wacc")
-def annual_capital_charge(buy_gpu_price, wacc):
-    """buy_gpu_price · wacc"""
-    return buy_gpu_price * wacc
+@line(S, "$/yr", "Annual capital charge", "gpu_price*wacc")
+def annual_capital_charge(gpu_price, wacc):
+    """gpu_price · wacc"""
+    return gpu_price * wacc
 
 
 @line(S, "$/GPU-h", "Capital charge per hour", "annual_capital_charge/hours_per_year")
@@ -30,54 +25,40 @@ def capital_charge_per_hour(annual_capital_charge, hours_per_year):
     return annual_capital_charge / hours_per_year
 
 
-@line(S, "$/GPU-h", "Cost to own incl. capital", "buy_cost_per_hour+capital_charge_per_hour")
-def buy_cost_per_hour_with_capital(buy_cost_per_hour, capital_charge_per_hour):
-    """buy_cost_per_hour + capital_charge_per_hour"""
-    return buy_cost_per_hour + capital_charge_per_hour
+@line(S, "$/GPU-h", "Cost per hour incl. capital", "total_cost_per_gpu_hour+capital_charge_per_hour")
+def cost_per_hour_with_capital(total_cost_per_gpu_hour, capital_charge_per_hour):
+    """total_cost_per_gpu_hour + capital_charge_per_hour"""
+    return total_cost_per_gpu_hour + capital_charge_per_hour
 
 
-@line(S, "%", "Breakeven utilization", "buy_cost_per_hour/rent_price_per_gpu_hour")
-def breakeven_utilization(buy_cost_per_hour, rent_price_per_gpu_hour):
-    """buy_cost_per_hour / rent_price_per_gpu_hour"""
-    return buy_cost_per_hour / rent_price_per_gpu_hour
+@line(S, "%", "Breakeven utilization with WACC", "cost_per_hour_with_capital/rental_price_per_gpu_hour")
+def breakeven_utilization_wacc(cost_per_hour_with_capital, rental_price_per_gpu_hour):
+    """cost_per_hour_with_capital / rental_price_per_gpu_hour"""
+    return cost_per_hour_with_capital / rental_price_per_gpu_hour
 
 
-@line(S, "%", "Breakeven utilization with WACC", "buy_cost_per_hour_with_capital/rent_price_per_gpu_hour")
-def breakeven_utilization_wacc(buy_cost_per_hour_with_capital, rent_price_per_gpu_hour):
-    """buy_cost_per_hour_with_capital / rent_price_per_gpu_hour"""
-    return buy_cost_per_hour_with_capital / rent_price_per_gpu_hour
+@line(S, "$", "Residual value, bull", "gpu_price*residual_bull")
+def residual_value_bull(gpu_price, residual_bull):
+    """gpu_price · residual_bull"""
+    return gpu_price * residual_bull
 
 
-@line(S, "%", "Breakeven utilization, all equity",
-      "(buy_cost_per_hour+buy_gpu_price*cost_of_equity/hours_per_year)/rent_price_per_gpu_hour")
-def breakeven_utilization_equity(buy_cost_per_hour, buy_gpu_price, cost_of_equity, hours_per_year,
-                                 rent_price_per_gpu_hour):
-    """(buy_cost_per_hour + buy_gpu_price · cost_of_equity / hours_per_year) / rent_price_per_gpu_hour"""
-    return (buy_cost_per_hour + buy_gpu_price * cost_of_equity / hours_per_year) / rent_price_per_gpu_hour
+@line(S, "$", "Residual value, base", "gpu_price*residual_base")
+def residual_value_base(gpu_price, residual_base):
+    """gpu_price · residual_base"""
+    return gpu_price * residual_base
 
 
-@line(S, "$", "Residual value, bull", "buy_gpu_price*residual_bull")
-def residual_value_bull(buy_gpu_price, residual_bull):
-    """buy_gpu_price · residual_bull"""
-    return buy_gpu_price * residual_bull
-
-
-@line(S, "$", "Residual value, base", "buy_gpu_price*residual_base")
-def residual_value_base(buy_gpu_price, residual_base):
-    """buy_gpu_price · residual_base"""
-    return buy_gpu_price * residual_base
-
-
-@line(S, "$", "Residual value, bear", "buy_gpu_price*residual_bear")
-def residual_value_bear(buy_gpu_price, residual_bear):
-    """buy_gpu_price · residual_bear"""
-    return buy_gpu_price * residual_bear
+@line(S, "$", "Residual value, bear", "gpu_price*residual_bear")
+def residual_value_bear(gpu_price, residual_bear):
+    """gpu_price · residual_bear"""
+    return gpu_price * residual_bear
 
 
 @line(S, "$", "Residual value, live case",
       "CHOOSE(residual_case,residual_value_bull,residual_value_base,residual_value_bear)")
 def residual_value(residual_case, residual_value_bull, residual_value_base, residual_value_bear):
-    """the residual value picked by residual_case (1 bull, 2 base, 3 bear)"""
+    """the residual value picked by residual_case (1 bull, 2 base, 3 bear), realised after economic_life_years"""
     return xp.where(residual_case == 1, residual_value_bull,
                     xp.where(residual_case == 2, residual_value_base, residual_value_bear))
 
@@ -94,28 +75,44 @@ def annuity_factor(rate, years):
     return xp.where(rate < 1e-9, years, exact)
 
 
+@line(S, "$/GPU-h", "Levelized market rent", "PMT(wacc,economic_life_years,-1)*SUM([fleet_operations.rent_pv:])",
+      block="fleet_operations")
+def rent_levelized_per_gpu_hour(wacc, economic_life_years, fleet_operations):
+    """CRF(wacc, L) · Σ_{t=1..L} rental_price_per_gpu_hour · (1 − market_price_decline_per_year)^(t−1) / (1 + wacc)^t:
+    the flat rent with the present value of the falling market rent over the economic life (P1's timeline)"""
+    return crf(wacc, economic_life_years) * xp.total(fleet_operations["rent_pv"])
+
+
 @line(S, "$/GPU-h", "Economic cost per hour",
-      "(buy_gpu_price-residual_value/(1+wacc)^buy_useful_life_years)*PMT(wacc,buy_useful_life_years,-1)"
-      "/hours_per_year+buy_opex_per_gpu_hour")
-def economic_cost_per_hour(buy_gpu_price, residual_value, wacc, buy_useful_life_years, hours_per_year,
-                           buy_opex_per_gpu_hour):
-    """(buy_gpu_price − residual_value / (1 + wacc)^L) · CRF(wacc, L) / hours_per_year + buy_opex_per_gpu_hour,
-    L = buy_useful_life_years"""
-    return ((buy_gpu_price - residual_value / (1 + wacc) ** buy_useful_life_years)
-            * crf(wacc, buy_useful_life_years) / hours_per_year + buy_opex_per_gpu_hour)
+      "((gpu_price+network_capex_per_gpu-residual_value/(1+wacc)^economic_life_years)*PMT(wacc,economic_life_years,-1)"
+      "+annual_failure_rate*gpu_price*rent_levelized_per_gpu_hour/rental_price_per_gpu_hour)/hours_per_year"
+      "+cash_cost_per_gpu_hour")
+def economic_cost_per_hour(gpu_price, network_capex_per_gpu, residual_value, wacc, economic_life_years,
+                           annual_failure_rate, rent_levelized_per_gpu_hour, rental_price_per_gpu_hour,
+                           hours_per_year, cash_cost_per_gpu_hour):
+    """((gpu_price + network_capex_per_gpu − residual_value / (1 + wacc)^L) · CRF(wacc, L)
+    + annual_failure_rate · gpu_price · rent_levelized_per_gpu_hour / rental_price_per_gpu_hour) / hours_per_year
+    + cash_cost_per_gpu_hour, L = economic_life_years: P1 per GPU-hour, pre-tax"""
+    L = economic_life_years
+    capital = (gpu_price + network_capex_per_gpu - residual_value / (1 + wacc) ** L) * crf(wacc, L)
+    replacements = annual_failure_rate * gpu_price * rent_levelized_per_gpu_hour / rental_price_per_gpu_hour
+    return (capital + replacements) / hours_per_year + cash_cost_per_gpu_hour
 
 
-@line(S, "%", "Breakeven utilization, economic", "economic_cost_per_hour/rent_price_per_gpu_hour")
-def breakeven_utilization_economic(economic_cost_per_hour, rent_price_per_gpu_hour):
-    """economic_cost_per_hour / rent_price_per_gpu_hour"""
-    return economic_cost_per_hour / rent_price_per_gpu_hour
+@line(S, "%", "Breakeven utilization, economic", "economic_cost_per_hour/rent_levelized_per_gpu_hour")
+def breakeven_utilization_economic(economic_cost_per_hour, rent_levelized_per_gpu_hour):
+    """economic_cost_per_hour / rent_levelized_per_gpu_hour: own when expected utilization is above it"""
+    return economic_cost_per_hour / rent_levelized_per_gpu_hour
 
 
 @line(S, "GPUs", "Optimal owned GPUs",
-      "IF(breakeven_utilization_wacc>=1,0,MAX(0,demand_mean_gpus+demand_sd_gpus*NORMSINV(1-breakeven_utilization_wacc)))")
-def optimal_owned_gpus(breakeven_utilization_wacc, demand_mean_gpus, demand_sd_gpus):
-    """max(0, demand_mean_gpus + demand_sd_gpus · NORMSINV(1 − breakeven_utilization_wacc)); 0 when breakeven ≥ 1"""
-    with xp.errstate(breakeven_utilization_wacc):
-        z = xp.normsinv(1 - xp.minimum(breakeven_utilization_wacc, 1.0))
-        owned = xp.maximum(0.0, demand_mean_gpus + demand_sd_gpus * z)
-    return xp.where(breakeven_utilization_wacc >= 1, 0.0, owned)
+      "IF(breakeven_utilization_economic=0,NA(),IF(breakeven_utilization_economic>=1,0,"
+      "MAX(0,demand_mean_gpus-demand_sd_gpus*NORMSINV(breakeven_utilization_economic))))")
+def optimal_owned_gpus(breakeven_utilization_economic, demand_mean_gpus, demand_sd_gpus):
+    """b = breakeven_utilization_economic: max(0, demand_mean_gpus − demand_sd_gpus · NORMSINV(b)) (P(demand > K) = b);
+    0 when b ≥ 1; undefined (nan) when b = 0 (owning costs nothing: no finite optimum)"""
+    b = breakeven_utilization_economic
+    with xp.errstate(b):
+        z = xp.normsinv(xp.minimum(xp.maximum(b, 0.0), 1.0))
+        owned = xp.maximum(0.0, demand_mean_gpus - demand_sd_gpus * xp.where(demand_sd_gpus == 0, 0.0, z))
+    return xp.where(b == 0, xp.nan, xp.where(b >= 1, 0.0, owned))

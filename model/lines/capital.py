@@ -17,9 +17,10 @@ def annual_tax_shield(debt_amount, cost_of_debt, tax_rate):
     return debt_amount * cost_of_debt * tax_rate
 
 
-@line(S, "%", "WACC from structure", "equity_share*cost_of_equity+(1-equity_share)*after_tax_cost_of_debt")
-def wacc_from_structure(equity_share, cost_of_equity, after_tax_cost_of_debt):
-    """equity_share · cost_of_equity + (1 − equity_share) · after_tax_cost_of_debt"""
+@line(S, "%", "WACC", "equity_share*cost_of_equity+(1-equity_share)*after_tax_cost_of_debt")
+def wacc(equity_share, cost_of_equity, after_tax_cost_of_debt):
+    """equity_share · cost_of_equity + (1 − equity_share) · after_tax_cost_of_debt: the operator's hurdle rate
+    (D3 contract values, E2, P1's project NPV)"""
     return equity_share * cost_of_equity + (1 - equity_share) * after_tax_cost_of_debt
 
 

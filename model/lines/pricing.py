@@ -6,10 +6,10 @@ from ..registry import Row, block, line
 S = "D3"
 
 
-@line(S, "×", "Price factor: enterprise", "1-reserved_discount")
-def price_factor_enterprise(reserved_discount):
-    """1 − reserved_discount"""
-    return 1 - reserved_discount
+@line(S, "×", "Price factor: enterprise", "1-enterprise_discount")
+def price_factor_enterprise(enterprise_discount):
+    """1 − enterprise_discount"""
+    return 1 - enterprise_discount
 
 
 @line(S, "×", "Price factor: batch", "1-batch_discount")
@@ -92,45 +92,48 @@ def reserved_contract_price_per_hour(rental_price_per_gpu_hour, reserved_discoun
 @block(S, "Reserved contract as a fixed-for-floating swap, per GPU", 10, [
     Row("year", "Contract year", "year", "[year<]+1"),
     Row("flag", "In-term flag", "flag", "IF([year]<=contract_years,1,0)"),
-    Row("market", "Market price", "$/GPU-h", "rental_price_per_gpu_hour*(1-market_price_decline_per_year)^([year]-1)"),
-    Row("net", "Fixed minus floating, per year", "$/GPU",
-        "(reserved_contract_price_per_hour-[market])*hours_per_year"),
-    Row("discount", "Discount factor", "×", "1/(1+discount_rate)^[year]"),
-    Row("pv", "Present value", "$/GPU", "[flag]*[net]*[discount]"),
+    Row("market", "Market price", "$/GPU-h",
+        "[flag]*rental_price_per_gpu_hour*(1-market_price_decline_per_year)^([year]-1)"),
+    Row("net", "Fixed received minus market given up", "$/GPU",
+        "[flag]*(reserved_contract_price_per_hour-gpu_utilization*[market])*hours_per_year"),
+    Row("discount", "Discount factor at WACC", "×", "[flag]/(1+wacc)^[year]"),
+    Row("pv", "Present value", "$/GPU", "[net]*[discount]"),
 ])
 def reserved_contract(rental_price_per_gpu_hour, market_price_decline_per_year, reserved_contract_price_per_hour,
-                      hours_per_year, discount_rate, contract_years, keep_rows=False):
+                      gpu_utilization, hours_per_year, wacc, contract_years, keep_rows=False):
     """Year t: flag = t ≤ contract_years; market = rental · (1 − decline)^(t−1);
-    net = (reserved price − market) · hours_per_year; pv = flag · net / (1 + discount_rate)^t."""
-    if not keep_rows:
-        # the same sum with factors carried from year to year (fewest array operations)
+    net = (reserved price − gpu_utilization · market) · hours_per_year; pv = flag · net / (1 + wacc)^t.
+    The provider is paid for every contracted hour and gives up the hours the market would have bought."""
+    if not keep_rows and not isinstance(wacc, float):
+        # arrays: the same sum with factors carried from year to year (fewest array operations)
         fixed = floating = 0.0
-        m_t, d_t = 1.0, 1 / (1 + discount_rate)
+        m_t, d_t = 1.0, 1 / (1 + wacc)
         for t in range(1, 11):
             w = d_t * (contract_years >= t)
             fixed = fixed + w
             floating = floating + w * m_t
-            m_t, d_t = m_t * (1 - market_price_decline_per_year), d_t / (1 + discount_rate)
-        npv = (reserved_contract_price_per_hour * fixed - rental_price_per_gpu_hour * floating) * hours_per_year
+            m_t, d_t = m_t * (1 - market_price_decline_per_year), d_t / (1 + wacc)
+        npv = (reserved_contract_price_per_hour * fixed
+               - gpu_utilization * rental_price_per_gpu_hour * floating) * hours_per_year
         return {"npv": npv}
     rows = {k: [] for k in ("year", "flag", "market", "net", "discount", "pv")}
     npv = 0.0
     for t in range(1, 11):
         flag = xp.where(t <= contract_years, 1.0, 0.0)
-        market = rental_price_per_gpu_hour * (1 - market_price_decline_per_year) ** (t - 1)
-        net = (reserved_contract_price_per_hour - market) * hours_per_year
-        discount = 1 / (1 + discount_rate) ** t
-        pv = flag * net * discount
+        market = flag * rental_price_per_gpu_hour * (1 - market_price_decline_per_year) ** (t - 1)
+        net = flag * (reserved_contract_price_per_hour - gpu_utilization * market) * hours_per_year
+        discount = flag / (1 + wacc) ** t
+        pv = net * discount
         npv = npv + pv
-        if keep_rows:
-            for k, v in zip(rows, (t, flag, market, net, discount, pv)):
-                rows[k].append(v)
+        for k, v in zip(rows, (t, flag, market, net, discount, pv)):
+            rows[k].append(v)
     return {"npv": npv, "rows": rows}
 
 
 @line(S, "$/GPU", "Reserved swap NPV per GPU", "SUM([reserved_contract.pv:])", block="reserved_contract")
 def reserved_swap_npv_per_gpu(reserved_contract):
-    """Σ_{t=1..contract_years} (reserved price − rental · (1 − decline)^(t−1)) · hours_per_year / (1 + discount_rate)^t"""
+    """Σ_{t=1..contract_years} (reserved price − gpu_utilization · rental · (1 − decline)^(t−1)) · hours_per_year
+    / (1 + wacc)^t"""
     return reserved_contract["npv"]
 
 

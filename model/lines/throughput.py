@@ -12,11 +12,23 @@ def weight_gb(model_params_b, bytes_per_param):
     return model_params_b * bytes_per_param
 
 
-@line(S, "GPUs", "GPUs per replica",
+@line(S, "GPUs", "Minimum GPUs for the weights",
       "MAX(1,ROUNDUP(ROUND(weight_gb/(hbm_capacity_gb*hbm_usable_fraction),9),0))")
-def gpus_per_replica(weight_gb, hbm_capacity_gb, hbm_usable_fraction):
+def min_gpus_for_weights(weight_gb, hbm_capacity_gb, hbm_usable_fraction):
     """max(1, ceiling(round(weight_gb / (hbm_capacity_gb · hbm_usable_fraction), 9)))"""
     return xp.maximum(1.0, xp.ceil(xp.round_(weight_gb / (hbm_capacity_gb * hbm_usable_fraction), 9)))
+
+
+@line(S, "GPUs", "GPUs per replica",
+      "IF(min_gpus_for_weights<=gpus_per_node,"
+      "MIN(gpus_per_node,2^ROUNDUP(ROUND(LOG(min_gpus_for_weights,2),9),0)),"
+      "gpus_per_node*ROUNDUP(min_gpus_for_weights/gpus_per_node,0))")
+def gpus_per_replica(min_gpus_for_weights, gpus_per_node):
+    """n = min_gpus_for_weights, g = gpus_per_node: min(g, 2^ceiling(round(log2 n, 9))) when n ≤ g
+    (tensor parallelism within a node uses a power of two), else g · ceiling(n / g) (whole nodes)"""
+    n, g = min_gpus_for_weights, gpus_per_node
+    within = xp.minimum(g, 2.0 ** xp.ceil(xp.round_(xp.log2(n), 9)))
+    return xp.where(n <= g, within, g * xp.ceil(n / g))
 
 
 @line(S, "sequences", "Max batch by memory",

@@ -1,0 +1,95 @@
+"""The workbook's checks, each declared once: a Python body over the model's values and the same
+test as Excel text over defined names and block rows. 1 = OK, 0 = failed.
+
+The writer lays out every check on the Checks sheet with the value its body gives, and the
+master check on the Cover is their minimum, so an unrecalculated file tells the truth too.
+A check compares on the scale its quantity lives on (ROUND(x / scale, 9) = 0), so float
+noise never fails it while a real break does.
+
+>>> import model
+>>> from model.checks import evaluate_checks
+>>> evaluate_checks(model.resolve_inputs())["fleet_corkscrew_closes"]
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import (
+    graph,
+    lines,  # noqa: F401  (the checks read line items)
+    xp,
+)
+from .registry import CHECKS, check
+
+
+def _ok(cond) -> int:
+    return 1 if cond else 0
+
+
+def _zero(x: float) -> bool:
+    """Excel's ROUND(x, 9) = 0."""
+    return xp.round_(float(x), 9) == 0
+
+
+@check("D3", "Segment shares sum to 1", "IF(ROUND(segment_share_total,9)=1,1,0)")
+def segment_shares_sum_to_one(segment_share_total):
+    """share_hobbyist + share_growth + share_enterprise + share_batch = 1 (a cell cannot refuse a sum)"""
+    return _ok(xp.round_(float(segment_share_total), 9) == 1)
+
+
+@check("D2", "Model fits in GPU memory", "IFERROR(IF(effective_batch>=1,1,0),0)")
+def model_fits(effective_batch):
+    """effective_batch = min(batch_size, max_batch_by_memory) ≥ 1"""
+    return _ok(effective_batch >= 1)
+
+
+@check("F2", "Sculpted debt corkscrew closes every year",
+       "IF(AND(ROUND(MAX([sculpting.corkscrew_gap:])/sculpted_debt_capacity,9)=0,"
+       "ROUND(MIN([sculpting.corkscrew_gap:])/sculpted_debt_capacity,9)=0),1,0)")
+def sculpting_corkscrew_closes(sculpting, sculpted_debt_capacity):
+    """opening − principal − closing = 0 in every year, within 1e-9 of the capacity"""
+    gaps = sculpting["rows"]["corkscrew_gap"]
+    return _ok(_zero(max(gaps) / sculpted_debt_capacity) and _zero(min(gaps) / sculpted_debt_capacity))
+
+
+@check("P1", "Fleet debt corkscrew closes every year",
+       "IF(AND(ROUND(MAX([fleet_financing.corkscrew_gap:])/fleet_capex,9)=0,"
+       "ROUND(MIN([fleet_financing.corkscrew_gap:])/fleet_capex,9)=0),1,0)")
+def fleet_corkscrew_closes(fleet_financing, fleet_capex):
+    """opening + drawn − principal − closing = 0 in every year, within 1e-9 of the fleet's capex"""
+    gaps = fleet_financing["corkscrew_gap"]
+    return _ok(_zero(max(gaps) / fleet_capex) and _zero(min(gaps) / fleet_capex))
+
+
+@check("P1", "Fleet debt within the equipment LTV", "IF(ROUND((fleet_debt-equipment_ltv*fleet_capex)/fleet_capex,9)<=0,1,0)")
+def fleet_debt_within_ltv(fleet_debt, equipment_ltv, fleet_capex):
+    """fleet_debt ≤ equipment_ltv · fleet_capex"""
+    return _ok(xp.round_((fleet_debt - equipment_ltv * fleet_capex) / fleet_capex, 9) <= 0)
+
+
+@check("P1", "Every year's DSCR at or above the target",
+       "IF(fleet_debt>0,IF(ROUND(fleet_min_dscr-target_dscr,9)>=0,1,0),1)")
+def fleet_dscr_at_target(fleet_debt, fleet_min_dscr, target_dscr):
+    """min DSCR ≥ target_dscr over the years with debt service (above it when the LTV cap binds)"""
+    return 1 if fleet_debt <= 0 else _ok(xp.round_(fleet_min_dscr - target_dscr, 9) >= 0)
+
+
+@check("P1", "Project NPV at the project IRR is 0",
+       "IFERROR(IF(ROUND((NPV(project_irr,[fleet_operations.project_cash_flow@1:])+[fleet_operations.project_cash_flow@0])"
+       "/(NPV(project_irr,[fleet_operations.project_abs_flow@1:])+[fleet_operations.project_abs_flow@0]),9)=0,1,0),1)")
+def project_npv_zero_at_irr(fleet_operations, project_irr):
+    """Σ cf_t / (1 + project_irr)^t = 0 within 1e-9 of Σ |cf_t| / (1 + project_irr)^t (nothing to test without an IRR)"""
+    if project_irr != project_irr:
+        return 1
+    flows = fleet_operations["project_cash_flow"]
+    npv = sum(cf / (1 + project_irr) ** t for t, cf in enumerate(flows))
+    scale = sum(abs(cf) / (1 + project_irr) ** t for t, cf in enumerate(flows))
+    return _ok(_zero(npv / scale))
+
+
+def evaluate_checks(values: Mapping) -> dict[str, int]:
+    """Every check on one scenario's validated input values: name -> 1 (OK) or 0 (failed)."""
+    ctx = graph.context(values, only=graph.needed(frozenset(CHECKS)), scalar=True)
+    return {name: int(ctx[name]) for name in CHECKS}

@@ -1,0 +1,302 @@
+"""P1 the fleet project by year: the sections joined into one life cycle.
+
+The D1 fleet is bought in year 0, earns for `economic_life_years` (L) and is sold at its
+residual value in year L. Operations give CFADS; CFADS sizes sculpted debt whose spread
+falls with the contracted share; equity takes the rest. Years 0..15 run along the last
+axis (16 columns in the workbook), every row switched by timing flags.
+
+Two blocks, because the debt block reads the debt that the operations block sizes:
+`fleet_operations` (revenue to project cash flow) → `fleet_debt_capacity`, `fleet_debt`
+→ `fleet_financing` (debt service, corkscrew, DSCR, levered tax, equity cash flow).
+"""
+
+from .. import xp
+from ..finance import irr, sign_flips
+from ..registry import Row, block, line
+
+S = "P1"
+YEARS = 16  # years 0..15: economic_life_years and fleet_debt_tenor_years are at most 15
+
+
+def _flag(cond) -> object:
+    return xp.where(cond, 1.0, 0.0)
+
+
+@line(S, "$", "Fleet capex", "fleet_gpus*(gpu_price+network_capex_per_gpu)")
+def fleet_capex(fleet_gpus, gpu_price, network_capex_per_gpu):
+    """fleet_gpus · (gpu_price + network_capex_per_gpu)"""
+    return fleet_gpus * (gpu_price + network_capex_per_gpu)
+
+
+@line(S, "%", "Fleet debt interest rate",
+      "base_rate+spread_uncontracted-contracted_share*MIN(contract_years,MIN(fleet_debt_tenor_years,economic_life_years))"
+      "/MIN(fleet_debt_tenor_years,economic_life_years)*(spread_uncontracted-spread_contracted)")
+def fleet_debt_rate(base_rate, spread_uncontracted, spread_contracted, contracted_share, contract_years,
+                    fleet_debt_tenor_years, economic_life_years):
+    """base_rate + spread_uncontracted − contracted_share · min(contract_years, T) / T · (spread_uncontracted −
+    spread_contracted), T = min(fleet_debt_tenor_years, economic_life_years): lenders credit contracts for the share
+    of the loan's life they cover"""
+    T = xp.minimum(fleet_debt_tenor_years, economic_life_years)
+    return (base_rate + spread_uncontracted
+            - contracted_share * xp.minimum(contract_years, T) / T * (spread_uncontracted - spread_contracted))
+
+
+@line(S, "$", "Fleet sale proceeds", "fleet_gpus*residual_value")
+def fleet_sale_proceeds(fleet_gpus, residual_value):
+    """fleet_gpus · residual_value, received in year economic_life_years"""
+    return fleet_gpus * residual_value
+
+
+@line(S, "$", "Fleet book value at sale",
+      "fleet_gpus*(gpu_price*MAX(0,1-economic_life_years/depreciation_years)"
+      "+network_capex_per_gpu*MAX(0,1-economic_life_years/network_life_years))")
+def fleet_book_value_at_sale(fleet_gpus, gpu_price, economic_life_years, depreciation_years, network_capex_per_gpu,
+                             network_life_years):
+    """fleet_gpus · (gpu_price · max(0, 1 − L / depreciation_years) + network_capex_per_gpu · max(0, 1 − L /
+    network_life_years)), L = economic_life_years"""
+    L = economic_life_years
+    return fleet_gpus * (gpu_price * xp.maximum(0.0, 1 - L / depreciation_years)
+                         + network_capex_per_gpu * xp.maximum(0.0, 1 - L / network_life_years))
+
+
+OPERATIONS = [
+    Row("period", "Period", "#", "[period<]+1"),
+    Row("year", "Year", "year", "[period]-1"),
+    Row("start", "Start flag (year 0)", "flag", "IF([year]=0,1,0)"),
+    Row("life", "Operating flag", "flag", "IF(AND([year]>=1,[year]<=economic_life_years),1,0)"),
+    Row("contract", "Contract flag", "flag", "IF(AND([year]>=1,[year]<=contract_years),1,0)"),
+    Row("debt", "Debt flag", "flag",
+        "IF(AND([year]>=1,[year]<=MIN(fleet_debt_tenor_years,economic_life_years)),1,0)"),
+    Row("last", "Sale flag", "flag", "IF([year]=economic_life_years,1,0)"),
+    Row("market_price", "Market price", "$/GPU-h",
+        "[life]*rental_price_per_gpu_hour*(1-market_price_decline_per_year)^([year]-1)"),
+    Row("contracted_gpus", "Contracted GPUs", "GPUs", "[life]*[contract]*fleet_gpus*contracted_share"),
+    Row("revenue", "Revenue", "$",
+        "[life]*hours_per_year*([contracted_gpus]*reserved_contract_price_per_hour"
+        "+(fleet_gpus-[contracted_gpus])*gpu_utilization*[market_price])"),
+    Row("cash_costs", "Cash costs", "$", "[life]*fleet_gpus*hours_per_year*cash_cost_per_gpu_hour"),
+    Row("ebitda", "EBITDA", "$", "[revenue]-[cash_costs]"),
+    Row("replacement_capex", "Replacement capex", "$",
+        "[life]*fleet_gpus*annual_failure_rate*gpu_price*(1-market_price_decline_per_year)^([year]-1)"),
+    Row("tax_depreciation", "Tax depreciation", "$",
+        "[life]*fleet_gpus*(gpu_price*MAX(0,MIN(1,depreciation_years-[year]+1))/depreciation_years"
+        "+network_capex_per_gpu*MAX(0,MIN(1,network_life_years-[year]+1))/network_life_years)"),
+    Row("unlevered_tax", "Unlevered tax", "$", "tax_rate*MAX(0,[ebitda]-[replacement_capex]-[tax_depreciation])"),
+    Row("cfads", "CFADS", "$", "[ebitda]-[replacement_capex]-[unlevered_tax]"),
+    Row("sale_cash", "Sale proceeds after tax", "$",
+        "[last]*(fleet_sale_proceeds-tax_rate*MAX(0,fleet_sale_proceeds-fleet_book_value_at_sale))"),
+    Row("project_cash_flow", "Project cash flow", "$", "[cfads]+[sale_cash]-[start]*fleet_capex"),
+    Row("project_pv", "Project cash flow, PV at WACC", "$", "[project_cash_flow]/(1+wacc)^[year]"),
+    Row("project_abs_flow", "Project cash flow, absolute (check helper)", "$", "ABS([project_cash_flow])"),
+    Row("project_sign", "Project cash flow sign (IRR helper)", "sign",
+        "IF([project_cash_flow]>0,1,IF([project_cash_flow]<0,-1,[project_sign<]))"),
+    Row("project_flip", "Project sign change (IRR helper)", "flag",
+        "IF(AND([project_cash_flow]<>0,[project_sign<]<>0,[project_sign]<>[project_sign<]),1,0)"),
+    Row("capacity_pv", "Debt service capacity, PV", "$",
+        "[debt]*MAX(0,[cfads])/target_dscr/(1+fleet_debt_rate)^[year]"),
+    Row("rent_pv", "Market rent, PV at WACC", "$/GPU-h", "[market_price]/(1+wacc)^[year]"),
+]
+
+
+@block(S, "Fleet operations, CFADS and project cash flow", YEARS, OPERATIONS)
+def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
+                       reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
+                       market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate,
+                       gpu_price, depreciation_years, network_capex_per_gpu, network_life_years, tax_rate,
+                       fleet_sale_proceeds, fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate,
+                       keep_rows=True):
+    """Per year t (0..15), flags life = 1 ≤ t ≤ L, contract = 1 ≤ t ≤ contract_years, debt = 1 ≤ t ≤ T, last = t = L:
+    revenue = life · hours · (contracted · reserved price + (fleet − contracted) · gpu_utilization · market price);
+    cash costs = life · fleet · hours · cash cost; EBITDA; replacement capex at the falling price; straight-line tax
+    depreciation; unlevered tax (no carry-forward); CFADS = EBITDA − replacement − unlevered tax; sale after tax on
+    a gain in year L; project cash flow = CFADS + sale − capex in year 0."""
+    L, T = economic_life_years, xp.minimum(fleet_debt_tenor_years, economic_life_years)
+    decline = 1 - market_price_decline_per_year
+    rows: dict[str, list] = {r.key: [] for r in OPERATIONS}
+    sign_prev = 0.0
+    for t in range(YEARS):
+        start = 1.0 if t == 0 else 0.0
+        life = _flag(t <= L) if t >= 1 else 0.0
+        contract = _flag(t <= contract_years) if t >= 1 else 0.0
+        debt = _flag(t <= T) if t >= 1 else 0.0
+        last = _flag(t == L)
+        market = life * rental_price_per_gpu_hour * decline ** (t - 1)
+        contracted = life * contract * fleet_gpus * contracted_share
+        revenue = life * hours_per_year * (contracted * reserved_contract_price_per_hour
+                                           + (fleet_gpus - contracted) * gpu_utilization * market)
+        cash_costs = life * fleet_gpus * hours_per_year * cash_cost_per_gpu_hour
+        ebitda = revenue - cash_costs
+        replacement = life * fleet_gpus * annual_failure_rate * gpu_price * decline ** (t - 1)
+        depreciation = life * fleet_gpus * (
+            gpu_price * xp.maximum(0.0, xp.minimum(1.0, depreciation_years - t + 1)) / depreciation_years
+            + network_capex_per_gpu * xp.maximum(0.0, xp.minimum(1.0, network_life_years - t + 1)) / network_life_years)
+        unlevered_tax = tax_rate * xp.maximum(0.0, ebitda - replacement - depreciation)
+        cfads = ebitda - replacement - unlevered_tax
+        sale = last * (fleet_sale_proceeds - tax_rate * xp.maximum(0.0, fleet_sale_proceeds - fleet_book_value_at_sale))
+        cash_flow = cfads + sale - start * fleet_capex
+        sign = xp.where(cash_flow > 0, 1.0, xp.where(cash_flow < 0, -1.0, sign_prev))
+        flip = _flag((cash_flow != 0) & (sign_prev != 0) & (sign != sign_prev))
+        sign_prev = sign
+        values = (t + 1.0, float(t), start, life, contract, debt, last, market, contracted, revenue, cash_costs,
+                  ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow,
+                  cash_flow / (1 + wacc) ** t, xp.absolute(cash_flow), sign, flip,
+                  debt * xp.maximum(0.0, cfads) / target_dscr / (1 + fleet_debt_rate) ** t,
+                  market / (1 + wacc) ** t)
+        for key, v in zip(rows, values):
+            rows[key].append(v)
+    return rows
+
+
+@line(S, "$", "Fleet debt capacity", "SUM([fleet_operations.capacity_pv:])", block="fleet_operations")
+def fleet_debt_capacity(fleet_operations):
+    """Σ_{t ≤ T} max(0, cfads_t) / target_dscr / (1 + fleet_debt_rate)^t"""
+    return xp.total(fleet_operations["capacity_pv"])
+
+
+@line(S, "$", "Fleet debt", "MIN(fleet_debt_capacity,equipment_ltv*fleet_capex)")
+def fleet_debt(fleet_debt_capacity, equipment_ltv, fleet_capex):
+    """min(fleet_debt_capacity, equipment_ltv · fleet_capex): lenders also cap the loan at a share of the cost"""
+    return xp.minimum(fleet_debt_capacity, equipment_ltv * fleet_capex)
+
+
+@line(S, "%", "Fleet gearing", "fleet_debt/fleet_capex")
+def fleet_gearing(fleet_debt, fleet_capex):
+    """fleet_debt / fleet_capex"""
+    return fleet_debt / fleet_capex
+
+
+DEBT = [
+    Row("drawdown", "Debt drawn", "$", "[fleet_operations.start]*fleet_debt"),
+    Row("debt_service", "Debt service", "$",
+        "[fleet_operations.debt]*MAX(0,[fleet_operations.cfads])/target_dscr"
+        "*IF(fleet_debt_capacity>0,fleet_debt/fleet_debt_capacity,0)"),
+    Row("opening", "Opening balance", "$", "[fleet_operations.debt]*NPV(fleet_debt_rate,[debt_service:end])"),
+    Row("interest", "Interest", "$", "[opening]*fleet_debt_rate"),
+    Row("principal", "Principal", "$", "[debt_service]-[interest]"),
+    Row("closing", "Closing balance", "$", "[opening>]"),
+    Row("corkscrew_gap", "Opening + drawn − principal − closing (check)", "$",
+        "[opening]+[drawdown]-[principal]-[closing]"),
+    Row("dscr", "DSCR", "×", "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],NA())"),
+    Row("dscr_or_sentinel", "DSCR, sentinel without debt service (helper)", "×",
+        "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],dscr_sentinel)"),
+    Row("levered_tax", "Levered tax", "$",
+        "tax_rate*MAX(0,[fleet_operations.ebitda]-[fleet_operations.replacement_capex]"
+        "-[fleet_operations.tax_depreciation]-[interest])"),
+    Row("equity_cash_flow", "Equity cash flow", "$",
+        "[fleet_operations.ebitda]-[fleet_operations.replacement_capex]-[levered_tax]-[debt_service]"
+        "+[fleet_operations.sale_cash]-[fleet_operations.start]*(fleet_capex-fleet_debt)"),
+    Row("equity_pv", "Equity cash flow, PV at cost of equity", "$",
+        "[equity_cash_flow]/(1+cost_of_equity)^[fleet_operations.year]"),
+    Row("equity_sign", "Equity cash flow sign (IRR helper)", "sign",
+        "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))"),
+    Row("equity_flip", "Equity sign change (IRR helper)", "flag",
+        "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)"),
+]
+
+
+@block(S, "Fleet debt, DSCR and equity cash flow", YEARS, DEBT)
+def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_debt_rate, target_dscr, tax_rate,
+                 fleet_capex, cost_of_equity, dscr_sentinel, keep_rows=True):
+    """Debt service sculpted on CFADS: debt_t · max(0, cfads_t) / target_dscr · fleet_debt / fleet_debt_capacity;
+    opening_t = Σ_{s ≥ t} DS_s / (1 + r)^(s−t+1) (computed backwards: stable at any rate), interest = opening · r,
+    principal = DS − interest, closing_t = opening_{t+1}; DSCR where DS > 0; levered tax after interest;
+    equity cash flow = EBITDA − replacement − levered tax − DS + sale − (capex − debt) in year 0."""
+    ops = fleet_operations
+    r = fleet_debt_rate
+    scale = xp.where(fleet_debt_capacity > 0, xp.div(fleet_debt, fleet_debt_capacity), 0.0)
+    ds = [ops["debt"][t] * xp.maximum(0.0, ops["cfads"][t]) / target_dscr * scale for t in range(YEARS)]
+    pv_remaining = [0.0] * (YEARS + 1)  # NPV(r, DS_t..DS_15), built from the last year back
+    for t in range(YEARS - 1, -1, -1):
+        pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / (1 + r)
+    opening = [ops["debt"][t] * pv_remaining[t] for t in range(YEARS)]
+    rows: dict[str, list] = {row.key: [] for row in DEBT}
+    sign_prev = 0.0
+    for t in range(YEARS):
+        drawdown = ops["start"][t] * fleet_debt
+        interest = opening[t] * r
+        principal = ds[t] - interest
+        closing = opening[t + 1] if t + 1 < YEARS else 0.0
+        has_ds = ds[t] > 0
+        dscr = xp.where(has_ds, xp.div(ops["cfads"][t], ds[t]), xp.nan)
+        levered_tax = tax_rate * xp.maximum(
+            0.0, ops["ebitda"][t] - ops["replacement_capex"][t] - ops["tax_depreciation"][t] - interest)
+        equity = (ops["ebitda"][t] - ops["replacement_capex"][t] - levered_tax - ds[t] + ops["sale_cash"][t]
+                  - ops["start"][t] * (fleet_capex - fleet_debt))
+        sign = xp.where(equity > 0, 1.0, xp.where(equity < 0, -1.0, sign_prev))
+        flip = _flag((equity != 0) & (sign_prev != 0) & (sign != sign_prev))
+        sign_prev = sign
+        values = (drawdown, ds[t], opening[t], interest, principal, closing,
+                  opening[t] + drawdown - principal - closing, dscr, xp.where(has_ds, dscr, dscr_sentinel),
+                  levered_tax, equity, equity / (1 + cost_of_equity) ** t, sign, flip)
+        for key, v in zip(rows, values):
+            rows[key].append(v)
+    return rows
+
+
+@line(S, "×", "Minimum DSCR", "IF(fleet_debt>0,MIN([fleet_financing.dscr_or_sentinel:]),NA())", block="fleet_financing")
+def fleet_min_dscr(fleet_debt, fleet_financing):
+    """the smallest dscr_t over the years with debt service; undefined (nan) without debt"""
+    low = fleet_financing["dscr_or_sentinel"][0]
+    for v in fleet_financing["dscr_or_sentinel"][1:]:
+        low = xp.minimum(low, v)
+    return xp.where(fleet_debt > 0, low, xp.nan)
+
+
+@line(S, "$", "Fleet revenue, total", "SUM([fleet_operations.revenue:])", block="fleet_operations")
+def fleet_revenue_total(fleet_operations):
+    """Σ revenue_t"""
+    return xp.total(fleet_operations["revenue"])
+
+
+@line(S, "%", "Fleet EBITDA margin",
+      "IF(fleet_revenue_total=0,NA(),SUM([fleet_operations.ebitda:])/fleet_revenue_total)", block="fleet_operations")
+def fleet_ebitda_margin(fleet_operations, fleet_revenue_total):
+    """Σ ebitda_t / Σ revenue_t; undefined (nan) without revenue"""
+    margin = xp.div(xp.total(fleet_operations["ebitda"]), fleet_revenue_total)
+    return xp.where(fleet_revenue_total == 0, xp.nan, margin)
+
+
+@line(S, "$", "Project NPV at WACC", "SUM([fleet_operations.project_pv:])", block="fleet_operations")
+def project_npv(fleet_operations):
+    """Σ_{t=0..L} project_cash_flow_t / (1 + wacc)^t"""
+    return xp.total(fleet_operations["project_pv"])
+
+
+def _irr_excel(block_: str, flows: str, flips: str) -> str:
+    """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn; a root below 10000."""
+    row, first, rest = f"[{block_}.{flows}:]", f"[{block_}.{flows}@0]", f"[{block_}.{flows}@1:]"
+    guess = f"POWER(MAX(SUM({rest})/ABS({first}),1/1000),1/economic_life_years)-1"
+    cascade = (f"IFERROR(IRR({row},{guess}),IFERROR(IRR({row},irr_guess_1),"
+               f"IFERROR(IRR({row},irr_guess_2),IFERROR(IRR({row},irr_guess_3),NA()))))")
+    return f"IF(SUM([{block_}.{flips}:])<>1,NA(),IF({cascade}<10000,{cascade},NA()))"
+
+
+@line(S, "%", "Project IRR",
+      _irr_excel("fleet_operations", "project_cash_flow", "project_flip"),
+      block="fleet_operations")
+def project_irr(fleet_operations):
+    """IRR of project_cash_flow_0..L: defined when the non-zero flows change sign once and the root is in (−1, 10000)"""
+    return irr(fleet_operations["project_cash_flow"], sign_flips(fleet_operations["project_flip"]))
+
+
+@line(S, "$", "Equity NPV at cost of equity", "SUM([fleet_financing.equity_pv:])", block="fleet_financing")
+def equity_npv(fleet_financing):
+    """Σ_{t=0..L} equity_cash_flow_t / (1 + cost_of_equity)^t"""
+    return xp.total(fleet_financing["equity_pv"])
+
+
+@line(S, "%", "Equity IRR", _irr_excel("fleet_financing", "equity_cash_flow", "equity_flip"),
+      block="fleet_financing")
+def equity_irr(fleet_financing):
+    """IRR of equity_cash_flow_0..L (the same rule as project_irr)"""
+    return irr(fleet_financing["equity_cash_flow"], sign_flips(fleet_financing["equity_flip"]))
+
+
+@line(S, "×", "Equity multiple",
+      "IF(fleet_capex-fleet_debt=0,NA(),SUM([fleet_financing.equity_cash_flow@1:])/(fleet_capex-fleet_debt))",
+      block="fleet_financing")
+def equity_multiple(fleet_financing, fleet_capex, fleet_debt):
+    """Σ_{t≥1} equity_cash_flow_t / (fleet_capex − fleet_debt); undefined (nan) when no equity is invested"""
+    invested = fleet_capex - fleet_debt
+    returned = xp.total(fleet_financing["equity_cash_flow"][1:])
+    return xp.where(invested == 0, xp.nan, xp.div(returned, invested))
