@@ -38,6 +38,10 @@ class Claim:
 
 
 SEED: tuple[tuple[str, dict], ...] = (("seed", {}),)
+# The source's own E2 figures (MODEL.md): a $28K GPU over 5 years rented at $2.50, and $0.1886/h of operations that
+# makes its "$1.10/h fully loaded" out of the D1 stack; WACC12 is capital at exactly 12%.
+SRC_E2 = {"gpu_price": 28000, "depreciation_years": 5, "rental_price_per_gpu_hour": 2.50, "ops_per_gpu_hour": 0.1886}
+WACC12 = {"equity_share": 1, "cost_of_equity": 0.12}
 CW: tuple[tuple[str, dict], ...] = (("coreweave", {}),)
 
 
@@ -81,17 +85,23 @@ CLAIMS: tuple[Claim, ...] = (
     _c("C18", "E1", "calibrated", "pooling reaches 80–90% utilization", "pooled_utilization", (0.80, 0.90),
        "customers"),
     _c("C19", "E2", "calibrated", "breakeven ≈ 44% before cost of capital", "breakeven_utilization", 0.44,
-       "buy_opex_per_gpu_hour"),
-    _c("C20", "E2", "calibrated", "≈ 59% after a 12% WACC", "breakeven_utilization_wacc", 0.59, "wacc"),
-    _c("C21", "E2", "calibrated", "≈ 76% when funded entirely with equity at 25%", "breakeven_utilization_equity",
-       0.76, "cost_of_equity"),
-    _c("C22", "E2", "arithmetic", "12% on $28K ≈ $3,360/yr", "annual_capital_charge", 3360, "wacc"),
-    _c("C23", "E2", "arithmetic", "that adds ≈ $0.38/h", "capital_charge_per_hour", 0.38, "wacc"),
-    _c("C24", "E2", "calibrated", "fully loaded ≈ $1.48/h", "buy_cost_per_hour_with_capital", 1.48,
-       "buy_opex_per_gpu_hour"),
-    _c("C25", "E2", "arithmetic", "bull residual ≈ $11K", "residual_value_bull", 11000, "residual_bull"),
-    _c("C26", "E2", "arithmetic", "base residual ≈ $5.5K", "residual_value_base", 5500, "residual_base"),
-    _c("C27", "E2", "arithmetic", "bear residual ≈ $1.4K", "residual_value_bear", 1400, "residual_bear"),
+       "ops_per_gpu_hour", [("seed", SRC_E2)]),
+    _c("C20", "E2", "calibrated", "≈ 59% after a 12% WACC", "breakeven_utilization_wacc", 0.59, "cost_of_equity",
+       [("seed", {**SRC_E2, **WACC12})]),
+    _c("C21", "E2", "calibrated", "≈ 76% when funded entirely with equity at 25%", "breakeven_utilization_wacc",
+       0.76, "cost_of_equity", [("seed", {**SRC_E2, "equity_share": 1, "cost_of_equity": 0.25})]),
+    _c("C22", "E2", "arithmetic", "12% on $28K ≈ $3,360/yr", "annual_capital_charge", 3360, "cost_of_equity",
+       [("seed", {"gpu_price": 28000, **WACC12})]),
+    _c("C23", "E2", "arithmetic", "that adds ≈ $0.38/h", "capital_charge_per_hour", 0.38, "cost_of_equity",
+       [("seed", {"gpu_price": 28000, **WACC12})]),
+    _c("C24", "E2", "calibrated", "fully loaded ≈ $1.48/h", "cost_per_hour_with_capital", 1.48,
+       "ops_per_gpu_hour", [("seed", {**SRC_E2, **WACC12})]),
+    _c("C25", "E2", "arithmetic", "bull residual ≈ $11K", "residual_value_bull", 11000, "residual_bull",
+       [("seed", {"gpu_price": 28000})]),
+    _c("C26", "E2", "arithmetic", "base residual ≈ $5.5K", "residual_value_base", 5500, "residual_base",
+       [("seed", {"gpu_price": 28000})]),
+    _c("C27", "E2", "arithmetic", "bear residual ≈ $1.4K", "residual_value_bear", 1400, "residual_bear",
+       [("seed", {"gpu_price": 28000})]),
     _c("C28", "E3", "arithmetic", "1 kW for a month at $0.10 ≈ $72", "electricity_cost_per_kw_month_grid", 72,
        "grid_power_price_kwh"),
     _c("C29", "E3", "arithmetic", "at $0.03 ≈ $22", "electricity_cost_per_kw_month_own", 22, "own_power_price_kwh"),
@@ -127,9 +137,19 @@ CLAIMS: tuple[Claim, ...] = (
        "spread_contracted"),
     _c("C47", "D3", "arithmetic", "frontier prices fall ≈ 10× a year", "price_decline_annual_factor", 10,
        "price_decline_years"),
-    _c("C48", "E2", "calibrated", "buying costs ≈ $1.10/h fully loaded", "buy_cost_per_hour", 1.10,
-       "buy_opex_per_gpu_hour"),
+    _c("C48", "E2", "calibrated", "buying costs ≈ $1.10/h fully loaded", "total_cost_per_gpu_hour", 1.10,
+       "ops_per_gpu_hour", [("seed", SRC_E2)]),
 )
+
+# Claims that fail because the source's own numbers do not combine to what it states: the audit says so in words.
+SOURCE_DISAGREES: dict[str, str] = {
+    "C04": "its $1.64/GPU-h cost at its $2.20 price is a 25.5% margin, not 34%",
+    "C33": "0.1 of PUE at 100 MW is 10 MW, 87,600 MWh a year: about $8.8M at $0.10/kWh, not $600K",
+    "C35": "30 MW for a year at $0.10/kWh is about $26M, not $15M",
+    "C42": "$100M a year of debt service over its 5-year tenor at 8.3% repays about $0.40B, not $1.0–1.5B",
+    "C44": "$267M a year of debt service over its 12-year tenor at 6.8% repays about $2.1B, not $3–4B",
+    "C47": "its 50× fall in 2.5 years is about 4.8× a year, not 10×",
+}
 
 
 def holds(value: float, stated: float | tuple[float, float]) -> bool:
@@ -232,6 +252,8 @@ def audit(solve: bool = True) -> list[dict]:
             "cases": [_case_text(t, o) for t, o in c.cases],
             "values": values, "holds": all(ok),
             "solve_input": c.solve, "solve_value": None,
+            "source_disagrees": None if all(ok) or c.id not in SOURCE_DISAGREES
+            else f"the source's figures disagree: {SOURCE_DISAGREES[c.id]}",
         }
         if not rec["holds"] and solve:
             i = ok.index(False)
