@@ -1,0 +1,76 @@
+"""Checks shared by every sweep: input and output names, base overrides, shares, scenario hints."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+import numpy as np
+
+from .. import graph
+from ..errors import InputError
+from ..registry import INPUTS, OUTPUTS, unknown
+from ..validate import SHARES
+
+
+def run(inputs: Mapping, template) -> dict:
+    """`model.evaluate`, looked up on the package at call time so that patching
+    `model.sweeps.evaluate` (the tests count calls) sees every sweep's calls."""
+    from . import evaluate
+
+    return evaluate(inputs, template)
+
+
+def check_input(name: str) -> str:
+    if not isinstance(name, str) or name not in INPUTS:
+        raise InputError(unknown(name, "input"))
+    return name
+
+
+def check_outputs(outputs: str | Iterable[str] | None) -> list[str]:
+    if outputs is None:
+        return list(OUTPUTS)
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    out: list[str] = []
+    for name in outputs:
+        if name not in OUTPUTS:
+            raise InputError(unknown(name, "output"))
+        if name not in out:
+            out.append(name)
+    if not out:
+        raise InputError("no outputs asked for")
+    return out
+
+
+def check_base(inputs: Mapping | None) -> dict:
+    """Base overrides must be scalars: the sweep itself supplies the arrays."""
+    base = dict(inputs or {})
+    for name, value in base.items():
+        check_input(name)
+        if np.ndim(value) != 0:
+            raise InputError(f"base input {name} must be a single number in a sweep, got an array of shape "
+                             f"{np.shape(value)}")
+    return base
+
+
+def no_shares(name: str, what: str) -> None:
+    if name in SHARES:
+        raise InputError(f"{what}: {name} cannot be varied alone: the four segment shares "
+                         f"({', '.join(SHARES)}) must sum to 1; set all four with inputs/--set instead")
+
+
+def depends_on(name: str) -> frozenset[str]:
+    """The inputs an output (or block) reads, directly or through other outputs."""
+    return graph.upstream_inputs(name)
+
+
+def scenario_hint(message: str, describe: Callable[[int], str]) -> str:
+    """Replace the model's 'at index i' (or 'name[i]') by what scenario i is."""
+    m = re.search(r"at index (\d+)", message)
+    if m:
+        return message.replace(m.group(0), f"for {describe(int(m.group(1)))}")
+    m = re.search(r"(\w+)\[(\d+)\]", message)
+    if m:
+        return f"{message} (scenario {describe(int(m.group(2)))})"
+    return message
