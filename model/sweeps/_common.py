@@ -10,7 +10,21 @@ import numpy as np
 from .. import graph
 from ..errors import InputError
 from ..registry import INPUTS, OUTPUTS, unknown
-from ..validate import SHARES
+from ..validate import SHARES, check_value
+
+# Scenarios one sweep may evaluate at once (one-way values, two-way rows × columns): evaluate
+# holds every output for every scenario, about 1.5 kB each, so 10^6 is ~1.5 GB.
+MAX_SCENARIOS = 1_000_000
+
+
+def short(value: object, width: int = 60) -> str:
+    """repr for messages, cut to `width`: a 400-digit number or a huge list stays one readable line
+    (and an int past Python's 4300-digit str limit does not raise)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<an integer of more than 4300 digits>"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def run(inputs: Mapping, template) -> dict:
@@ -32,6 +46,8 @@ def check_outputs(outputs: str | Iterable[str] | None) -> list[str]:
         return list(OUTPUTS)
     if isinstance(outputs, str):
         outputs = [outputs]
+    if not isinstance(outputs, Iterable):
+        raise InputError(f"outputs = {short(outputs)}: expected an output name or a list of them")
     out: list[str] = []
     for name in outputs:
         if name not in OUTPUTS:
@@ -45,12 +61,18 @@ def check_outputs(outputs: str | Iterable[str] | None) -> list[str]:
 
 def check_base(inputs: Mapping | None) -> dict:
     """Base overrides must be scalars: the sweep itself supplies the arrays."""
-    base = dict(inputs or {})
+    if inputs is None:
+        return {}
+    if not isinstance(inputs, Mapping):
+        raise InputError(f"base inputs = {short(inputs)}: expected a mapping of input name to number")
+    base = dict(inputs)
     for name, value in base.items():
         check_input(name)
-        if np.ndim(value) != 0:
+        # check_value first: it turns ragged lists, object arrays and huge ints into InputError
+        arr = check_value(name, value, where="base input")
+        if np.ndim(arr) != 0:
             raise InputError(f"base input {name} must be a single number in a sweep, got an array of shape "
-                             f"{np.shape(value)}")
+                             f"{np.shape(arr)}")
     return base
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import InputError
 from ..registry import INPUTS
 from ..validate import check_value
-from ._common import check_base, check_input, check_outputs, no_shares, run
+from ._common import MAX_SCENARIOS, check_base, check_input, check_outputs, no_shares, run, short
 
 
 def _values(name: str, values: Sequence[float] | np.ndarray | None, lo: float | None, hi: float | None,
@@ -21,12 +21,18 @@ def _values(name: str, values: Sequence[float] | np.ndarray | None, lo: float | 
     if values is not None:
         if lo is not None or hi is not None or n is not None:
             raise InputError(f"sweep of {name}: give either values or lo/hi/n, not both")
+        count = values.size if isinstance(values, np.ndarray) else len(values) if isinstance(values, list | tuple) \
+            else None
+        if isinstance(values, str | bytes) or count == 0:
+            raise InputError(f"sweep of {name}: values = {short(values)}: expected a non-empty list of numbers")
+        if count is not None and count > MAX_SCENARIOS:  # before check_value copies them
+            raise InputError(f"sweep of {name}: {count:,} values; allowed at most {MAX_SCENARIOS:,}")
         arr = np.atleast_1d(np.asarray(check_value(name, values, where="sweep"), dtype=float))
     else:
         if lo is None or hi is None or n is None:
             raise InputError(f"sweep of {name}: give values, or lo, hi and n")
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
-            raise InputError(f"sweep of {name}: n = {n!r} must be an integer ≥ 2")
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 2 <= n <= MAX_SCENARIOS:
+            raise InputError(f"sweep of {name}: n = {short(n)}: allowed an integer from 2 to {MAX_SCENARIOS:,}")
         lo = check_value(name, lo, where="sweep lo")
         hi = check_value(name, hi, where="sweep hi")
         if not lo < hi:
@@ -81,6 +87,9 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     base = check_base(inputs)
     rows = _values(row_input, row_values, None, None, None)
     cols = _values(col_input, col_values, None, None, None)
+    if rows.size * cols.size > MAX_SCENARIOS:
+        raise InputError(f"two-way sweep: {rows.size:,} × {cols.size:,} = {rows.size * cols.size:,} cells; allowed at "
+                         f"most {MAX_SCENARIOS:,}")
     res = run({**base, row_input: rows[:, None], col_input: cols[None, :]}, template)
     grid = np.broadcast_to(res[name], (rows.size, cols.size))
     frame = pd.DataFrame(np.array(grid, dtype=float), index=pd.Index(rows, name=row_input),
