@@ -83,7 +83,7 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     no_shares(col_input, "two-way sweep")
     (name,) = check_outputs([output]) if isinstance(output, str) else (None,)
     if name is None:
-        raise InputError(f"two-way sweep takes one output, got {output!r}")
+        raise InputError(f"two-way sweep takes one output, got {short(output)}")
     base = check_base(inputs)
     rows = _values(row_input, row_values, None, None, None)
     cols = _values(col_input, col_values, None, None, None)

@@ -7,6 +7,7 @@ import numbers
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from ..errors import InputError
 from ..registry import INPUTS, unknown
 from ..validate import SHARES, check_value
-from ._common import check_outputs
+from ._common import check_outputs, short
 
 # dist -> (required parameters, optional parameters)
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -43,18 +44,30 @@ class Draw:
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         p = self.params
-        if self.dist == "uniform":
-            return rng.uniform(p["low"], p["high"], size)
-        if self.dist == "triangular":
-            return rng.triangular(p["low"], p["mode"], p["high"], size)
-        if self.dist == "normal":
-            return rng.normal(p["mean"], p["sd"], size)
-        if self.dist == "lognormal":
-            return p["median"] * np.exp(p["sigma"] * rng.standard_normal(size))
+        if self.dist in ("uniform", "triangular"):
+            lo, hi = p["low"], p["high"]
+            # numpy forms hi - lo (uniform) and (hi - lo)·(mode - lo) (triangular), which overflow for
+            # ±1e308 (or ±1e160): then draw on a power-of-two scale where |lo|, |hi| ≤ 1 and scale
+            # back, exact in binary
+            e = 0 if math.isfinite((hi - lo) * (hi - lo)) else math.frexp(max(abs(lo), abs(hi)))[1]
+            lo, hi = math.ldexp(lo, -e), math.ldexp(hi, -e)
+            if self.dist == "uniform":
+                x = rng.uniform(lo, hi, size)
+            else:
+                x = rng.triangular(lo, math.ldexp(p["mode"], -e), hi, size)
+            return np.ldexp(x, e) if e else x
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is an inf draw, outside every domain
+            if self.dist == "normal":
+                return rng.normal(p["mean"], p["sd"], size)
+            if self.dist == "lognormal":
+                return p["median"] * np.exp(p["sigma"] * rng.standard_normal(size))
         values = np.asarray(p["values"], dtype=float)
         weights = p.get("weights")
-        probs = None if weights is None else np.asarray(weights, dtype=float) / float(np.sum(weights))
-        return rng.choice(values, size=size, p=probs)
+        if weights is None:
+            return rng.choice(values, size=size)
+        w = np.asarray(weights, dtype=float)
+        w = w / w.max()  # first to at most 1, so the sum cannot overflow (weights of 1e308)
+        return rng.choice(values, size=size, p=w / w.sum())
 
 
 @dataclass
@@ -74,11 +87,19 @@ class Spec:
 
 
 def _number(where: str, key: str, value, integer: bool = False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise InputError(f"{where}: {key} = {value!r} is not a {'whole ' if integer else ''}number")
-    if integer and float(value) != int(value):
-        raise InputError(f"{where}: {key} = {value!r} is not a whole number")
-    return int(value) if integer else float(value)
+    kind = "whole number" if integer else "number"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(f"{where}: {key} = {short(value)} is not a {kind}")
+    try:
+        f = float(value)
+    except OverflowError:  # an int past the float range (a 400-digit number): float() cannot hold it
+        raise InputError(f"{where}: {key} = {short(value)} is too large; allowed a {kind} of magnitude "
+                         "below 1.8e308") from None
+    if not math.isfinite(f):
+        raise InputError(f"{where}: {key} = {short(value)} is not a {kind}")
+    if integer and f != int(value):
+        raise InputError(f"{where}: {key} = {short(value)} is not a whole number")
+    return int(value) if integer else f
 
 
 def _parse_draw(where: str, name: str, entry) -> Draw:
@@ -90,12 +111,12 @@ def _parse_draw(where: str, name: str, entry) -> Draw:
     if "dist" not in entry:
         raise InputError(f"{where}: {key}: missing dist; allowed: {', '.join(DISTRIBUTIONS)}")
     dist = entry["dist"]
-    if dist not in DISTRIBUTIONS:
-        raise InputError(f"{where}: {key}: unknown dist {dist!r}; allowed: {', '.join(DISTRIBUTIONS)}")
+    if not isinstance(dist, str) or dist not in DISTRIBUTIONS:  # (a list is unhashable: test the type first)
+        raise InputError(f"{where}: {key}: unknown dist {short(dist)}; allowed: {', '.join(DISTRIBUTIONS)}")
     required, optional = DISTRIBUTIONS[dist]
     truncate = entry.get("truncate", False)
     if not isinstance(truncate, bool):
-        raise InputError(f"{where}: {key}: truncate = {truncate!r} must be true or false")
+        raise InputError(f"{where}: {key}: truncate = {short(truncate)} must be true or false")
     params = {k: v for k, v in entry.items() if k not in ("dist", "truncate")}
     missing = [k for k in required if k not in params]
     if missing:
@@ -117,7 +138,7 @@ def _parse_draw(where: str, name: str, entry) -> Draw:
             if not isinstance(w, list) or len(w) != len(vals):
                 raise InputError(f"{where}: {key}: weights must be a list as long as values ({len(vals)})")
             w = [_number(where, f"{key} weights", x) for x in w]
-            if min(w) < 0 or sum(w) <= 0:
+            if min(w) < 0 or max(w) <= 0:  # (not sum(w): weights of 1e308 sum to inf)
                 raise InputError(f"{where}: {key}: weights must be ≥ 0 with a positive sum")
             clean["weights"] = w
         return Draw(name, dist, clean, truncate)
@@ -152,6 +173,8 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
     and/or { above = x }). See examples/monte_carlo.toml.
     """
     base_dir = Path.cwd()
+    if not isinstance(spec, Mapping | str | PathLike):
+        raise InputError(f"monte-carlo spec = {short(spec)}: expected a path to a TOML file or a dict")
     if isinstance(spec, Mapping):
         where, data = "monte-carlo spec <dict>", dict(spec)
     else:
@@ -209,7 +232,11 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
     for name, value in dict(data.get("fixed", {})).items():
         if name in raw_inputs:
             raise InputError(f"{where}: [fixed] {name} is also drawn in [inputs.{name}]; keep one")
-        out.fixed[name] = check_value(name, value, where=f"{where}, [fixed] key {name!r}")
+        fixed = check_value(name, value, where=f"{where}, [fixed] key {name!r}")
+        if np.ndim(fixed) != 0:  # an array would broadcast against the draws, or fail to
+            raise InputError(f"{where}: [fixed] {name} = {short(value)} must be a single number (the same in every "
+                             f"draw); to vary it, draw it in [inputs.{name}]")
+        out.fixed[name] = fixed
     out.thresholds = _parse_thresholds(where, data.get("thresholds", {}))
     drawn_shares = [d.name for d in out.draws if d.name in SHARES]
     if drawn_shares and not out.normalize_shares:
@@ -237,6 +264,6 @@ def _parse_thresholds(where: str, raw) -> dict[str, dict[str, float]]:
         except InputError as exc:
             raise InputError(f"{where}: {key}: {exc}") from None
         if not isinstance(cond, Mapping) or not cond or set(cond) - {"below", "above"}:
-            raise InputError(f"{where}: {key} must be {{ below = x }} and/or {{ above = x }}, got {cond!r}")
+            raise InputError(f"{where}: {key} must be {{ below = x }} and/or {{ above = x }}, got {short(cond)}")
         out[name] = {c: _number(where, f"{key} {c}", v) for c, v in cond.items()}
     return out

@@ -13,7 +13,7 @@ from ..core import resolve_inputs
 from ..errors import InputError
 from ..registry import INPUTS
 from ..validate import SHARES, check_value
-from ._common import check_base, check_input, check_outputs, no_shares, run, scenario_hint
+from ._common import check_base, check_input, check_outputs, no_shares, run, scenario_hint, short
 
 
 def _into_domain(name: str, x: np.ndarray, base: float) -> np.ndarray:
@@ -53,11 +53,11 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
     """
     (name,) = check_outputs([output]) if isinstance(output, str) else (None,)
     if name is None:
-        raise InputError(f"tornado takes one output, got {output!r}")
+        raise InputError(f"tornado takes one output, got {short(output)}")
     if mode not in ("pct", "range"):
-        raise InputError(f"tornado mode {mode!r}: allowed 'pct' or 'range'")
+        raise InputError(f"tornado mode {short(mode)}: allowed 'pct' or 'range'")
     if isinstance(pct, bool) or not isinstance(pct, numbers.Real) or not 0 < pct < 1:
-        raise InputError(f"tornado pct = {pct!r}: allowed (0, 1), e.g. 0.1 for ±10%")
+        raise InputError(f"tornado pct = {short(pct)}: allowed (0, 1), e.g. 0.1 for ±10%")
     overrides = check_base(base)
     if inputs is None:
         moved = [n for n in INPUTS if n not in SHARES]
@@ -77,7 +77,7 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
         try:
             lo, hi = pair
         except (TypeError, ValueError):
-            raise InputError(f"tornado range of {n}: expected (low, high), got {pair!r}") from None
+            raise InputError(f"tornado range of {n}: expected (low, high), got {short(pair)}") from None
         lo, hi = check_value(n, lo, where="tornado range"), check_value(n, hi, where="tornado range")
         if lo > hi:
             raise InputError(f"tornado range of {n}: low {lo!r} is above high {hi!r}")
