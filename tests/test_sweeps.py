@@ -1,4 +1,4 @@
-"""Sweeps, tornado and Monte Carlo (model/sweeps.py) and their commands (model/cli_sweeps.py).
+"""Sweeps, tornado and Monte Carlo (model/sweeps/) and their commands (model/cli_sweeps.py).
 
 Expected values come from MODEL.md's formulas worked by hand here, from closed-form
 distribution facts, or from an independent simulation written in this file (its own numpy
