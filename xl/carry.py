@@ -258,11 +258,17 @@ def export_toml(src: str | Path, out: str | Path, column: str | None = None, ove
     if col not in edited.columns:
         raise InputError(f"{what} --column: no template column {col!r} in {Path(src).name}; "
                          f"columns: {', '.join(edited.columns)}")
+    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",))
+
+
+def template_toml(edited: EditedInputs, col: str) -> str:
+    """One template column as a full TOML template, exact: values round-trip, notes are UTF-8 text."""
     values = {**_base_values(col), **edited.columns[col]}
     notes = column_notes(edited, col)
-    lines = [f"# Exported from {toml_string(Path(src).name)}, template column {toml_string(col)}.", "",
-             "[template]", f"name = {toml_string(col)}", f"description = {toml_string('exported from ' + Path(src).name)}",
+    src = edited.path.name
+    lines = [f"# Exported from {toml_string(src)}, template column {toml_string(col)}.", "",
+             "[template]", f"name = {toml_string(col)}", f"description = {toml_string('exported from ' + src)}",
              "", "[inputs]"]
     for name in INPUTS:
         lines.append(f"{name} = {{ value = {_toml_value(values[name])}, source = {toml_string(notes.get(name, ''))} }}")
-    return write_text(out, "\n".join(lines) + "\n", f"{what} -o", overwrite, (".toml",))
+    return "\n".join(lines) + "\n"
