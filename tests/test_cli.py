@@ -158,3 +158,30 @@ def test_model_does_not_fit_exits_2():
     p = run("evaluate", "--set", "kv_gb_per_sequence=100")
     assert p.returncode == 2
     assert "effective_batch" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_project_table_years_as_columns(monkeypatch, capsys):
+    """The table layout, on a schedule written here (model.project_schedule may not exist yet)."""
+    import pandas as pd
+
+    import cli
+
+    frame = pd.DataFrame({"revenue": [0.0, 250e6, 262.5e6], "dscr": [float("nan"), 1.35, 1.4]},
+                         index=pd.Index([0, 1, 2], name="year"))
+    monkeypatch.setattr(model, "project_schedule", lambda inputs=None, template="seed": frame, raising=False)
+    assert cli.main(["project"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["year", "unit", "0", "1", "2"]
+    assert lines[4].split() == ["revenue", "$", "m", "0.0", "250.0", "262.5"]
+    assert lines[5].split() == ["dscr", "×", "1.35×", "1.40×"]
+
+
+def test_project_command():
+    if not hasattr(model, "project_schedule"):
+        pytest.skip("model.project_schedule is not in this version of model/ yet")
+    p = run("project", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["years"] == list(range(16))
+    assert {"revenue", "cfads", "debt_service", "dscr", "equity_cash_flow"} <= set(data["rows"])
+    assert "NaN" not in p.stdout and "Infinity" not in p.stdout
