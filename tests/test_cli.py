@@ -24,7 +24,43 @@ def test_evaluate_table():
     assert p.returncode == 0, p.stderr
     for name in ("total_cost_per_gpu_hour", "cost_per_m_output_tokens", "sculpted_debt_capacity", "wacc_public"):
         assert name in p.stdout
-    assert "1.32346" in p.stdout  # total cost per GPU-hour at seed, 6 significant digits
+    row = {ln.split("  ")[0].strip(): ln for ln in p.stdout.splitlines()}
+    # seed by hand: 25000/(3*8760) + 0.7*1.2*0.035 + 150*0.7/730 + 2600/(3*8760) + 0.10 = 1.32346
+    assert "$ 1.323" in row["Total cost per GPU-hour"]
+    assert "39.8 %" in row["Rental gross margin"]  # 1 - 1.32346/2.2
+    assert "$ 2,140.8 m" in row["Sculpted debt capacity"]
+    assert " 941 " in row["Optimal owned GPUs"] + " "  # 941.1 GPUs, shown whole
+    assert "4.32×" in row["Output / input cost ratio"]
+
+
+@pytest.mark.parametrize("value, unit, text", [
+    (0.39842, "%", "39.8 %"),
+    (0.0632, "%", "6.32 %"),
+    (1.0, "%", "100.0 %"),
+    (2_140_811_106.45, "$", "$ 2,140.8 m"),
+    (-7008.0, "$/GPU", "$ -7,008"),
+    (1.3234639, "$/GPU-h", "$ 1.323"),
+    (0.0605184, "$/M tokens", "$ 0.06052"),
+    (73.0, "$/kW/month", "$ 73.00"),
+    (941.097, "GPUs", "941"),
+    (300.0, "GPUs/yr", "300"),
+    (1.5, "×", "1.50×"),
+    (16.0, "GB", "16"),
+    (0.008955, "s", "0.008955"),
+    (12_911_767.3, "tokens/h", "12,911,767"),
+    (float("nan"), "$", "n/a"),
+    (float("inf"), "×", "∞"),
+])
+def test_format_by_unit(value, unit, text):
+    from cli import fmt
+
+    assert fmt.value(value, unit) == text
+
+
+def test_json_has_no_nan_or_infinity():
+    from cli import fmt
+
+    assert fmt.dumps({"a": float("nan"), "b": [float("inf"), 1.5]}) == '{\n "a": null,\n "b": [\n  null,\n  1.5\n ]\n}'
 
 
 def test_evaluate_json():
@@ -122,3 +158,30 @@ def test_model_does_not_fit_exits_2():
     p = run("evaluate", "--set", "kv_gb_per_sequence=100")
     assert p.returncode == 2
     assert "effective_batch" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_project_table_years_as_columns(monkeypatch, capsys):
+    """The table layout, on a schedule written here (model.project_schedule may not exist yet)."""
+    import pandas as pd
+
+    import cli
+
+    frame = pd.DataFrame({"revenue": [0.0, 250e6, 262.5e6], "dscr": [float("nan"), 1.35, 1.4]},
+                         index=pd.Index([0, 1, 2], name="year"))
+    monkeypatch.setattr(model, "project_schedule", lambda inputs=None, template="seed": frame, raising=False)
+    assert cli.main(["project"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["year", "unit", "0", "1", "2"]
+    assert lines[4].split() == ["revenue", "$", "m", "0.0", "250.0", "262.5"]
+    assert lines[5].split() == ["dscr", "×", "1.35×", "1.40×"]
+
+
+def test_project_command():
+    if not hasattr(model, "project_schedule"):
+        pytest.skip("model.project_schedule is not in this version of model/ yet")
+    p = run("project", "--json")
+    assert p.returncode == 0, p.stderr
+    data = json.loads(p.stdout)
+    assert data["years"] == list(range(16))
+    assert {"revenue", "cfads", "debt_service", "dscr", "equity_cash_flow"} <= set(data["rows"])
+    assert "NaN" not in p.stdout and "Infinity" not in p.stdout

@@ -96,7 +96,7 @@ def test_unknown_input_in_old_workbook_is_reported(tmp_path):
     wb.save(src)
     proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))
     assert proc.returncode == 0, proc.stderr
-    assert "'legacy_input_gone' is no longer an input" in proc.stdout
+    assert "warning: not carried: 'legacy_input_gone' is no longer an input" in proc.stderr
     assert "new input 'ops_per_gpu_hour'" in proc.stdout
 
 
@@ -215,9 +215,13 @@ def test_killed_build_leaves_previous_file_intact(tmp_path):
             h = digest(out)
         else:
             openpyxl.load_workbook(out)  # still a valid workbook
-    leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-    # a killed process cannot clean up its temporary file, but it never touches the target
-    assert all(p.name.startswith(".wb-") for p in leftovers)
+    # a killed process cannot clean up; its temporary file is named for the target and the process
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "wb.xlsx"]
+    assert all(n.startswith(".wb.xlsx.tmp-") and n.rsplit("-", 1)[1].isdigit() for n in leftovers), leftovers
+    stale = tmp_path / ".wb.xlsx.tmp-999999999"  # a pid no process has
+    stale.write_bytes(b"half a workbook")
+    assert run("build_workbook.py", "--out", str(out), "--overwrite").returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wb.xlsx"]  # the next run removed them
 
 
 def test_template_text_starting_with_formula_chars_stays_text(tmp_path):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import re
+import sys
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from openpyxl.utils import get_column_letter
 
 import model
 from model.errors import InputError
@@ -14,72 +16,143 @@ from model.registry import INPUTS
 from model.templates import bundled, load
 from model.validate import check_value
 
-from .build import build
-from .writer import INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SELECTOR_CELL, SOURCE_HEADER, TEMPLATE_COL0, Scenario
+from .atomic import check_target, write_text
+from .output import write_workbook
+from .writer import AXES, INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SELECTOR_CELL, SOURCE_HEADER, TEMPLATE_COL0, Scenario
 
 HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
+
+
+MAX_UNCOMPRESSED = 200_000_000  # bytes: our workbooks are well under 1 MB; beyond this, a zip bomb
+CONTROL = re.compile(r"_x(00[01][0-9A-Fa-f]|007[Ff])_")  # how xlsx stores control characters in text
+
+
+def unescape(text: str) -> str:
+    """Control characters back from their xlsx form (_x0007_); openpyxl leaves them escaped."""
+    return CONTROL.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 @dataclass
 class EditedInputs:
     path: Path
     columns: dict[str, dict[str, float]]  # template column -> input -> value
-    notes: dict[str, str]
+    notes: dict[str, str]  # input -> the Source note cell (every column's note, "; name: "-joined)
     selected: str
     unknown: list[str] = field(default_factory=list)  # names in the file this version no longer has
     missing: list[str] = field(default_factory=list)  # inputs this version has that the file lacks
+    axes: dict[str, list[float]] = field(default_factory=dict)  # sensitivity axis -> values in the file
+    sheets: list[str] = field(default_factory=list)
 
 
-def read_inputs(path: str | Path) -> EditedInputs:
-    """Every template column's input values and the selected scenario of one of our workbooks."""
+def _open(path: Path, what: str):
     import openpyxl
 
-    path = Path(path)
     if not path.is_file():
-        raise InputError(f"--from {str(path)!r}: file not found")
+        raise InputError(f"{what} {str(path)!r}: file not found")
     try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+        with zipfile.ZipFile(path) as z:
+            size = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{what} {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    if size > MAX_UNCOMPRESSED:
+        raise InputError(f"{what} {str(path)!r}: unpacks to {size / 1e6:,.0f} MB; a workbook of this model is "
+                         f"under {MAX_UNCOMPRESSED / 1e6:,.0f} MB, refusing to open it")
+    try:  # read-only: sheets are parsed only when read, and only Inputs and Cover are
+        return openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as exc:  # a corrupt zip, not an xlsx, unreadable
-        raise InputError(f"--from {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    if "Inputs" not in wb.sheetnames or "Cover" not in wb.sheetnames:
-        raise InputError(f"--from {str(path)!r}: not a workbook built by build_workbook.py "
-                         "(it needs an Inputs and a Cover sheet)")
-    ws = wb["Inputs"]
-    header = [c.value for c in ws[HEADER_ROW]]
+        raise InputError(f"{what} {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
+def _columns(header: list, path: Path, what: str) -> tuple[list[str], int]:
     if tuple(header[:TEMPLATE_COL0]) != INPUTS_FIXED_COLUMNS or SOURCE_HEADER not in header:
-        raise InputError(f"--from {str(path)!r}: the Inputs sheet does not have the layout of our workbooks "
+        raise InputError(f"{what} {str(path)!r}: the Inputs sheet does not have the layout of our workbooks "
                          f"(row {HEADER_ROW} should start Input, Name, Unit, Domain, Min, Max, Live value)")
     last = header.index(SOURCE_HEADER)
-    names = [str(h) for h in header[TEMPLATE_COL0:last]]
+    names = [unescape(str(h)).strip() if h is not None else "" for h in header[TEMPLATE_COL0:last]]
     if not names:
-        raise InputError(f"--from {str(path)!r}: no template columns on the Inputs sheet")
-    columns: dict[str, dict[str, float]] = {n: {} for n in names}
-    notes: dict[str, str] = {}
-    unknown: list[str] = []
-    for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-        name = row[1].value
-        if not isinstance(name, str) or not name or name.startswith("axis:") or name in model.CONSTANTS:
-            continue
-        if name not in INPUTS:
-            if any(isinstance(row[TEMPLATE_COL0 + i].value, (int, float)) for i in range(len(names))):
-                unknown.append(name)
-            continue
-        for i, col in enumerate(names):
-            cell = row[TEMPLATE_COL0 + i]
-            where = f"--from {path.name}, Inputs!{cell.coordinate} ({col} column)"
-            if cell.value is None:
-                raise InputError(f"{where}: {name} is empty; allowed domain of {name}: {INPUTS[name].domain.text()}")
-            columns[col][name] = check_value(name, cell.value, where=where)
-        note = row[last].value
-        if isinstance(note, str) and note:
-            notes[name] = note
-    selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
+        raise InputError(f"{what} {str(path)!r}: no template columns on the Inputs sheet")
+    seen: dict[str, str] = {}
+    for i, n in enumerate(names):
+        cell = f"Inputs!{get_column_letter(TEMPLATE_COL0 + i + 1)}{HEADER_ROW}"
+        if not n:
+            raise InputError(f"{what} {path.name}, {cell}: a template column has an empty header; name it")
+        if n.casefold() in seen:
+            raise InputError(f"{what} {path.name}, {cell}: template column {n!r} appears twice (as {seen[n.casefold()]!r}"
+                             "; names are compared ignoring case); rename one")
+        seen[n.casefold()] = n
+    return names, last
+
+
+def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
+    """Every template column's input values and the selected scenario of one of our workbooks.
+    `what` names the source in messages (the option or command that gave the path)."""
+    path = Path(path)
+    wb = _open(path, what)
+    try:
+        if "Inputs" not in wb.sheetnames or "Cover" not in wb.sheetnames:
+            raise InputError(f"{what} {str(path)!r}: not a workbook built by build_workbook.py "
+                             "(it needs an Inputs and a Cover sheet)")
+        rows = list(wb["Inputs"].iter_rows(min_row=HEADER_ROW, values_only=True))
+        names, last = _columns(list(rows[0]) if rows else [], path, what)
+        edited = EditedInputs(path, {n: {} for n in names}, {}, "", sheets=list(wb.sheetnames))
+        for r, row in enumerate(rows[1:], start=HEADER_ROW + 1):
+            row = list(row) + [None] * (last + 1 - len(row))
+            _read_row(edited, row, r, names, last, what)
+        selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
+    finally:
+        wb.close()
     if selected not in names:
-        raise InputError(f"--from {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
+        raise InputError(f"{what} {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
                          f"template columns {names}")
-    present = set().union(*(set(v) for v in columns.values()))
-    missing = [n for n in INPUTS if n not in present]
-    return EditedInputs(path, columns, notes, str(selected), unknown, missing)
+    edited.selected = str(selected)
+    present = set().union(*(set(v) for v in edited.columns.values()))
+    edited.missing = [n for n in INPUTS if n not in present]
+    return edited
+
+
+def _read_row(edited: EditedInputs, row: list, r: int, names: list[str], last: int, what: str) -> None:
+    name = row[1]
+    if not isinstance(name, str) or not name or name in model.CONSTANTS:
+        return
+    values = row[TEMPLATE_COL0:TEMPLATE_COL0 + len(names)]
+    if name.startswith("axis:"):
+        # an axis may run past the template columns, to the Source note column and beyond
+        edited.axes[name[5:].strip()] = [v for v in row[TEMPLATE_COL0:] if isinstance(v, (int, float))]
+        return
+    if name not in INPUTS:
+        if any(isinstance(v, (int, float)) for v in values):
+            edited.unknown.append(name)
+        return
+    for i, (col, v) in enumerate(zip(names, values)):
+        where = f"{what} {edited.path.name}, Inputs!{get_column_letter(TEMPLATE_COL0 + i + 1)}{r} ({col} column)"
+        if v is None:
+            raise InputError(f"{where}: {name} is empty; allowed domain of {name}: {INPUTS[name].domain.text()}")
+        edited.columns[col][name] = check_value(name, v, where=where)
+    note = row[last]
+    if isinstance(note, str) and note:
+        edited.notes[name] = unescape(note)
+
+
+def column_notes(edited: EditedInputs, column: str) -> dict[str, str]:
+    """One template column's own source notes, split out of the joined Source note cells (the first
+    column's note comes first, unprefixed; every other column's as "; <column>: note")."""
+    cols = list(edited.columns)
+    out = {}
+    for name, text in edited.notes.items():
+        starts = []
+        for c in cols[1:]:
+            if text.startswith(f"{c}: "):
+                starts.append((0, c))
+            elif (i := text.find(f"; {c}: ")) >= 0:
+                starts.append((i + 2, c))
+        starts.sort()
+        bounds = [(0, cols[0], 0)] if not starts or starts[0][0] > 0 else []
+        bounds += [(i, c, len(c) + 2) for i, c in starts]
+        for k, (i, c, skip) in enumerate(bounds):
+            end = bounds[k + 1][0] - 2 if k + 1 < len(bounds) else len(text)
+            if c == column and text[i + skip:end]:
+                out[name] = text[i + skip:end]
+    return out
 
 
 def _base_values(column: str) -> dict[str, float]:
@@ -91,7 +164,8 @@ def scenarios_from(edited: EditedInputs, overrides: dict | None = None) -> tuple
     scenarios, report = [], []
     for col, values in edited.columns.items():
         base = _base_values(col)
-        sources = load(col).sources if col in bundled() else {}
+        # a bundled template's notes come from its file; a user template's only live in the workbook
+        sources = load(col).sources if col in bundled() else column_notes(edited, col)
         merged = {**base, **values}
         for name, v in values.items():
             if v != base[name]:
@@ -108,56 +182,93 @@ def scenarios_from(edited: EditedInputs, overrides: dict | None = None) -> tuple
     return scenarios, selected, report
 
 
+@dataclass
+class Carried:
+    result: object  # xl.writer.BuildResult
+    edited: EditedInputs
+    report: list[str]  # inputs that differ from their template
+    warnings: list[str]  # what could not be carried, by name
+    backup: Path | None
+
+
+def not_carried(edited: EditedInputs, sheets: list[str]) -> list[str]:
+    """Edits a rebuild cannot keep: inputs this version lacks, edited sensitivity axes, sheets the user added."""
+    out = [f"not carried: {name!r} is no longer an input of this version" for name in edited.unknown]
+    axes = {key: [float(v) for v in vals] for key, _, _, vals in AXES}
+    for key, values in edited.axes.items():
+        if key in axes and [float(v) for v in values] != axes[key]:
+            out.append(f"not carried: sensitivity axis {key!r} was edited ({', '.join(f'{v:g}' for v in values)}); "
+                       f"the rebuild uses {', '.join(f'{v:g}' for v in axes[key])}")
+    out += [f"not carried: sheet {name!r} (added by hand; the rebuild writes only its own sheets)"
+            for name in edited.sheets if name not in sheets]
+    return out
+
+
 def build_from(src: str | Path, out: str | Path | None, overrides: dict | None = None, udf_sheet: bool = False,
-               overwrite: bool = False):
-    """Rebuild `src` with the current code, keeping every input edit and the selected scenario."""
-    edited = read_inputs(src)
-    scenarios, selected, report = scenarios_from(edited, overrides)
+               overwrite: bool = False) -> Carried:
+    """Rebuild `src` with the current code, keeping every input edit and the selected scenario.
+    In place (out None or src), the previous file is kept as a numbered backup (.bak, .bak.1, ...)."""
     in_place = out is None or Path(out).resolve() == Path(src).resolve()
     target = Path(src) if in_place else Path(out)
-    if not in_place and target.exists() and not overwrite:
-        raise FileExistsError(f"{target} exists; pass --overwrite to replace it")
-    result = build(target, scenarios=(scenarios, selected), udf_sheet=udf_sheet, overwrite=True, backup=in_place)
-    print(f"carried over from {src}: selected scenario {edited.selected!r}")
-    for line in report or ["no input differs from its template"]:
+    check_target(target, "--out", overwrite or in_place, (".xlsx",))
+    edited = read_inputs(src)
+    scenarios, selected, report = scenarios_from(edited, overrides)
+    result, backup = write_workbook(target, (scenarios, selected), udf_sheet, overwrite or in_place, backup=in_place)
+    return Carried(result, edited, report, not_carried(edited, list(result.sheets)), backup)
+
+
+def print_carried(c: Carried, src: str | Path) -> None:
+    """The carry-over report on stdout; what could not be carried as warnings on stderr."""
+    print(f"carried over from {src}: selected scenario {c.edited.selected!r}")
+    for line in c.report or ["no input differs from its template"]:
         print(f"  {line}")
-    for name in edited.unknown:
-        print(f"  not carried: {name!r} is no longer an input of this version")
-    for name in edited.missing:
+    for name in c.edited.missing:
         print(f"  new input {name!r}: not in {Path(src).name}, template value used")
-    if in_place:
-        print(f"previous file kept as {target}.bak")
-    return result
+    for line in c.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    if c.backup is not None:
+        print(f"previous file kept as {c.backup}")
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string: real UTF-8, only quote, backslash and control characters escaped."""
+    def esc(ch: str) -> str:
+        if ch in '"\\':
+            return "\\" + ch
+        if ch in "\n\t\r":
+            return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[ch]
+        if ord(ch) < 0x20 or ord(ch) == 0x7F:
+            return f"\\u{ord(ch):04X}"
+        return ch
+
+    return '"' + "".join(esc(c) for c in text) + '"'
 
 
 def _toml_value(v: float) -> str:
+    """Exact: an integer as written, else repr (17 significant digits round-trip every float)."""
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
 def export_toml(src: str | Path, out: str | Path, column: str | None = None, overwrite: bool = False) -> Path:
     """Write one template column (default: the selected scenario) of an edited workbook as a full TOML template."""
-    edited = read_inputs(src)
+    what = "export-inputs"
+    check_target(out, f"{what} -o", overwrite, (".toml",))
+    edited = read_inputs(src, what)
     col = column or edited.selected
     if col not in edited.columns:
-        raise InputError(f"export-inputs: no template column {col!r} in {src}; columns: {list(edited.columns)}")
+        raise InputError(f"{what} --column: no template column {col!r} in {Path(src).name}; "
+                         f"columns: {', '.join(edited.columns)}")
+    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",))
+
+
+def template_toml(edited: EditedInputs, col: str) -> str:
+    """One template column as a full TOML template, exact: values round-trip, notes are UTF-8 text."""
     values = {**_base_values(col), **edited.columns[col]}
-    out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
-    lines = [f"# Exported from {Path(src).name}, template column {col!r}.", "",
-             "[template]", f"name = {json.dumps(col)}", f"description = {json.dumps('exported from ' + Path(src).name)}",
+    notes = column_notes(edited, col)
+    src = edited.path.name
+    lines = [f"# Exported from {toml_string(src)}, template column {toml_string(col)}.", "",
+             "[template]", f"name = {toml_string(col)}", f"description = {toml_string('exported from ' + src)}",
              "", "[inputs]"]
     for name in INPUTS:
-        note = edited.notes.get(name, "")
-        lines.append(f"{name} = {{ value = {_toml_value(values[name])}, source = {json.dumps(note)} }}")
-    text = "\n".join(lines) + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}-", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+        lines.append(f"{name} = {{ value = {_toml_value(values[name])}, source = {toml_string(notes.get(name, ''))} }}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,58 @@
+"""The parser, the dispatch and the one rule for failures: exit status 2 and one line on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+from model.errors import InputError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line (its default prints the usage block first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit."""
+    try:
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # `... | head`: the reader has gone. Point stdout at /dev/null so the final flush is quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except (InputError, FileExistsError) as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a template or spec that is a folder, unreadable, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
+        return 2
+
+
+def parser() -> Parser:
+    from . import commands, sweeps
+
+    p = Parser(prog="python -m model", description="The economics of AI inference, in Python.")
+    sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
+    commands.register(sub)
+    sweeps.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import commands, sweeps
+
+    args = parser().parse_args(argv)
+    return run({**commands.HANDLERS, **sweeps.HANDLERS}[args.cmd], args)

@@ -1,0 +1,131 @@
+"""evaluate, claims, inputs, project and export-inputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from model.errors import InputError
+from model.validate import parse_sets
+
+from . import fmt
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from model import evaluate
+    from model.registry import OUTPUTS, SECTIONS
+
+    res = evaluate(parse_sets(args.set), args.template)
+    if args.json:
+        print(fmt.dumps(res))
+        return 0
+    for sec, (_, title) in SECTIONS.items():
+        rows = [[o.label, n, fmt.value(res[n], o.unit), o.unit] for n, o in OUTPUTS.items() if o.section == sec]
+        if rows:
+            print(f"\n{title}\n" + fmt.table(rows, ["output", "name", "value", "unit"], right={2}))
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from model.claims import audit
+    from model.registry import OUTPUTS
+
+    recs = audit()
+    if args.json:
+        print(fmt.dumps(recs))
+        return 0
+    rows = []
+    for r in recs:
+        unit = OUTPUTS[r["output"]].unit if r["output"] in OUTPUTS else ""
+        s = r["stated"]
+        stated = f"[{fmt.value(s[0], unit)}, {fmt.value(s[1], unit)}]" if isinstance(s, list) else f"≈ {fmt.value(s, unit)}"
+        solve = "" if r["holds"] else f"{r['solve_input']} = {fmt.value(r['solve_value'])}"
+        rows.append([r["id"], r["section"], r["kind"], r["output"], stated,
+                     ", ".join(fmt.value(v, unit) for v in r["values"]), "holds" if r["holds"] else "FAILS", solve])
+    print(fmt.table(rows, ["id", "sec", "kind", "output", "stated", "model", "verdict", "would hold at"], right=set()))
+    print(f"\n{sum(r['holds'] for r in recs)} of {len(recs)} claims hold")
+    return 0
+
+
+def cmd_inputs(args: argparse.Namespace) -> int:
+    from model.registry import INPUTS
+    from model.templates import load
+
+    t = load(args.template)
+    if args.json:
+        print(fmt.dumps({n: {"section": i.section, "value": t.values[n], "unit": i.unit, "domain": i.domain.text(),
+                             "label": i.label} for n, i in INPUTS.items()}))
+        return 0
+    rows = [[i.section, n, fmt.value(t.values[n], i.unit), i.unit, i.domain.text(), i.label] for n, i in INPUTS.items()]
+    print(fmt.table(rows, ["sec", "name", "value", "unit", "domain", "label"], right={2}))
+    return 0
+
+
+# the schedule's ratio rows; every other row is money
+PROJECT_RATIOS = {"dscr", "llcr", "plcr"}
+
+
+def project_table(frame) -> str:
+    """Years as columns, quantities as rows; money rows in $ millions when large."""
+    rows = []
+    for col in frame.columns:
+        x = frame[col].to_numpy(dtype=float)
+        if col in PROJECT_RATIOS or col.endswith("_ratio"):
+            rows.append([col, "×", *(("" if v != v else f"{v:.2f}×") for v in x)])
+        elif abs(x[x == x]).max(initial=0) >= 1e5:
+            rows.append([col, "$ m", *(("" if v != v else f"{v / 1e6:,.1f}") for v in x)])
+        else:
+            rows.append([col, "$", *(("" if v != v else f"{v:,.0f}") for v in x)])
+    return fmt.table(rows, ["year", "unit", *[str(y) for y in frame.index]], right=set(range(2, len(frame.index) + 2)))
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    import model
+
+    if not hasattr(model, "project_schedule"):
+        raise InputError("project: this version of model/ has no project_schedule yet")
+    frame = model.project_schedule(parse_sets(args.set), template=args.template)
+    if args.json:
+        print(fmt.dumps({"template": args.template, "years": list(frame.index),
+                         "rows": {c: frame[c].tolist() for c in frame.columns}}))
+    elif args.csv:
+        frame.to_csv(sys.stdout, index_label="year", lineterminator="\n")
+    else:
+        print(f"P1 fleet project by year (template {args.template}{', ' + ', '.join(args.set) if args.set else ''})\n")
+        print(project_table(frame))
+    return 0
+
+
+def cmd_export_inputs(args: argparse.Namespace) -> int:
+    from xl.carry import export_toml
+
+    out = export_toml(args.workbook, args.output, args.column, overwrite=args.overwrite)
+    print(f"wrote {out}; load it with --template {out}")
+    return 0
+
+
+HANDLERS = {"evaluate": cmd_evaluate, "claims": cmd_claims, "inputs": cmd_inputs, "project": cmd_project,
+            "export-inputs": cmd_export_inputs}
+
+
+def register(sub) -> None:
+    e = sub.add_parser("evaluate", help="every output for one scenario")
+    e.add_argument("--template", default="seed", help="bundled template name or path to a .toml (default seed)")
+    e.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input (repeatable)")
+    e.add_argument("--json", action="store_true", help="JSON for scripts (undefined results are null)")
+    c = sub.add_parser("claims", help="audit the source document's claims C01-C48")
+    c.add_argument("--json", action="store_true")
+    i = sub.add_parser("inputs", help="every input with its domain and value")
+    i.add_argument("--template", default="seed")
+    i.add_argument("--json", action="store_true")
+    p = sub.add_parser("project", help="the P1 fleet project's yearly schedule (revenue ... DSCR, equity cash flow)")
+    p.add_argument("--template", default="seed", help="bundled template name or path to a .toml (default seed)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input (repeatable)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--json", action="store_true", help="JSON for scripts")
+    how.add_argument("--csv", action="store_true", help="CSV on stdout (one row per year)")
+    x = sub.add_parser("export-inputs", help="write an edited workbook's inputs as a TOML template")
+    x.add_argument("workbook", help="a workbook built by build_workbook.py and edited in Excel or LibreOffice")
+    x.add_argument("-o", "--output", required=True, help="the .toml file to write")
+    x.add_argument("--column", help="template column to export (default: the scenario selected on the Cover)")
+    x.add_argument("--overwrite", action="store_true", help="replace an existing .toml")

@@ -1,0 +1,89 @@
+"""How every command shows a number: by its unit, for people. JSON stays raw numbers (nan/inf -> null)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+COUNT_UNITS = {"GPUs", "sequences", "GPUs/yr", "customers"}
+MILLION = 1e6
+
+
+def _plain(v: float, min_dp: int = 0, strip: bool = True) -> str:
+    """About 4 significant digits without exponents; thousands grouped and whole above 1,000."""
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a == 0:
+        return "0" if strip else f"{0:.{min_dp}f}"
+    dp = min(max(min_dp, 3 - math.floor(math.log10(a))), 8)
+    text = f"{v:,.{dp}f}"
+    if strip and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def value(v: object, unit: str = "") -> str:
+    """One value as text for its unit: 39.8 %, $ 1.323, $ 2,140.8 m, 941 (GPUs), 1.50×."""
+    if v is None:
+        return "—"
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)) and unit not in ("%", "%/yr"):
+        return f"{int(v):,}"
+    if not isinstance(v, (float, np.floating, int)):
+        return str(v)
+    v = float(v)
+    if math.isnan(v):
+        return "n/a"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if unit in ("%", "%/yr"):
+        pct = v * 100
+        return f"{pct:,.{1 if abs(pct) >= 10 else 2}f} %"
+    if unit.startswith("$"):
+        if abs(v) >= MILLION:
+            return f"$ {v / MILLION:,.1f} m"
+        return "$ " + _plain(v, min_dp=2, strip=False)
+    if unit in COUNT_UNITS:
+        return f"{round(v):,}"
+    if unit.startswith("×"):
+        return f"{v:,.2f}×"
+    return _plain(v)
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str], right: set[int] | None = None) -> str:
+    """Columns padded to width; `right` (default: all but the first) right-aligned. Cells are shown
+    with str() unless already text: format them with `value` first."""
+    right = set(range(1, len(header))) if right is None else right
+    cells = [[str(h) for h in header], *[[c if isinstance(c, str) else value(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(r: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths), *map(line, cells[1:])])
+
+
+def jsonable(v: object) -> object:
+    """Plain JSON types, recursively; nan and ±inf become None (JSON has no such numbers)."""
+    if isinstance(v, Mapping):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return v if math.isfinite(v) else None
+    return v
+
+
+def dumps(data: object) -> str:
+    """JSON for scripts: never NaN or Infinity (null instead), which strict parsers refuse."""
+    return json.dumps(jsonable(data), indent=1, ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,49 @@
+"""Layers: model/ is pure (no workbook, plotting or CLI code); cli/ sits above model/ and xl/."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("xl", "udfs", "cli", "matplotlib", "openpyxl", "xlsxwriter", "formulas")
+
+
+def test_import_model_loads_no_workbook_plotting_or_cli_module():
+    code = ("import json, sys, model; model.evaluate()\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    loaded = set(json.loads(p.stdout))
+    assert loaded.isdisjoint(FORBIDDEN), loaded & set(FORBIDDEN)
+
+
+def test_model_sources_import_nothing_above_it():
+    """Only model/__main__.py (run as a script, never on `import model`) may reach the CLI."""
+    for path in (ROOT / "model").rglob("*.py"):
+        if path.name == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+            for n in names:
+                assert n.split(".")[0] not in FORBIDDEN, f"{path.relative_to(ROOT)} imports {n}"
+
+
+def test_only_cli_plots_imports_matplotlib():
+    for path in [*ROOT.glob("cli/*.py"), *ROOT.glob("xl/*.py")]:
+        if "matplotlib" in path.read_text(encoding="utf-8"):
+            assert path.name == "plots.py", path
+
+
+def test_console_scripts_point_at_cli():
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert conf["project"]["scripts"] == {"aie": "cli:main", "aie-build": "cli.build:main"}
+    assert "cli" in conf["tool"]["setuptools"]["packages"]
