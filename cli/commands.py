@@ -44,6 +44,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
                      ", ".join(fmt.value(v, unit) for v in r["values"]), "holds" if r["holds"] else "FAILS", solve])
     print(fmt.table(rows, ["id", "sec", "kind", "output", "stated", "model", "verdict", "would hold at"], right=set()))
     print(f"\n{sum(r['holds'] for r in recs)} of {len(recs)} claims hold")
+    for r in recs:
+        if r["source_disagrees"]:
+            print(f"{r['id']}: {r['source_disagrees']}")
     return 0
 
 
