@@ -431,6 +431,9 @@ def _arg_doc(udf: str, name: str) -> str:
     return f"{description} ({unit}); allowed: {_domain(udf, name)[0].text()}"
 
 
+_TWO_D = {"cfads", "inputs_table"}
+
+
 def _udf(f):
     """Register an aie_* function with xlwings (`func`, `arg`, `ret`) behind `_guard`.
 
@@ -440,7 +443,8 @@ def _udf(f):
     and is reported, not mistaken for an empty cell."""
     g = _guard(f)
     for name in f.__code__.co_varnames[:f.__code__.co_argcount]:
-        g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True)(g)
+        shape = {"ndim": 2} if name in _TWO_D else {}  # keep a row a row (xlwings would flatten it)
+        g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True, **shape)(g)
     g = ret(convert=ExcelValue)(g)
     return func(name=f.__name__.upper(), category=CATEGORY, help_url=HELP_URL, volatile=False, cache=True)(g)
 
