@@ -31,7 +31,7 @@ def _register():
 
 
 @pytest.mark.parametrize("template, overrides", [("seed", {}), ("coreweave", {"gpu_utilization": 0.7}),
-                                                  ("h200", {"batch_size": 128, "wacc": 0.0})])
+                                                  ("h200", {"batch_size": 128, "cost_of_equity": 0.1})])
 def test_udf_column_equals_formulas_equals_model(tmp_path, template, overrides):
     _register()
     path = tmp_path / "udf.xlsx"
@@ -49,3 +49,26 @@ def test_udf_column_equals_formulas_equals_model(tmp_path, template, overrides):
         assert float(udf) == pytest.approx(float(nat), rel=1e-12), (r, native, udf, nat)
         assert float(nat) == pytest.approx(want, rel=1e-9), (r, native)
         assert ok == 1
+
+
+def test_formula_names_per_runtime():
+    from xl.udf_sheet import RUNTIMES, excel_name
+
+    assert excel_name("aie_output") == excel_name("aie_output", "lite") == "AIE_OUTPUT"
+    assert excel_name("aie_output", "server") == "XLWINGS.AIE_OUTPUT"
+    assert excel_name("aie_output", "server-dev") == "XLWINGS_DEV.AIE_OUTPUT"
+    assert excel_name("aie_wacc", "server", namespace="aie") == "AIE.AIE_WACC"
+    assert excel_name("aie_wacc", "server", namespace="") == "AIE_WACC"
+    assert set(RUNTIMES) == {"classic", "lite", "server", "server-dev"}
+    with pytest.raises(ValueError, match="unknown UDF runtime"):
+        excel_name("aie_output", "vba")
+
+
+def test_server_sheet_uses_the_namespace(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "udf_server.xlsx"
+    xl.build(path, "seed", {}, udf_sheet="server-dev")
+    ws = openpyxl.load_workbook(path)["UDF check"]
+    formulas_ = [str(ws.cell(r, 3).value) for r in range(5, 5 + len(CALLS))]
+    assert all(f.startswith("=XLWINGS_DEV.AIE_") for f in formulas_), formulas_

@@ -46,10 +46,20 @@ def test_decode_tokens_per_sec_by_hand():
 
 
 def test_decode_batch_not_capped_by_memory():
-    # 405B in BF16 on 8 GPUs of 80 GB: memory caps the model's batch; the UDF takes the batch as given
-    args = (405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5)
+    # 405B in BF16 on 8 GPUs of 141 GB: memory caps the model's batch (at 4); the UDF takes the batch as given
+    args = (405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5, 141)
     step = max((810 + 256 * 0.53) / (8 * 3.35 * 1000 * 0.8), 2 * 405 * 256 / (8 * 989 * 1000 * 0.5))
     assert udfs.aie_decode_tokens_per_sec(*args) == approx(256 / step)
+
+
+def test_decode_is_an_error_when_the_model_does_not_fit():
+    # 810 GB of weights on 8 GPUs of 80 GB (the default capacity): no number, an error naming the fit
+    _raises(udfs.aie_decode_tokens_per_sec, 405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5,
+            match=["does not fit in memory", "810 GB", "8 GPUs x 80 GB"])
+    # the fit rule is MODEL.md's (effective_batch >= 1 on all of the memory): 16 GB + 1 x 64 GB fits in 80 GB
+    assert udfs.aie_decode_tokens_per_sec(8, 2, 1, 1, 64, 3.35, 0.8, 989, 0.5) > 0
+    _raises(udfs.aie_decode_tokens_per_sec, 8, 2, 1, 1, 64.01, 3.35, 0.8, 989, 0.5, match=["does not fit"])
+    _raises(udfs.aie_decode_tokens_per_sec, *DECODE_ARGS, 0, match=["hbm_capacity_gb = 0.0", ">0"])
 
 
 def test_breakeven_utilization_by_hand():
@@ -159,7 +169,7 @@ def test_random_throughput_cost_and_decode():
         decode = udfs.aie_decode_tokens_per_sec(s["model_params_b"], s["bytes_per_param"], r["gpus_per_replica"],
                                                 r["effective_batch"], s["kv_gb_per_sequence"],
                                                 s["hbm_bandwidth_tb_s"], s["memory_efficiency"], s["peak_tflops"],
-                                                s["mfu"])
+                                                s["mfu"], s["hbm_capacity_gb"])
         assert decode == approx(r["decode_tokens_per_sec"])
         cost = udfs.aie_cost_per_m_tokens(r["replica_cost_per_hour"], r["decode_tokens_per_sec"],
                                           s["serving_utilization"])
@@ -171,22 +181,20 @@ def test_random_throughput_cost_and_decode():
 
 def test_random_breakeven_pooled_wacc():
     rng = np.random.default_rng(3)
-    names = ("buy_gpu_price", "buy_useful_life_years", "buy_opex_per_gpu_hour", "rent_price_per_gpu_hour", "wacc",
+    names = ("gpu_price", "depreciation_years", "ops_per_gpu_hour", "rental_price_per_gpu_hour",
              "cost_of_equity", "customers", "demand_cv", "service_z", "demand_correlation", "equity_share",
              "cost_of_debt", "tax_rate")
     for _ in range(RNG_N):
         s = _scenario(rng, names)
         r = model.evaluate(s)
-        own, rent = r["buy_cost_per_hour"], s["rent_price_per_gpu_hour"]
+        own, rent = r["total_cost_per_gpu_hour"], s["rental_price_per_gpu_hour"]
         assert udfs.aie_breakeven_utilization(own, rent) == approx(r["breakeven_utilization"])
-        assert udfs.aie_breakeven_utilization(own, rent, s["buy_gpu_price"], s["wacc"]) == approx(
+        assert udfs.aie_breakeven_utilization(own, rent, s["gpu_price"], r["wacc"]) == approx(
             r["breakeven_utilization_wacc"])
-        assert udfs.aie_breakeven_utilization(own, rent, s["buy_gpu_price"], s["cost_of_equity"]) == approx(
-            r["breakeven_utilization_equity"])
         assert udfs.aie_pooled_utilization(s["customers"], s["demand_cv"], s["service_z"],
                                            s["demand_correlation"]) == approx(r["pooled_utilization"])
         assert udfs.aie_wacc(s["equity_share"], s["cost_of_equity"], s["cost_of_debt"], s["tax_rate"]) == approx(
-            r["wacc_from_structure"])
+            r["wacc"])
 
 
 def test_random_debt_capacity_and_sculpt():
@@ -217,7 +225,7 @@ def test_random_debt_capacity_and_sculpt():
             got = [row[table[0].index(col)] for row in table[1:]]
             np.testing.assert_allclose(got, sched[col].to_numpy(), rtol=1e-10, atol=1e-6)
         assert table[1][3] == approx(r["sculpted_debt_capacity"])
-        assert table[-1][6] == pytest.approx(r["sculpted_closing_balance"], abs=1e-6 * s["cfads_contracted"])
+        assert table[-1][6] == 0.0
 
 
 def test_random_output():
@@ -273,9 +281,17 @@ def test_empty_optional_argument_takes_its_default():
 def test_sculpt_takes_rows_columns_and_trailing_blanks():
     flows = [100.0, 110.0, 121.0]
     expected = udfs.aie_sculpt(flows, 1.4, 0.07)
-    for shape in (tuple(flows), [flows], [[f] for f in flows], np.array(flows), np.array([flows]).T,
+    for shape in (tuple(flows), [[f] for f in flows], np.array(flows), np.array([flows]).T,
                   [[f] for f in flows] + [[None], [""]], flows + [None]):
         assert udfs.aie_sculpt(shape, [[1.4]], [[0.07]]) == expected
+    # a row gives years across columns: the same table transposed
+    transposed = [list(r) for r in zip(*expected)]
+    for shape in ([flows], np.array([flows]), [flows + [None, ""]]):
+        assert udfs.aie_sculpt(shape, 1.4, 0.07) == transposed
+    assert transposed[0] == ["year", 1.0, 2.0, 3.0] and transposed[2][0] == "debt_service"
+    # headers = FALSE: numbers only
+    assert udfs.aie_sculpt(flows, 1.4, 0.07, False) == expected[1:]
+    assert udfs.aie_sculpt([flows], 1.4, 0.07, [[False]]) == [r[1:] for r in transposed]
     one = udfs.aie_sculpt([[250.0]], 1.25, 0.05)  # one year: a 1x1 range arrives as a scalar
     assert one == udfs.aie_sculpt(250.0, 1.25, 0.05)
     assert len(one) == 2 and one[1][2] == approx(200.0) and one[1][6] == pytest.approx(0, abs=1e-9)
@@ -358,7 +374,7 @@ def test_bad_gpu_price(bad, what):
     (udfs.aie_pooled_utilization, (1000, 1, 2.33, 0.01), 0, 0.5, ["customers = 0.5", "≥1"]),
     (udfs.aie_pooled_utilization, (1000, 1, 2.33, 0.01), 3, 1.5, ["demand_correlation = 1.5", "[0, 1]"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 0, 0, ["cfads = 0.0", "allowed domain of cfads: >0"]),
-    (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 1, 0, ["target_dscr = 0.0", ">0"]),
+    (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 1, 0, ["target_dscr = 0.0", "≥1"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 2, 1.5, ["rate = 1.5", "[0, 1]"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 3, 31, ["tenor_years = 31.0", "integer 1..30"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 3, 5.5, ["tenor_years = 5.5", "integer 1..30"]),
@@ -366,7 +382,7 @@ def test_bad_gpu_price(bad, what):
     (udfs.aie_wacc, (0.5, 0.25, 0.08, 0.21), 0, 1.1, ["equity_share = 1.1", "[0, 1]"]),
     (udfs.aie_wacc, (0.5, 0.25, 0.08, 0.21), 2, 0, ["cost_of_debt = 0.0", "(0, 2]"]),
     (udfs.aie_wacc, (0.5, 0.25, 0.08, 0.21), 3, "21%", ["tax_rate = '21%' is text"]),
-    (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 1, 0, ["target_dscr = 0.0", ">0"]),
+    (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 1, 0, ["target_dscr = 0.0", "≥1"]),
     (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 2, -0.01, ["rate = -0.01", "[0, 1]"]),
 ])
 def test_bad_arguments_name_argument_and_domain(fn, args, i, bad, match):
@@ -430,7 +446,8 @@ def test_every_udf_rejects_text_in_every_argument():
         "aie_pooled_utilization": (1000, 1, 2.33, 0.01), "aie_debt_capacity": (150e6, 1.5, 0.083, 5),
         "aie_sculpt": ([100, 100], 1.5, 0.05), "aie_wacc": (0.5, 0.25, 0.08, 0.21),
     }
-    assert set(good) | {"aie_output"} == set(udfs.UDFS)
+    assert set(good) | {"aie_output", "aie_evaluate", "aie_project", "aie_inputs", "aie_outputs",
+                        "aie_templates"} == set(udfs.UDFS)
     for name, args in good.items():
         fn = getattr(udfs, name)
         assert isinstance(fn(*args), (float, list))
@@ -485,30 +502,45 @@ def test_plain_functions_without_server_mode():
     assert udfs.aie_wacc.__name__ == "aie_wacc"
 
 
-def test_classic_windows_error_is_also_a_com_exception(monkeypatch):
-    """On classic Windows the error class also derives from pywin32's COMException (faked here)."""
+def test_classic_addin_gets_com_error_values(monkeypatch):
+    """Called from xlwings' classic call_udf (simulated: a function of that name in a module named
+    xlwings.udfs) with pywin32 present (faked), a bad argument returns an ExcelError and the return
+    converter writes pywin32 VT_ERROR variants; plain Python still gets the exception."""
     import sys
     import types
 
-    class FakeComError(Exception):
-        pass
+    class VARIANT:
+        def __init__(self, vt, value):
+            self.varianttype, self.value = vt, value
 
-    class COMException(FakeComError):
-        def __init__(self, description=None, scode=None, **kw):
-            self.description, self.scode = description, scode
-            FakeComError.__init__(self, scode, description, None, -1)
-
-    mods = {"win32com": types.ModuleType("win32com"), "win32com.server": types.ModuleType("win32com.server"),
-            "win32com.server.exception": types.ModuleType("win32com.server.exception")}
-    mods["win32com.server.exception"].COMException = COMException
-    for k, v in mods.items():
+    pythoncom = types.ModuleType("pythoncom")
+    pythoncom.VT_ERROR = 10
+    client = types.ModuleType("win32com.client")
+    client.VARIANT = VARIANT
+    for k, v in {"pythoncom": pythoncom, "win32com": types.ModuleType("win32com"),
+                 "win32com.client": client}.items():
         monkeypatch.setitem(sys.modules, k, v)
-    assert F._com_error_bases("linux", False) == ()
-    assert F._com_error_bases("win32", True) == ()
-    bases = F._com_error_bases("win32", False)
-    assert bases == (COMException,)
-    cls = F._error_class(bases)
-    e = cls("aie_wacc: tax_rate = 2.0 is outside its domain")
-    assert isinstance(e, xlwings.XlwingsError) and isinstance(e, COMException)
-    assert str(e) == e.description == "aie_wacc: tax_rate = 2.0 is outside its domain"
-    assert e.scode == -2147467259
+    ns = {"__name__": "xlwings.udfs", "F": F}
+    exec("def call_udf(f, *args):\n    return F.ExcelValue.write_value(f(*args), {})", ns)
+    call_udf = ns["call_udf"]
+    bad = call_udf(udfs.aie_wacc, 2, 0.25, 0.08, 0.21)
+    assert isinstance(bad, VARIANT) and bad.varianttype == 10 and bad.value == F.COM_ERRORS["#VALUE!"]
+    na = call_udf(udfs.aie_output, "gpu_payback_years", "rental_price_per_gpu_hour", 0.1)
+    assert na.value == F.COM_ERRORS["#N/A"] == -2146826246
+    table = call_udf(udfs.aie_project)
+    dscr = next(r for r in table if r[0] == "dscr")
+    assert isinstance(dscr[1], VARIANT) and dscr[1].value == F.COM_ERRORS["#N/A"]  # year 0: no debt service, #N/A
+    assert call_udf(udfs.aie_wacc, 0.5, 0.25, 0.08, 0.21) == pytest.approx(0.1566)
+    with pytest.raises(udfs.UDFError):  # not from the classic add-in: the exception
+        udfs.aie_wacc(2, 0.25, 0.08, 0.21)
+    # Office.js (server, Lite) passes its runtime: error text, which xlwings turns into error values
+    assert F.ExcelValue.write_value(math.nan, {"runtime": "1.4"}) == "#N/A"
+    assert F.ExcelValue.write_value([[1.0, math.inf]], {"runtime": "1.4"}) == [[1.0, "#NUM!"]]
+
+
+def test_classic_without_pywin32_raises():
+    ns = {"__name__": "xlwings.udfs", "udfs": udfs}
+    exec("def call_udf(*args):\n    return udfs.aie_wacc(*args)", ns)
+    with pytest.raises(udfs.UDFError, match="equity_share = 2.0"):
+        ns["call_udf"](2, 0.25, 0.08, 0.21)
+    assert F._excel_cell(math.nan, classic=True) == "#N/A"  # no pywin32: the text, the best there is

@@ -1,38 +1,59 @@
-"""The Excel functions of MODEL.md's UDF table, as thin wrappers over `model/`.
+"""The Excel functions of MODEL.md's UDF table (v2), as thin wrappers over `model/`.
 
-Every number comes from the model's own line functions (`model.OUTPUTS[name].func`,
-chained by `_line` below, constants from `model.CONSTANTS`) or from `model.evaluate`;
-this module only reads Excel-shaped arguments, validates them against the model's
-domains and turns bad input into an Excel error. The one exception is `_sculpt_schedule`,
-a private stand-in for a model function (see its docstring).
+Every number comes from the model: its line functions chained by `model.graph.solve`,
+`model.core.compute` for whole scenarios (one vectorised call for a table) and the P1
+block functions for the yearly schedule. This module only reads Excel-shaped arguments,
+validates them against the model's domains and turns bad input into an Excel error.
 
 Excel shapes: a 1x1 range (or a ``[[x]]`` nested list in Python) is a scalar; a row or
-a column is a vector; an empty cell is None, i.e. a missing argument. Bad arguments
-raise `UDFError`, an `xlwings.XlwingsError`: xlwings Server and xlwings Lite show its
-message with ``#VALUE!``; in plain Python it is an ordinary exception.
+a column is a vector; an empty cell is None, i.e. a missing argument.
+
+Errors. In plain Python a bad argument raises `UDFError` (an `xlwings.XlwingsError`).
+Inside Excel every runtime gets a real error value:
+
+* xlwings Server and xlwings Lite: the raised `UDFError` becomes ``#VALUE!`` with the
+  message as its tooltip; an undefined result (nan) is written as ``#N/A``.
+* classic add-in (Windows, COM): the classic VBA wrapper would write an exception's
+  *text* into the cell, so when the call comes from xlwings' classic ``call_udf`` the
+  function returns an `ExcelError` instead of raising, and the return converter hands
+  COM a ``VT_ERROR`` variant (``#VALUE!``, ``#N/A``, ``#NUM!``). Without pywin32 (no
+  classic add-in can run there) it falls back to raising.
+
+No pandas, scipy, openpyxl, XlsxWriter, formulas or matplotlib is imported here (xlwings
+itself imports pandas and matplotlib when they are installed; see udfs/README.md).
 """
+
+from __future__ import annotations
 
 import functools
 import math
 import numbers
+import os
 import sys
+from typing import Literal
 
-import numpy as np
 import xlwings
 from xlwings import XlwingsError, arg, func, ret
 
 import model
 from model import graph
+from model.core import compute, resolve_inputs
 from model.errors import InputError
 from model.lines.dscr import SCHEDULE_COLUMNS, sculpt_schedule
-from model.registry import BLOCKS, INPUTS, OUTPUTS, Domain, parse_domain, suggest
+from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS, Domain, parse_domain, unknown
 from model.validate import check_value
 
 __all__ = [
-    "ARGUMENTS", "UDFError", "UDFS", "aie_breakeven_utilization", "aie_cost_per_m_tokens", "aie_debt_capacity",
-    "aie_decode_tokens_per_sec", "aie_gpu_hour_cost", "aie_output", "aie_pooled_utilization", "aie_sculpt",
-    "aie_wacc",
+    "ARGUMENTS", "CATEGORY", "EXCEL_NAMES", "ExcelError", "HELP_URL", "UDFError", "UDFS",
+    "aie_breakeven_utilization", "aie_cost_per_m_tokens", "aie_debt_capacity", "aie_decode_tokens_per_sec",
+    "aie_evaluate", "aie_gpu_hour_cost", "aie_inputs", "aie_output", "aie_outputs", "aie_pooled_utilization",
+    "aie_project", "aie_sculpt", "aie_templates", "aie_wacc",
 ]
+
+CATEGORY = "AI inference economics"
+# The generated model reference; no public URL is known, so a path relative to the repository.
+# Office.js wants an absolute URL: set AIE_UDF_HELP_URL before the functions are registered.
+HELP_URL = os.environ.get("AIE_UDF_HELP_URL", "docs/model.md")
 
 # --------------------------------------------------------------------------------------
 # Domains of the arguments that are not model inputs (or whose domain differs from the
@@ -46,8 +67,10 @@ ARGUMENTS: dict[str, tuple[str, str, str]] = {
     "tokens_per_sec": (">0", "tokens/s", "Tokens produced per second"),
     "utilization": ("serving_utilization", "%", "Share of time doing useful work"),
     "gpus": ("integer 1..4096", "GPUs", "GPUs that hold one copy of the model (a replica)"),
+    "aie_decode_tokens_per_sec:hbm_capacity_gb": (
+        "hbm_capacity_gb", "GB", "Memory per GPU, for the fit check only (empty = the seed's 80 GB)"),
     "own_cost_per_hour": ("≥0", "$/GPU-h", "Cost to own one GPU for an hour, before any capital charge"),
-    "rent_price_per_hour": ("rent_price_per_gpu_hour", "$/GPU-h", "Market rental price of a GPU-hour"),
+    "rent_price_per_hour": ("rental_price_per_gpu_hour", "$/GPU-h", "Market rental price of a GPU-hour"),
     "aie_breakeven_utilization:gpu_price": ("≥0", "$", "Purchase price the capital charge applies to; 0 = none"),
     "capital_rate": ("cost_of_equity", "%/yr", "Cost of capital on gpu_price (WACC or cost of equity); 0 = none"),
     "cfads": ("cfads_contracted", "$/yr", "Yearly cash flow available for debt service"),
@@ -57,67 +80,125 @@ ARGUMENTS: dict[str, tuple[str, str, str]] = {
 
 _TEXT_ARGS = {
     "output_name": "Name of a model output, e.g. total_cost_per_gpu_hour",
+    "output_names": "A row or column of model output names",
+    "inputs_table": "A table: a header row of input names, then one scenario per row",
     "input_names": "Range of model input names to override (row, column or block); empty = none",
     "input_values": "Range of values, one per name in input_names, same order; empty = none",
+    "template": "A bundled template: " + ", ".join(model.bundled()) + " (empty = seed)",
+    "headers": "TRUE (default) to include the header row and column, FALSE for numbers only",
 }
 
 SCULPT_HEADER = SCHEDULE_COLUMNS
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
                 "#GETTING_DATA")
+# Excel's error codes as COM reports them (VT_ERROR scodes; xlwings._xlwindows.cell_errors)
+COM_ERRORS = {"#DIV/0!": -2146826281, "#N/A": -2146826246, "#NAME?": -2146826259, "#NULL!": -2146826288,
+              "#NUM!": -2146826252, "#REF!": -2146826265, "#VALUE!": -2146826273}
 _REQUIRED = object()
+_TEMPLATES = tuple(model.bundled())
+
+# Autocomplete in xlwings Server / Lite (Office.js enums); classic ignores annotations it does not know.
+OutputName = Literal[tuple(OUTPUTS)]  # type: ignore[valid-type]
+TemplateName = Literal[_TEMPLATES]  # type: ignore[valid-type]
 
 
 # --------------------------------------------------------------------------------------
 # Errors
 # --------------------------------------------------------------------------------------
-def _com_error_bases(platform: str = sys.platform, on_server: bool = bool(getattr(xlwings, "on_server", False))):
-    """On Windows with the classic (COM) add-in, also derive from pywin32's COMException.
+class UDFError(XlwingsError):
+    """A bad argument of an aie_* function; the message names the function, the argument and its domain."""
 
-    The classic add-in's generated VBA writes the COM error description into the cell;
-    for an ordinary exception pywin32 makes that description the Python traceback, for a
-    COMException it is exactly the message. Untested here (no Windows); harmless elsewhere.
-    """
-    if not platform.startswith("win") or on_server:
-        return ()
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+class ExcelError:
+    """An Excel error value (``#VALUE!``, ``#N/A``, ``#NUM!``) with the message that explains it.
+
+    Returned (not raised) to xlwings' classic add-in, whose return converter writes it as a
+    COM ``VT_ERROR`` variant; server and Lite get the error text, which they turn into an error."""
+
+    __slots__ = ("code", "message")
+
+    def __init__(self, code: str, message: str = ""):
+        self.code, self.message = code, message
+
+    def __repr__(self):
+        return f"ExcelError({self.code!r}, {self.message!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, ExcelError) and other.code == self.code
+
+
+def _com_error(code: str):
+    """pywin32's VT_ERROR variant for `code`, or None without pywin32 (not Windows)."""
     try:
-        from win32com.server.exception import COMException
+        import pythoncom
+        from win32com.client import VARIANT
     except ImportError:
-        return ()
-    return (COMException,)
+        return None
+    return VARIANT(pythoncom.VT_ERROR, COM_ERRORS.get(code, COM_ERRORS["#VALUE!"]))
 
 
-def _error_class(bases: tuple) -> type:
-    """`UDFError`: an XlwingsError whose str() is the message (and, on classic Windows, a COMException)."""
-
-    def __init__(self, message):
-        for base in bases:  # COMException: description and scode for pywin32's EXCEPINFO
-            base.__init__(self, description=message, scode=-2147467259)  # E_FAIL
-        Exception.__init__(self, message)
-
-    namespace = {"__init__": __init__, "__str__": lambda self: str(self.args[0]) if self.args else "",
-                 "__doc__": "A bad argument of an aie_* function; the message names the argument and its domain."}
-    try:
-        return type("UDFError", (XlwingsError, *bases), namespace)
-    except TypeError:  # incompatible layouts: fall back to a plain XlwingsError
-        return type("UDFError", (XlwingsError,), namespace)
+def _from_classic_addin() -> bool:
+    """Whether this call comes from xlwings' classic add-in (`xlwings.udfs.call_udf`)."""
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_name == "call_udf" and frame.f_globals.get("__name__") == "xlwings.udfs":
+            return True
+        frame = frame.f_back
+    return False
 
 
-UDFError = _error_class(_com_error_bases())
+def _excel_cell(value, classic: bool):
+    """One result cell as Excel should get it: nan -> #N/A, ±inf -> #NUM!, ExcelError -> its error."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            value = ExcelError("#N/A")
+        elif math.isinf(value):
+            value = ExcelError("#NUM!")
+    if isinstance(value, ExcelError):
+        if classic:
+            com = _com_error(value.code)
+            return value.code if com is None else com
+        return value.code
+    return value
+
+
+class ExcelValue(xlwings.conversion.Converter):
+    """Return converter (the Excel path only; Python callers get floats, nan and lists).
+
+    Office.js (xlwings Server, Lite) passes ``runtime`` in the options and turns error text into
+    error values; classic gets pywin32 VT_ERROR variants."""
+
+    @staticmethod
+    def write_value(value, options):
+        classic = "runtime" not in options
+        if isinstance(value, list):
+            return [[_excel_cell(c, classic) for c in row] for row in value]
+        return _excel_cell(value, classic)
 
 
 def _guard(f):
-    """Turn whatever goes wrong inside a UDF into a UDFError naming the function (never a traceback)."""
+    """Turn whatever goes wrong inside a UDF into a UDFError naming the function (never a traceback);
+    for the classic add-in, an ExcelError returned instead (its VBA would print a raised error as text)."""
 
     @functools.wraps(f)
     def wrapper(*args):
         try:
             return f(*args)
-        except UDFError:
-            raise
-        except InputError as e:  # the model's own bad-input error: its message names input and domain
-            raise UDFError(f"{f.__name__}: {e}") from None
-        except Exception as e:  # anything else still reaches Excel as a message, not a traceback
-            raise UDFError(f"{f.__name__}: {type(e).__name__}: {e}") from None
+        except Exception as e:
+            if isinstance(e, UDFError):
+                err = e
+            elif isinstance(e, InputError):  # the model's own bad-input error: its message names input and domain
+                err = UDFError(f"{f.__name__}: {e}")
+            else:  # anything else still reaches Excel as a message, not a traceback
+                err = UDFError(f"{f.__name__}: {type(e).__name__}: {e}")
+            if _from_classic_addin() and _com_error("#VALUE!") is not None:
+                return ExcelError("#VALUE!", str(err))
+            raise err from None
 
     return wrapper
 
@@ -140,16 +221,25 @@ def _allowed(udf: str, name: str) -> str:
 
 def _flatten(value) -> list:
     """Cells of a range (nested lists/tuples/arrays, any depth) in row-major order."""
-    if isinstance(value, np.ndarray):
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
         return [c for v in value for c in _flatten(v)]
     return [value]
 
 
+def _rows(value) -> list[list]:
+    """A range as a list of rows (a scalar is 1x1; a flat list is a column)."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)):
+        return [[value]]
+    return [list(v) if isinstance(v, (list, tuple)) else [v] for v in value]
+
+
 def _single(udf: str, name: str, value):
     """A scalar from a scalar or a one-cell range; an error for a larger range."""
-    if isinstance(value, (list, tuple, np.ndarray)):
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
         cells = _flatten(value)
         if len(cells) != 1:
             raise UDFError(f"{udf}: {name} must be a single cell, got a range of {len(cells)} cells")
@@ -157,8 +247,20 @@ def _single(udf: str, name: str, value):
     return value
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not _is_bool(value)
+
+
 def _describe(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
+    if _is_bool(value):
         return f"{str(bool(value)).upper()} is a logical value, not a number"
     if isinstance(value, str):
         if value.strip().upper() in EXCEL_ERRORS:
@@ -167,22 +269,22 @@ def _describe(value) -> str:
     return f"{value!r} is not a number"
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+def _not_number(label: str, value, allowed: str) -> UDFError:
+    what = _describe(value)
+    sep = " " if what.startswith("is ") else " = "
+    return UDFError(f"{label}{sep}{what}; {allowed}")
 
 
 def _check(udf: str, name: str, value, label: str | None = None) -> float:
     """`value` (a cell's content, not None) as a float inside the domain of argument `name`."""
     label = label or name
     if not _is_number(value):
-        what = _describe(value)
-        sep = " " if what.startswith("is ") else " = "
-        raise UDFError(f"{udf}: {label}{sep}{what}; {_allowed(udf, name)}")
+        raise _not_number(f"{udf}: {label}", value, _allowed(udf, name))
     domain, model_input = _domain(udf, name)
     x = float(value)
     if model_input is not None:
         return check_value(model_input, x)  # the model's own check; InputError -> UDFError in _guard
-    if domain.violations(np.asarray(x)).any():
+    if not domain.contains(x):
         raise UDFError(f"{udf}: {label} = {x!r} is outside its domain; {_allowed(udf, name)}")
     return x
 
@@ -190,24 +292,34 @@ def _check(udf: str, name: str, value, label: str | None = None) -> float:
 def _number(udf: str, name: str, value, default=_REQUIRED) -> float:
     """A scalar argument: a number or a one-cell range; None (empty cell) is missing."""
     value = _single(udf, name, value)
-    if value is None or (isinstance(value, str) and value == ""):
+    if _blank(value):
         if default is _REQUIRED:
             raise UDFError(f"{udf}: {name} is missing (empty cell or omitted argument); {_allowed(udf, name)}")
         value = default
     return _check(udf, name, value)
 
 
-def _vector(udf: str, name: str, value, max_len: int) -> list[float]:
-    """A row or a column of numbers (a scalar counts as one); trailing empty cells are ignored."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)) and any(isinstance(v, (list, tuple)) for v in value):
-        rows = [list(v) if isinstance(v, (list, tuple)) else [v] for v in value]
-        if len(rows) > 1 and max(len(r) for r in rows) > 1:
-            raise UDFError(f"{udf}: {name} must be a single row or column, got {len(rows)} rows "
-                           f"x {max(len(r) for r in rows)} columns")
-    cells = _flatten(value)
-    while cells and (cells[-1] is None or cells[-1] == ""):
+def _flag(udf: str, name: str, value, default: bool) -> bool:
+    value = _single(udf, name, value)
+    if _blank(value):
+        return default
+    if _is_bool(value):
+        return bool(value)
+    if _is_number(value) and float(value) in (0.0, 1.0):
+        return bool(value)
+    raise UDFError(f"{udf}: {name} = {value!r} is not TRUE or FALSE")
+
+
+def _vector(udf: str, name: str, value, max_len: int) -> tuple[list[float], bool]:
+    """A row or a column of numbers (a scalar counts as one); trailing empty cells are ignored.
+    Also says whether it was a row (years across columns)."""
+    rows = _rows(value)
+    across = len(rows) == 1 and len(rows[0]) > 1
+    if len(rows) > 1 and max(len(r) for r in rows) > 1:
+        raise UDFError(f"{udf}: {name} must be a single row or column, got {len(rows)} rows "
+                       f"x {max(len(r) for r in rows)} columns")
+    cells = _flatten(rows)
+    while cells and _blank(cells[-1]):
         cells.pop()
     if not cells:
         raise UDFError(f"{udf}: {name} is missing (empty range or omitted argument); {_allowed(udf, name)} "
@@ -217,58 +329,97 @@ def _vector(udf: str, name: str, value, max_len: int) -> list[float]:
     out = []
     for t, c in enumerate(cells, start=1):
         label = f"{name} (year {t})"
-        if c is None or c == "":
+        if _blank(c):
             raise UDFError(f"{udf}: {label} is empty; {_allowed(udf, name)}")
         out.append(_check(udf, name, c, label))
-    return out
+    return out, across
 
 
-def _text(udf: str, name: str, value) -> str:
+def _text(udf: str, name: str, value, what: str = "model output") -> str:
     value = _single(udf, name, value)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _blank(value):
         raise UDFError(f"{udf}: {name} is missing (empty cell or omitted argument)")
     if not isinstance(value, str):
-        raise UDFError(f"{udf}: {name} = {value!r} is not text; give the name of a model output")
+        raise UDFError(f"{udf}: {name} = {value!r} is not text; give the name of a {what}")
     if value.strip().upper() in EXCEL_ERRORS:
-        raise UDFError(f"{udf}: {name} is the Excel error {value.strip().upper()}; give the name of a model output")
+        raise UDFError(f"{udf}: {name} is the Excel error {value.strip().upper()}; give the name of a {what}")
     return value.strip()
+
+
+def _output_name(udf: str, name: object, label: str = "output_name") -> str:
+    if not isinstance(name, str) or _blank(name):
+        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model output")
+    if name.strip().upper() in EXCEL_ERRORS:
+        raise UDFError(f"{udf}: {label} is the Excel error {name.strip().upper()}; give the name of a model output")
+    n = name.strip()
+    if n not in OUTPUTS and n.lower() in OUTPUTS:
+        n = n.lower()
+    if n not in OUTPUTS:
+        raise UDFError(f"{udf}: {unknown(n, 'output')}")
+    return n
+
+
+def _input_name(udf: str, name: object, label: str) -> str:
+    if not isinstance(name, str):
+        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model input")
+    n = name.strip()
+    if n not in INPUTS and n.lower() in INPUTS:
+        n = n.lower()
+    if n not in INPUTS:
+        raise UDFError(f"{udf}: {unknown(n, 'input')}")
+    return n
+
+
+def _template(udf: str, value) -> str:
+    value = _single(udf, "template", value)
+    if _blank(value):
+        return "seed"
+    if not isinstance(value, str) or value.strip().lower() not in _TEMPLATES:
+        raise UDFError(f"{udf}: template = {value!r} is not a bundled template; allowed: {', '.join(_TEMPLATES)}")
+    return value.strip().lower()
+
+
+def _overrides(udf: str, input_names, input_values) -> dict[str, float]:
+    """Pairs of (input name, value) from two ranges of any shape, read in the same order."""
+    names = [] if input_names is None else _flatten(input_names)
+    values = [] if input_values is None else _flatten(input_values)
+    if len(names) != len(values):
+        raise UDFError(f"{udf}: input_names has {len(names)} cells but input_values has {len(values)}; "
+                       "give one value per name")
+    out: dict[str, float] = {}
+    for i, (n, v) in enumerate(zip(names, values, strict=True), start=1):
+        if _blank(n) and _blank(v):
+            continue
+        if _blank(n):
+            raise UDFError(f"{udf}: input_names cell {i} is empty but its value is {v!r}")
+        name = _input_name(udf, n, f"input_names cell {i}")
+        if name in out:
+            raise UDFError(f"{udf}: input {name!r} is given twice")
+        allowed = f"allowed domain of {name}: {INPUTS[name].domain.text()}"
+        if _blank(v):
+            raise UDFError(f"{udf}: the value for {name} is missing (empty cell); {allowed}")
+        if not _is_number(v):
+            raise _not_number(f"{udf}: {name}", v, allowed)
+        out[name] = float(v)
+    return out
 
 
 # --------------------------------------------------------------------------------------
 # The model's line functions, chained
 # --------------------------------------------------------------------------------------
 def _compute(name: str, known: dict) -> float:
-    """Value of output `name` from the model's line functions (`model.OUTPUTS[name].func`).
+    """Value of output `name` from the model's line functions, with `known` inputs and outputs taken as
+    given (e.g. ``effective_batch`` set to the batch size, which bypasses the memory cap)."""
+    import numpy as np
 
-    `known` holds inputs and any outputs to take as given (e.g. ``effective_batch`` set to
-    the batch size, which bypasses the memory cap); every other output `name` reads is
-    computed from its own line function; constants come from `model.CONSTANTS`. Values
-    enter as numpy floats under the same errstate as in `model.compute`, so that the lines'
-    numpy guards (e.g. the annuity factor at a zero rate) behave the same.
-    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         value = graph.solve(name, {k: np.float64(v) for k, v in known.items()})
     return float(np.asarray(value, dtype=float))
 
 
 # --------------------------------------------------------------------------------------
-# Registration with xlwings: argument docs from the registry, errors as messages
+# Registration with xlwings: argument docs from the registry, errors as error values
 # --------------------------------------------------------------------------------------
-class ExcelNumber(xlwings.conversion.Converter):
-    """Return converter: an undefined result (nan) shows as #N/A, an infinite one as #NUM!.
-
-    Python callers still get the float; only the value written to Excel changes.
-    """
-
-    @staticmethod
-    def write_value(value, options):
-        if isinstance(value, float) and math.isnan(value):
-            return "#N/A"
-        if isinstance(value, float) and math.isinf(value):
-            return "#NUM!"
-        return value
-
-
 def _arg_doc(udf: str, name: str) -> str:
     if name in _TEXT_ARGS:
         return _TEXT_ARGS[name]
@@ -280,29 +431,28 @@ def _arg_doc(udf: str, name: str) -> str:
     return f"{description} ({unit}); allowed: {_domain(udf, name)[0].text()}"
 
 
-def _udf(scalar: bool = True):
+_TWO_D = {"cfads", "inputs_table"}
+
+
+def _udf(f):
     """Register an aie_* function with xlwings (`func`, `arg`, `ret`) behind `_guard`.
 
-    Each argument gets its description (shown in Excel's function wizard) from the model
-    registry or ARGUMENTS, and ``err_to_str=True`` so that an error cell arrives as its
-    text (``'#DIV/0!'``) and is reported, not mistaken for an empty cell.
-    """
-
-    def register(f):
-        g = _guard(f)
-        for name in f.__code__.co_varnames[:f.__code__.co_argcount]:
-            g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True)(g)
-        if scalar:
-            g = ret(convert=ExcelNumber)(g)
-        return func(g)
-
-    return register
+    Excel name upper-case (AIE_OUTPUT), the category, the help URL, cached and not volatile;
+    each argument gets its description (Excel's function wizard) from the model registry or
+    ARGUMENTS, and ``err_to_str=True`` so that an error cell arrives as its text (``'#DIV/0!'``)
+    and is reported, not mistaken for an empty cell."""
+    g = _guard(f)
+    for name in f.__code__.co_varnames[:f.__code__.co_argcount]:
+        shape = {"ndim": 2} if name in _TWO_D else {}  # keep a row a row (xlwings would flatten it)
+        g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True, **shape)(g)
+    g = ret(convert=ExcelValue)(g)
+    return func(name=f.__name__.upper(), category=CATEGORY, help_url=HELP_URL, volatile=False, cache=True)(g)
 
 
 # --------------------------------------------------------------------------------------
 # The UDFs
 # --------------------------------------------------------------------------------------
-@_udf()
+@_udf
 def aie_gpu_hour_cost(gpu_price, depreciation_years, gpu_power_kw, pue, power_price_kwh, dc_rate_kw_month,
                       network_capex_per_gpu, network_life_years, ops_per_gpu_hour):
     """Total cost of one GPU-hour, $ (total_cost_per_gpu_hour): capex + power + data center + network + operations."""
@@ -315,7 +465,7 @@ def aie_gpu_hour_cost(gpu_price, depreciation_years, gpu_power_kw, pue, power_pr
     return _compute("total_cost_per_gpu_hour", known)
 
 
-@_udf()
+@_udf
 def aie_cost_per_m_tokens(hourly_cost, tokens_per_sec, utilization):
     """Cost of a million tokens, $: hourly_cost * 1e6 / (tokens_per_sec * 3600 * utilization)."""
     udf = "aie_cost_per_m_tokens"
@@ -327,36 +477,47 @@ def aie_cost_per_m_tokens(hourly_cost, tokens_per_sec, utilization):
     return _compute("cost_per_m_output_tokens", known)
 
 
-@_udf()
+@_udf
 def aie_decode_tokens_per_sec(model_params_b, bytes_per_param, gpus, batch_size, kv_gb_per_sequence,
-                              hbm_bandwidth_tb_s, memory_efficiency, peak_tflops, mfu):
-    """Decode tokens/s of one replica of `gpus` GPUs at `batch_size` (roofline, batch not capped by memory)."""
+                              hbm_bandwidth_tb_s, memory_efficiency, peak_tflops, mfu, hbm_capacity_gb=None):
+    """Decode tokens/s of one replica of `gpus` GPUs at `batch_size` (roofline, batch not capped by memory);
+    an error when the weights and one sequence's KV cache do not fit in gpus * hbm_capacity_gb."""
     udf = "aie_decode_tokens_per_sec"
     names = ("model_params_b", "bytes_per_param", "gpus", "batch_size", "kv_gb_per_sequence", "hbm_bandwidth_tb_s",
              "memory_efficiency", "peak_tflops", "mfu")
     v = {n: _number(udf, n, x) for n, x in zip(names, (
         model_params_b, bytes_per_param, gpus, batch_size, kv_gb_per_sequence, hbm_bandwidth_tb_s,
         memory_efficiency, peak_tflops, mfu), strict=True)}
+    hbm = _number(udf, "hbm_capacity_gb", hbm_capacity_gb, default=INPUTS["hbm_capacity_gb"].default)
+    # MODEL.md's fit rule (effective_batch >= 1): max_batch_by_memory on these GPUs, all of the memory
+    known = {"gpus_per_replica": v["gpus"], "hbm_capacity_gb": hbm, "model_params_b": v["model_params_b"],
+             "bytes_per_param": v["bytes_per_param"], "kv_gb_per_sequence": v["kv_gb_per_sequence"]}
+    max_batch = _compute("max_batch_by_memory", known)
+    if not max_batch >= 1:
+        weight = v["model_params_b"] * v["bytes_per_param"]
+        raise UDFError(f"{udf}: the model does not fit in memory: {weight:g} GB of weights + "
+                       f"{v['kv_gb_per_sequence']:g} GB of KV for one sequence > {v['gpus']:g} GPUs x {hbm:g} GB "
+                       "(hbm_capacity_gb); use more GPUs")
     known = {**{n: v[n] for n in names if n not in ("gpus", "batch_size")},
              "gpus_per_replica": v["gpus"], "effective_batch": v["batch_size"],
              "measured_decode_tokens_per_sec": 0.0, "optimization_multiplier": 1.0}
     return _compute("decode_tokens_per_sec", known)
 
 
-@_udf()
+@_udf
 def aie_breakeven_utilization(own_cost_per_hour, rent_price_per_hour, gpu_price=0, capital_rate=0):
     """Utilization above which owning beats renting: (own_cost_per_hour + gpu_price * capital_rate / 8760) / rent."""
     udf = "aie_breakeven_utilization"
     known = {
-        "buy_cost_per_hour": _number(udf, "own_cost_per_hour", own_cost_per_hour),
-        "rent_price_per_gpu_hour": _number(udf, "rent_price_per_hour", rent_price_per_hour),
-        "buy_gpu_price": _number(udf, "gpu_price", gpu_price, default=0.0),
+        "total_cost_per_gpu_hour": _number(udf, "own_cost_per_hour", own_cost_per_hour),
+        "rental_price_per_gpu_hour": _number(udf, "rent_price_per_hour", rent_price_per_hour),
+        "gpu_price": _number(udf, "gpu_price", gpu_price, default=0.0),
         "wacc": _number(udf, "capital_rate", capital_rate, default=0.0),
     }
     return _compute("breakeven_utilization_wacc", known)
 
 
-@_udf()
+@_udf
 def aie_pooled_utilization(customers, demand_cv, service_z, demand_correlation=0.01):
     """Utilization a pooled fleet reaches (pooled_utilization): 1 / (1 + z * cv * sqrt((1 + (n - 1) * rho) / n))."""
     udf = "aie_pooled_utilization"
@@ -369,7 +530,7 @@ def aie_pooled_utilization(customers, demand_cv, service_z, demand_correlation=0
     return _compute("pooled_utilization", known)
 
 
-@_udf()
+@_udf
 def aie_debt_capacity(cfads, target_dscr, rate, tenor_years):
     """Debt a level CFADS supports: cfads / target_dscr * annuity factor(rate, tenor_years), $."""
     udf = "aie_debt_capacity"
@@ -382,75 +543,154 @@ def aie_debt_capacity(cfads, target_dscr, rate, tenor_years):
     return _compute("debt_capacity_contracted", known)
 
 
-@_udf(scalar=False)
-def aie_sculpt(cfads, target_dscr, rate):
-    """Debt sculpted to target_dscr for a row or column of yearly CFADS: a table with a header row
-    (year, cfads, debt_service, opening, interest, principal, closing), one row per year."""
+@_udf
+def aie_sculpt(cfads, target_dscr, rate, headers=True):
+    """Debt sculpted to target_dscr for a row or column of yearly CFADS: year, cfads, debt_service, opening,
+    interest, principal, closing; years run the way cfads runs (a row gives years across columns)."""
     udf = "aie_sculpt"
-    flows = _vector(udf, "cfads", cfads, BLOCKS["sculpting"].years)
+    flows, across = _vector(udf, "cfads", cfads, BLOCKS["sculpting"].years)
     rows = sculpt_schedule(flows, _number(udf, "target_dscr", target_dscr), _number(udf, "rate", rate))
-    body = [[float(rows[k][i]) for k in SCULPT_HEADER] for i in range(len(flows))]
-    return [list(SCULPT_HEADER), *body]
+    table = [[float(rows[k][i]) for k in SCULPT_HEADER] for i in range(len(flows))]
+    if _flag(udf, "headers", headers, True):
+        table = [list(SCULPT_HEADER), *table]
+    return [list(r) for r in zip(*table, strict=True)] if across else table
 
 
-@_udf()
+@_udf
 def aie_wacc(equity_share, cost_of_equity, cost_of_debt, tax_rate):
-    """Weighted average cost of capital (wacc_from_structure): E * coe + (1 - E) * cod * (1 - tax)."""
+    """Weighted average cost of capital (wacc): E * coe + (1 - E) * cod * (1 - tax)."""
     udf = "aie_wacc"
     known = {n: _number(udf, n, v) for n, v in zip(
         ("equity_share", "cost_of_equity", "cost_of_debt", "tax_rate"),
         (equity_share, cost_of_equity, cost_of_debt, tax_rate), strict=True)}
-    return _compute("wacc_from_structure", known)
+    return _compute("wacc", known)
 
 
-def _overrides(udf: str, input_names, input_values) -> dict[str, float]:
-    """Pairs of (input name, value) from two ranges of any shape, read in the same order."""
-    names = [] if input_names is None else _flatten(input_names)
-    values = [] if input_values is None else _flatten(input_values)
-    if len(names) != len(values):
-        raise UDFError(f"{udf}: input_names has {len(names)} cells but input_values has {len(values)}; "
-                       "give one value per name")
-    out: dict[str, float] = {}
-    for i, (n, v) in enumerate(zip(names, values, strict=True), start=1):
-        blank_n, blank_v = n is None or (isinstance(n, str) and not n.strip()), v is None or v == ""
-        if blank_n and blank_v:
-            continue
-        if blank_n:
-            raise UDFError(f"{udf}: input_names cell {i} is empty but its value is {v!r}")
-        if not isinstance(n, str):
-            raise UDFError(f"{udf}: input_names cell {i} = {n!r} is not text; give the name of a model input")
-        name = n.strip()
-        if name not in INPUTS and name.lower() in INPUTS:
-            name = name.lower()
-        if name not in INPUTS:
-            extra = " (it is an output, not an input)" if name in OUTPUTS else suggest(name)
-            raise UDFError(f"{udf}: unknown input {name!r}{extra}")
-        if name in out:
-            raise UDFError(f"{udf}: input {name!r} is given twice")
-        if blank_v:
-            raise UDFError(f"{udf}: the value for {name} is missing (empty cell); "
-                           f"allowed domain of {name}: {INPUTS[name].domain.text()}")
-        if not _is_number(v):
-            what = _describe(v)
-            sep = " " if what.startswith("is ") else " = "
-            raise UDFError(f"{udf}: {name}{sep}{what}; allowed domain of {name}: {INPUTS[name].domain.text()}")
-        out[name] = float(v)
-    return out
-
-
-@_udf()
-def aie_output(output_name, input_names=None, input_values=None):
-    """Any output of the model, from the seed template with the inputs named in input_names set to input_values."""
+@_udf
+def aie_output(output_name: OutputName, input_names=None, input_values=None, template: TemplateName = "seed"):
+    """Any output of the model, from a bundled template with the inputs named in input_names set to input_values."""
     udf = "aie_output"
-    name = _text(udf, "output_name", output_name)
-    if name not in OUTPUTS and name.lower() in OUTPUTS:
-        name = name.lower()
-    if name not in OUTPUTS:
-        extra = " (it is an input, not an output)" if name in INPUTS else suggest(name)
-        raise UDFError(f"{udf}: unknown output {name!r}{extra}")
-    result = model.evaluate(_overrides(udf, input_names, input_values))
-    return float(result[name])
+    name = _output_name(udf, _text(udf, "output_name", output_name))
+    values = resolve_inputs(_overrides(udf, input_names, input_values), _template(udf, template))
+    # effective_batch too: the model must fit, whatever the output (as model.evaluate checks)
+    return float(compute(values, (name, "effective_batch"))[name])
+
+
+def _table_inputs(udf: str, table) -> dict[str, list[float]]:
+    """A header row of input names and one scenario per row -> name -> column of floats.
+    Empty rows (e.g. the unused end of a fixed range) and empty columns are skipped."""
+    rows = _rows(table)
+    width = max(len(r) for r in rows)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    header, body = rows[0], [r for r in rows[1:] if not all(_blank(c) for c in r)]
+    if not body:
+        raise UDFError(f"{udf}: inputs_table needs a header row of input names and at least one scenario row")
+    columns: dict[str, list[float]] = {}
+    for j, n in enumerate(header):
+        cells = [r[j] for r in body]
+        if _blank(n):
+            if all(_blank(c) for c in cells):
+                continue
+            raise UDFError(f"{udf}: inputs_table column {j + 1} has values but no input name in its header")
+        name = _input_name(udf, n, f"inputs_table header column {j + 1}")
+        if name in columns:
+            raise UDFError(f"{udf}: input {name!r} is given twice in the header")
+        allowed = f"allowed domain of {name}: {INPUTS[name].domain.text()}"
+        col = []
+        for i, c in enumerate(cells, start=1):
+            if _blank(c):
+                raise UDFError(f"{udf}: {name} in scenario row {i} is empty; {allowed}")
+            if not _is_number(c):
+                raise _not_number(f"{udf}: {name} in scenario row {i}", c, allowed)
+            col.append(float(c))
+        columns[name] = col
+    if not columns:
+        raise UDFError(f"{udf}: inputs_table has no input names in its header row")
+    return columns
+
+
+@_udf
+def aie_evaluate(inputs_table, output_names, template: TemplateName = "seed"):
+    """Scenarios in one vectorised evaluation: a header row of input names and one scenario per row in,
+    one row per scenario and one column per output name out."""
+    import numpy as np
+
+    udf = "aie_evaluate"
+    tpl = _template(udf, template)
+    columns = _table_inputs(udf, inputs_table)
+    outs = [c for c in _flatten(output_names) if not _blank(c)]
+    if not outs:
+        raise UDFError(f"{udf}: output_names is missing (give a row or column of output names)")
+    outs = [_output_name(udf, c, f"output_names cell {i}") for i, c in enumerate(outs, start=1)]
+    n = len(next(iter(columns.values())))
+    try:
+        values = resolve_inputs({k: np.asarray(v) for k, v in columns.items()}, tpl)
+        result = compute(values, (*outs, "effective_batch"))
+    except InputError:  # name the first scenario row at fault
+        for i in range(n):
+            try:
+                resolve_inputs({k: v[i] for k, v in columns.items()}, tpl)
+                model.evaluate({k: v[i] for k, v in columns.items()}, tpl)
+            except InputError as e:
+                raise UDFError(f"{udf}: scenario row {i + 1}: {e}") from None
+        raise
+    cols = [np.broadcast_to(np.asarray(result[o], dtype=float), (n,)).tolist() for o in outs]
+    return [list(r) for r in zip(*cols, strict=True)]
+
+
+PROJECT_BLOCKS = ("fleet_operations", "fleet_financing")
+
+
+def project_rows(inputs: dict | None = None, template: str = "seed") -> dict[str, list[float]]:
+    """P1's yearly rows (years 0..15) as name -> list of floats, the rows of `model.project_schedule`
+    computed by the block functions themselves (no pandas)."""
+    values = resolve_inputs(inputs, template)
+    ctx = graph.context(values, until=PROJECT_BLOCKS[-1])
+    block = BLOCKS[PROJECT_BLOCKS[-1]]
+    ctx[block.name] = block.func(*(ctx[p] for p in block.params), keep_rows=True)
+    rows: dict[str, list[float]] = {}
+    for b in PROJECT_BLOCKS:
+        for key, v in ctx[b].items():
+            if key in {r.key for r in BLOCKS[b].rows} and key != "period":
+                rows[key] = [float(x) for x in v]
+    return rows
+
+
+@_udf
+def aie_project(input_names=None, input_values=None, template: TemplateName = "seed", headers=True):
+    """The P1 fleet project by year: years 0..15 across columns, one row per quantity (revenue, cfads,
+    debt service, dscr, equity cash flow, ...)."""
+    udf = "aie_project"
+    rows = project_rows(_overrides(udf, input_names, input_values), _template(udf, template))
+    years = rows.pop("year")
+    if not _flag(udf, "headers", headers, True):
+        return [v for v in rows.values()]
+    return [["year", *[int(y) for y in years]], *([k, *v] for k, v in rows.items())]
+
+
+@_udf
+def aie_inputs(template: TemplateName = "seed"):
+    """Every model input: name, unit, domain and the template's value."""
+    values = model.load(_template("aie_inputs", template)).values
+    return [["name", "unit", "domain", "value"],
+            *([n, i.unit, i.domain.text(), float(values[n])] for n, i in INPUTS.items())]
+
+
+@_udf
+def aie_outputs():
+    """Every model output: name, unit, section and definition."""
+    return [["name", "unit", "section", "definition"],
+            *([n, o.unit, SECTIONS[o.section][1] if o.section in SECTIONS else o.section,
+               " ".join((o.formula or o.label).split())] for n, o in OUTPUTS.items())]
+
+
+@_udf
+def aie_templates():
+    """The bundled templates: name and description."""
+    return [["name", "description"], *([t, " ".join(model.load(t).description.split())] for t in _TEMPLATES)]
 
 
 UDFS = ("aie_gpu_hour_cost", "aie_cost_per_m_tokens", "aie_decode_tokens_per_sec", "aie_breakeven_utilization",
-        "aie_pooled_utilization", "aie_debt_capacity", "aie_sculpt", "aie_wacc", "aie_output")
+        "aie_pooled_utilization", "aie_debt_capacity", "aie_sculpt", "aie_wacc", "aie_output", "aie_evaluate",
+        "aie_project", "aie_inputs", "aie_outputs", "aie_templates")
+EXCEL_NAMES = {n: n.upper() for n in UDFS}

@@ -18,16 +18,32 @@ CALLS = (
     ("aie_cost_per_m_tokens(replica_cost_per_hour,decode_tokens_per_sec,serving_utilization)",
      "cost_per_m_output_tokens", "$/M tokens"),
     ("aie_decode_tokens_per_sec(model_params_b,bytes_per_param,gpus_per_replica,effective_batch,kv_gb_per_sequence,"
-     "hbm_bandwidth_tb_s,memory_efficiency,peak_tflops,mfu)", "effective_batch/decode_step_seconds", "tokens/s"),
-    ("aie_breakeven_utilization(buy_cost_per_hour,rent_price_per_gpu_hour,buy_gpu_price,wacc)",
+     "hbm_bandwidth_tb_s,memory_efficiency,peak_tflops,mfu,hbm_capacity_gb)", "effective_batch/decode_step_seconds",
+     "tokens/s"),
+    ("aie_breakeven_utilization(total_cost_per_gpu_hour,rental_price_per_gpu_hour,gpu_price,wacc)",
      "breakeven_utilization_wacc", "%"),
     ("aie_pooled_utilization(customers,demand_cv,service_z,demand_correlation)", "pooled_utilization", "%"),
     ("aie_debt_capacity(cfads_contracted,target_dscr,rate_contracted,tenor_contracted_years)",
      "debt_capacity_contracted", "$"),
-    ("aie_wacc(equity_share,cost_of_equity,cost_of_debt,tax_rate)", "wacc_from_structure", "%"),
+    ("aie_wacc(equity_share,cost_of_equity,cost_of_debt,tax_rate)", "wacc", "%"),
     ("aie_output(\"managed_gross_margin\",{names},{values})", "managed_gross_margin", "%"),
     ("aie_output(\"sculpted_debt_capacity\",{names},{values})", "sculpted_debt_capacity", "$"),
+    ("aie_output(\"project_irr\",{names},{values})", "project_irr", "%"),
 )
+
+# The name prefix each runtime's formulas need: classic registers AIE_OUTPUT itself (VBA functions of the
+# aie_udfs module); xlwings Lite shows plain names; xlwings Server puts its functions under the namespace of
+# its manifest, XLWINGS in production and XLWINGS_DEV in development (udfs/README.md).
+RUNTIMES = {"classic": "", "lite": "", "server": "XLWINGS.", "server-dev": "XLWINGS_DEV."}
+
+
+def excel_name(function: str, runtime: str = "classic", namespace: str | None = None) -> str:
+    """`function` (aie_output) as a formula of `runtime` writes it: AIE_OUTPUT, XLWINGS.AIE_OUTPUT, ...
+    `namespace` overrides the runtime's prefix (a manifest with another namespace)."""
+    if runtime not in RUNTIMES:
+        raise ValueError(f"unknown UDF runtime {runtime!r}; allowed: {', '.join(RUNTIMES)}")
+    prefix = RUNTIMES[runtime] if namespace is None else (f"{namespace.upper()}." if namespace else "")
+    return prefix + function.upper()
 
 
 def _python_value(call: str, ctx: dict, names: list[str]) -> object:
@@ -57,14 +73,20 @@ def _eval(expr: str, ctx: dict) -> float:
     return ctx[expr]
 
 
-def write_udf_sheet(b) -> None:
-    """Called by the Builder with itself: adds the 'UDF check' sheet."""
+def write_udf_sheet(b, runtime: str | None = None, namespace: str | None = None) -> None:
+    """Called by the Builder with itself: adds the 'UDF check' sheet, its formulas named for `runtime`
+    (classic | lite | server | server-dev; default: the Builder's `udf_sheet` when it is one of those
+    names, else classic)."""
+    if runtime is None:
+        runtime = b.udf_sheet if isinstance(getattr(b, "udf_sheet", None), str) else "classic"
+    excel_name("aie_output", runtime, namespace)  # an unknown runtime fails before the sheet is added
     ws = b.sheet("UDF check", "udf")
     st = b.st
     ctx = {**b.scenarios[b.selected].values, **b.values}
     ws.write(0, 0, "UDF check", st.title)
-    ws.write(1, 0, "Each xlwings UDF (udfs/) on the live inputs beside the workbook's own formula. Needs the add-in "
-                   "(see udfs/README.md); without it the UDF column shows #NAME?.", st.subtitle)
+    ws.write(1, 0, f"Each xlwings UDF (udfs/) on the live inputs beside the workbook's own formula, named for the "
+                   f"{runtime} runtime. Needs the add-in (see udfs/README.md); without it the UDF column shows #NAME?.",
+             st.subtitle)
     for c, h in enumerate(["UDF", "Unit", "UDF result", "Formula result", "Agree (1 = yes)"]):
         ws.write(3, c, h, st.header)
     # the input list aie_output reads: names as text, values linked to the live inputs
@@ -77,8 +99,9 @@ def write_udf_sheet(b) -> None:
     rng_names = f"$A${first + 1}:$A${first + len(names)}"
     rng_values = f"$B${first + 1}:$B${first + len(names)}"
     for r, (call, native, unit) in enumerate(CALLS, start=4):
-        text = call.format(names=rng_names, values=rng_values)
-        ws.write_string(r, 0, call.split("(")[0], st.name)
+        fname = call.split("(")[0]
+        text = excel_name(fname, runtime, namespace) + call[len(fname):].format(names=rng_names, values=rng_values)
+        ws.write_string(r, 0, excel_name(fname, runtime, namespace), st.name)
         ws.write(r, 1, unit, st.unit)
         b.formula(ws, r, 2, text, st.value(unit), _python_value(call, ctx, names))
         nat = _eval(native, ctx) if native not in OUTPUTS else b.values[native]
