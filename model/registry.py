@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -213,11 +214,34 @@ def add_inputs(section: str, rows: list[tuple]) -> None:
         INPUTS[name] = Input(name, label, unit, parse_domain(dom), section, description)
 
 
+# What a formula may use: functions every engine computes alike (Excel 2007+, LibreOffice 7.4, `formulas`) and
+# literal numbers beyond which a quantity must be a named cell (FAST / ICAEW practice)
+EXCEL_FUNCTIONS = frozenset({
+    "SUM", "SUMPRODUCT", "MIN", "MAX", "ROUND", "ROUNDUP", "ROUNDDOWN", "IF", "IFERROR", "AND", "OR", "INDEX",
+    "MATCH", "CHOOSE", "PV", "PMT", "FV", "NPV", "POWER", "SQRT", "LN", "EXP", "ABS", "MOD", "CEILING", "FLOOR",
+    "INT", "NORMSINV", "NA", "IRR", "LOG"})
+EXCEL_LITERALS = frozenset({0.0, 1.0, 2.0, 9.0, 12.0, 1000.0, 10000.0})
+_FUNC_RE = re.compile(r"\b([A-Z][A-Z0-9.]*)\(")
+_NUM_RE = re.compile(r"(?<![A-Za-z0-9_$.])(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?![A-Za-z0-9_(])")
+
+
+def check_excel(where: str, excel: str) -> None:
+    """A formula may use only EXCEL_FUNCTIONS and EXCEL_LITERALS; checked when a line, row or check registers."""
+    bad = sorted(set(_FUNC_RE.findall(excel)) - EXCEL_FUNCTIONS)
+    if bad:
+        raise ValueError(f"{where}: Excel function(s) {bad} not in model.registry.EXCEL_FUNCTIONS")
+    text = re.sub(r"\[[^\]]*\]", "", excel)  # row references carry year offsets, not literals
+    lits = sorted({float(x) for x in _NUM_RE.findall(text)} - EXCEL_LITERALS)
+    if lits:
+        raise ValueError(f"{where}: literal number(s) {lits} in a formula; name them as constants")
+
+
 def line(section: str, unit: str, label: str, excel: str, block: str | None = None):
     """Register a function as the output named like it; its parameters are the names it reads."""
 
     def register(func: Callable) -> Callable:
         name = func.__name__
+        check_excel(name, excel)
         if name in OUTPUTS or name in INPUTS:
             raise ValueError(f"duplicate output name {name!r}")
         params = tuple(inspect.signature(func).parameters)
@@ -233,6 +257,8 @@ def block(section: str, title: str, years: int, rows: list[Row]):
 
     def register(func: Callable) -> Callable:
         params = tuple(p for p in inspect.signature(func).parameters if p != "keep_rows")
+        for row in rows:
+            check_excel(f"{func.__name__}.{row.key}", row.excel)
         if func.__name__ in BLOCKS or func.__name__ in INPUTS or func.__name__ in OUTPUTS:
             raise ValueError(f"duplicate block name {func.__name__!r}")
         BLOCKS[func.__name__] = Block(func.__name__, section, title, years, tuple(rows), func, params)
@@ -254,6 +280,7 @@ def check(section: str, label: str, excel: str):
         name = func.__name__
         if name in CHECKS or name in OUTPUTS or name in INPUTS:
             raise ValueError(f"duplicate check name {name!r}")
+        check_excel(name, excel)
         params = tuple(inspect.signature(func).parameters)
         CHECKS[name] = Check(name, label, section, func, params, excel, inspect.getdoc(func) or "")
         return func
@@ -296,12 +323,12 @@ def unknown(name: object, kind: str = "input") -> str:
     """The one message for a name that is not a `kind` ("input" or "output"): says when it is the
     other kind, when MODEL.md v2 removed it (and what replaces it), else offers close names."""
     text = str(name)
-    if kind == "input" and text in OUTPUTS:
+    if kind == "input" and text in REMOVED:
+        extra = f" (removed in MODEL.md v2: use {REMOVED[text]})"
+    elif kind == "input" and text in OUTPUTS:
         extra = " (it is an output, not an input)"
     elif kind == "output" and text in INPUTS:
         extra = " (it is an input, not an output)"
-    elif kind == "input" and text in REMOVED:
-        extra = f" (removed in MODEL.md v2: use {REMOVED[text]})"
     else:
         extra = suggest(text)
     return f"unknown {kind} {name!r}{extra}"

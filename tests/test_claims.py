@@ -12,6 +12,10 @@ from model.claims import audit
 # MODEL.md's claim table, written out: id, section, kind, output, stated (≈ X or (lo, hi)),
 # and the cases as (template, overrides).
 SEED = [("seed", {})]
+# SRC_E2 and WACC12 as MODEL.md defines them
+SRC_E2 = {"gpu_price": 28000, "depreciation_years": 5, "rental_price_per_gpu_hour": 2.50, "ops_per_gpu_hour": 0.1886}
+WACC12 = {"equity_share": 1, "cost_of_equity": 0.12}
+P28 = [("seed", {"gpu_price": 28000})]
 CLAIMS = [
     ("C01", "D1", "calibrated", "total_cost_per_gpu_hour", 1.33, SEED),
     ("C02", "D1", "calibrated", "rental_gross_margin", 0.40, SEED),
@@ -33,15 +37,16 @@ CLAIMS = [
     ("C16", "D3", "arithmetic", "price_decline_total_factor", 50, SEED),
     ("C17", "E1", "calibrated", "managed_gross_margin", (0.55, 0.70), SEED),
     ("C18", "E1", "calibrated", "pooled_utilization", (0.80, 0.90), SEED),
-    ("C19", "E2", "calibrated", "breakeven_utilization", 0.44, SEED),
-    ("C20", "E2", "calibrated", "breakeven_utilization_wacc", 0.59, SEED),
-    ("C21", "E2", "calibrated", "breakeven_utilization_equity", 0.76, SEED),
-    ("C22", "E2", "arithmetic", "annual_capital_charge", 3360, SEED),
-    ("C23", "E2", "arithmetic", "capital_charge_per_hour", 0.38, SEED),
-    ("C24", "E2", "calibrated", "buy_cost_per_hour_with_capital", 1.48, SEED),
-    ("C25", "E2", "arithmetic", "residual_value_bull", 11000, SEED),
-    ("C26", "E2", "arithmetic", "residual_value_base", 5500, SEED),
-    ("C27", "E2", "arithmetic", "residual_value_bear", 1400, SEED),
+    ("C19", "E2", "calibrated", "breakeven_utilization", 0.44, [("seed", SRC_E2)]),
+    ("C20", "E2", "calibrated", "breakeven_utilization_wacc", 0.59, [("seed", {**SRC_E2, **WACC12})]),
+    ("C21", "E2", "calibrated", "breakeven_utilization_wacc", 0.76,
+     [("seed", {**SRC_E2, "equity_share": 1, "cost_of_equity": 0.25})]),
+    ("C22", "E2", "arithmetic", "annual_capital_charge", 3360, [("seed", {"gpu_price": 28000, **WACC12})]),
+    ("C23", "E2", "arithmetic", "capital_charge_per_hour", 0.38, [("seed", {"gpu_price": 28000, **WACC12})]),
+    ("C24", "E2", "calibrated", "cost_per_hour_with_capital", 1.48, [("seed", {**SRC_E2, **WACC12})]),
+    ("C25", "E2", "arithmetic", "residual_value_bull", 11000, P28),
+    ("C26", "E2", "arithmetic", "residual_value_base", 5500, P28),
+    ("C27", "E2", "arithmetic", "residual_value_bear", 1400, P28),
     ("C28", "E3", "arithmetic", "electricity_cost_per_kw_month_grid", 72, SEED),
     ("C29", "E3", "arithmetic", "electricity_cost_per_kw_month_own", 22, SEED),
     ("C30", "E3", "arithmetic", "energy_advantage_per_kw_month", 50, SEED),
@@ -63,7 +68,7 @@ CLAIMS = [
     ("C45", "F2", "model", "debt_capacity_ratio", (3, 4), SEED),
     ("C46", "F2", "arithmetic", "interest_savings_contracted", 75e6, SEED),
     ("C47", "D3", "arithmetic", "price_decline_annual_factor", 10, SEED),
-    ("C48", "E2", "calibrated", "buy_cost_per_hour", 1.10, SEED),
+    ("C48", "E2", "calibrated", "total_cost_per_gpu_hour", 1.10, [("seed", SRC_E2)]),
 ]
 TABLE = {c[0]: c for c in CLAIMS}
 
@@ -106,6 +111,8 @@ DECODE = 64 / ((16 + 64 * 0.125) / (3.35 * 1000 * 0.8))
 PREFILL = 989 * 1000 * 0.5 / (2 * 8)
 AF_U = (1 - 1.083 ** -5) / 0.083
 AF_C = (1 - 1.068 ** -12) / 0.068
+# the source's E2 stack: $0.639 depreciation + $0.029 power + $0.144 facility + $0.099 network + $0.1886 operations
+SRC_TOTAL = 28000 / (5 * 8760) + 0.7 * 1.2 * 0.035 + 150 * 0.7 / 730 + 2600 / (3 * 8760) + 0.1886
 HAND = [
     ("C01", [SEED_TOTAL], True),                                     # 1.3235 vs 1.33
     ("C04", [1 - CW_TOTAL / 2.2], False),                            # 0.2555 vs 0.34: the source's own table
@@ -125,7 +132,12 @@ HAND = [
     ("C44", [400e6 / 1.5 * AF_C], False),                            # 2.14e9 < 2.94e9
     ("C45", [(400e6 / 1.5 * AF_C) / (150e6 / 1.5 * AF_U)], False),   # 5.40 > 4.08
     ("C47", [50 ** (1 / 2.5)], False),                               # 4.78 vs 10
-    ("C48", [28000 / (5 * 8760) + 0.46], True),                      # 1.0993 vs 1.10
+    ("C19", [SRC_TOTAL / 2.50], True),                               # 0.4400 vs 0.44
+    ("C20", [(SRC_TOTAL + 28000 * 0.12 / 8760) / 2.50], True),       # 0.5934 vs 0.59
+    ("C21", [(SRC_TOTAL + 28000 * 0.25 / 8760) / 2.50], True),       # 0.7597 vs 0.76
+    ("C24", [SRC_TOTAL + 28000 * 0.12 / 8760], True),                # 1.4836 vs 1.48
+    ("C25", [28000 * 0.40], True),                                   # 11,200 vs 11,000
+    ("C48", [SRC_TOTAL], True),                                      # 1.1000 vs 1.10
 ]
 
 

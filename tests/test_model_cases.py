@@ -42,10 +42,11 @@ PREFILL = FL / (2 * 8)                     # = 30906.25 tokens/s
 COST_OUT = TOTAL * 1e6 / (DECODE * 3600 * 0.85)
 COST_IN = TOTAL * 1e6 / (PREFILL * 3600 * 0.85)
 
-# D2, 405B (C11 overrides: kv 0.53, batch 16): 810 GB over 80*0.9 = 72 GB -> ceil(11.25) = 12 GPUs
-STEP_405 = max((810 + 16 * 0.53) / (12 * BW), 2 * 405 * 16 / (12 * FL))
+# D2, 405B (C11 overrides: kv 0.53, batch 16): 810 GB over 80*0.9 = 72 GB -> n = ceil(11.25) = 12 GPUs
+# for the weights; 12 > 8 GPUs per node, so whole nodes: 8 * ceil(12/8) = 16 GPUs per replica
+STEP_405 = max((810 + 16 * 0.53) / (16 * BW), 2 * 405 * 16 / (16 * FL))
 DECODE_405 = 16 / STEP_405
-PREFILL_405 = 12 * FL / (2 * 405)
+PREFILL_405 = 16 * FL / (2 * 405)
 
 # D3 seed: blended price factor 0.1*0.5 + 0.4*1 + 0.3*(1-0.4) + 0.2*(1-0.5)
 BPF = 0.1 * 0.5 + 0.4 * 1.0 + 0.3 * 0.6 + 0.2 * 0.5   # = 0.73
@@ -56,12 +57,13 @@ REV = OTR * (EFF_OUT + 3 * EFF_IN) / 1e6              # token revenue per replic
 OTR_K1 = 3600 * 0.85 / (2 / DECODE + 3 / PREFILL)     # one reasoning token per output token
 REV_K1 = OTR_K1 * (2 * EFF_OUT + 3 * EFF_IN) / 1e6
 
-# E2 seed
-DEP = 28000 / (5 * 8760)
-BUY = DEP + 0.46
-CAP_H = 28000 * 0.12 / 8760
-BUY_W = BUY + CAP_H
-BW_WACC = BUY_W / 2.5
+# F1 seed wacc: 0.5 * 0.25 + 0.5 * 0.08 * (1 - 0.21) = 0.125 + 0.0316
+WACC = 0.5 * 0.25 + 0.5 * 0.08 * (1 - 0.21)   # = 0.1566
+
+# E2 with the source's own E2 figures (SRC_E2: gpu_price 28000, depreciation_years 5, rent 2.50, ops 0.1886)
+SRC_E2 = {"gpu_price": 28000, "depreciation_years": 5, "rental_price_per_gpu_hour": 2.5, "ops_per_gpu_hour": 0.1886}
+WACC12 = {"equity_share": 1, "cost_of_equity": 0.12}
+TOTAL_E2 = 28000 / (5 * 8760) + POWER + DC + NET + 0.1886   # ~1.10 (C48)
 
 # F2 seed
 RU, RC = 0.043 + 0.04, 0.043 + 0.025
@@ -109,7 +111,7 @@ D1_CASES = [
     ("fleet power seed", "seed", {}, "fleet_annual_power_cost", 10000 * 0.7 * 1.2 * 0.035 * 8760),
     ("fleet power at $0.10, PUE 1 (C06 ~6.1M)", "seed", {"pue": 1, "power_price_kwh": 0.10},
      "fleet_annual_power_cost", 10000 * 0.7 * 0.10 * 8760),
-    ("fleet power, empty fleet", "seed", {"fleet_gpus": 0}, "fleet_annual_power_cost", 0.0),
+    ("fleet power, one GPU", "seed", {"fleet_gpus": 1}, "fleet_annual_power_cost", 1 * 0.7 * 1.2 * 0.035 * 8760),
     ("failures seed", "seed", {}, "expected_failures_per_year", 10000 * 0.03),
     ("failures at 2% (C07 200)", "seed", {"annual_failure_rate": 0.02}, "expected_failures_per_year", 200.0),
     ("failures at 5% (C07 500)", "seed", {"annual_failure_rate": 0.05}, "expected_failures_per_year", 500.0),
@@ -129,18 +131,43 @@ D2_CASES = [
     ("weights 405B (C13 810 GB)", "seed", {"model_params_b": 405}, "weight_gb", 810.0),
     ("weights 8B INT4", "seed", {"bytes_per_param": 0.5}, "weight_gb", 4.0),
     ("gpus 8B", "seed", {}, "gpus_per_replica", 1.0),
-    ("gpus 405B: ceil(810/72)", "seed", {"model_params_b": 405}, "gpus_per_replica", 12.0),
-    ("gpus 405B on 141 GB: ceil(810/126.9)", "h200", {"model_params_b": 405}, "gpus_per_replica", 7.0),
-    ("gpus tiny model is still 1", "seed", {"model_params_b": 0.001}, "gpus_per_replica", 1.0),
+    ("min gpus 8B: ceil(16/72) = 1", "seed", {}, "min_gpus_for_weights", 1.0),
+    ("min gpus 405B: ceil(810/72) = ceil(11.25)", "seed", {"model_params_b": 405}, "min_gpus_for_weights", 12.0),
+    ("min gpus tiny model is still 1", "seed", {"model_params_b": 0.001}, "min_gpus_for_weights", 1.0),
     # 98.7*2 / (141*0.7) is exactly 2 but 2.0000000000000004 in floats: rounding keeps it 2
+    ("min gpus ceiling ignores float noise", "seed",
+     {"model_params_b": 98.7, "hbm_capacity_gb": 141, "hbm_usable_fraction": 0.7}, "min_gpus_for_weights", 2.0),
     ("gpus ceiling ignores float noise", "seed",
      {"model_params_b": 98.7, "hbm_capacity_gb": 141, "hbm_usable_fraction": 0.7}, "gpus_per_replica", 2.0),
+    # n = 12 > g = 8: whole nodes, 8 * ceil(12/8) = 16 (C14: 8..16)
+    ("gpus 405B BF16 on 8-GPU nodes: 8*ceil(12/8)", "seed", {"model_params_b": 405}, "gpus_per_replica", 16.0),
+    # 810 / (141*0.9 = 126.9) = 6.38 -> n = 7 <= 8: min(8, 2^ceil(log2 7) = 8) = 8
+    ("gpus 405B on 141 GB: n = ceil(810/126.9) = 7", "h200", {"model_params_b": 405}, "min_gpus_for_weights", 7.0),
+    ("gpus 405B on 141 GB: 7 -> 2^3 = 8", "h200", {"model_params_b": 405}, "gpus_per_replica", 8.0),
+    ("gpus tiny model is still 1", "seed", {"model_params_b": 0.001}, "gpus_per_replica", 1.0),
+    # 170B BF16 = 340 GB / 72 = 4.72 -> n = 5 <= 6: min(6, 2^ceil(log2 5) = 8) = 6
+    ("min gpus 170B: ceil(340/72) = 5", "seed", {"model_params_b": 170, "gpus_per_node": 6},
+     "min_gpus_for_weights", 5.0),
+    ("gpus 5 on 6-GPU nodes: min(6, 2^3) = 6", "seed", {"model_params_b": 170, "gpus_per_node": 6},
+     "gpus_per_replica", 6.0),
+    # 100B BF16 = 200 GB / 72 = 2.78 -> n = 3 <= 8: min(8, 2^2) = 4
+    ("min gpus 100B: ceil(200/72) = 3", "seed", {"model_params_b": 100}, "min_gpus_for_weights", 3.0),
+    ("gpus 3 on 8-GPU nodes: min(8, 2^2) = 4", "seed", {"model_params_b": 100}, "gpus_per_replica", 4.0),
+    # 700B BF16 = 1400 GB / 72 = 19.44 -> n = 20 > 8: 8 * ceil(20/8) = 24
+    ("min gpus 700B: ceil(1400/72) = 20", "seed", {"model_params_b": 700}, "min_gpus_for_weights", 20.0),
+    ("gpus 20 on 8-GPU nodes: 8*ceil(20/8) = 24", "seed", {"model_params_b": 700}, "gpus_per_replica", 24.0),
+    # one-GPU nodes: n = 12 > 1, 1 * ceil(12/1) = 12
+    ("gpus 405B on 1-GPU nodes: 1*ceil(12/1) = 12", "seed", {"model_params_b": 405, "gpus_per_node": 1},
+     "gpus_per_replica", 12.0),
+    # n = 8 = g: min(8, 2^3) = 8 (exactly one node); 576 GB / 72 = 8
+    ("gpus n = g = 8: one node", "seed", {"model_params_b": 288}, "gpus_per_replica", 8.0),
     ("max batch seed: floor(64/0.125)", "seed", {}, "max_batch_by_memory", 512.0),
     # (141 - 15) / 0.14 is exactly 900 but 899.9999999999999 in floats
     ("max batch floor ignores float noise", "h200", {"model_params_b": 7.5, "kv_gb_per_sequence": 0.14},
      "max_batch_by_memory", 900.0),
-    ("max batch 405B: floor((960-810)/0.53)", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53},
-     "max_batch_by_memory", 283.0),
+    # 16 GPUs hold 16*80 = 1280 GB: floor((1280 - 810)/0.53) = floor(886.79)
+    ("max batch 405B: floor((1280-810)/0.53)", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53},
+     "max_batch_by_memory", 886.0),
     ("effective batch seed", "seed", {}, "effective_batch", 64.0),
     ("effective batch capped by memory", "seed", {"kv_gb_per_sequence": 1.0, "batch_size": 4096},
      "effective_batch", 64.0),
@@ -157,7 +184,7 @@ D2_CASES = [
      "decode_tokens_per_sec", 1000.0),
     ("decode measured ignores multiplier", "seed",
      {"measured_decode_tokens_per_sec": 1000, "optimization_multiplier": 3}, "decode_tokens_per_sec", 1000.0),
-    ("decode 405B, 12 GPUs", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16},
+    ("decode 405B, 16 GPUs", "seed", {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16},
      "decode_tokens_per_sec", DECODE_405),
     ("decode h200 7.5B batch 256", "h200", {"model_params_b": 7.5, "batch_size": 256}, "decode_tokens_per_sec",
      256 / ((15 + 256 * 0.134) / (4.8 * 1000 * 0.68))),
@@ -166,7 +193,7 @@ D2_CASES = [
      {"optimization_multiplier": 3, "measured_decode_tokens_per_sec": 1000}, "prefill_tokens_per_sec", 3 * PREFILL),
     ("prefill 405B", "seed", {"model_params_b": 405}, "prefill_tokens_per_sec", PREFILL_405),
     ("replica cost seed", "seed", {}, "replica_cost_per_hour", TOTAL),
-    ("replica cost 405B = 12 GPUs", "seed", {"model_params_b": 405}, "replica_cost_per_hour", 12 * TOTAL),
+    ("replica cost 405B = 16 GPUs", "seed", {"model_params_b": 405}, "replica_cost_per_hour", 16 * TOTAL),
     ("cost per M output seed", "seed", {}, "cost_per_m_output_tokens", COST_OUT),
     ("cost per M output, utilization 1", "seed", {"serving_utilization": 1},
      "cost_per_m_output_tokens", TOTAL * 1e6 / (DECODE * 3600)),
@@ -177,7 +204,7 @@ D2_CASES = [
      "cost_per_m_output_tokens", TOTAL * 1e6 / (1000 * 3600 * 0.85)),
     ("cost per M output 405B (C11 overrides)", "seed",
      {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16},
-     "cost_per_m_output_tokens", 12 * TOTAL * 1e6 / (DECODE_405 * 3600 * 0.85)),
+     "cost_per_m_output_tokens", 16 * TOTAL * 1e6 / (DECODE_405 * 3600 * 0.85)),
     ("cost per M input seed", "seed", {}, "cost_per_m_input_tokens", COST_IN),
     ("output/input ratio seed", "seed", {}, "output_input_cost_ratio", PREFILL / DECODE),
     ("visible output, no reasoning", "seed", {}, "cost_per_m_visible_output_tokens", COST_OUT),
@@ -207,19 +234,26 @@ def test_h200_roofline_within_10_percent_of_measurement(batch, measured):
 
 
 # ---------------------------------------------------------------- D3 pricing
-def _swap(price, rental, decline, rate, years):
-    """reserved swap NPV by hand: sum over t of (fixed - market_t) * 8760 / (1 + rate)^t."""
-    return sum((price - rental * (1 - decline) ** (t - 1)) * 8760 / (1 + rate) ** t for t in range(1, years + 1))
+def _swap(price, rental, decline, rate, years, util=1.0):
+    """reserved swap NPV by hand: sum over t of (fixed - util * market_t) * 8760 / (1 + rate)^t."""
+    return sum((price - util * rental * (1 - decline) ** (t - 1)) * 8760 / (1 + rate) ** t
+               for t in range(1, years + 1))
 
 
 FREE_TIER = {"share_hobbyist": 1, "share_growth": 0, "share_enterprise": 0, "share_batch": 0,
              "price_factor_hobbyist": 0}
-ALL_RESERVED_FREE = {"share_hobbyist": 0, "share_growth": 0, "share_enterprise": 1, "share_batch": 0,
-                     "reserved_discount": 1}
+ALL_ENTERPRISE_FREE = {"share_hobbyist": 0, "share_growth": 0, "share_enterprise": 1, "share_batch": 0,
+                       "enterprise_discount": 1}
+WACC0 = {"equity_share": 1, "cost_of_equity": 0}   # wacc = 1 * 0 = 0
 
 # (case, template, overrides, output, expected by hand)
 D3_CASES = [
-    ("enterprise factor", "seed", {}, "price_factor_enterprise", 0.6),
+    ("enterprise factor: 1 - 0.4", "seed", {}, "price_factor_enterprise", 0.6),
+    ("enterprise factor: 1 - 0.25", "seed", {"enterprise_discount": 0.25}, "price_factor_enterprise", 0.75),
+    ("enterprise factor, no discount", "seed", {"enterprise_discount": 0}, "price_factor_enterprise", 1.0),
+    ("reserved discount does not touch tokens", "seed", {"reserved_discount": 0.9}, "blended_price_factor", 0.73),
+    ("blended factor, enterprise 25% off", "seed", {"enterprise_discount": 0.25}, "blended_price_factor",
+     0.1 * 0.5 + 0.4 * 1.0 + 0.3 * 0.75 + 0.2 * 0.5),
     ("batch factor", "seed", {}, "price_factor_batch", 0.5),
     ("share total", "seed", {}, "segment_share_total", 1.0),
     ("blended factor seed", "seed", {}, "blended_price_factor", 0.73),
@@ -241,15 +275,24 @@ D3_CASES = [
     ("managed revenue per GPU seed", "seed", {}, "managed_revenue_per_gpu_hour", REV),
     ("managed margin seed (C17 0.55-0.70)", "seed", {}, "managed_gross_margin", 1 - TOTAL / REV),
     ("managed margin nan: free tier", "seed", FREE_TIER, "managed_gross_margin", NAN),
-    ("managed margin nan: all reserved at 100% off", "seed", ALL_RESERVED_FREE, "managed_gross_margin", NAN),
+    ("managed margin nan: all enterprise at 100% off", "seed", ALL_ENTERPRISE_FREE, "managed_gross_margin", NAN),
     ("managed revenue 0 when nothing is paid", "seed", FREE_TIER, "managed_revenue_per_gpu_hour", 0.0),
     ("reserved price", "seed", {}, "reserved_contract_price_per_hour", 2.2 * 0.6),
-    ("swap NPV seed (3 years)", "seed", {}, "reserved_swap_npv_per_gpu", _swap(1.32, 2.2, 0.3, 0.10, 3)),
-    ("swap NPV 1 year", "seed", {"contract_years": 1}, "reserved_swap_npv_per_gpu", (1.32 - 2.2) * 8760 / 1.1),
+    # discounted at F1's wacc = 0.1566
+    ("swap NPV seed (3 years)", "seed", {}, "reserved_swap_npv_per_gpu",
+     (1.32 - 2.2) * 8760 / 1.1566 + (1.32 - 2.2 * 0.7) * 8760 / 1.1566 ** 2 + (1.32 - 2.2 * 0.49) * 8760 / 1.1566 ** 3),
+    ("swap NPV 1 year", "seed", {"contract_years": 1}, "reserved_swap_npv_per_gpu", (1.32 - 2.2) * 8760 / 1.1566),
     ("swap NPV 10 years", "seed", {"contract_years": 10}, "reserved_swap_npv_per_gpu",
-     _swap(1.32, 2.2, 0.3, 0.10, 10)),
+     _swap(1.32, 2.2, 0.3, WACC, 10)),
+    # only half the market hours would have sold: the swap gives up 0.5 * 2.2 = 1.1 per hour, not 2.2
+    ("swap NPV 1 year, utilization 0.5", "seed", {"contract_years": 1, "gpu_utilization": 0.5},
+     "reserved_swap_npv_per_gpu", (1.32 - 0.5 * 2.2) * 8760 / 1.1566),
+    ("swap NPV 3 years, utilization 0.8", "seed", {"gpu_utilization": 0.8}, "reserved_swap_npv_per_gpu",
+     _swap(1.32, 2.2, 0.3, 0.1566, 3, util=0.8)),
+    ("swap NPV, wacc all equity at 10%", "seed", {"equity_share": 1, "cost_of_equity": 0.10},
+     "reserved_swap_npv_per_gpu", _swap(1.32, 2.2, 0.3, 0.10, 3)),
     ("swap NPV rate 0, no decline", "seed",
-     {"discount_rate": 0, "market_price_decline_per_year": 0, "contract_years": 10},
+     {**WACC0, "market_price_decline_per_year": 0, "contract_years": 10},
      "reserved_swap_npv_per_gpu", (1.32 - 2.2) * 8760 * 10),
     ("swap NPV no discount, no decline", "seed", {"reserved_discount": 0, "market_price_decline_per_year": 0},
      "reserved_swap_npv_per_gpu", 0.0),
@@ -290,49 +333,100 @@ def test_e1(case, template, inputs, output, expected):
 
 
 # ---------------------------------------------------------------- E2 buy vs rent
-def _econ(price, residual, wacc, life, opex):
-    """economic cost by hand; CRF = r / (1 - (1+r)^-L), 1/L at r = 0."""
-    crf = 1 / life if wacc == 0 else wacc / (1 - (1 + wacc) ** -life)
-    return (price - residual / (1 + wacc) ** life) * crf / 8760 + opex
+def _crf(rate, life):
+    """capital recovery factor by hand: r / (1 - (1+r)^-L), 1/L at r = 0."""
+    return 1 / life if rate == 0 else rate / (1 - (1 + rate) ** -life)
 
 
-# breakeven_utilization_wacc = 0.5: depreciation 21900/(5*8760) = 0.5, capital 21900*0.12/8760 = 0.3,
-# opex 0.45 -> 1.25 per hour against a rent of 2.5; NORMSINV(0.5) = 0, so the owned capacity is the mean
-HALF = {"buy_gpu_price": 21900, "buy_opex_per_gpu_hour": 0.45}
+def _rent_lev(rental, decline, rate, life):
+    """levelized rent by hand: CRF(r, L) * sum over t of rental * (1 - decline)^(t-1) / (1 + r)^t."""
+    return _crf(rate, life) * sum(rental * (1 - decline) ** (t - 1) / (1 + rate) ** t for t in range(1, life + 1))
+
+
+def _econ(price, network, residual, rate, life, failure, rent_lev, rental, cash):
+    """economic cost per hour by hand, MODEL.md E2."""
+    return ((price + network - residual / (1 + rate) ** life) * _crf(rate, life)
+            + failure * price * rent_lev / rental) / 8760 + cash
+
+
+# seed: L = 3, wacc 0.1566, rent 2.2 falling 30%/yr, GPU 25000 + network 2600, base residual 0.2 * 25000
+CRF3 = 0.1566 / (1 - 1.1566 ** -3)
+RENT_LEV = CRF3 * (2.2 / 1.1566 + 2.2 * 0.7 / 1.1566 ** 2 + 2.2 * 0.49 / 1.1566 ** 3)
+ECON = ((25000 + 2600 - 5000 / 1.1566 ** 3) * CRF3 + 0.03 * 25000 * RENT_LEV / 2.2) / 8760 + CASH
+B_ECON = ECON / RENT_LEV
+
+# breakeven_utilization_economic = 0.5 exactly: wacc 0, no decline, no failures, no residual, no cash costs,
+# no network; GPU 26280 over 3 years = 26280 / 3 / 8760 = 1.0 per hour against a rent of 2.0; NORMSINV(0.5) = 0
+HALF = {**WACC0, "market_price_decline_per_year": 0, "annual_failure_rate": 0, "residual_base": 0,
+        "gpu_power_kw": 0, "ops_per_gpu_hour": 0, "network_capex_per_gpu": 0, "gpu_price": 26280,
+        "rental_price_per_gpu_hour": 2.0}
+# owning costs nothing: wacc 0, full resale (25000 - 25000 = 0), no failures, no cash costs, no network
+FREE_OWN = {**WACC0, "residual_base": 1, "annual_failure_rate": 0, "gpu_power_kw": 0, "ops_per_gpu_hour": 0,
+            "network_capex_per_gpu": 0}
 
 # (case, template, overrides, output, expected by hand)
 E2_CASES = [
-    ("depreciation seed", "seed", {}, "buy_depreciation_per_hour", 28000 / (5 * 8760)),
-    ("cost to own (C48 ~1.10)", "seed", {}, "buy_cost_per_hour", BUY),
-    ("capital charge (C22 3360)", "seed", {}, "annual_capital_charge", 3360.0),
-    ("capital charge wacc 0", "seed", {"wacc": 0}, "annual_capital_charge", 0.0),
-    ("capital per hour (C23 ~0.38)", "seed", {}, "capital_charge_per_hour", 3360 / 8760),
-    ("cost with capital (C24 ~1.48)", "seed", {}, "buy_cost_per_hour_with_capital", BUY_W),
-    ("breakeven (C19 ~44%)", "seed", {}, "breakeven_utilization", BUY / 2.5),
-    ("breakeven wacc (C20 ~59%)", "seed", {}, "breakeven_utilization_wacc", BW_WACC),
-    ("breakeven wacc 0 = breakeven", "seed", {"wacc": 0}, "breakeven_utilization_wacc", BUY / 2.5),
-    ("breakeven equity (C21 ~76%)", "seed", {}, "breakeven_utilization_equity",
-     (BUY + 28000 * 0.25 / 8760) / 2.5),
-    ("residual bull", "seed", {}, "residual_value_bull", 28000 * 0.40),
-    ("residual base", "seed", {}, "residual_value_base", 28000 * 0.20),
-    ("residual bear", "seed", {}, "residual_value_bear", 28000 * 0.05),
-    ("residual case 1 = bull", "seed", {"residual_case": 1}, "residual_value", 11200.0),
-    ("residual case 2 = base", "seed", {"residual_case": 2}, "residual_value", 5600.0),
-    ("residual case 3 = bear", "seed", {"residual_case": 3}, "residual_value", 1400.0),
-    ("economic seed", "seed", {}, "economic_cost_per_hour", _econ(28000, 5600, 0.12, 5, 0.46)),
-    ("economic bull", "seed", {"residual_case": 1}, "economic_cost_per_hour", _econ(28000, 11200, 0.12, 5, 0.46)),
-    ("economic bear", "seed", {"residual_case": 3}, "economic_cost_per_hour", _econ(28000, 1400, 0.12, 5, 0.46)),
-    ("economic wacc 0: CRF = 1/L", "seed", {"wacc": 0}, "economic_cost_per_hour",
-     (28000 - 5600) / 5 / 8760 + 0.46),
-    ("economic wacc 0, no residual = straight line", "seed", {"wacc": 0, "residual_base": 0},
-     "economic_cost_per_hour", BUY),
-    ("economic breakeven seed", "seed", {}, "breakeven_utilization_economic",
-     _econ(28000, 5600, 0.12, 5, 0.46) / 2.5),
-    ("owned GPUs seed", "seed", {}, "optimal_owned_gpus", 1000 + 250 * NormalDist().inv_cdf(1 - BW_WACC)),
+    ("breakeven seed: book cost / rent", "seed", {}, "breakeven_utilization", TOTAL / 2.2),
+    ("breakeven (C19 ~44%)", "seed", SRC_E2, "breakeven_utilization", TOTAL_E2 / 2.5),
+    ("breakeven ignores utilization", "seed", {"gpu_utilization": 0.5}, "breakeven_utilization", TOTAL / 2.2),
+    ("cost to own (C48 ~1.10)", "seed", SRC_E2, "total_cost_per_gpu_hour", TOTAL_E2),
+    ("capital charge seed: 25000 * 0.1566", "seed", {}, "annual_capital_charge", 25000 * 0.1566),
+    ("capital charge (C22 3360)", "seed", {"gpu_price": 28000, **WACC12}, "annual_capital_charge", 3360.0),
+    ("capital charge wacc 0", "seed", WACC0, "annual_capital_charge", 0.0),
+    ("capital per hour seed", "seed", {}, "capital_charge_per_hour", 25000 * 0.1566 / 8760),
+    ("capital per hour (C23 ~0.38)", "seed", {"gpu_price": 28000, **WACC12}, "capital_charge_per_hour",
+     3360 / 8760),
+    ("cost with capital seed", "seed", {}, "cost_per_hour_with_capital", TOTAL + 25000 * 0.1566 / 8760),
+    ("cost with capital (C24 ~1.48)", "seed", {**SRC_E2, **WACC12}, "cost_per_hour_with_capital",
+     TOTAL_E2 + 3360 / 8760),
+    ("breakeven wacc seed", "seed", {}, "breakeven_utilization_wacc", (TOTAL + 25000 * 0.1566 / 8760) / 2.2),
+    ("breakeven wacc (C20 ~59%)", "seed", {**SRC_E2, **WACC12}, "breakeven_utilization_wacc",
+     (TOTAL_E2 + 3360 / 8760) / 2.5),
+    ("breakeven all equity at 25% (C21 ~76%)", "seed", {**SRC_E2, "equity_share": 1, "cost_of_equity": 0.25},
+     "breakeven_utilization_wacc", (TOTAL_E2 + 28000 * 0.25 / 8760) / 2.5),
+    ("breakeven wacc 0 = breakeven", "seed", WACC0, "breakeven_utilization_wacc", TOTAL / 2.2),
+    ("residual bull seed", "seed", {}, "residual_value_bull", 25000 * 0.40),
+    ("residual base seed", "seed", {}, "residual_value_base", 25000 * 0.20),
+    ("residual bear seed", "seed", {}, "residual_value_bear", 25000 * 0.05),
+    ("residual bull (C25 ~11K)", "seed", {"gpu_price": 28000}, "residual_value_bull", 28000 * 0.40),
+    ("residual base (C26 ~5.5K)", "seed", {"gpu_price": 28000}, "residual_value_base", 28000 * 0.20),
+    ("residual bear (C27 ~1.4K)", "seed", {"gpu_price": 28000}, "residual_value_bear", 28000 * 0.05),
+    ("residual case 1 = bull", "seed", {"residual_case": 1}, "residual_value", 10000.0),
+    ("residual case 2 = base", "seed", {"residual_case": 2}, "residual_value", 5000.0),
+    ("residual case 3 = bear", "seed", {"residual_case": 3}, "residual_value", 1250.0),
+    ("rent levelized seed", "seed", {}, "rent_levelized_per_gpu_hour", RENT_LEV),
+    ("rent levelized, 1 year = today's rent", "seed", {"economic_life_years": 1}, "rent_levelized_per_gpu_hour",
+     (1 + 0.1566) * 2.2 / 1.1566),
+    ("rent levelized, no decline = rent", "seed", {"market_price_decline_per_year": 0},
+     "rent_levelized_per_gpu_hour", 2.2),
+    ("rent levelized, wacc 0 = average rent", "seed", WACC0, "rent_levelized_per_gpu_hour",
+     (2.2 + 2.2 * 0.7 + 2.2 * 0.49) / 3),
+    ("rent levelized, 5 years", "seed", {"economic_life_years": 5}, "rent_levelized_per_gpu_hour",
+     _rent_lev(2.2, 0.3, 0.1566, 5)),
+    ("economic seed", "seed", {}, "economic_cost_per_hour", ECON),
+    ("economic seed via helper", "seed", {}, "economic_cost_per_hour",
+     _econ(25000, 2600, 5000, WACC, 3, 0.03, RENT_LEV, 2.2, CASH)),
+    ("economic bull", "seed", {"residual_case": 1}, "economic_cost_per_hour",
+     ((25000 + 2600 - 10000 / 1.1566 ** 3) * CRF3 + 0.03 * 25000 * RENT_LEV / 2.2) / 8760 + CASH),
+    ("economic bear", "seed", {"residual_case": 3}, "economic_cost_per_hour",
+     ((25000 + 2600 - 1250 / 1.1566 ** 3) * CRF3 + 0.03 * 25000 * RENT_LEV / 2.2) / 8760 + CASH),
+    # L = 1: CRF = 1.1566, levelized rent = 2.2, so ((27600 - 5000/1.1566) * 1.1566 + 0.03*25000) / 8760 + cash
+    ("economic 1-year life", "seed", {"economic_life_years": 1}, "economic_cost_per_hour",
+     ((25000 + 2600) * 1.1566 - 5000 + 0.03 * 25000) / 8760 + CASH),
+    ("economic wacc 0: CRF = 1/L", "seed", WACC0, "economic_cost_per_hour",
+     ((27600 - 5000) / 3 + 0.03 * 25000 * ((2.2 + 1.54 + 1.078) / 3) / 2.2) / 8760 + CASH),
+    # wacc 0, no resale, no failures: 27600 / 3 / 8760 + cash = capex + network + cash = the D1 total
+    ("economic wacc 0, no residual, no failures = D1 total", "seed",
+     {**WACC0, "residual_base": 0, "annual_failure_rate": 0}, "economic_cost_per_hour", TOTAL),
+    ("economic breakeven seed", "seed", {}, "breakeven_utilization_economic", ECON / RENT_LEV),
+    ("economic breakeven 0.5", "seed", HALF, "breakeven_utilization_economic", 1.0 / 2.0),
+    ("economic breakeven 0 when owning is free", "seed", FREE_OWN, "breakeven_utilization_economic", 0.0),
+    ("owned GPUs seed", "seed", {}, "optimal_owned_gpus", 1000 - 250 * NormalDist().inv_cdf(B_ECON)),
     ("owned GPUs at breakeven 0.5 = mean", "seed", HALF, "optimal_owned_gpus", 1000.0),
-    ("owned GPUs 0 when breakeven >= 1", "seed", {"rent_price_per_gpu_hour": 1.0}, "optimal_owned_gpus", 0.0),
+    ("owned GPUs 0 when breakeven >= 1", "seed", {"rental_price_per_gpu_hour": 1.0}, "optimal_owned_gpus", 0.0),
     ("owned GPUs floored at 0", "seed", {"demand_mean_gpus": 0}, "optimal_owned_gpus", 0.0),
     ("owned GPUs, no volatility = mean", "seed", {"demand_sd_gpus": 0}, "optimal_owned_gpus", 1000.0),
+    ("owned GPUs nan when owning is free", "seed", FREE_OWN, "optimal_owned_gpus", NAN),
 ]
 
 
@@ -377,9 +471,11 @@ F1_CASES = [
     ("after-tax cod, no tax", "seed", {"tax_rate": 0}, "after_tax_cost_of_debt", 0.08),
     ("tax shield (C38 84M)", "seed", {}, "annual_tax_shield", 5e9 * 0.08 * 0.21),
     ("tax shield, zero debt", "seed", {"debt_amount": 0}, "annual_tax_shield", 0.0),
-    ("wacc from structure", "seed", {}, "wacc_from_structure", 0.5 * 0.25 + 0.5 * 0.08 * 0.79),
-    ("wacc all equity", "seed", {"equity_share": 1}, "wacc_from_structure", 0.25),
-    ("wacc all debt", "seed", {"equity_share": 0}, "wacc_from_structure", 0.08 * 0.79),
+    ("wacc seed", "seed", {}, "wacc", 0.5 * 0.25 + 0.5 * 0.08 * 0.79),
+    ("wacc all equity", "seed", {"equity_share": 1}, "wacc", 0.25),
+    ("wacc all debt", "seed", {"equity_share": 0}, "wacc", 0.08 * 0.79),
+    ("wacc WACC12", "seed", WACC12, "wacc", 0.12),
+    ("wacc 0", "seed", WACC0, "wacc", 0.0),
     ("equity/debt ratio (C39 3-4x)", "seed", {}, "equity_debt_cost_ratio", 0.25 / 0.08),
     ("rate shock", "seed", {}, "rate_shock_annual_cost", 1e9 * 350 / 10000),
     ("rate shock 300 bps (C40 30M)", "seed", {"rate_shock_bps": 300}, "rate_shock_annual_cost", 30e6),
@@ -412,10 +508,6 @@ F2_CASES = [
      DS_C * (1 - 1.068 ** -30) / 0.068),
     ("interest savings (C46 75M)", "seed", {}, "interest_savings_contracted", 5e9 * 0.015),
     ("interest savings, zero debt", "seed", {"debt_amount": 0}, "interest_savings_contracted", 0.0),
-    ("commitment discount", "seed", {}, "commitment_discount_per_year", 10000 * 8760 * 1.0 * 2.2 * 0.4),
-    ("financing saving", "seed", {}, "commitment_financing_saving_per_year", (CAP_C - CAP_U) * (0.25 - 0.0632)),
-    ("net benefit", "seed", {}, "commitment_net_benefit_per_year",
-     (CAP_C - CAP_U) * (0.25 - 0.0632) - 10000 * 8760 * 2.2 * 0.4),
     ("sculpted, growth 0 = annuity capacity", "seed", {}, "sculpted_debt_capacity", CAP_C),
     ("sculpted, growth 5%", "seed", {"cfads_growth": 0.05}, "sculpted_debt_capacity",
      sum(DS_C * 1.05 ** (t - 1) / 1.068 ** t for t in range(1, 13))),
@@ -440,10 +532,14 @@ def test_f2(case, template, inputs, output, expected):
 
 @pytest.mark.parametrize("inputs", [{}, {"cfads_growth": 0.068}, {"cfads_growth": -0.5, "tenor_contracted_years": 30},
                                     {"tenor_contracted_years": 1}, {"cfads_growth": 1, "tenor_contracted_years": 30}])
-def test_f2_sculpted_closing_balance_is_zero(inputs):
-    res = model.evaluate(inputs)
-    # closing balance after the last term year, relative to what was borrowed
-    assert abs(res["sculpted_closing_balance"]) <= 1e-9 * res["sculpted_debt_capacity"]
+def test_f2_sculpted_schedule_closes_at_zero(inputs):
+    # closing after the last term year is 0 by definition; opening - principal - closing = 0 every year
+    sched = model.sculpting_schedule(inputs)
+    cap = model.evaluate(inputs)["sculpted_debt_capacity"]
+    assert sched["closing"].iloc[-1] == 0
+    assert sched["opening"].iloc[0] == pytest.approx(cap, rel=1e-12)
+    gap = sched["opening"] - sched["principal"] - sched["closing"]
+    assert (gap.abs() <= 1e-9 * cap).all()
 
 
 def test_f2_sculpting_schedule_by_hand():
@@ -468,7 +564,8 @@ def test_d3_reserved_contract_schedule_by_hand():
     assert list(sched.index) == [1, 2, 3]
     for t, market in [(1, 2.2), (2, 2.2 * 0.7), (3, 2.2 * 0.49)]:
         assert sched.loc[t, "market"] == pytest.approx(market, rel=1e-12)
-        assert sched.loc[t, "pv"] == pytest.approx((1.32 - market) * 8760 / 1.1 ** t, rel=1e-9)
+        assert sched.loc[t, "net"] == pytest.approx((1.32 - 1.0 * market) * 8760, rel=1e-9)
+        assert sched.loc[t, "pv"] == pytest.approx((1.32 - market) * 8760 / 1.1566 ** t, rel=1e-9)
     assert len(model.reserved_contract_schedule(all_years=True)) == 10
 
 
@@ -496,6 +593,162 @@ F3_CASES = [
 @pytest.mark.parametrize("case,template,inputs,output,expected", F3_CASES, ids=[c[0] for c in F3_CASES])
 def test_f3(case, template, inputs, output, expected):
     check(inputs, output, expected, template)
+
+
+# ---------------------------------------------------------------- P1 fleet project
+# One GPU for one year (life 1, tenor 1, contract 1), everything else seed. By hand:
+#   contracted GPUs 1 * 0.5 = 0.5 at 2.2 * (1 - 0.4) = 1.32; the other 0.5 at 1.0 * 2.2 (year-1 market price)
+P1_ONE = {"fleet_gpus": 1, "economic_life_years": 1, "fleet_debt_tenor_years": 1, "contract_years": 1}
+REV1 = 8760 * (0.5 * 1.32 + 0.5 * 1.0 * 2.2)                  # = 8760 * 1.76 = 15417.6
+COSTS1 = 8760 * 0.7 * 1.2 * 0.035 + 150 * 0.7 * 12 + 8760 * 0.10   # power 257.544 + facility 1260 + ops 876
+EBITDA1 = REV1 - COSTS1                                        # = 13024.056
+REPL1 = 1 * 0.03 * 25000 * (1 - 0.3) ** 0                      # = 750
+TAXDEP1 = 1 * (25000 * 1 / 3 + 2600 * 1 / 3)                   # = 9200 (year 1 of 3 for GPU and network)
+UTAX1 = 0.21 * (EBITDA1 - REPL1 - TAXDEP1)                     # = 0.21 * 3074.056 = 645.55176
+CFADS1 = EBITDA1 - REPL1 - UTAX1                               # = 11628.50424
+PROCEEDS1 = 1 * 25000 * 0.20                                   # = 5000
+BOOK1 = 1 * (25000 * (1 - 1 / 3) + 2600 * (1 - 1 / 3))         # = 18400 > 5000: a loss, no tax, no credit
+SALE1 = PROCEEDS1                                              # = 5000
+CAPEX1 = 1 * (25000 + 2600)                                    # = 27600
+PCF1 = CFADS1 + SALE1                                          # = 16628.50424
+RATE1 = 0.043 + 0.04 - 0.5 * 1 / 1 * (0.04 - 0.025)            # = 0.0755 (contract covers the whole tenor)
+CAP1 = CFADS1 / 1.5 / (1 + RATE1)                              # debt capacity, below 0.8 * 27600 = 22080
+DS1 = CFADS1 / 1.5                                             # sculpted at the target DSCR
+INT1 = CAP1 * RATE1
+LTAX1 = 0.21 * (EBITDA1 - REPL1 - TAXDEP1 - INT1)
+ECF0 = -(CAPEX1 - CAP1)
+ECF1 = EBITDA1 - REPL1 - LTAX1 - DS1 + SALE1
+
+
+def test_p1_one_year_schedule_by_hand():
+    sched = model.project_schedule(P1_ONE)
+    y1 = sched.loc[1]
+    assert sched.loc[0, "project_cash_flow"] == pytest.approx(-27600, rel=1e-12)
+    assert y1["market_price"] == pytest.approx(2.2, rel=1e-12)
+    assert y1["contracted_gpus"] == pytest.approx(0.5, rel=1e-12)
+    assert y1["revenue"] == pytest.approx(15417.6, rel=1e-12)
+    assert y1["revenue"] == pytest.approx(REV1, rel=1e-12)
+    assert y1["cash_costs"] == pytest.approx(2393.544, rel=1e-12)
+    assert y1["cash_costs"] == pytest.approx(COSTS1, rel=1e-12)
+    assert y1["ebitda"] == pytest.approx(13024.056, rel=1e-12)
+    assert y1["replacement_capex"] == pytest.approx(750, rel=1e-12)
+    assert y1["tax_depreciation"] == pytest.approx(9200, rel=1e-12)
+    assert y1["unlevered_tax"] == pytest.approx(645.55176, rel=1e-9)
+    assert y1["cfads"] == pytest.approx(11628.50424, rel=1e-9)
+    assert y1["sale_cash"] == pytest.approx(5000, rel=1e-12)
+    assert y1["project_cash_flow"] == pytest.approx(16628.50424, rel=1e-9)
+    assert y1["debt_service"] == pytest.approx(DS1, rel=1e-9)
+    assert y1["opening"] == pytest.approx(CAP1, rel=1e-9)
+    assert y1["interest"] == pytest.approx(INT1, rel=1e-9)
+    assert y1["principal"] == pytest.approx(DS1 - INT1, rel=1e-9)
+    assert y1["closing"] == 0
+    assert y1["dscr"] == pytest.approx(1.5, rel=1e-9)
+    assert y1["levered_tax"] == pytest.approx(LTAX1, rel=1e-9)
+    assert sched.loc[0, "equity_cash_flow"] == pytest.approx(ECF0, rel=1e-9)
+    assert y1["equity_cash_flow"] == pytest.approx(ECF1, rel=1e-9)
+    # after the life everything is switched off and shows 0, DSCR nan
+    later = sched.loc[2:]
+    for col in ["revenue", "cash_costs", "ebitda", "cfads", "sale_cash", "project_cash_flow", "debt_service",
+                "equity_cash_flow"]:
+        assert (later[col] == 0).all(), col
+    assert later["dscr"].isna().all()
+
+
+# (case, overrides, output, expected by hand)
+P1_CASES = [
+    ("capex", P1_ONE, "fleet_capex", 27600.0),
+    ("debt rate", P1_ONE, "fleet_debt_rate", 0.0755),
+    ("debt capacity", P1_ONE, "fleet_debt_capacity", 11628.50424 / 1.5 / 1.0755),
+    ("debt = capacity (below LTV)", P1_ONE, "fleet_debt", CAP1),
+    ("gearing", P1_ONE, "fleet_gearing", CAP1 / 27600),
+    ("sale proceeds", P1_ONE, "fleet_sale_proceeds", 5000.0),
+    ("book at sale", P1_ONE, "fleet_book_value_at_sale", 18400.0),
+    ("min dscr = target", P1_ONE, "fleet_min_dscr", 1.5),
+    ("revenue total", P1_ONE, "fleet_revenue_total", 15417.6),
+    ("ebitda margin", P1_ONE, "fleet_ebitda_margin", 13024.056 / 15417.6),
+    ("project npv at wacc", P1_ONE, "project_npv", -27600 + 16628.50424 / 1.1566),
+    # one period: -27600 + 16628.50424 / (1 + r) = 0
+    ("project irr", P1_ONE, "project_irr", 16628.50424 / 27600 - 1),
+    ("equity npv at 25%", P1_ONE, "equity_npv", ECF0 + ECF1 / 1.25),
+    ("equity irr", P1_ONE, "equity_irr", ECF1 / -ECF0 - 1),
+    ("equity multiple", P1_ONE, "equity_multiple", ECF1 / (27600 - CAP1)),
+    # no debt (LTV 0): the equity flows are the project flows
+    ("no debt: min dscr nan", {**P1_ONE, "equipment_ltv": 0}, "fleet_min_dscr", NAN),
+    ("no debt: equity irr = project irr", {**P1_ONE, "equipment_ltv": 0}, "equity_irr", 16628.50424 / 27600 - 1),
+    ("no debt: equity multiple", {**P1_ONE, "equipment_ltv": 0}, "equity_multiple", 16628.50424 / 27600),
+    # LTV 0.1 caps the loan: debt 2760, debt service scaled by 2760 / capacity = 2760 * 1.0755
+    ("LTV cap: debt = 0.1 * capex", {**P1_ONE, "equipment_ltv": 0.1}, "fleet_debt", 0.1 * 27600),
+    ("LTV cap: min dscr above target", {**P1_ONE, "equipment_ltv": 0.1}, "fleet_min_dscr",
+     11628.50424 / (2760 * 1.0755)),
+    ("LTV cap seed: debt = 0.1 * 276e6", {"equipment_ltv": 0.1}, "fleet_debt", 0.1 * 10000 * (25000 + 2600)),
+    ("seed capex", {}, "fleet_capex", 10000 * (25000 + 2600)),
+    # seed: T = min(3, 3) = 3, the 3-year contract covers it all: 0.083 - 0.5 * 3/3 * 0.015
+    ("seed debt rate", {}, "fleet_debt_rate", 0.043 + 0.04 - 0.5 * 0.015),
+    # tenor 3, contract 1: lenders credit 1/3 of the spread cut
+    ("debt rate, contract covers 1 of 3 years", {"contract_years": 1}, "fleet_debt_rate",
+     0.083 - 0.5 * 1 / 3 * 0.015),
+    ("debt rate, uncontracted", {"contracted_share": 0}, "fleet_debt_rate", 0.083),
+    # sale above book: life 3 = book life 3 (GPU and network fully depreciated), tax 0.21 * proceeds
+    ("sale above book: book 0", {"fleet_gpus": 1}, "fleet_book_value_at_sale", 0.0),
+    ("sale above book: proceeds", {"fleet_gpus": 1}, "fleet_sale_proceeds", 5000.0),
+    # life 2 of 3, bull: book 27600 / 3 = 9200 < proceeds 10000, tax 0.21 * 800
+    ("partial gain: book", {"fleet_gpus": 1, "economic_life_years": 2, "residual_case": 1},
+     "fleet_book_value_at_sale", 25000 / 3 + 2600 / 3),
+]
+
+
+@pytest.mark.parametrize("case,inputs,output,expected", P1_CASES, ids=[c[0] for c in P1_CASES])
+def test_p1(case, inputs, output, expected):
+    check(inputs, output, expected)
+
+
+def test_p1_sale_above_book_pays_tax_on_gain():
+    sched = model.project_schedule({"fleet_gpus": 1})
+    assert sched.loc[1, "sale_cash"] == 0 and sched.loc[2, "sale_cash"] == 0
+    assert sched.loc[3, "sale_cash"] == pytest.approx(5000 - 0.21 * (5000 - 0), rel=1e-12)   # = 3950
+    sched = model.project_schedule({"fleet_gpus": 1, "economic_life_years": 2, "residual_case": 1})
+    assert sched.loc[2, "sale_cash"] == pytest.approx(10000 - 0.21 * (10000 - 9200), rel=1e-9)   # = 9832
+
+
+def test_p1_sale_below_book_pays_no_tax_and_gets_no_credit():
+    # life 1, book life 3: book 18400 > proceeds 5000; sale cash is the proceeds exactly
+    sched = model.project_schedule(P1_ONE)
+    assert sched.loc[1, "sale_cash"] == 5000.0
+    res = model.evaluate({**P1_ONE, "fleet_gpus": 7})
+    assert res["fleet_book_value_at_sale"] == pytest.approx(7 * (25000 * 2 / 3 + 2600 * 2 / 3), rel=1e-12)
+    assert res["fleet_sale_proceeds"] == pytest.approx(7 * 5000, rel=1e-12)
+
+
+def test_p1_two_sign_changes_irr_is_nan():
+    # life 2, contract 1, all contracted, market falls 99%, no residual. Year 1: revenue 8760 * 1.32 = 11563.2,
+    # EBITDA 11563.2 - 2393.544 = 9169.656, replacement 750, taxable 9169.656 - 750 - 9200 < 0 -> no tax,
+    # CFADS 8419.656. Year 2: revenue 8760 * 2.2 * 0.01 = 192.72, EBITDA -2200.824, replacement 750 * 0.01 = 7.5,
+    # CFADS -2208.324. Flows -27600, +8419.656, -2208.324: two sign changes.
+    inputs = {"fleet_gpus": 1, "economic_life_years": 2, "contract_years": 1, "contracted_share": 1,
+              "market_price_decline_per_year": 0.99, "residual_base": 0}
+    sched = model.project_schedule(inputs)
+    assert sched.loc[1, "project_cash_flow"] == pytest.approx(8760 * 1.32 - 2393.544 - 750, rel=1e-9)
+    assert sched.loc[2, "project_cash_flow"] == pytest.approx(8760 * 2.2 * 0.01 - 2393.544 - 750 * 0.01, rel=1e-9)
+    res = model.evaluate(inputs)
+    assert math.isnan(res["project_irr"])
+    assert res["project_npv"] == pytest.approx(-27600 + 8419.656 / 1.1566 - 2208.324 / 1.1566 ** 2, rel=1e-9)
+    # T = min(3, 2) = 2, the 1-year contract covers half of it: 0.083 - 1 * 1/2 * 0.015
+    assert res["fleet_debt_rate"] == pytest.approx(0.083 - 0.0075, rel=1e-12)
+    # year 2 has no CFADS, so no debt service and no DSCR; year 1 is at the target
+    assert res["fleet_debt_capacity"] == pytest.approx(8419.656 / 1.5 / 1.0755, rel=1e-9)
+    assert res["fleet_min_dscr"] == pytest.approx(1.5, rel=1e-9)
+
+
+def test_irr_textbook():
+    from model.finance import irr
+    # -100 + 60/x + 60/x^2 = 0 with x = 1 + r: 100 x^2 - 60 x - 60 = 0, x = (60 + sqrt(60^2 + 4*100*60)) / (2*100)
+    expected = (60 + math.sqrt(60 ** 2 + 4 * 100 * 60)) / (2 * 100) - 1
+    assert expected == pytest.approx(0.130662386, rel=1e-8)
+    assert irr([-100.0, 60.0, 60.0], 1) == pytest.approx(expected, rel=1e-9)
+    # one period: -100 + 110 / (1 + r) = 0 -> r = 0.1
+    assert irr([-100.0, 110.0], 1) == pytest.approx(0.1, rel=1e-9)
+    # -100, +230, -132 changes sign twice (roots 10% and 20%): undefined
+    assert math.isnan(irr([-100.0, 230.0, -132.0], 2))
 
 
 def test_only_documented_outputs_are_nan_at_seed():

@@ -13,26 +13,28 @@ import model
 DOMAINS = {
     ">0": ["gpu_price", "depreciation_years", "network_life_years", "rental_price_per_gpu_hour", "model_params_b",
            "bytes_per_param", "hbm_capacity_gb", "hbm_bandwidth_tb_s", "peak_tflops", "kv_gb_per_sequence",
-           "optimization_multiplier", "price_output_per_m", "price_then_per_m", "price_now_per_m", "buy_gpu_price",
-           "buy_useful_life_years", "rent_price_per_gpu_hour", "facility_price_kw_month", "rack_kw_legacy",
-           "cfads_uncontracted", "cfads_contracted", "target_dscr", "project_equity"],
+           "optimization_multiplier", "price_output_per_m", "price_then_per_m", "price_now_per_m",
+           "facility_price_kw_month", "rack_kw_legacy", "cfads_uncontracted", "cfads_contracted",
+           "project_equity"],
     "≥0": ["gpu_power_kw", "power_price_kwh", "dc_rate_kw_month", "network_capex_per_gpu", "ops_per_gpu_hour",
-           "fleet_gpus", "measured_decode_tokens_per_sec", "input_tokens_per_output_token",
+           "measured_decode_tokens_per_sec", "input_tokens_per_output_token",
            "reasoning_tokens_per_output_token", "price_input_per_m", "price_factor_hobbyist", "price_factor_growth",
-           "demand_cv", "service_z", "buy_opex_per_gpu_hour", "demand_mean_gpus", "demand_sd_gpus", "facility_it_mw",
+           "demand_cv", "service_z", "demand_mean_gpus", "demand_sd_gpus", "facility_it_mw",
            "grid_power_price_kwh", "own_power_price_kwh", "pue_improvement", "rack_kw_h100", "rack_kw_nvl72",
            "debt_amount", "financing_amount", "rate_shock_bps", "coe_series_a", "coe_series_b", "coe_series_cd",
            "coe_pre_ipo", "coe_public", "cod_series_a", "cod_series_b", "cod_series_cd", "cod_pre_ipo",
            "cod_public", "last_equity_round", "gpu_purchase_amount", "project_debt"],
-    "≥1": ["pue", "customers", "pue_air", "pue_liquid", "redundancy_factor"],
+    "≥1": ["pue", "customers", "pue_air", "pue_liquid", "redundancy_factor", "fleet_gpus", "target_dscr"],
     "(0,1]": ["gpu_utilization", "hbm_usable_fraction", "memory_efficiency", "mfu", "serving_utilization"],
     "[0,1]": ["annual_failure_rate", "cached_input_share", "cached_input_discount", "share_hobbyist", "share_growth",
-              "share_enterprise", "share_batch", "reserved_discount", "batch_discount", "discount_rate",
-              "demand_correlation", "wacc", "residual_bull", "residual_base", "residual_bear", "tax_rate",
+              "share_enterprise", "share_batch", "reserved_discount", "batch_discount", "enterprise_discount",
+              "demand_correlation", "contracted_share", "residual_bull", "residual_base", "residual_bear", "tax_rate",
               "equity_share", "base_rate", "spread_uncontracted", "spread_contracted", "equity_share_series_a",
               "equity_share_series_b", "equity_share_series_cd", "equity_share_pre_ipo", "equity_share_public",
               "venture_debt_fraction", "equipment_ltv"],
     "integer1..4096": ["batch_size"],
+    "integer1..64": ["gpus_per_node"],
+    "integer1..15": ["economic_life_years", "fleet_debt_tenor_years"],
     "integer1..10": ["contract_years"],
     "integer1..3": ["residual_case"],
     "integer1..30": ["tenor_uncontracted_years", "tenor_contracted_years"],
@@ -74,6 +76,20 @@ def test_unknown_name_has_did_you_mean():
 
 def test_output_name_given_as_input():
     raises({"total_cost_per_gpu_hour": 1.0}, "total_cost_per_gpu_hour")
+
+
+@pytest.mark.parametrize("name,replacement", [
+    ("buy_gpu_price", "gpu_price"), ("rent_price_per_gpu_hour", "rental_price_per_gpu_hour"),
+    ("buy_useful_life_years", "economic_life_years"), ("buy_opex_per_gpu_hour", "ops_per_gpu_hour"),
+    ("discount_rate", "wacc")])
+def test_input_removed_in_v2_names_its_replacement(name, replacement):
+    msg = raises({name: 1.0}, name, "removed in MODEL.md v2: use", replacement)
+    assert model.registry.unknown(name) in msg  # the registry's one message, unchanged
+
+
+def test_wacc_given_as_input_is_an_output_now():
+    # wacc was an input in v1; in v2 equity_share, cost_of_equity, cost_of_debt and tax_rate set it
+    raises({"wacc": 0.1}, "wacc", "output")
 
 
 # (case, input, bad value)
@@ -123,6 +139,15 @@ OUT_OF_DOMAIN = [
     ("residual_case", 1.5, "integer 1..3"),
     ("tenor_contracted_years", 31, "integer 1..30"),
     ("tenor_uncontracted_years", 0, "integer 1..30"),
+    ("fleet_gpus", 0.5, "≥1"),
+    ("target_dscr", 0.99, "≥1"),
+    ("gpus_per_node", 65, "integer 1..64"),
+    ("gpus_per_node", 0, "integer 1..64"),
+    ("economic_life_years", 16, "integer 1..15"),
+    ("economic_life_years", 0, "integer 1..15"),
+    ("fleet_debt_tenor_years", 2.5, "integer 1..15"),
+    ("contracted_share", 1.01, "[0, 1]"),
+    ("enterprise_discount", -0.01, "[0, 1]"),
 ]
 
 
@@ -141,7 +166,9 @@ def test_domain_edges_are_accepted():
     res = model.evaluate({"gpu_utilization": 1, "pue": 1, "gpu_power_kw": 0, "annual_failure_rate": 1,
                           "market_price_decline_per_year": 0.99, "price_decline_years": 0.1, "cost_of_equity": 2,
                           "cost_of_debt": 2, "cfads_growth": -0.5, "batch_size": 4096, "contract_years": 10,
-                          "tenor_contracted_years": 30, "customers": 1, "wacc": 1})
+                          "tenor_contracted_years": 30, "customers": 1, "equity_share": 1,
+                          "target_dscr": 1, "contracted_share": 1, "enterprise_discount": 1,
+                          "economic_life_years": 15, "fleet_debt_tenor_years": 15, "gpus_per_node": 64})
     assert res["expected_failures_per_year"] == 10000 * 1.0
 
 

@@ -65,7 +65,7 @@ def test_total_cost_is_sum_of_components(price, life, power, pue, kwh, dc, net, 
 
 
 @FAST
-@given(growth=frac(-0.5, 1), tenor=st.integers(1, 30), rate=frac(1e-6, 0.5), dscr=frac(0.5, 5),
+@given(growth=frac(-0.5, 1), tenor=st.integers(1, 30), rate=frac(1e-6, 0.5), dscr=frac(1, 5),
        cfads=frac(1e6, 1e9))
 def test_sculpted_debt_repays_to_zero_at_target_dscr(growth, tenor, rate, dscr, cfads):
     # rate 0 on the schedule path is test_schedules_at_zero_rates
@@ -77,14 +77,16 @@ def test_sculpted_debt_repays_to_zero_at_target_dscr(growth, tenor, rate, dscr, 
     assert list(sched.index) == list(range(1, tenor + 1))
     assert sched["opening"].iloc[0] == pytest.approx(cap, rel=1e-12)
     assert abs(sched["closing"].iloc[-1]) <= 1e-9 * cap
-    assert abs(res["sculpted_closing_balance"]) <= 1e-9 * cap
+    # the corkscrew identity every year (MODEL.md F2: within 1e-9 relative to the capacity)
+    gap = sched["opening"] - sched["principal"] - sched["closing"]
+    assert np.all(np.abs(gap) <= 1e-9 * cap)
     assert np.allclose(sched["dscr"], dscr, rtol=1e-12, atol=0)
     # the LLCR of a sculpted loan is the target DSCR, whatever the growth
     assert res["llcr"] == pytest.approx(dscr, rel=1e-12)
 
 
 @FAST
-@given(tenor=st.integers(1, 30), base=frac(0, 0.3), spread=frac(0, 0.1), cfads=frac(1e6, 1e9), dscr=frac(0.5, 5))
+@given(tenor=st.integers(1, 30), base=frac(0, 0.3), spread=frac(0, 0.1), cfads=frac(1e6, 1e9), dscr=frac(1, 5))
 def test_sculpted_capacity_equals_annuity_capacity_when_growth_is_zero(tenor, base, spread, cfads, dscr):
     # just above the r < 1e-9 switch the closed-form annuity loses ~eps/r to cancellation (1e-7 at r = 1e-9)
     assume(base + spread == 0 or base + spread > 1e-6)
@@ -112,7 +114,9 @@ def test_debt_capacity_rises_with_tenor(tenor, base, spread):
 def test_breakeven_with_wacc_rises_and_owned_gpus_fall_with_wacc(w1, w2):
     lo, hi = sorted((w1, w2))
     assume(hi - lo > 1e-6)
-    a, b = ev(wacc=lo), ev(wacc=hi)
+    # all-equity: wacc = cost_of_equity
+    a, b = ev(equity_share=1, cost_of_equity=lo), ev(equity_share=1, cost_of_equity=hi)
+    assert (a["wacc"], b["wacc"]) == (lo, hi)
     assert b["breakeven_utilization_wacc"] > a["breakeven_utilization_wacc"]
     assert b["economic_cost_per_hour"] > a["economic_cost_per_hour"]
     assert b["optimal_owned_gpus"] <= a["optimal_owned_gpus"]
@@ -124,7 +128,8 @@ def test_breakeven_with_wacc_rises_and_owned_gpus_fall_with_wacc(w1, w2):
 def test_economic_cost_falls_with_residual(r1, r2, wacc):
     lo, hi = sorted((r1, r2))
     assume(hi - lo > 1e-6)
-    a, b = ev(residual_base=lo, wacc=wacc), ev(residual_base=hi, wacc=wacc)
+    a = ev(residual_base=lo, equity_share=1, cost_of_equity=wacc)
+    b = ev(residual_base=hi, equity_share=1, cost_of_equity=wacc)
     assert b["economic_cost_per_hour"] < a["economic_cost_per_hour"]
 
 
@@ -144,7 +149,8 @@ def test_pooled_utilization_rises_with_customers(n, extra, corr, cv, z):
 def test_reserved_swap_npv_falls_with_reserved_discount(d1, d2, years, decline, rate):
     lo, hi = sorted((d1, d2))
     assume(hi - lo > 1e-6)
-    common = {"contract_years": years, "market_price_decline_per_year": decline, "discount_rate": rate}
+    common = {"contract_years": years, "market_price_decline_per_year": decline, "equity_share": 1,
+              "cost_of_equity": rate}  # wacc = rate
     a = model.evaluate({**common, "reserved_discount": lo})
     b = model.evaluate({**common, "reserved_discount": hi})
     assert b["reserved_swap_npv_per_gpu"] < a["reserved_swap_npv_per_gpu"]
@@ -164,10 +170,10 @@ def test_annual_decline_compounds_to_total(then, now, years):
 
 @FAST
 @given(eq=frac(0, 1), coe=frac(0, 2), cod=frac(0.001, 2), tax=frac(0, 1))
-def test_wacc_from_structure_between_after_tax_debt_and_equity(eq, coe, cod, tax):
+def test_wacc_between_after_tax_debt_and_equity(eq, coe, cod, tax):
     res = ev(equity_share=eq, cost_of_equity=coe, cost_of_debt=cod, tax_rate=tax)
     lo, hi = sorted((res["after_tax_cost_of_debt"], coe))
-    assert lo * (1 - 1e-12) - 1e-15 <= res["wacc_from_structure"] <= hi * (1 + 1e-12) + 1e-15
+    assert lo * (1 - 1e-12) - 1e-15 <= res["wacc"] <= hi * (1 + 1e-12) + 1e-15
 
 
 @FAST
@@ -203,7 +209,8 @@ def test_payback_nan_exactly_when_cash_margin_not_positive(price, util):
 
 def test_schedules_at_zero_rates():
     # AF(0, n) = n and CRF(0, L) = 1/L hold on the schedule path too (not only in evaluate)
-    inputs = {"base_rate": 0, "spread_contracted": 0, "spread_uncontracted": 0, "wacc": 0, "discount_rate": 0}
+    inputs = {"base_rate": 0, "spread_contracted": 0, "spread_uncontracted": 0, "equity_share": 1,
+              "cost_of_equity": 0}  # wacc = 0
     sched = model.sculpting_schedule(inputs)
     assert sched["opening"].iloc[0] == pytest.approx(12 * 400e6 / 1.5, rel=1e-12)
     contract = model.reserved_contract_schedule(inputs)
@@ -258,16 +265,22 @@ def array_inputs(draw):
     return values
 
 
-# outputs that are a difference of near-equal amounts: compared against the scale they come from
-SCALE = {"sculpted_closing_balance": "sculpted_debt_capacity"}
+# MODEL.md: the outputs that may be undefined (nan); no other output may be
+MAY_BE_NAN = {"gpu_payback_years", "managed_gross_margin", "project_irr", "equity_irr", "fleet_min_dscr",
+              "fleet_ebitda_margin", "equity_multiple", "optimal_owned_gpus"}
+IRRS = {"project_irr", "equity_irr"}
 
 
-def _same(a: float, b: float, scale: float = 0.0) -> bool:
+def _same(a: float, b: float, name: str = "") -> bool:
+    """Array path vs scalar path: the same IEEE outcome; finite values within 1e-12 relative
+    (IRRs, found by iteration, within 1e-7 absolute as MODEL.md asks of Python and the workbook)."""
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if math.isinf(a) or math.isinf(b):
         return a == b
-    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+    if name in IRRS:
+        return abs(a - b) <= 1e-7
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
@@ -277,15 +290,13 @@ def test_arrays_equal_scalars_element_by_element(values):
     res = model.evaluate(values)
     for name, arr in res.items():
         assert isinstance(arr, np.ndarray) and arr.shape == (N,), name
-        # MODEL.md: only payback (cash margin not positive) and managed margin (no token revenue) may be undefined
-        if name not in ("gpu_payback_years", "managed_gross_margin"):
+        if name not in MAY_BE_NAN:
             assert not np.isnan(arr).any(), f"{name} is nan at {np.flatnonzero(np.isnan(arr))}"
     for i in range(N):
         one = model.evaluate({k: float(v[i]) for k, v in values.items()})
         for name, v in one.items():
             assert isinstance(v, float), name
-            scale = abs(one[SCALE[name]]) if name in SCALE else 0.0
-            assert _same(float(res[name][i]), v, scale), f"{name}[{i}]: array {res[name][i]!r} vs scalar {v!r}"
+            assert _same(float(res[name][i]), v, name), f"{name}[{i}]: array {res[name][i]!r} vs scalar {v!r}"
 
 
 def _valid_array(name: str, shape) -> np.ndarray:
@@ -318,19 +329,144 @@ def test_one_array_input_broadcasts_to_every_output(name):
     # element [1, 2] equals the scalar evaluation
     one = model.evaluate({name: float(arr[1, 2])})
     for out, v in one.items():
-        scale = abs(one[SCALE[out]]) if out in SCALE else 0.0
-        assert _same(float(res[out][1, 2]), v, scale), out
+        assert _same(float(res[out][1, 2]), v, out), out
 
 
 def test_two_arrays_broadcast_as_outer_product():
-    wacc = np.array([[0.0], [0.05], [0.12]])          # shape (3, 1), includes the rate-0 branch
+    coe = np.array([[0.0], [0.05], [0.12]])           # shape (3, 1); all-equity, so wacc = coe: the rate-0 branch
     tenor = np.array([[1, 5, 12, 30]], dtype=float)   # shape (1, 4)
-    res = model.evaluate({"wacc": wacc, "tenor_contracted_years": tenor})
+    res = model.evaluate({"equity_share": 1.0, "cost_of_equity": coe, "tenor_contracted_years": tenor})
     for out, v in res.items():
         assert v.shape == (3, 4), out
     for i in range(3):
         for j in range(4):
-            one = model.evaluate({"wacc": float(wacc[i, 0]), "tenor_contracted_years": float(tenor[0, j])})
+            one = model.evaluate({"equity_share": 1.0, "cost_of_equity": float(coe[i, 0]),
+                                  "tenor_contracted_years": float(tenor[0, j])})
             for out, v in one.items():
-                scale = abs(one[SCALE[out]]) if out in SCALE else 0.0
-                assert _same(float(res[out][i, j]), v, scale), (out, i, j)
+                assert _same(float(res[out][i, j]), v, out), (out, i, j)
+
+
+# ---------------------------------------------------------------- P1 fleet project
+
+P1 = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                     HealthCheck.filter_too_much])
+
+
+@st.composite
+def p1_inputs(draw, **fixed):
+    """Valid inputs across the domains that P1 reads (E2's and F1's included); `fixed` overrides."""
+    values = {
+        "gpu_price": draw(frac(1000, 1e5)), "network_capex_per_gpu": draw(frac(0, 1e4)),
+        "depreciation_years": draw(frac(0.5, 10)), "network_life_years": draw(frac(0.5, 10)),
+        "gpu_power_kw": draw(frac(0, 2)), "pue": draw(frac(1, 2)), "power_price_kwh": draw(frac(0, 0.3)),
+        "dc_rate_kw_month": draw(frac(0, 500)), "ops_per_gpu_hour": draw(frac(0, 1)),
+        "rental_price_per_gpu_hour": draw(frac(0.1, 10)), "gpu_utilization": draw(frac(0.01, 1)),
+        "fleet_gpus": float(draw(st.integers(1, 100_000))), "annual_failure_rate": draw(frac(0, 0.2)),
+        "reserved_discount": draw(frac(0, 1)), "contract_years": float(draw(st.integers(1, 10))),
+        "market_price_decline_per_year": draw(frac(0, 0.99)),
+        "economic_life_years": float(draw(st.integers(1, 15))), "residual_base": draw(frac(0, 1)),
+        "equity_share": draw(frac(0, 1)), "cost_of_equity": draw(frac(0, 2)), "cost_of_debt": draw(frac(0.001, 2)),
+        "tax_rate": draw(frac(0, 1)), "target_dscr": draw(frac(1, 5)), "base_rate": draw(frac(0, 0.3)),
+        "spread_uncontracted": draw(frac(0, 0.2)), "spread_contracted": draw(frac(0, 0.2)),
+        "equipment_ltv": draw(frac(0, 1)), "contracted_share": draw(frac(0, 1)),
+        "fleet_debt_tenor_years": float(draw(st.integers(1, 15))),
+    }
+    values.update(fixed)
+    return values
+
+
+def _npv(flows, rate) -> float:
+    return sum(cf / (1 + rate) ** t for t, cf in enumerate(flows))
+
+
+@P1
+@given(values=p1_inputs(tax_rate=0.0, contracted_share=0.0))
+def test_project_npv_is_zero_at_economic_breakeven(values):
+    # E2 is P1 per GPU-hour: pre-tax and without contracts, selling breakeven_utilization_economic of the hours
+    # makes the project worth exactly its cost at wacc
+    b = model.evaluate(values)["breakeven_utilization_economic"]
+    assume(0 < b <= 1)
+    res = model.evaluate({**values, "gpu_utilization": b})
+    assert abs(res["project_npv"]) <= 1e-9 * res["fleet_capex"]
+
+
+@P1
+@given(values=p1_inputs())
+def test_project_npv_at_project_irr_is_zero(values):
+    res = model.evaluate(values)
+    r = res["project_irr"]
+    assume(not math.isnan(r))
+    assert -1 < r < 10000
+    sched = model.project_schedule(values)
+    life = int(values["economic_life_years"])
+    flows = [float(sched["project_cash_flow"].loc[t]) for t in range(life + 1)]
+    assert flows[0] == pytest.approx(-res["fleet_capex"], rel=1e-12)
+    scale = sum(abs(cf) / (1 + r) ** t for t, cf in enumerate(flows))
+    assert abs(_npv(flows, r)) <= 1e-9 * scale
+    # the library's IRR on the same flows is the same rate
+    from model.finance import irr
+
+    assert irr(flows, 1) == pytest.approx(r, abs=1e-7)
+
+
+@P1
+@given(values=p1_inputs(), c1=frac(0, 2), c2=frac(0, 2))
+def test_equity_npv_falls_as_cost_of_equity_rises(values, c1, c2):
+    lo, hi = sorted((c1, c2))
+    assume(hi - lo > 1e-6)
+    a = model.evaluate({**values, "cost_of_equity": lo})
+    b = model.evaluate({**values, "cost_of_equity": hi})
+    # cost_of_equity also moves wacc, which sets neither the debt nor the equity flows
+    flows = model.project_schedule({**values, "cost_of_equity": lo})["equity_cash_flow"]
+    later = flows.loc[1:int(values["economic_life_years"])]
+    assert np.allclose(flows, model.project_schedule({**values, "cost_of_equity": hi})["equity_cash_flow"],
+                       rtol=1e-12, atol=0)
+    if (later == 0).all():
+        assert b["equity_npv"] == a["equity_npv"]
+    else:
+        # Σ_{t≥1} cf_t / (1+c)^t is strictly monotone only when the later flows share a sign; in general,
+        # compare against the hand sum at each rate, and the direction where the sign is one-sided
+        for res, c in ((a, lo), (b, hi)):
+            assert res["equity_npv"] == pytest.approx(_npv(list(flows.loc[:int(values["economic_life_years"])]), c),
+                                                      rel=1e-9, abs=1e-9 * res["fleet_capex"])
+        if (later >= 0).all():
+            assert b["equity_npv"] < a["equity_npv"]
+        elif (later <= 0).all():
+            assert b["equity_npv"] > a["equity_npv"]
+
+
+@P1
+@given(values=p1_inputs(), s1=frac(0, 1), s2=frac(0, 1))
+def test_contracts_lower_the_fleet_debt_rate(values, s1, s2):
+    lo, hi = sorted((s1, s2))
+    # a spread gap far below the rate's float resolution cannot show (0.25 + 1e-130 == 0.25)
+    assume(hi - lo > 1e-6 and values["spread_uncontracted"] > values["spread_contracted"] + 1e-6)
+    a = model.evaluate({**values, "contracted_share": lo})["fleet_debt_rate"]
+    b = model.evaluate({**values, "contracted_share": hi})["fleet_debt_rate"]
+    assert b < a
+    # by hand: base + spread_u − share · min(contract_years, T) / T · (spread_u − spread_c), T = min(tenor, L)
+    tenor = min(values["fleet_debt_tenor_years"], values["economic_life_years"])
+    cover = min(values["contract_years"], tenor) / tenor
+    gap = values["spread_uncontracted"] - values["spread_contracted"]
+    assert b == pytest.approx(values["base_rate"] + values["spread_uncontracted"] - hi * cover * gap, rel=1e-12)
+
+
+@P1
+@given(values=p1_inputs())
+def test_fleet_debt_corkscrew_closes_every_year(values):
+    res = model.evaluate(values)
+    sched = model.project_schedule(values)
+    gap = sched["opening"] + sched["drawdown"] - sched["principal"] - sched["closing"]
+    assert np.all(np.abs(gap.to_numpy()) <= 1e-9 * res["fleet_capex"]), gap.to_numpy()
+    # the loan drawn at year 0 is the fleet debt, and it is repaid by the end of the tenor
+    assert float(sched["drawdown"].sum()) == pytest.approx(res["fleet_debt"], rel=1e-12, abs=1e-9 * res["fleet_capex"])
+    assert abs(float(sched["closing"].iloc[-1])) <= 1e-9 * res["fleet_capex"]
+
+
+@FAST
+@given(measured=frac(1, 1e5), batch=st.integers(1, 512))
+def test_doubling_measured_decode_halves_cost_per_m_output(measured, batch):
+    a = ev(measured_decode_tokens_per_sec=measured, batch_size=batch)
+    b = ev(measured_decode_tokens_per_sec=2 * measured, batch_size=batch)
+    assert b["decode_tokens_per_sec"] == 2 * a["decode_tokens_per_sec"]
+    assert b["cost_per_m_output_tokens"] == pytest.approx(a["cost_per_m_output_tokens"] / 2, rel=1e-12)

@@ -156,14 +156,14 @@ def test_tornado_clips_moves_into_the_domain():
 
 
 def test_tornado_range_mode_and_explicit_ranges():
-    t = sweeps.tornado("residual_value", inputs=["residual_case", "buy_gpu_price", "residual_base"], mode="range",
-                       ranges={"buy_gpu_price": (20000, 30000)}).set_index("input")
+    t = sweeps.tornado("residual_value", inputs=["residual_case", "gpu_price", "residual_base"], mode="range",
+                       ranges={"gpu_price": (20000, 30000)}).set_index("input")
     case = t.loc["residual_case"]
     assert (case.low_value, case.high_value, case.basis) == (1, 3, "domain")
-    assert case.swing == pytest.approx(28000 * (0.05 - 0.40))  # bull -> bear
-    price = t.loc["buy_gpu_price"]
+    assert case.swing == pytest.approx(25000 * (0.05 - 0.40))  # bull -> bear at the seed's $25K
+    price = t.loc["gpu_price"]
     assert price.basis == "range" and price.swing == pytest.approx(10000 * 0.20)
-    assert t.loc["residual_base"].swing == pytest.approx(28000 * 1.0)  # [0, 1]
+    assert t.loc["residual_base"].swing == pytest.approx(25000 * 1.0)  # [0, 1]
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
@@ -259,7 +259,7 @@ def test_monte_carlo_out_of_domain_draw_is_an_error():
 def test_monte_carlo_choice_reproducible_and_chunk_independent(calls):
     spec = {"settings": {"n": 50_000, "seed": 7, "outputs": ["residual_value"]},
             "inputs": {"residual_case": {"dist": "choice", "values": [1, 2, 3], "weights": [1, 2, 1]},
-                       "buy_gpu_price": {"dist": "uniform", "low": 20000, "high": 30000}}}
+                       "gpu_price": {"dist": "uniform", "low": 20000, "high": 30000}}}
     a = sweeps.monte_carlo(spec)
     b = sweeps.monte_carlo(spec, chunk=7_000)
     assert len(calls) == 1 + math.ceil(50_000 / 7_000)
@@ -267,7 +267,7 @@ def test_monte_carlo_choice_reproducible_and_chunk_independent(calls):
     freq = a.samples["residual_case"].value_counts(normalize=True)
     assert freq[2.0] == pytest.approx(0.5, abs=0.01) and freq[1.0] == pytest.approx(0.25, abs=0.01)
     factor = a.samples["residual_case"].map({1.0: 0.40, 2.0: 0.20, 3.0: 0.05})
-    np.testing.assert_allclose(a.samples["residual_value"], a.samples["buy_gpu_price"] * factor, rtol=1e-12)
+    np.testing.assert_allclose(a.samples["residual_value"], a.samples["gpu_price"] * factor, rtol=1e-12)
     c = sweeps.monte_carlo(spec, seed=8)
     assert not a.samples.equals(c.samples)
 
@@ -284,10 +284,13 @@ def test_monte_carlo_normalized_shares_and_fixed():
 
 
 def test_monte_carlo_default_outputs_are_those_reading_the_drawn_inputs():
-    r = sweeps.monte_carlo({"inputs": {"wacc": {"dist": "uniform", "low": 0.05, "high": 0.2}}}, n=100)
+    r = sweeps.monte_carlo({"inputs": {"cost_of_equity": {"dist": "uniform", "low": 0.05, "high": 0.2}}}, n=100)
     names = set(r.summary.index)
-    assert {"annual_capital_charge", "breakeven_utilization_wacc", "optimal_owned_gpus"} <= names
-    assert "capex_per_gpu_hour" not in names and "wacc_from_structure" not in names  # E2's wacc is its own
+    # cost_of_equity sets wacc (F1), which E2, D3's swap and P1's project NPV read; equity flows use it directly
+    assert {"wacc", "equity_debt_cost_ratio", "annual_capital_charge", "breakeven_utilization_wacc",
+            "optimal_owned_gpus", "reserved_swap_npv_per_gpu", "project_npv", "equity_npv"} <= names
+    # the D1 stack and F3's stage WACCs (coe_<stage>) do not read it
+    assert names.isdisjoint({"capex_per_gpu_hour", "total_cost_per_gpu_hour", "wacc_public", "wacc_series_a"})
 
 
 def test_monte_carlo_undefined_outputs_are_counted_not_averaged():
@@ -411,7 +414,8 @@ def test_cli_tornado_table_json_png(tmp_path, capsys):
     png = tmp_path / "tornado.png"
     assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--top", "3", "--png", str(png)]) == 0
     out = capsys.readouterr().out
-    assert "depreciation_years" in out and "gpu_price" in out and "103 of 105 have swing 0" in out
+    # 108 inputs less the four segment shares = 104 moved; all but gpu_price and depreciation_years leave capex flat
+    assert "depreciation_years" in out and "gpu_price" in out and "102 of 104 have swing 0" in out
     assert is_png(png)
     assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--top", "2", "--json",
                     "--set", "gpu_price=30000"]) == 0

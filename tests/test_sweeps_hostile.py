@@ -63,7 +63,7 @@ def test_two_way_grid_too_large():
 ])
 def test_bad_base_inputs(value, fragment):
     for call in (lambda: sweeps.one_way("gpu_price", [1, 2], inputs={"pue": value}),
-                 lambda: sweeps.two_way("gpu_price", [1, 2], "wacc", [0.1], "capex_per_gpu_hour",
+                 lambda: sweeps.two_way("gpu_price", [1, 2], "cost_of_equity", [0.1], "capex_per_gpu_hour",
                                         inputs={"pue": value}),
                  lambda: sweeps.tornado("capex_per_gpu_hour", base={"pue": value})):
         assert fragment in message(call)

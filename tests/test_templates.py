@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import model
 
-# MODEL.md's input table, "seed default" column, written out (109 inputs).
+# MODEL.md's input table, "seed default" column, written out (108 inputs).
 SEED = {
     "gpu_price": 25000, "depreciation_years": 3, "gpu_power_kw": 0.7, "pue": 1.2, "power_price_kwh": 0.035,
     "dc_rate_kw_month": 150, "network_capex_per_gpu": 2600, "network_life_years": 3, "ops_per_gpu_hour": 0.10,
@@ -16,10 +16,10 @@ SEED = {
     "price_input_per_m": 0.06, "price_output_per_m": 0.18, "cached_input_share": 0.3,
     "cached_input_discount": 0.5, "share_hobbyist": 0.1, "share_growth": 0.4, "share_enterprise": 0.3,
     "share_batch": 0.2, "price_factor_hobbyist": 0.5, "price_factor_growth": 1.0, "reserved_discount": 0.4,
-    "batch_discount": 0.5, "contract_years": 3, "market_price_decline_per_year": 0.3, "discount_rate": 0.10,
+    "batch_discount": 0.5, "contract_years": 3, "market_price_decline_per_year": 0.3, "enterprise_discount": 0.4,
     "price_then_per_m": 20, "price_now_per_m": 0.40, "price_decline_years": 2.5, "customers": 1000,
-    "demand_cv": 1.0, "service_z": 2.33, "demand_correlation": 0.01, "buy_gpu_price": 28000,
-    "buy_useful_life_years": 5, "buy_opex_per_gpu_hour": 0.46, "rent_price_per_gpu_hour": 2.50, "wacc": 0.12,
+    "demand_cv": 1.0, "service_z": 2.33, "demand_correlation": 0.01, "gpus_per_node": 8,
+    "economic_life_years": 3, "contracted_share": 0.5, "fleet_debt_tenor_years": 3,
     "cost_of_equity": 0.25, "residual_bull": 0.40, "residual_base": 0.20, "residual_bear": 0.05,
     "residual_case": 2, "demand_mean_gpus": 1000, "demand_sd_gpus": 250, "facility_it_mw": 100,
     "grid_power_price_kwh": 0.10, "own_power_price_kwh": 0.03, "facility_price_kw_month": 150, "pue_air": 1.4,
@@ -48,7 +48,7 @@ def test_bundled_templates_listed():
 
 def test_seed_equals_model_md_defaults():
     t = model.load("seed")
-    assert len(SEED) == 109
+    assert len(SEED) == 108
     assert set(t.values) == set(SEED) == set(model.INPUTS)
     assert {k: float(v) for k, v in SEED.items()} == t.values
 

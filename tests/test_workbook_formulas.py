@@ -57,14 +57,18 @@ def test_templates(compiled, template):
 
 # degenerate rows: rate 0, growth equal to the rate, utilization 1, zero debt, the last residual case
 EDGE_CASES = [
-    {"wacc": 0.0, "discount_rate": 0.0, "base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0},
+    {"equity_share": 1.0, "cost_of_equity": 0.0, "base_rate": 0.0, "spread_contracted": 0.0,
+     "spread_uncontracted": 0.0},  # wacc 0 and debt at 0%
     {"cfads_growth": 0.068, "tenor_contracted_years": 30, "contract_years": 10},
     {"gpu_utilization": 1.0, "serving_utilization": 1.0, "debt_amount": 0.0, "residual_case": 3},
     {"rental_price_per_gpu_hour": 0.2},  # cash margin negative: payback #N/A
     {"price_factor_hobbyist": 0.0, "price_factor_growth": 0.0, "reserved_discount": 1.0, "batch_discount": 1.0},
     {"measured_decode_tokens_per_sec": 5000.0, "optimization_multiplier": 3.0},
     {"model_params_b": 405.0, "kv_gb_per_sequence": 0.53, "batch_size": 16},
-    {"rent_price_per_gpu_hour": 0.5},  # breakeven above 1: optimal owned GPUs 0
+    {"rental_price_per_gpu_hour": 0.5},  # breakeven above 1: optimal owned GPUs 0; project IRR undefined
+    {"equipment_ltv": 0.0, "contracted_share": 1.0, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
+    {"equipment_ltv": 1.0, "target_dscr": 1.0, "tax_rate": 0.0, "gpus_per_node": 6, "model_params_b": 170.0},
+    {"economic_life_years": 1, "fleet_debt_tenor_years": 1, "depreciation_years": 0.5, "residual_case": 1},
     {"tenor_contracted_years": 1, "tenor_uncontracted_years": 30, "cfads_growth": -0.5},
 ]
 

@@ -38,7 +38,7 @@ def edit(path: Path) -> None:
     ws.cell(cell_of(ws, "gpu_price"), 9).value = 31000  # coreweave column (I)
     ws.cell(cell_of(ws, "pue"), 10).value = 1.35  # h200 column (J)
     ws.cell(cell_of(ws, "batch_size"), 10).value = 128
-    ws.cell(cell_of(ws, "wacc"), 8).value = 0.09  # seed column (H)
+    ws.cell(cell_of(ws, "cost_of_equity"), 8).value = 0.09  # seed column (H)
     wb["Cover"]["C6"] = "h200"
     wb.save(path)
 
@@ -51,13 +51,13 @@ def test_from_carries_every_edit(tmp_path):
     proc = run("build_workbook.py", "--from", str(src))
     assert proc.returncode == 0, proc.stderr
     assert "coreweave: gpu_price = 31000" in proc.stdout
-    assert "h200: pue = 1.35" in proc.stdout and "seed: wacc = 0.09" in proc.stdout
+    assert "h200: pue = 1.35" in proc.stdout and "seed: cost_of_equity = 0.09" in proc.stdout
     assert (tmp_path / "book.xlsx.bak").read_bytes() == before
     again = read_inputs(src)
     assert again.selected == "h200"
     assert again.columns["coreweave"]["gpu_price"] == 31000
     assert again.columns["h200"]["pue"] == 1.35 and again.columns["h200"]["batch_size"] == 128
-    assert again.columns["seed"]["wacc"] == 0.09
+    assert again.columns["seed"]["cost_of_equity"] == 0.09
     # stored outputs equal the model on the edited h200 inputs (h200: hbm 141 GB, 4.8 TB/s, pue 1.35, batch 128)
     from xl.libreoffice import read_names
 
@@ -161,8 +161,10 @@ MALFORMED = [
     (lambda t: ["--set", "share_batch=0.5"], "sum to 1"),
     (lambda t: ["--set", "kv_gb_per_sequence=100"], "does not fit"),
     (lambda t: ["--set", "nonsense"], "name=value"),
-    (lambda t: ["--set", "wacc=nan"], "wacc"),
-    (lambda t: ["--set", "wacc=inf"], "wacc"),
+    (lambda t: ["--set", "cost_of_equity=nan"], "cost_of_equity"),
+    (lambda t: ["--set", "cost_of_equity=inf"], "cost_of_equity"),
+    (lambda t: ["--set", "wacc=0.1"], "output"),
+    (lambda t: ["--set", "rent_price_per_gpu_hour=2"], "removed in MODEL.md v2: use rental_price_per_gpu_hour"),
     (lambda t: ["--set", "contract_years=0"], "integer 1..10"),
     (lambda t: ["--template", "nosuch"], "unknown template"),
     (lambda t: ["--template", str(t / "missing.toml")], "not found"),
@@ -233,8 +235,8 @@ def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
     xl.build(out, t)
     wb = openpyxl.load_workbook(out)
     ws = wb["Inputs"]
-    assert ws["K4"].value == "=1+2" and ws["K4"].data_type == "s"
-    notes = [c.value for c in ws["L"] if isinstance(c.value, str)]
+    assert ws["L4"].value == "=1+2" and ws["L4"].data_type == "s"  # after seed, coreweave, h200, h100-market
+    notes = [c.value for c in ws["M"] if isinstance(c.value, str)]
     assert any(n.startswith("=HYPERLINK") or "=HYPERLINK" in n for n in notes)
     for row in ws.iter_rows():
         for c in row:

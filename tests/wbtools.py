@@ -10,11 +10,8 @@ import model
 from model.registry import INPUTS, OUTPUTS
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
-ALLOWED_FUNCTIONS = {"SUM", "SUMPRODUCT", "MIN", "MAX", "ROUND", "ROUNDUP", "ROUNDDOWN", "IF", "IFERROR", "AND",
-                     "OR", "INDEX", "MATCH", "CHOOSE", "PV", "PMT", "FV", "NPV", "POWER", "SQRT", "LN", "EXP", "ABS",
-                     "MOD", "CEILING", "FLOOR", "INT", "NORMSINV", "NA"}
-ALLOWED_LITERALS = {0.0, 1.0, 2.0, 9.0, 12.0, 1000.0, 10000.0}
-
+from model.registry import EXCEL_FUNCTIONS as ALLOWED_FUNCTIONS  # noqa: E402,F401  (one list, in model/)
+from model.registry import EXCEL_LITERALS as ALLOWED_LITERALS  # noqa: E402,F401
 
 SPECIAL_RANGES = {"measured_decode_tokens_per_sec": (0.0, 20000.0)}
 
