@@ -107,7 +107,15 @@ def cmd_export_inputs(args: argparse.Namespace) -> int:
     return 0
 
 
-HANDLERS = {"evaluate": cmd_evaluate, "claims": cmd_claims, "inputs": cmd_inputs, "project": cmd_project,
+def cmd_reference(args: argparse.Namespace) -> int:
+    from model.reference import render
+
+    sys.stdout.write(render())
+    return 0
+
+
+HANDLERS = {"reference": cmd_reference, "evaluate": cmd_evaluate, "claims": cmd_claims, "inputs": cmd_inputs,
+            "project": cmd_project,
             "export-inputs": cmd_export_inputs}
 
 
@@ -127,6 +135,7 @@ def register(sub) -> None:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--json", action="store_true", help="JSON for scripts")
     how.add_argument("--csv", action="store_true", help="CSV on stdout (one row per year)")
+    sub.add_parser("reference", help="the model reference (docs/model.md) generated from the registry")
     x = sub.add_parser("export-inputs", help="write an edited workbook's inputs as a TOML template")
     x.add_argument("workbook", help="a workbook built by build_workbook.py and edited in Excel or LibreOffice")
     x.add_argument("-o", "--output", required=True, help="the .toml file to write")

@@ -1,0 +1,50 @@
+"""The model reference (docs/model.md), generated from the registry: every input and output by section.
+
+`python -m model reference > docs/model.md` regenerates it; tests/test_docs.py fails when it is stale.
+"""
+
+from __future__ import annotations
+
+from .registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _num(v: float) -> str:
+    return f"{v:g}" if abs(v) < 1e6 or v != int(v) else f"{v:,.0f}"
+
+
+def render() -> str:
+    """The whole reference as Markdown."""
+    out = ["# Model reference", "",
+           "Generated from the registry (`model/inputs.py`, `model/lines/`, `model/checks.py`); do not edit by hand.",
+           "Every name is a Python key, a TOML key and a workbook-defined name. Seed values come from the bundled",
+           "`seed` template. Undefined results are `nan` in Python and `#N/A` in the workbook.", "",
+           "## Constants", "", "| name | value | unit |", "|---|---|---|"]
+    out += [f"| `{c.name}` | {_num(c.value)} | {c.unit} |" for c in CONSTANTS.values()]
+    for sec, (sheet, title) in SECTIONS.items():
+        out += ["", f"## {title}", "", f"Workbook sheet: *{sheet}*.", ""]
+        inputs = [i for i in INPUTS.values() if i.section == sec]
+        if inputs:
+            out += ["### Inputs", "", "| name | unit | domain | seed | meaning |", "|---|---|---|---|---|"]
+            out += [f"| `{i.name}` | {i.unit} | {_cell(i.domain.text())} | {_num(i.default)} | {_cell(i.description)} |"
+                    for i in inputs]
+            out.append("")
+        outputs = [o for o in OUTPUTS.values() if o.section == sec]
+        if outputs:
+            out += ["### Outputs", "", "| name | unit | definition | Excel |", "|---|---|---|---|"]
+            out += [f"| `{o.name}` | {o.unit} | {_cell(o.formula)} | `{_cell(o.excel)}` |" for o in outputs]
+            out.append("")
+        for b in (b for b in BLOCKS.values() if b.section == sec):
+            out += [f"### Yearly block `{b.name}`: {b.title} ({b.years} years)", "", _cell(b.func.__doc__ or ""), "",
+                    "| row | unit | Excel, each year |", "|---|---|---|"]
+            out += [f"| `{r.key}` {_cell(r.label)} | {r.unit} | `{_cell(r.excel)}` |" for r in b.rows]
+            out.append("")
+        checks = [c for c in CHECKS.values() if c.section == sec]
+        if checks:
+            out += ["### Checks", "", "| name | what it tests | Excel (1 = OK) |", "|---|---|---|"]
+            out += [f"| `{c.name}` | {_cell(c.description)} | `{_cell(c.excel)}` |" for c in checks]
+            out.append("")
+    return "\n".join(out).rstrip() + "\n"
