@@ -50,16 +50,23 @@ def bundled() -> list[str]:
 
 
 def resolve_path(template: str | Path) -> Path:
-    """A bundled name or a path to a TOML file."""
-    p = Path(template)
-    if p.suffix == ".toml" or p.exists() or "/" in str(template):
+    """A bare name means a bundled template (a file of that name in the working directory never shadows it);
+    a path must look like one: it contains a folder separator or ends in .toml."""
+    if not isinstance(template, (str, Path)) or not str(template).strip():
+        raise InputError(f"template must be a bundled name ({', '.join(bundled())}) or a path to a .toml file, "
+                         f"got {template!r}")
+    text = str(template)
+    if isinstance(template, Path) or text.endswith(".toml") or "/" in text or "\\" in text:
+        p = Path(template)
+        if p.is_dir():
+            raise InputError(f"template {text!r} is a folder; give a .toml file")
         if not p.is_file():
-            raise InputError(f"template file {str(p)!r} not found")
+            raise InputError(f"template file {text!r} not found")
         return p
-    candidate = TEMPLATE_DIR / f"{template}.toml"
+    candidate = TEMPLATE_DIR / f"{text}.toml"
     if not candidate.is_file():
-        raise InputError(f"unknown template {template!r}; bundled templates: {', '.join(bundled())}, "
-                         "or give a path to a .toml file")
+        raise InputError(f"unknown template {text!r}; bundled templates: {', '.join(bundled())}, "
+                         "or give a path to a .toml file (./name.toml)")
     return candidate
 
 
@@ -79,7 +86,7 @@ def load(template: str | Path = "seed") -> Template:
 def _load(path: Path) -> Template:
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a UTF-8 BOM (Windows editors) is fine
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"template {where}: broken TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -111,6 +118,9 @@ def _load(path: Path) -> Template:
             value, source = entry["value"], str(entry.get("source", ""))
         else:
             value, source = entry, ""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"template {where}, key {key!r}: {key} = {value!r} is not a number; allowed domain of "
+                             f"{key}: {INPUTS[key].domain.text()}")
         values[key] = check_value(key, value, where=f"template {where}, key {key!r}")
         sources[key] = source
         own.add(key)

@@ -68,8 +68,18 @@ def _short(value) -> str:
 
 
 def check_cross(values: dict, where: str = "") -> None:
-    """Checks spanning several inputs: the four segment shares sum to 1 (within 1e-9)."""
+    """Checks spanning several inputs: arrays broadcast together; the four segment shares sum to 1 (within 1e-9)."""
     at = f"{where}: " if where else ""
+    arrays = {k: v for k, v in values.items() if not isinstance(v, float)}
+    if arrays:
+        import numpy as np
+
+        try:
+            np.broadcast_shapes(*(np.shape(v) for v in arrays.values()))
+        except ValueError:
+            shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+            raise InputError(f"{at}input arrays of shapes that do not broadcast together: {shapes}; "
+                             "allowed: equal shapes, or shapes numpy can broadcast") from None
     if all(isinstance(values[s], float) for s in SHARES):
         total = sum(values[s] for s in SHARES)
         if abs(total - 1) > 1e-9:

@@ -127,7 +127,9 @@ def test_bad_numbers_and_names(argv, fragments):
 
 
 def test_broken_pipe_is_quiet():
-    p = subprocess.Popen([sys.executable, "-m", "model", "inputs"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+    # 800 KB of output, far more than a pipe holds, so the writer is still writing when the reader goes away
+    p = subprocess.Popen([sys.executable, "-m", "model", "sweep", "--input", "gpu_price", "--range", "1000,100000,20000",
+                          "--output", "capex_per_gpu_hour"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
     p.stdout.readline()
     p.stdout.close()

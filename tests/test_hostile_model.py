@@ -1,0 +1,77 @@
+"""Hostile input at the model's edge: templates named or shaped oddly, arrays that do not fit together.
+
+Each case asserts the one-line InputError (naming the thing and what is allowed) and, where a
+file in the working directory could hijack a bundled template, that the bundled one is used.
+"""
+
+import numpy as np
+import pytest
+
+import model
+
+SEED_TOTAL = 25000 / (3 * 8760) + 0.7 * 1.2 * 0.035 + 150 * 0.7 / 730 + 2600 / (3 * 8760) + 0.10
+CW_TOTAL = 28900 / (3 * 8760) + 0.7 * 1.0 * 0.10 + 260 * 0.7 / 730 + 2600 / (3 * 8760) + 0.12
+
+
+def test_files_in_the_working_directory_never_shadow_bundled_templates(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "seed").write_text("not toml at all [[[")
+    (tmp_path / "h200").write_text("[inputs]\ngpu_price = 1\n")
+    (tmp_path / "coreweave").mkdir()
+    assert model.evaluate()["total_cost_per_gpu_hour"] == pytest.approx(SEED_TOTAL, rel=1e-12)
+    assert model.evaluate(template="coreweave")["total_cost_per_gpu_hour"] == pytest.approx(CW_TOTAL, rel=1e-12)
+    assert model.load("h200").values["gpu_price"] == 25000  # the bundled h200 inherits the seed's price
+
+
+@pytest.mark.parametrize("template", [None, "", 3.5, "nope"])
+def test_template_that_is_not_a_name_or_path(template):
+    with pytest.raises(model.InputError, match="bundled"):
+        model.evaluate(template=template)
+
+
+def test_folder_given_as_template(tmp_path):
+    (tmp_path / "x.toml").mkdir()
+    with pytest.raises(model.InputError, match="is a folder; give a .toml file"):
+        model.evaluate(template=tmp_path / "x.toml")
+
+
+@pytest.mark.parametrize("text,message", [
+    ("gpu_price = [1, 2]", "gpu_price = [1, 2] is not a number; allowed domain of gpu_price: >0"),
+    ("gpu_price = []", "gpu_price = [] is not a number; allowed domain of gpu_price: >0"),
+    ("gpu_price = true", "gpu_price = True is not a number"),
+    ("gpu_price = \"25000\"", "gpu_price = '25000' is not a number"),
+    ("gpu_price = " + "9" * 400, "is too large for a number; allowed domain of gpu_price: >0"),
+    ("gpu_price = { value = [1] }", "gpu_price = [1] is not a number"),
+])
+def test_template_values_must_be_single_numbers(tmp_path, text, message):
+    path = tmp_path / "t.toml"
+    path.write_text("[inputs]\n" + text + "\n")
+    with pytest.raises(model.InputError) as exc:
+        model.evaluate(template=path)
+    assert message in str(exc.value)
+    assert "\n" not in str(exc.value)
+
+
+def test_utf8_bom_is_read(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf[inputs]\ngpu_price = 30000\n")
+    assert model.evaluate(template=path)["capex_per_gpu_hour"] == pytest.approx(30000 / (3 * 8760), rel=1e-12)
+
+
+def test_removed_v1_input_names_its_replacement():
+    with pytest.raises(model.InputError, match=r"unknown input 'buy_gpu_price' \(removed in MODEL.md v2: use gpu_price\)"):
+        model.evaluate({"buy_gpu_price": 28000})
+    with pytest.raises(model.InputError, match=r"'rent_price_per_gpu_hour' \(removed in MODEL.md v2: use rental_price"):
+        model.evaluate({"rent_price_per_gpu_hour": 2.5})
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ({"gpu_price": np.ones(3) * 25000, "pue": np.ones(4) * 1.2}, "do not broadcast together: gpu_price (3,), pue (4,)"),
+    ({"gpu_price": np.array([25000, "x"], dtype=object)}, "is not a number; allowed domain of gpu_price: >0"),
+    ({"gpu_price": np.array([])}, "is not a number; allowed domain of gpu_price: >0"),
+    ({"gpu_price": 10 ** 400}, "is too large for a number; allowed domain of gpu_price: >0"),
+])
+def test_arrays_that_do_not_fit(inputs, message):
+    with pytest.raises(model.InputError) as exc:
+        model.evaluate(inputs)
+    assert message in str(exc.value)
