@@ -19,10 +19,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
+from run import random_inputs, scalar_scenarios  # noqa: E402
 
 import model  # noqa: E402
 from model.registry import OUTPUTS  # noqa: E402
-from run import random_inputs, scalar_scenarios  # noqa: E402
 
 SUBSET = ["cost_per_m_output_tokens", "rental_gross_margin", "project_irr", "equity_irr"]
 NO_P1 = [o for o in OUTPUTS if OUTPUTS[o].section != "P1"]

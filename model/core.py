@@ -77,7 +77,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         out = {}
         for name in names:
             v = ctx[name]
-            out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == float \
+            out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == np.float64 \
                 else np.broadcast_to(v, shape).astype(float)
         return out
     n = shape[0]
