@@ -251,6 +251,18 @@ def bench_evaluate(n_scalar: int, n_vector: int, repeat: int) -> dict:
             "payback_undefined_share": nan_share}
 
 
+def bench_evaluate_fresh(n: int) -> dict:
+    """bench/evaluate_child.py in fresh processes: the floor (read each input once, write each output once),
+    evaluate's first call and warm calls (all outputs, without P1, the 4-output subset, the subset without the
+    IRRs), the scalar rate; then, in another process, the tracemalloc peak of one evaluate of all outputs."""
+    out = {}
+    for what in ("time", "memory"):
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "evaluate_child.py"), what, str(n)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=1800)
+        out[what] = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-300:]}
+    return out
+
+
 UDF_CHILD = r"""
 import asyncio, json, sys, time
 t0 = time.perf_counter()
@@ -349,6 +361,23 @@ def table(r: dict) -> str:
                       f"{e['vector_repeat']} (best {_t(e['vector_best_s'])}, first call {_t(e['vector_first_call_s'])})",
                   f"{_t(e['vector_s'])} = {e['vector_per_s']:,.0f} scenarios/s"),
                  ("", "ratio vectorised / scalar", f"{e['vector_over_scalar']:,.0f}×")]
+    fr = r.get("evaluate_fresh")
+    if fr and "error" not in fr.get("time", {"error": 1}):
+        t, mem = fr["time"], fr.get("memory", {})
+        n = t["n"]
+        rows += [("5b fresh", f"floor: read {t['inputs']} inputs once, write {t['outputs']} outputs once, {n:,}",
+                  _t(t["floor_all_s"])),
+                 ("", f"evaluate, all outputs incl. P1, first call in the process ({t['first_over_floor']:.1f}× floor)",
+                  _t(t["first_all_s"])),
+                 ("", "evaluate warm: all outputs / all without P1",
+                  f"{t['warm_all_per_s']:,.0f} / {t['warm_all_no_p1_per_s']:,.0f} scenarios/s"),
+                 ("", "evaluate warm: 4-output subset / its 2 outputs outside P1",
+                  f"{t['warm_subset_per_s']:,.0f} / {t['warm_subset_no_p1_per_s']:,.0f} scenarios/s"),
+                 ("", "scalar evaluate", f"{t['scalar_per_s']:,.0f} scenarios/s")]
+        if "evaluate_peak_mb" in mem:
+            rows += [("", f"peak memory of evaluate (tracemalloc), inputs {mem['input_mb']:,.0f} MB + outputs "
+                          f"{mem['output_mb']:,.0f} MB", f"{mem['evaluate_peak_mb']:,.0f} MB; (peak + inputs) / "
+                                                        f"(inputs + outputs) = {mem['peak_incl_inputs_over_io']:.2f}")]
     u = r.get("udf")
     if u:
         s = u["server"]
@@ -369,7 +398,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON file to write")
+    p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
     args = p.parse_args(argv)
+    if args.only_evaluate:
+        report = {"machine": machine(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                  "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000)}
+        print(table(report))
+        print(json.dumps(report, indent=1, default=float))
+        return 0
     q = args.quick
     report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     with tempfile.TemporaryDirectory(prefix="aie-bench-") as tmpdir:
@@ -386,6 +422,8 @@ def main(argv: list[str] | None = None) -> int:
         print("5/6 evaluate ...", file=sys.stderr)
         report["evaluate"] = bench_evaluate(n_scalar=300 if q else 2000, n_vector=100_000 if q else 1_000_000,
                                             repeat=1 if q else 5)
+        print("5b/6 evaluate in fresh processes ...", file=sys.stderr)
+        report["evaluate_fresh"] = bench_evaluate_fresh(100_000 if q else 1_000_000)
         print("6/6 UDF ...", file=sys.stderr)
         report["udf"] = bench_udf(calls=200 if q else 2000)
     print(table(report))

@@ -250,9 +250,15 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     n = args.n if args.n is not None else spec.n
     _check_draws(n, spec, args.output)
     _files(args)
-    progress = None if (n >= PROGRESS_FROM and not args.no_progress) else False
+    # the bar (stderr): with --progress always, else on a terminal for large runs; never with --no-progress
+    if args.no_progress:
+        progress = False
+    elif args.progress:
+        progress = True
+    else:
+        progress = None if n >= PROGRESS_FROM else False
     result = sweeps.monte_carlo(args.spec, n=args.n, seed=args.seed, outputs=args.output, template=args.template,
-                                inputs=fixed, progress=progress)
+                                inputs=fixed, progress=progress, keep_inputs=True if args.csv else None)
     s = result.summary
     if args.json:
         print(fmt.dumps({"spec": str(args.spec), "n": result.n, "seed": result.spec.seed,
@@ -345,5 +351,7 @@ def register(sub) -> None:
     m.add_argument("--template", default=None, help="template (default: the spec's, else seed)")
     m.add_argument("--set", action="append", metavar="NAME=VALUE", help="fix an input for every draw (repeatable)")
     m.add_argument("--csv", metavar="PATH", help="write every draw (inputs and outputs) to a .csv file")
-    m.add_argument("--no-progress", action="store_true", help="no progress bar")
+    pg = m.add_mutually_exclusive_group()
+    pg.add_argument("--progress", action="store_true", help="progress bar on stderr even when it is not a terminal")
+    pg.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(m, template=False)

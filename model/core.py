@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,41 +35,82 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
 
 
 _ALL_OUTPUTS = ORDER
+CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
 
 
-def compute(values: Mapping, outputs: tuple[str, ...] | None = None) -> dict:
-    """Every output (or just `outputs`, evaluating only what they read) from validated input values."""
-    scalar = graph.is_scalar_set(values)
-    if outputs is not None:
-        ctx = graph.context(values, only=graph.needed(frozenset(outputs)), scalar=scalar)
-        if scalar:
-            return {name: float(ctx[name]) for name in outputs}
-        import numpy as np
+def _targets(outputs) -> tuple[str, ...]:
+    if outputs is None:
+        return tuple(OUTPUTS)
+    if isinstance(outputs, str):
+        outputs = (outputs,)
+    names = tuple(dict.fromkeys(outputs))
+    for name in names:
+        if name not in OUTPUTS:
+            raise InputError(unknown(name, "output"))
+    return names
 
-        shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
-        return {name: np.broadcast_to(ctx[name], shape).astype(float) for name in outputs}
-    ctx = graph.context(values, only=_ALL_OUTPUTS, scalar=scalar)
-    if scalar:
-        return {name: float(ctx[name]) for name in OUTPUTS}
+
+def _shift_index(exc: InputError, offset: int) -> InputError:
+    """The same error with a chunk's 'at index i' turned into the index in the whole array."""
+    text = re.sub(r"at index (\d+)", lambda m: f"at index {int(m.group(1)) + offset}", str(exc), count=1)
+    return InputError(text)
+
+
+def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK) -> dict:
+    """Every output (or just `outputs`, evaluating only what they read) from validated input values.
+
+    Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a one-dimensional
+    broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
+    outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass)."""
+    names = _targets(outputs)
+    only = _ALL_OUTPUTS if outputs is None else graph.needed(frozenset(names))
+    if graph.is_scalar_set(values):
+        ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
+        return {name: float(ctx[name]) for name in names}
     import numpy as np
 
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
-    out = {}
-    for name in OUTPUTS:
-        v = ctx[name]
-        out[name] = v if np.shape(v) == shape else np.broadcast_to(v, shape).astype(float)
+    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
+        raise InputError(f"chunk = {chunk!r}: expected a whole number ≥ 1 (scenarios per pass) or None")
+    if len(shape) != 1 or chunk is None or shape[0] <= chunk:
+        ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names))
+        out = {}
+        for name in names:
+            v = ctx[name]
+            out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == np.float64 \
+                else np.broadcast_to(v, shape).astype(float)
+        return out
+    n = shape[0]
+    out = {name: np.empty(n) for name in names}
+    arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == n]
+    part = dict(values)
+    keep = frozenset(names)
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        for k in arrays:
+            part[k] = values[k][start:stop]
+        try:
+            ctx = graph.context(part, only=only, scalar=False, keep=keep)
+        except InputError as exc:
+            raise _shift_index(exc, start) from None
+        for name in names:
+            out[name][start:stop] = ctx[name]
+        del ctx
     return out
 
 
-def evaluate(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
-    """Every output of MODEL.md, under its name.
+def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outputs: Iterable[str] | None = None,
+             chunk: int | None = CHUNK) -> dict:
+    """Every output of MODEL.md, under its name (or only `outputs`, computing just what they read).
 
     `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
     and every output comes back with the broadcast shape (floats when all are scalars).
+    Long one-dimensional arrays are evaluated `chunk` scenarios at a time (the same numbers).
     Undefined outputs are nan. Bad input raises `InputError`.
     """
-    return compute(resolve_inputs(inputs, template))
+    names = _targets(outputs)  # an unknown output name fails before any work
+    return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk)
 
 
 def _block_rows(block: str, inputs: Mapping | None, template: str | Path) -> tuple[dict, dict]:

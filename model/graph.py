@@ -116,18 +116,38 @@ def is_scalar_set(values: Mapping) -> bool:
     return all(isinstance(v, float) for v in values.values())
 
 
+@functools.cache
+def last_uses(only: tuple[str, ...], keep: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """For an evaluation of `only` (in order): after each node, the computed nodes nobody reads any more
+    (not in `keep`), which an evaluation may drop to keep its working set small."""
+    graph = nodes()
+    last: dict[str, str] = {}
+    for name in only:
+        last.setdefault(name, name)
+        for p in graph[name].params:
+            if p in graph:
+                last[p] = name
+    drop: dict[str, list[str]] = {}
+    for name, at in last.items():
+        if name not in keep:
+            drop.setdefault(at, []).append(name)
+    return {k: tuple(v) for k, v in drop.items()}
+
+
 def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None,
-            scalar: bool | None = None) -> dict:
+            scalar: bool | None = None, keep: frozenset[str] | None = None) -> dict:
     """Constants, the validated input `values` and every node in dependency order (or just
     `only`; stopping before `until`): name -> value.
 
     One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
     meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy
-    scalars, whose IEEE rules give inf or nan as the array path does."""
+    scalars, whose IEEE rules give inf or nan as the array path does. With `keep` (and `only`),
+    computed nodes outside `keep` are dropped once nothing else reads them (a smaller working set)."""
     ctx: dict = {**_CONSTANT_VALUES, **values}
     if scalar is None:
         scalar = is_scalar_set(values)
     graph = nodes()
+    drops = last_uses(only, keep) if keep is not None and only is not None else {}
     if not scalar:
         import numpy as np
 
@@ -151,6 +171,8 @@ def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | N
                 ctx[name] = float(res) if isinstance(res, np.generic) else res
             if name == "effective_batch":
                 check_fit(ctx[name], values)
+            for d in drops.get(name, ()):
+                del ctx[d]
     finally:
         if not scalar:
             errs.__exit__(None, None, None)

@@ -45,9 +45,9 @@ def calls(monkeypatch):
     seen = []
     real = sweeps.evaluate
 
-    def counting(inputs=None, template="seed"):
+    def counting(inputs=None, template="seed", **kw):
         seen.append({k: np.shape(v) for k, v in (inputs or {}).items()})
-        return real(inputs, template)
+        return real(inputs, template, **kw)
 
     monkeypatch.setattr(sweeps, "evaluate", counting)
     return seen

@@ -38,6 +38,7 @@ class MonteCarloResult:
 PILOT = 100_000  # draws of the fixed pilot sample that measures how much of a distribution a domain holds
 MIN_MASS = 1e-3  # a domain holding less is refused for truncation: it would be nearly all redrawing
 ROUND = 1 << 20  # most candidates drawn in one round of redrawing (8 MB)
+BLOCK = 1 << 20  # draws made at a time (input by input, spec order): memory stays bounded whatever n
 
 
 def _domain_mass(d: Draw, dom) -> float:
@@ -123,11 +124,13 @@ def _normalize_shares(values: dict, template_values: Mapping, where: str) -> Non
 def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | None = None,
                 outputs: str | Iterable[str] | None = None, thresholds: Mapping | None = None,
                 template: str | Path | None = None, inputs: Mapping | None = None, chunk: int | None = None,
-                progress: bool | None = False) -> MonteCarloResult:
+                progress: bool | None = False, keep_inputs: bool | None = None) -> MonteCarloResult:
     """Draw the spec's inputs, evaluate, summarise. Arguments given here override the spec's [settings].
 
-    * Draws come from ``numpy.random.default_rng(seed)``, input by input in spec order, all n
-      at once, so the samples do not depend on `chunk`. Out-of-domain draws raise
+    * Draws come from ``numpy.random.default_rng(seed)``, input by input in spec order, in blocks of
+      BLOCK = 1,048,576 draws (all n at once when n ≤ BLOCK), so the samples do not depend on `chunk`.
+      Only the requested outputs (and, with `keep_inputs`, the drawn inputs) are kept: memory is
+      n × kept columns × 8 bytes plus one block. keep_inputs None: kept when n ≤ BLOCK. Out-of-domain draws raise
       `InputError` naming the input, distribution and domain, unless the input's spec has
       ``truncate = true`` (then they are redrawn: the distribution truncated to the domain; refused
       when a fixed 100,000-draw pilot sample puts under 0.1% of the mass in the domain).
@@ -171,11 +174,9 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
     _check_memory(sp, len(drawn_names) + len(names) + (len(SHARES) if sp.normalize_shares else 0))
     base_values = resolve_inputs(fixed, sp.template)  # validates the fixed values and the template once
     rng = np.random.default_rng(sp.seed)
-    drawn = _draw(sp, rng, sp.n)
-    if sp.normalize_shares:
-        _normalize_shares(drawn, base_values, sp.where)  # all four shares become per-draw arrays
+    keep = sp.n <= BLOCK if keep_inputs is None else bool(keep_inputs)
     columns = {o: np.empty(sp.n) for o in names}
-    starts = range(0, sp.n, sp.chunk)
+    kept: dict[str, np.ndarray] = {}
     bar = None
     if progress or progress is None:
         from tqdm import tqdm
@@ -183,22 +184,32 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
         bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,
                    disable=None if progress is None else False)
     try:
-        for start in starts:  # chunks of draws (memory), each one vectorised evaluate call
-            stop = min(start + sp.chunk, sp.n)
-            values = {**fixed, **{k: v[start:stop] for k, v in drawn.items()}}
-            try:
-                res = run(values, sp.template)
-            except InputError as exc:
-                raise InputError(f"{sp.where}: {scenario_hint(str(exc), lambda i, s=start: f'draw {s + i}')}") \
-                    from None
-            for o in names:
-                columns[o][start:stop] = res[o]
-            if bar is not None:
-                bar.update(stop - start)
+        for first in range(0, sp.n, BLOCK):  # blocks of draws (memory), each evaluated in chunks
+            last = min(first + BLOCK, sp.n)
+            drawn = _draw(sp, rng, last - first)
+            if sp.normalize_shares:
+                _normalize_shares(drawn, base_values, sp.where)  # all four shares become per-draw arrays
+            if keep:
+                for k, v in drawn.items():
+                    kept.setdefault(k, np.empty(sp.n))[first:last] = v
+            for start in range(0, last - first, sp.chunk):
+                stop = min(start + sp.chunk, last - first)
+                values = {**fixed, **{k: v[start:stop] for k, v in drawn.items()}}
+                try:
+                    res = run(values, sp.template, names)
+                except InputError as exc:
+                    raise InputError(f"{sp.where}: "
+                                     f"{scenario_hint(str(exc), lambda i, s=first + start: f'draw {s + i}')}") \
+                        from None
+                for o in names:
+                    columns[o][first + start:first + stop] = res[o]
+                if bar is not None:
+                    bar.update(stop - start)
+            del drawn
     finally:
         if bar is not None:
             bar.close()
-    samples = pd.DataFrame({**drawn, **columns})
+    samples = pd.DataFrame({**kept, **columns}, copy=False)
     summary, probs = _summarise(columns, sp.thresholds)
     summary.attrs.update(n=sp.n, seed=sp.seed, template=str(sp.template))
     return MonteCarloResult(summary, samples, probs, sp)

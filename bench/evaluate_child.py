@@ -1,0 +1,92 @@
+"""One fresh process of bench/run.py's evaluate measurements (run as a subprocess: first calls are first).
+
+    python bench/evaluate_child.py time N      # floor, evaluate first call and warm, subsets, scalar rate
+    python bench/evaluate_child.py memory N    # tracemalloc peak of one evaluate (all outputs incl. P1)
+
+Prints one JSON object."""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import numpy as np  # noqa: E402
+from run import random_inputs, scalar_scenarios  # noqa: E402
+
+import model  # noqa: E402
+from model.registry import OUTPUTS  # noqa: E402
+
+SUBSET = ["cost_per_m_output_tokens", "rental_gross_margin", "project_irr", "equity_irr"]
+NO_P1 = [o for o in OUTPUTS if OUTPUTS[o].section != "P1"]
+
+
+def floor(arrays: dict, n: int, n_out: int) -> float:
+    """Read each input once, write each output once (fresh arrays: their page faults included)."""
+    t0 = time.perf_counter()
+    acc = 0.0
+    for v in arrays.values():
+        acc += float(np.add.reduce(v))
+    outs = []
+    for _ in range(n_out):
+        o = np.empty(n)
+        o.fill(acc)
+        outs.append(o)
+    return time.perf_counter() - t0
+
+
+def timing(n: int, repeat: int = 3) -> dict:
+    arrays = random_inputs(n, seed=0)
+    r: dict = {"n": n, "inputs": len(arrays), "outputs": len(OUTPUTS)}
+    r["floor_all_s"] = floor(arrays, n, len(OUTPUTS))
+    t0 = time.perf_counter()
+    model.evaluate(arrays)
+    r["first_all_s"] = time.perf_counter() - t0
+    cases = {"all": None, "all_no_p1": NO_P1, "subset": SUBSET, "subset_no_p1": SUBSET[:2]}
+    for name, outs in cases.items():
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            model.evaluate(arrays, outputs=outs)
+            times.append(time.perf_counter() - t0)
+        r[f"warm_{name}_s"] = statistics.median(times)
+        r[f"warm_{name}_per_s"] = n / statistics.median(times)
+    r["floor_subset_s"] = floor(arrays, n, len(SUBSET))
+    scen = scalar_scenarios(random_inputs(2000, seed=1), 2000)
+    model.evaluate(scen[0])
+    t0 = time.perf_counter()
+    for s in scen:
+        model.evaluate(s)
+    r["scalar_per_s"] = len(scen) / (time.perf_counter() - t0)
+    r["first_over_floor"] = r["first_all_s"] / r["floor_all_s"]
+    r["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return r
+
+
+def memory(n: int) -> dict:
+    import tracemalloc
+
+    arrays = random_inputs(n, seed=0)
+    in_bytes = sum(v.nbytes for v in arrays.values())
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    res = model.evaluate(arrays)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    out_bytes = sum(v.nbytes for v in res.values())
+    return {"n": n, "input_mb": in_bytes / 1e6, "output_mb": out_bytes / 1e6,
+            "evaluate_peak_mb": peak / 1e6, "peak_incl_inputs_over_io": (peak + in_bytes) / (in_bytes + out_bytes),
+            "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+if __name__ == "__main__":
+    what, n = sys.argv[1], int(float(sys.argv[2]))
+    print(json.dumps(timing(n) if what == "time" else memory(n)))

@@ -1,0 +1,170 @@
+"""Chunked evaluation gives the same numbers as one pass; evaluate(outputs=[...]) equals the full result's
+entries; Monte Carlo in chunks and blocks gives the same samples and percentiles; the array IRR agrees with
+the scalar one. No timings here: bench/run.py measures speed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import model
+from model.registry import INPUTS, OUTPUTS
+from model.validate import SHARES
+
+
+def random_inputs(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Every input drawn within its domain (as bench/run.py does), shares normalised, the model fitting."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray] = {}
+    for name, spec in INPUTS.items():
+        d = spec.domain
+        if name == "measured_decode_tokens_per_sec":
+            lo, hi = 0.0, 20000.0
+        elif d.lo is not None and d.hi is not None:
+            lo, hi = d.lo, d.hi
+        else:
+            base = spec.default
+            lo = max(d.lo if d.lo is not None else -4 * abs(base), base / 4)
+            hi = max(base * 4, lo + 1)
+        if d.integer:
+            out[name] = rng.integers(int(lo), int(hi) + 1, n).astype(float)
+        elif d.lo_open and lo == d.lo:
+            out[name] = hi - (hi - lo) * rng.random(n)
+        else:
+            out[name] = lo + (hi - lo) * rng.random(n)
+    raw = rng.uniform(0.01, 1.0, (len(SHARES), n))
+    raw /= raw.sum(axis=0)
+    for i, s in enumerate(SHARES):
+        out[s] = raw[i]
+    out["hbm_usable_fraction"] = rng.uniform(0.05, 0.95, n)
+    out["kv_gb_per_sequence"] = out["hbm_capacity_gb"] / 20 * rng.uniform(0.01, 1.0, n)
+    return out
+
+
+def same(a: np.ndarray, b: np.ndarray) -> bool:
+    return np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.mark.parametrize(("n", "chunk"), [(1000, 7), (1000, 333), (1000, 1000), (1001, 64), (1, 1), (1, 5), (5, 2)])
+def test_chunked_equals_one_pass(n, chunk):
+    x = random_inputs(n, seed=n + chunk)
+    whole = model.evaluate(x, chunk=None)
+    parts = model.evaluate(x, chunk=chunk)
+    assert list(parts) == list(OUTPUTS)
+    for name in OUTPUTS:
+        assert parts[name].shape == (n,) and parts[name].dtype == float, name
+        assert same(parts[name], whole[name]), name
+
+
+def test_chunked_with_scalars_and_one_array():
+    prices = np.linspace(15000, 40000, 101)
+    whole = model.evaluate({"gpu_price": prices}, chunk=None)
+    parts = model.evaluate({"gpu_price": prices}, chunk=10)
+    for name in OUTPUTS:
+        assert parts[name].shape == (101,)
+        assert same(parts[name], whole[name]), name
+
+
+def test_chunked_error_names_the_index_in_the_whole_array():
+    kv = np.full(50, 0.5)
+    kv[37] = 1e6  # does not fit
+    with pytest.raises(model.InputError) as one:
+        model.evaluate({"kv_gb_per_sequence": kv}, chunk=None)
+    with pytest.raises(model.InputError) as many:
+        model.evaluate({"kv_gb_per_sequence": kv}, chunk=8)
+    assert "at index 37" in str(one.value)
+    assert str(many.value) == str(one.value)
+
+
+@pytest.mark.parametrize("chunk", [0, -1, 2.5, True])
+def test_bad_chunk(chunk):
+    with pytest.raises(model.InputError):
+        model.evaluate({"gpu_price": np.array([20000.0, 30000.0])}, chunk=chunk)
+
+
+SUBSET = ["cost_per_m_output_tokens", "rental_gross_margin", "project_irr", "equity_irr"]
+
+
+@pytest.mark.parametrize("outputs", [SUBSET, ["capex_per_gpu_hour"], ["equity_multiple", "fleet_min_dscr"],
+                                     list(OUTPUTS)])
+def test_evaluate_outputs_equals_full_entries(outputs):
+    x = random_inputs(777, seed=5)
+    full = model.evaluate(x)
+    sub = model.evaluate(x, outputs=outputs, chunk=100)
+    assert list(sub) == outputs
+    for name in outputs:
+        assert same(sub[name], full[name]), name
+    one = {k: float(v[3]) for k, v in x.items()}
+    scalar_full = model.evaluate(one)
+    scalar_sub = model.evaluate(one, outputs=outputs)
+    for name in outputs:
+        a, b = scalar_sub[name], scalar_full[name]
+        assert isinstance(a, float) and (a == b or (math.isnan(a) and math.isnan(b))), name
+
+
+def test_evaluate_unknown_output():
+    with pytest.raises(model.InputError):
+        model.evaluate(outputs=["no_such_output"])
+
+
+def test_array_irr_matches_scalar_irr():
+    x = random_inputs(400, seed=11)
+    res = model.evaluate(x, outputs=["project_irr", "equity_irr"], chunk=64)
+    defined = 0
+    for i in range(400):
+        one = model.evaluate({k: float(v[i]) for k, v in x.items()}, outputs=["project_irr", "equity_irr"])
+        for name, v in one.items():
+            a = float(res[name][i])
+            assert (math.isnan(a) and math.isnan(v)) or abs(a - v) <= 1e-9, (name, i, a, v)
+            defined += not math.isnan(v)
+    assert defined > 50  # the comparison covers defined IRRs, not only undefined ones
+
+
+def test_finance_irr_textbook_arrays():
+    from model.finance import irr
+
+    flows = [np.array([-100.0, -100.0, 100.0, -100.0]), np.array([60.0, 60.0, -60.0, 0.0]),
+             np.array([60.0, -60.0, -60.0, 0.0])]
+    flips = np.array([1.0, 2.0, 1.0, 0.0])
+    r = irr(flows, flips)
+    assert r[0] == pytest.approx(0.1306623863, abs=1e-10)
+    assert math.isnan(r[1]) and math.isnan(r[3])
+    assert r[2] == pytest.approx(irr([100.0, -60.0, -60.0], 1.0), abs=1e-12)
+
+
+MC_SPEC = {"settings": {"n": 30_000, "seed": 4, "outputs": ["equity_irr", "cost_per_m_output_tokens"]},
+           "inputs": {"gpu_price": {"dist": "triangular", "low": 20000, "mode": 25000, "high": 32000},
+                      "rental_price_per_gpu_hour": {"dist": "uniform", "low": 1.5, "high": 3.5},
+                      "serving_utilization": {"dist": "uniform", "low": 0.6, "high": 0.95}}}
+
+
+def test_monte_carlo_chunks_give_the_same_percentiles():
+    from model import sweeps
+
+    one = sweeps.monte_carlo(MC_SPEC, chunk=30_000)
+    many = sweeps.monte_carlo(MC_SPEC, chunk=4_099)
+    assert one.samples.equals(many.samples)
+    assert one.summary.equals(many.summary)
+
+
+def test_monte_carlo_blocks_bound_memory_and_keep_the_statistics(monkeypatch):
+    from model import sweeps
+    from model.sweeps import montecarlo
+
+    whole = sweeps.monte_carlo(MC_SPEC, chunk=5_000)
+    monkeypatch.setattr(montecarlo, "BLOCK", 7_000)  # draws in blocks of 7,000: other samples, same law
+    blocks = sweeps.monte_carlo(MC_SPEC, chunk=3_000)
+    assert list(blocks.samples.columns) == ["equity_irr", "cost_per_m_output_tokens"]  # inputs not kept
+    again = sweeps.monte_carlo(MC_SPEC, chunk=5_000, keep_inputs=True)
+    assert again.samples[["equity_irr", "cost_per_m_output_tokens"]].equals(blocks.samples)
+    assert list(again.samples.columns)[:3] == ["gpu_price", "rental_price_per_gpu_hour", "serving_utilization"]
+    # the drawn inputs still give the kept outputs
+    check = model.evaluate({k: again.samples[k].to_numpy() for k in ("gpu_price", "rental_price_per_gpu_hour",
+                                                                      "serving_utilization")},
+                           outputs=["cost_per_m_output_tokens"])
+    assert np.array_equal(check["cost_per_m_output_tokens"], again.samples["cost_per_m_output_tokens"].to_numpy())
+    for name in ("equity_irr", "cost_per_m_output_tokens"):
+        a, b = whole.summary.loc[name], blocks.summary.loc[name]
+        assert b["p50"] == pytest.approx(a["p50"], rel=0.05), name
