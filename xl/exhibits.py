@@ -1,0 +1,271 @@
+"""Exhibits laid out beside a section's line items, each with the chart that reads it.
+
+An exhibit is a small object: `section` (where it is laid out; None for one that reads cells laid out
+elsewhere), `write(book, ws, sheet, r) -> next row` that lays it out and keeps its ranges, and
+`chart(book)` that returns the XlsxWriter chart over them. The Charts sheet places the charts.
+"""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+import model
+from model.exhibits import BUY_RENT, Curve
+from model.registry import BLOCKS, INPUTS, OUTPUTS
+
+from .book import YEAR_COL0, Book
+from .formula import chain, substitute
+
+C0 = YEAR_COL0  # exhibits lay their points out in the year columns
+COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_hour", "network_per_gpu_hour",
+              "ops_per_gpu_hour")
+CHART_SIZE = {"width": 640, "height": 360}
+
+
+def _chart(b: Book, kind: dict, title: str, legend: bool = True):
+    ch = b.wb.add_chart(kind)
+    ch.set_title({"name": title})
+    ch.set_legend({"position": "bottom"} if legend else {"none": True})
+    ch.set_size(CHART_SIZE)
+    return ch
+
+
+def axis_header(b: Book, ws, r: int, label: str, unit: str, key: str) -> None:
+    st = b.st
+    ws.write(r, 0, label, st.text)
+    ws.write(r, 2, unit, st.unit)
+    for i, ref in enumerate(b.axis_cells[key]):
+        b.formula(ws, r, C0 + i, ref, st.value(unit), b.axis_values[key][i])
+
+
+class CostByTemplate:
+    """The cost stack of every template side by side (the seed's cost waterfall)."""
+
+    section = "D1"
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        st = b.st
+        n_t = len(b.scenarios)
+        b.section_row(ws, r, "Cost stack by template", C0 + n_t)
+        r += 1
+        ws.write(r, 0, "Template", st.text)
+        for i, s in enumerate(b.scenarios):
+            head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
+            b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text, s.name)
+        self.sheet, self.header, self.n = sheet, r, n_t
+        r += 1
+        lines = [n for n in chain("total_cost_per_gpu_hour", INPUTS) if n != "total_cost_per_gpu_hour"]
+        rows: dict[str, int] = {}
+        per_t = [model.compute(s.values) for s in b.scenarios]
+        for name in [*lines, "ops_per_gpu_hour", "total_cost_per_gpu_hour"]:
+            spec = OUTPUTS.get(name) or INPUTS[name]
+            ws.write(r, 0, spec.label, st.text)
+            ws.write(r, 1, name, st.name)
+            ws.write(r, 2, spec.unit, st.unit)
+            rows[name] = r
+            for i, s in enumerate(b.scenarios):
+                col = xl_col_to_name(C0 + i)
+                if name in INPUTS:
+                    text, val = b.template_cell(name, i), s.values[name]
+                else:
+                    def ref(nm, i=i, col=col):
+                        if nm in rows:
+                            return f"{col}{rows[nm] + 1}"
+                        return b.template_cell(nm, i) if nm in INPUTS else None
+                    text, val = substitute(OUTPUTS[name].excel, ref), per_t[i][name]
+                b.formula(ws, r, C0 + i, text, st.value(spec.unit), val)
+            r += 1
+        self.rows = rows
+        return r
+
+    def chart(self, b: Book):
+        sheet, hdr, n = self.sheet, self.header, self.n
+        cats = [sheet, hdr, C0, hdr, C0 + n - 1]
+        ch = _chart(b, {"type": "column", "subtype": "stacked"}, "Cost per GPU-hour by template")
+        for name in COST_STACK:
+            rr = self.rows[name]
+            spec = OUTPUTS.get(name) or INPUTS[name]
+            ch.add_series({"name": spec.label, "categories": cats, "values": [sheet, rr, C0, rr, C0 + n - 1],
+                           "data_labels": {"value": False}})
+        ch.set_y_axis({"name": "$ per GPU-hour", "num_format": "$0.00", "min": 0})
+        ch.set_x_axis({"name": "Template"})
+        return ch
+
+
+class Sweep:
+    """An output across an axis: one row per line item between the axis input and the target."""
+
+    def __init__(self, section: str, title: str, key: str, target: str, log: bool = False):
+        self.section, self.title, self.key, self.target, self.log = section, title, key, target, log
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        st = b.st
+        key = self.key
+        n = len(b.axis_values[key])
+        b.section_row(ws, r, self.title, C0 + n)
+        r += 1
+        inp = INPUTS[key]
+        axis_header(b, ws, r, inp.label, inp.unit, key)
+        rows = {key: r}
+        steps = chain(self.target, [key])
+        points = b.along([{key: v} for v in b.axis_values[key]], tuple(steps))
+        r += 1
+        for name in steps:
+            o = OUTPUTS[name]
+            ws.write(r, 0, o.label, st.text)
+            ws.write(r, 1, name, st.name)
+            ws.write(r, 2, o.unit, st.unit)
+            rows[name] = r
+            for i in range(n):
+                col = xl_col_to_name(C0 + i)
+                text = substitute(o.excel, lambda nm, col=col: f"{col}{rows[nm] + 1}" if nm in rows else None)
+                b.formula(ws, r, C0 + i, text, st.value(o.unit), points[i][name])
+            r += 1
+        self.sheet, self.rows, self.n = sheet, rows, n
+        return r
+
+    def chart(self, b: Book):
+        sheet, rows, last = self.sheet, self.rows, C0 + self.n - 1
+        o = OUTPUTS[self.target]
+        ch = _chart(b, {"type": "line"}, f"{o.label} by {INPUTS[self.key].label.lower()}", legend=False)
+        ch.add_series({"name": o.label, "categories": [sheet, rows[self.key], C0, rows[self.key], last],
+                       "values": [sheet, rows[self.target], C0, rows[self.target], last], "marker": {"type": "circle"}})
+        ch.set_x_axis({"name": INPUTS[self.key].label})
+        y = {"name": f"{o.unit}", "num_format": "$0.000"}
+        ch.set_y_axis({**y, "log_base": 10} if self.log else {**y, "min": 0})
+        return ch
+
+
+class CurveExhibit:
+    """Lines of a model/exhibits.py curve across its axis (the Python value stored, the Excel text written)."""
+
+    def __init__(self, section: str, curve: Curve):
+        self.section, self.curve = section, curve
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        st = b.st
+        cv = self.curve
+        n = len(b.axis_values[cv.axis])
+        b.section_row(ws, r, cv.title, C0 + n)
+        r += 1
+        axis_header(b, ws, r, cv.axis_label, cv.axis_unit, cv.axis)
+        self.axis_row, self.rows = r, []
+        for ln in cv.lines:
+            r += 1
+            ws.write(r, 0, ln.label, st.text)
+            ws.write(r, 2, ln.unit, st.unit)
+            for i, x in enumerate(b.axis_values[cv.axis]):
+                ref = f"{xl_col_to_name(C0 + i)}{self.axis_row + 1}"
+                text = substitute(ln.excel, lambda nm, ref=ref: ref if nm == "axis" else None)
+                b.formula(ws, r, C0 + i, text, st.value(ln.unit), ln.value(b.values, x))
+            self.rows.append(r)
+        self.sheet, self.n = sheet, n
+        return r + 1
+
+    def chart(self, b: Book):
+        sheet, ax, last = self.sheet, self.axis_row, C0 + self.n - 1
+        own, rent = self.rows
+        ch = _chart(b, {"type": "scatter", "subtype": "smooth"}, "Cost per used GPU-hour: own vs rent")
+        xr = [sheet, ax, C0, ax, last]
+        ch.add_series({"name": "Own (economic cost)", "categories": xr, "values": [sheet, own, C0, own, last]})
+        ch.add_series({"name": "Rent (levelized)", "categories": xr, "values": [sheet, rent, C0, rent, last]})
+        be_sheet, be_cell = b.cells["breakeven_utilization_economic"]
+        rp_sheet, rp_cell = b.cells["rent_levelized_per_gpu_hour"]
+        ch.add_series({"name": "Breakeven", "categories": f"='{be_sheet}'!{be_cell}",
+                       "values": f"='{rp_sheet}'!{rp_cell}", "marker": {"type": "diamond", "size": 10},
+                       "line": {"none": True}, "data_labels": {"series_name": True, "position": "above"}})
+        ch.set_x_axis({"name": "GPU utilization", "num_format": "0%", "min": 0, "max": 1})
+        ch.set_y_axis({"name": "$ per used GPU-hour", "num_format": "$0.00", "min": 0})
+        return ch
+
+
+class StageTable:
+    """Capital structure and WACC by stage, laid out for a chart."""
+
+    section = "F3"
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        from model.inputs import STAGE_LABELS, STAGES
+
+        st = b.st
+        b.section_row(ws, r, "Capital structure by stage", C0 + len(STAGES))
+        r += 1
+        ws.write(r, 0, "Stage", st.text)
+        for i, s in enumerate(STAGES):
+            ws.write(r, C0 + i, STAGE_LABELS[s], st.header)
+        head = r
+        vals = b.base
+        spec = [("Equity share", "%", lambda s: f"equity_share_{s}", lambda s: vals[f"equity_share_{s}"]),
+                ("Debt share", "%", lambda s: f"1-equity_share_{s}", lambda s: 1 - vals[f"equity_share_{s}"]),
+                ("WACC", "%", lambda s: f"wacc_{s}", lambda s: b.values[f"wacc_{s}"])]
+        for label, unit, text, value in spec:
+            r += 1
+            ws.write(r, 0, label, st.text)
+            ws.write(r, 2, unit, st.unit)
+            for i, s in enumerate(STAGES):
+                b.formula(ws, r, C0 + i, text(s), st.value(unit), value(s))
+        self.sheet, self.head, self.n = sheet, head, len(STAGES)
+        return r + 1
+
+    def chart(self, b: Book):
+        sheet, head, last = self.sheet, self.head, C0 + self.n - 1
+        eq, debt, wacc_r = head + 1, head + 2, head + 3
+        cats = [sheet, head, C0, head, last]
+        ch = _chart(b, {"type": "column", "subtype": "percent_stacked"}, "Capital structure and WACC by stage")
+        ch.add_series({"name": "Equity share", "categories": cats, "values": [sheet, eq, C0, eq, last]})
+        ch.add_series({"name": "Debt share", "categories": cats, "values": [sheet, debt, C0, debt, last]})
+        line = b.wb.add_chart({"type": "line"})
+        line.add_series({"name": "WACC (right axis)", "categories": cats, "values": [sheet, wacc_r, C0, wacc_r, last],
+                         "y2_axis": True, "marker": {"type": "circle"}})
+        ch.combine(line)
+        ch.set_y_axis({"name": "Share of capital", "num_format": "0%"})
+        line.set_y2_axis({"name": "WACC", "num_format": "0%", "min": 0})
+        ch.set_x_axis({"name": "Stage"})
+        return ch
+
+
+class YearlyChart:
+    """Rows of a laid-out yearly block by year: columns on the left axis, lines on the right."""
+
+    section = None  # reads a block the section sheets laid out
+
+    def __init__(self, block: str, title: str, columns: tuple[tuple[str, str], ...],
+                 lines: tuple[tuple[str, str], ...] = (), y_name: str = "$", y2_name: str = "$ per year"):
+        self.block, self.title, self.columns, self.lines = block, title, columns, lines
+        self.y_name, self.y2_name = y_name, y2_name
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        return r
+
+    def chart(self, b: Book):
+        sheet = b.block_sheet[self.block]
+        rows = b.block_rows[self.block]
+        last = C0 + BLOCKS[self.block].years - 1
+        yr = rows["year"] - 1
+        cats = [sheet, yr, C0, yr, last]
+        ch = _chart(b, {"type": "column"}, self.title)
+        for key, label in self.columns:
+            ch.add_series({"name": label, "categories": cats, "values": [sheet, rows[key] - 1, C0, rows[key] - 1, last]})
+        money = '$#,##0,,"M"'
+        if self.lines:
+            line = b.wb.add_chart({"type": "line"})
+            for key, label in self.lines:
+                line.add_series({"name": label, "categories": cats,
+                                 "values": [sheet, rows[key] - 1, C0, rows[key] - 1, last], "y2_axis": True})
+            ch.combine(line)
+            line.set_y2_axis({"name": self.y2_name, "num_format": money, "min": 0})
+        ch.set_x_axis({"name": "Year"})
+        ch.set_y_axis({"name": self.y_name, "num_format": money, "min": 0})
+        return ch
+
+
+def exhibits() -> list:
+    """The exhibits in chart order (fresh objects: they keep the ranges of one build)."""
+    return [
+        CostByTemplate(),
+        CurveExhibit("E2", BUY_RENT),
+        StageTable(),
+        YearlyChart("sculpting", "Sculpted debt: balance and debt service", (("closing", "Closing balance"),),
+                    (("debt_service", "Debt service (right axis)"),), "Closing balance, $", "Debt service, $ per year"),
+        Sweep("D2", "Cost per M output tokens across batch size", "batch_size", "cost_per_m_output_tokens", log=True),
+    ]
