@@ -19,6 +19,7 @@ from .formula import chain, substitute
 C0 = YEAR_COL0  # exhibits lay their points out in the year columns
 COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_hour", "network_per_gpu_hour",
               "ops_per_gpu_hour")
+YEAR_ROW_OF = {"fleet_financing": "fleet_operations"}  # a block without a year row reads this one's
 CHART_SIZE = {"width": 640, "height": 360}
 
 
@@ -225,37 +226,47 @@ class StageTable:
 
 
 class YearlyChart:
-    """Rows of a laid-out yearly block by year: columns on the left axis, lines on the right."""
+    """Rows of laid-out yearly blocks by year. `series`: (block, key, label, "column" | "line"); all on one
+    value axis (same unit), which starts at 0 unless a series goes negative. The x axis runs over the live
+    columns only: `first_year` to `last_year(values)` (a column index: the live term in the stored values)."""
 
-    section = None  # reads a block the section sheets laid out
+    section = None  # reads blocks the section sheets laid out
 
-    def __init__(self, block: str, title: str, columns: tuple[tuple[str, str], ...],
-                 lines: tuple[tuple[str, str], ...] = (), y_name: str = "$", y2_name: str = "$ per year"):
-        self.block, self.title, self.columns, self.lines = block, title, columns, lines
-        self.y_name, self.y2_name = y_name, y2_name
+    def __init__(self, title: str, series: tuple, y_name: str, last_year, first_year: int = 0,
+                 negative: bool = False):
+        self.title, self.series, self.y_name = title, series, y_name
+        self.last_year, self.first_year, self.negative = last_year, first_year, negative
 
     def write(self, b: Book, ws, sheet: str, r: int) -> int:
         return r
 
+    def years(self, b: Book) -> tuple[int, int]:
+        blk = self.series[0][0]
+        last = min(BLOCKS[blk].years - 1, max(self.first_year, int(round(self.last_year({**b.base, **b.values})))))
+        return C0 + self.first_year, C0 + last
+
     def chart(self, b: Book):
-        sheet = b.block_sheet[self.block]
-        rows = b.block_rows[self.block]
-        last = C0 + BLOCKS[self.block].years - 1
-        yr = rows["year"] - 1
-        cats = [sheet, yr, C0, yr, last]
-        ch = _chart(b, {"type": "column"}, self.title)
-        for key, label in self.columns:
-            ch.add_series({"name": label, "categories": cats, "values": [sheet, rows[key] - 1, C0, rows[key] - 1, last]})
-        money = '$#,##0,,"M"'
-        if self.lines:
-            line = b.wb.add_chart({"type": "line"})
-            for key, label in self.lines:
-                line.add_series({"name": label, "categories": cats,
-                                 "values": [sheet, rows[key] - 1, C0, rows[key] - 1, last], "y2_axis": True})
-            ch.combine(line)
-            line.set_y2_axis({"name": self.y2_name, "num_format": money, "min": 0})
-        ch.set_x_axis({"name": "Year"})
-        ch.set_y_axis({"name": self.y_name, "num_format": money, "min": 0})
+        c0, c1 = self.years(b)
+        blk0 = YEAR_ROW_OF.get(self.series[0][0], self.series[0][0])
+        sheet, yr = b.block_sheet[blk0], b.block_rows[blk0]["year"] - 1
+        cats = [sheet, yr, c0, yr, c1]
+        kinds = [k for *_, k in self.series]
+        ch = _chart(b, {"type": kinds[0]}, self.title)
+        other = None
+        for blk, key, label, kind in self.series:
+            row = b.block_rows[blk][key] - 1
+            spec = {"name": label, "categories": cats, "values": [b.block_sheet[blk], row, c0, row, c1]}
+            if kind == "line":
+                spec["marker"] = {"type": "circle", "size": 4}
+            if kind == kinds[0]:
+                ch.add_series(spec)
+            else:
+                other = other or b.wb.add_chart({"type": kind})
+                other.add_series(spec)
+        if other:
+            ch.combine(other)
+        ch.set_x_axis({"name": "Year", "label_position": "low"})
+        ch.set_y_axis({"name": self.y_name, "num_format": '$#,##0,,"m"', **({} if self.negative else {"min": 0})})
         return ch
 
 
@@ -265,7 +276,21 @@ def exhibits() -> list:
         CostByTemplate(),
         CurveExhibit("E2", BUY_RENT),
         StageTable(),
-        YearlyChart("sculpting", "Sculpted debt: balance and debt service", (("closing", "Closing balance"),),
-                    (("debt_service", "Debt service (right axis)"),), "Closing balance, $", "Debt service, $ per year"),
+        YearlyChart("Sculpted debt: balance and debt service", (
+            ("sculpting", "closing", "Closing balance", "column"),
+            ("sculpting", "debt_service", "Debt service", "line")), "$ (balance; service per year)",
+            lambda v: v["tenor_contracted_years"] - 1),  # this block's column t is year t + 1
+        YearlyChart("Fleet project: revenue, EBITDA, CFADS and debt service", (
+            ("fleet_operations", "revenue", "Revenue", "column"),
+            ("fleet_operations", "ebitda", "EBITDA", "column"),
+            ("fleet_operations", "cfads", "CFADS", "column"),
+            ("fleet_financing", "debt_service", "Debt service", "line")), "$ per year",
+            lambda v: v["economic_life_years"], first_year=1),
+        YearlyChart("Fleet debt balance", (
+            ("fleet_financing", "closing", "Closing balance", "column"),), "$",
+            lambda v: min(v["fleet_debt_tenor_years"], v["economic_life_years"])),
+        YearlyChart("Fleet equity cash flows", (
+            ("fleet_financing", "equity_cash_flow", "Equity cash flow", "column"),), "$ per year",
+            lambda v: v["economic_life_years"], negative=True),
         Sweep("D2", "Cost per M output tokens across batch size", "batch_size", "cost_per_m_output_tokens", log=True),
     ]

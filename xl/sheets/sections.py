@@ -27,10 +27,16 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
             output_row(b, ws, sheet, r, name, o, o.excel)
         r += 1
     max_col = 4
-    for blk in BLOCKS.values():
-        if blk.section == sec:
-            r = write_block(b, ws, sheet, r + 1, blk)
-            max_col = max(max_col, YEAR_COL0 + blk.years)
+    blocks = [blk for blk in BLOCKS.values() if blk.section == sec]
+    if sec == "P1":  # FAST layout: the two blocks' rows grouped under section headers
+        from .project import write_grouped_blocks
+
+        r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
+        max_col = max(max_col, YEAR_COL0 + max(blk.years for blk in blocks))
+        blocks = []
+    for blk in blocks:
+        r = write_block(b, ws, sheet, r + 1, blk)
+        max_col = max(max_col, YEAR_COL0 + blk.years)
     for ex in exhibits:
         if ex.section == sec:
             r = ex.write(b, ws, sheet, r + 1)
@@ -45,7 +51,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.print_area(0, 0, r, max_col)
     ws.set_landscape()
     # a 30-year block would shrink to illegible on one page: let it run to a few pages across
-    ws.fit_to_pages(max(1, (max_col + 14) // 15), 0)
+    ws.fit_to_pages(1 if sec == "P1" else max(1, (max_col + 14) // 15), 0)
     ws.repeat_columns(0, 0)
 
 
