@@ -134,6 +134,8 @@ class Book:
         # no password: protection guards formulas against slips; input cells are unlocked
         ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                         "select_unlocked_cells": True})
+        ws.set_footer("&L&F&C&A&RPage &P of &N")  # file, sheet, page
+        ws.set_paper(9)  # A4
         self.sheets.append(title)
         return ws
 

@@ -53,6 +53,8 @@ class Styles:
                                        "border": 2, "locked": False})
         self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                           "border": 1, "align": "right", "num_format": '"Year "0'})
+        self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
+        self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self._base = base
 
     def value(self, unit: str, kind: str = "calc") -> object:

@@ -45,12 +45,26 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     head = r
     points = b.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v], (target,))
     unit = OUTPUTS[target].unit
+    fmt = st.never if target.startswith("breakeven_") else st.value(unit)  # a breakeven ≥ 100% is never reached
+    first = r + 1
     for i, ref in enumerate(b.axis_cells[row_key]):
         r += 1
         b.formula(ws, r, 1, ref, st.value(INPUTS[row_key].unit), rows_v[i])
         for j in range(len(cols_v)):
             rref = f"$B{r + 1}"
             cref = f"{xl_col_to_name(2 + j)}${head + 1}"
-            b.formula(ws, r, 2 + j, inline(target, {row_key: rref, col_key: cref}), st.value(unit),
+            b.formula(ws, r, 2 + j, inline(target, {row_key: rref, col_key: cref}), fmt,
                       points[i * len(cols_v) + j][target])
-    return r + 1
+    last_col = 1 + len(cols_v)
+    # colour scale (low green, high red: costs and breakevens are better low); the base case's row and
+    # column (axis value = live input) outlined
+    ws.conditional_format(first, 2, r, last_col, {"type": "3_color_scale", "min_color": "#63BE7B",
+                                                  "mid_color": "#FFEB84", "max_color": "#F8696B"})
+    ws.conditional_format(first, 1, r, 1, {"type": "formula", "criteria": f"=ROUND($B{first + 1}-{row_key},9)=0",
+                                           "format": st.base_case})
+    ws.conditional_format(head, 2, head, last_col, {"type": "formula",
+                                                    "criteria": f"=ROUND(C${head + 1}-{col_key},9)=0",
+                                                    "format": st.base_case})
+    ws.write(r + 1, 0, "Outlined: the axis value equal to the live input (the base case); "
+                       "breakevens at or above 100% show as never.", st.note)
+    return r + 2
