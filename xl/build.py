@@ -61,9 +61,12 @@ def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = Non
     chosen = load(template)
     names = [s.name for s in scenarios]
     if chosen.path is not None and selected_path.resolve().parent != model.templates.TEMPLATE_DIR:
-        name = chosen.name
-        while name in names:
-            name += "*"
+        # column names unique regardless of case: the user's copy of a bundled name is marked, never starred
+        taken = {n.casefold() for n in names}
+        name, k = chosen.name, 1
+        while name.casefold() in taken:
+            name = f"{chosen.name} (user{'' if k == 1 else f' {k}'})"
+            k += 1
         scenarios.append(Scenario(name, chosen.values, chosen.sources, chosen.description))
         selected = len(scenarios) - 1
     else:

@@ -103,6 +103,11 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
         selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
     finally:
         wb.close()
+    if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position (this version)
+        if selected != int(selected) or not 1 <= selected <= len(names):
+            raise InputError(f"{what} {str(path)!r}: the Cover's scenario number {selected!r} is not a template "
+                             f"column (1 to {len(names)})")
+        selected = names[int(selected) - 1]
     if selected not in names:
         raise InputError(f"{what} {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
                          f"template columns {names}")

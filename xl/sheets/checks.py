@@ -31,6 +31,15 @@ def write_checks(b: Book) -> None:
         ws.write(r, 2, c.description, st.note)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
+    # the selection is a template column: a whole number within the columns, its header the name shown
+    ws.write(r, 0, "Selected scenario is a template column", st.text)
+    sel = (f"IFERROR(IF(AND(INT(scenario_number)=scenario_number,scenario_number>=1,"
+           f"INDEX({b.template_header},1,scenario_number)=selected_scenario),1,0),0)")
+    b.formula(ws, r, 1, sel, st.check, 1)
+    b.check_values.append(1)
+    ws.write(r, 2, "scenario_number is a whole number from 1 to the number of template columns", st.note)
+    b.check_cells.append(f"Checks!$B${r + 1}")
+    r += 1
     # every template's inputs within domain and shares summing to 1
     r += 1
     n_t = len(b.scenarios)

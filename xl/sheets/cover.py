@@ -6,7 +6,8 @@ from model.registry import OUTPUTS
 
 from ..book import Book
 
-SELECTOR_CELL = "$C$6"  # on Cover
+SELECTOR_CELL = "$C$6"  # on Cover: the scenario NUMBER (the template column's position), an input
+SELECTED_NAME_CELL = "$C$7"  # the selected template's name, read from the header by position
 
 HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_output_tokens", "managed_gross_margin",
              "breakeven_utilization_economic", "optimal_owned_gpus", "wacc", "project_npv", "project_irr",
@@ -19,16 +20,21 @@ def write_cover(b: Book, ws) -> None:
     ws.write(1, 1, "From a GPU-hour to a balance sheet: cost stack, throughput, pricing, business models "
                    "and capital structure, as live formulas.", st.subtitle)
     ws.write(3, 1, "Scenario", st.section)
-    ws.write(5, 1, "Selected template", st.text)
-    ws.write_string(5, 2, b.scenarios[b.selected].name, st.selector)
-    ws.data_validation(5, 2, 5, 2, {"validate": "list", "source": "=" + b.template_header,
-                                    "input_title": "Scenario", "input_message": "Pick a template column",
+    # selection by position: a name typed by a user is never matched (MATCH ignores case and reads * ? ~ as
+    # wildcards), the name shown is the header at that position
+    n = len(b.scenarios)
+    ws.write(5, 1, "Scenario number (template column)", st.text)
+    ws.write_number(5, 2, b.selected + 1, st.selector)
+    listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
+    ws.data_validation(5, 2, 5, 2, {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
+                                    "input_title": "Scenario", "input_message": listing[:255],
                                     "error_title": "Unknown template",
-                                    "error_message": "Choose one of the template names on the Inputs sheet"})
-    ws.write(6, 1, "Scenario number", st.text)
-    b.formula(ws, 6, 2, f"MATCH(selected_scenario,{b.template_header},0)", st.value("case"), b.selected + 1)
-    b.wb.define_name("selected_scenario", f"=Cover!{SELECTOR_CELL}")
-    b.wb.define_name("scenario_number", "=Cover!$C$7")
+                                    "error_message": f"A template column number, 1 to {n}"})
+    ws.write_string(5, 3, listing[:32_000], st.note)
+    ws.write(6, 1, "Selected template", st.text)
+    b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].name)
+    b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
+    b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")
     ws.write(7, 1, "Master check", st.text)
     b.formula(ws, 7, 2, f"MIN({','.join(b.check_cells)})", st.master, b.master)
     ws.write(9, 1, "Headline outputs", st.section)
