@@ -30,7 +30,7 @@ def write_cover(b: Book, ws) -> None:
                                     "input_title": "Scenario", "input_message": listing[:255],
                                     "error_title": "Unknown template",
                                     "error_message": f"A template column number, 1 to {n}"})
-    ws.write_string(5, 3, listing[:32_000], st.note)
+    ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
     ws.write(6, 1, "Selected template", st.text)
     b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].name)
     b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
