@@ -45,7 +45,7 @@ def recalculated(tmp_path_factory):
     # coreweave through the Cover's selector: edit the cell as a user would, then recalculate
     xl.build(src / "selector.xlsx")
     wb = openpyxl.load_workbook(src / "selector.xlsx")
-    wb["Cover"]["C6"] = "coreweave"
+    wb["Cover"]["C6"] = 2  # coreweave, the second template column
     wb.save(src / "selector.xlsx")
     cases["selector"] = (src / "selector.xlsx", model.evaluate(template="coreweave"))
     seed = model.load("seed").values
@@ -84,15 +84,15 @@ def test_selector_really_recalculated(recalculated):
     # coreweave: 28900/(3*8760) + 0.7*1.0*0.10 + 260*0.7/730 + 2600/(3*8760) + 0.12
     hand = 28900 / 26280 + 0.07 + 182 / 730 + 2600 / 26280 + 0.12
     assert got["total_cost_per_gpu_hour"] == pytest.approx(hand, rel=1e-12)
-    assert got["scenario_number"] == 2
+    assert got["scenario_number"] == 2 and got["selected_scenario"] == "coreweave"
 
 
 def test_checks_pass_and_charts_keep_data(recalculated):
     _, lo, _ = recalculated["seed"]
     wb = openpyxl.load_workbook(lo, data_only=True)
     assert wb["Cover"]["C8"].value == 1
-    checks = [c.value for c in wb["Checks"]["B"][4:10]]
-    assert checks == [1] * 6
+    checks = [c.value for c in wb["Checks"]["B"][4:11]]
+    assert checks == [1] * 7
 
 
 def test_out_of_fit_model_shows_na(tmp_path):

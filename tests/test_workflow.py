@@ -39,7 +39,7 @@ def edit(path: Path) -> None:
     ws.cell(cell_of(ws, "pue"), 10).value = 1.35  # h200 column (J)
     ws.cell(cell_of(ws, "batch_size"), 10).value = 128
     ws.cell(cell_of(ws, "cost_of_equity"), 8).value = 0.09  # seed column (H)
-    wb["Cover"]["C6"] = "h200"
+    wb["Cover"]["C6"] = 3  # h200: the third template column
     wb.save(path)
 
 
@@ -242,7 +242,7 @@ def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
         for c in row:
             if isinstance(c.value, str) and "HYPERLINK" in c.value:
                 assert c.data_type == "s"
-    assert wb["Cover"]["C6"].value == "=1+2" and wb["Cover"]["C6"].data_type == "s"
+    assert wb["Cover"]["C6"].value == 5  # selected by position; C7 shows the header through INDEX
 
 
 def test_sheets_protected_inputs_unlocked(tmp_path):

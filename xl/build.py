@@ -1,17 +1,52 @@
-"""Assemble the scenarios, write the workbook to a temporary file, then move it into place."""
+"""Assemble the scenarios and write the workbook, sheet by sheet, through the one atomic writer."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import model
 from model.templates import bundled, load, resolve_path
 
-from .writer import Builder, BuildResult, Scenario
+from .book import Book, BuildResult, Scenario
+from .exhibits import exhibits
+from .sheets.charts import write_charts
+from .sheets.checks import write_checks
+from .sheets.cover import HEADLINES, write_cover
+from .sheets.inputs import write_inputs
+from .sheets.sections import write_pending, write_section
+from .sheets.sensitivity import write_sensitivity
+
+__all__ = ["Builder", "BuildResult", "Scenario", "build", "scenarios_for"]
+
+
+class Builder:
+    """Writes the sheets in their order; each sheet module reads and adds to the shared Book."""
+
+    def __init__(self, scenarios: list[Scenario], selected: int, udf_sheet: bool | str = False):
+        self.scenarios, self.selected, self.udf_sheet = scenarios, selected, udf_sheet
+
+    def build(self, path: str) -> BuildResult:
+        b = Book(path, self.scenarios, self.selected, self.udf_sheet)
+        cover = b.sheet("Cover", "cover")  # first tab, written last (it lists the sheets and reads the checks)
+        write_inputs(b, b.sheet("Inputs", "inputs"))
+        shown = exhibits()
+        pending: list = []
+        from model.registry import SECTIONS
+
+        for sec in SECTIONS:
+            write_section(b, sec, shown, pending)
+        write_pending(b, pending)
+        write_sensitivity(b)
+        write_charts(b, shown)
+        write_checks(b)
+        if self.udf_sheet:
+            from .udf_sheet import write_udf_sheet
+
+            write_udf_sheet(b)
+        write_cover(b, cover)
+        b.wb.close()
+        return BuildResult(path, b.sheets, b.n_formulas, b.master == 1, {h: b.values[h] for h in HEADLINES})
 
 
 def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = None,
@@ -26,9 +61,12 @@ def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = Non
     chosen = load(template)
     names = [s.name for s in scenarios]
     if chosen.path is not None and selected_path.resolve().parent != model.templates.TEMPLATE_DIR:
-        name = chosen.name
-        while name in names:
-            name += "*"
+        # column names unique regardless of case: the user's copy of a bundled name is marked, never starred
+        taken = {n.casefold() for n in names}
+        name, k = chosen.name, 1
+        while name.casefold() in taken:
+            name = f"{chosen.name} (user{'' if k == 1 else f' {k}'})"
+            k += 1
         scenarios.append(Scenario(name, chosen.values, chosen.sources, chosen.description))
         selected = len(scenarios) - 1
     else:
@@ -56,22 +94,12 @@ def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = Non
 def build(out: str | Path = "ai_inference_economics.xlsx", template: str | Path = "seed",
           overrides: Mapping | None = None, udf_sheet: bool = False, overwrite: bool = True,
           scenarios: tuple[list[Scenario], int] | None = None, backup: bool = False) -> BuildResult:
-    """Write the workbook. It is written to a temporary file in the target folder and renamed
-    into place only when complete, so a failed or interrupted build leaves any previous file intact."""
+    """Write the workbook through xl/atomic.py: a temporary file beside `out`, renamed into place only
+    when complete, so a failed or interrupted build leaves any previous file intact."""
+    from .output import write_workbook
+
     out = Path(out)
-    if out.exists() and not overwrite:
-        raise FileExistsError(f"{out} exists; pass --overwrite to replace it")
-    scen, selected = scenarios or scenarios_for(template, overrides)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        result = Builder(scen, selected, udf_sheet=udf_sheet).build(tmp)
-        if backup and out.exists():
-            shutil.copy2(out, out.with_suffix(out.suffix + ".bak"))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    result.path = str(out)
+    result, _ = write_workbook(out, scenarios or scenarios_for(template, overrides), udf_sheet, overwrite, backup,
+                               what="workbook")
     return result

@@ -17,8 +17,10 @@ from model.templates import bundled, load
 from model.validate import check_value
 
 from .atomic import check_target, write_text
+from .book import Scenario
 from .output import write_workbook
-from .writer import AXES, INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SELECTOR_CELL, SOURCE_HEADER, TEMPLATE_COL0, Scenario
+from .sheets.cover import SELECTOR_CELL
+from .sheets.inputs import AXES, INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SOURCE_HEADER, TEMPLATE_COL0
 
 HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
 
@@ -101,6 +103,11 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
         selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
     finally:
         wb.close()
+    if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position (this version)
+        if selected != int(selected) or not 1 <= selected <= len(names):
+            raise InputError(f"{what} {str(path)!r}: the Cover's scenario number {selected!r} is not a template "
+                             f"column (1 to {len(names)})")
+        selected = names[int(selected) - 1]
     if selected not in names:
         raise InputError(f"{what} {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
                          f"template columns {names}")
@@ -184,7 +191,7 @@ def scenarios_from(edited: EditedInputs, overrides: dict | None = None) -> tuple
 
 @dataclass
 class Carried:
-    result: object  # xl.writer.BuildResult
+    result: object  # xl.book.BuildResult
     edited: EditedInputs
     report: list[str]  # inputs that differ from their template
     warnings: list[str]  # what could not be carried, by name

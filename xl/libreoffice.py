@@ -26,6 +26,16 @@ def recalculate(src: str | Path, out_dir: str | Path, timeout: int = 180) -> Pat
     """Open `src` in LibreOffice with 'always recalculate', save as xlsx into out_dir; return the path.
 
     Each call uses its own profile directory, so concurrent runs do not collide."""
+    return convert(src, out_dir, "xlsx:Calc MS Excel 2007 XML", ".xlsx", timeout)
+
+
+def to_pdf(src: str | Path, out_dir: str | Path, timeout: int = 180) -> Path:
+    """`src` recalculated and printed to PDF (every sheet, with its print set-up) into out_dir."""
+    return convert(src, out_dir, "pdf", ".pdf", timeout)
+
+
+def convert(src: str | Path, out_dir: str | Path, target: str, suffix: str, timeout: int = 180) -> Path:
+    """soffice --convert-to `target` with a fresh profile that always recalculates."""
     exe = soffice()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) is not installed; run: bash .ci/setup")
@@ -36,9 +46,9 @@ def recalculate(src: str | Path, out_dir: str | Path, timeout: int = 180) -> Pat
         user.mkdir()
         (user / "registrymodifications.xcu").write_text(XCU)
         cmd = [exe, f"-env:UserInstallation=file://{prof}", "--headless", "--norestore", "--nologo",
-               "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out_dir), str(src)]
+               "--convert-to", target, "--outdir", str(out_dir), str(src)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    result = out_dir / (Path(src).stem + ".xlsx")
+    result = out_dir / (Path(src).stem + suffix)
     if proc.returncode != 0 or not result.exists():
         raise RuntimeError(f"LibreOffice failed ({proc.returncode}): {proc.stdout} {proc.stderr}")
     return result

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from .atomic import write_atomic
-from .writer import Builder, BuildResult, Scenario
+from .book import BuildResult, Scenario
 
 
 def write_workbook(out: str | Path, scenarios: tuple[list[Scenario], int], udf_sheet: bool = False,
                    overwrite: bool = False, backup: bool = False, what: str = "--out") -> tuple[BuildResult, Path | None]:
     """Build straight into the writer's temporary file (no second temporary of its own), then move it
     into place. Returns the build's result (its path the file written) and the backup made, if any."""
+    from .build import Builder
+
     scen, selected = scenarios
     built: list[BuildResult] = []
     path, made = write_atomic(out, lambda tmp: built.append(Builder(scen, selected, udf_sheet=udf_sheet).build(str(tmp))),

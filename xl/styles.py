@@ -12,6 +12,7 @@ TAB = {"cover": "#1F3864", "inputs": "#FFC000", "calc": "#5B9BD5", "sensitivity"
 
 # number format by unit (fallback: general with thousands)
 UNIT_FORMATS = {
+    "$m": '$#,##0.0,,"m";[Red]-$#,##0.0,,"m";"–"',  # whole-fleet sums; zero (and -0) as a dash
     "$": '$#,##0;[Red]-$#,##0', "$/yr": '$#,##0;[Red]-$#,##0', "$/GPU": '$#,##0;[Red]-$#,##0',
     "$/GPU-h": '$#,##0.000;[Red]-$#,##0.000', "$/h": '$#,##0.000;[Red]-$#,##0.000',
     "$/kW/month": '$#,##0.00', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
@@ -50,6 +51,10 @@ class Styles:
                                      "num_format": '"ALL CHECKS OK";;"CHECK FAILED"'})
         self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,
                                        "border": 2, "locked": False})
+        self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                          "border": 1, "align": "right", "num_format": '"Year "0'})
+        self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
+        self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self._base = base
 
     def value(self, unit: str, kind: str = "calc") -> object:

@@ -1,0 +1,31 @@
+"""Selection by position: a user template sharing a bundled name (in any case) gets its own column name,
+and the Cover selects by column number, never by matching typed text."""
+
+from __future__ import annotations
+
+import openpyxl
+
+import xl
+
+
+def test_user_template_with_bundled_name_in_other_case_is_renamed(tmp_path):
+    t = tmp_path / "mine.toml"
+    t.write_text('[template]\nname = "SEED"\ndescription = "mine"\n[inputs]\npue = 1.4\n')
+    scen, sel = xl.scenarios_for(t)
+    names = [s.name for s in scen]
+    assert names[sel] == "SEED (user)"
+    assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_cover_selects_by_number(tmp_path):
+    t = tmp_path / "w.toml"
+    t.write_text('[template]\nname = "se*"\ndescription = "wildcard"\n[inputs]\npue = 1.4\n')
+    out = tmp_path / "w.xlsx"
+    xl.build(out, t)
+    wb = openpyxl.load_workbook(out)
+    cover = wb["Cover"]
+    assert cover["C6"].value == 5  # after the four bundled templates
+    assert cover["C7"].value.startswith("=INDEX(") and "MATCH" not in cover["C7"].value
+    assert not any("MATCH(" in str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    stored = openpyxl.load_workbook(out, data_only=True)["Cover"]
+    assert stored["C7"].value == "se*"

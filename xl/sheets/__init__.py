@@ -1,0 +1,1 @@
+"""One module per kind of sheet; xl/build.py writes them in order."""

@@ -1,0 +1,97 @@
+"""The Checks sheet: the registered checks (model/checks.py) and every template's inputs within domain."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name
+
+from model.checks import evaluate_checks
+from model.registry import CHECKS, INPUTS
+from model.validate import SHARES
+
+from ..book import Book, r9
+
+
+def write_checks(b: Book) -> None:
+    ws = b.sheet("Checks", "checks")
+    st = b.st
+    ws.write(0, 0, "Checks", st.title)
+    ws.write(1, 0, "1 = OK, 0 = failed. The master check on the Cover is the minimum of all checks.", st.subtitle)
+    for c, h in enumerate(["Check", "Result", "What it tests"]):
+        ws.write(3, c, h, st.header)
+    # the stored result of each check is its Python body on the model's values, so a file that is not
+    # recalculated tells the truth too
+    results = evaluate_checks(b.base)
+    r = 4
+    b.check_cells = []
+    b.check_values = []
+    for name, c in CHECKS.items():
+        ws.write(r, 0, c.label, st.text)
+        b.formula(ws, r, 1, b.resolve_ranges(c.excel), st.check, int(results[name]))
+        b.check_values.append(int(results[name]))
+        ws.write(r, 2, c.description, st.note)
+        b.check_cells.append(f"Checks!$B${r + 1}")
+        r += 1
+    # the selection is a template column: a whole number within the columns, its header the name shown
+    ws.write(r, 0, "Selected scenario is a template column", st.text)
+    sel = (f"IFERROR(IF(AND(INT(scenario_number)=scenario_number,scenario_number>=1,"
+           f"INDEX({b.template_header},1,scenario_number)=selected_scenario),1,0),0)")
+    b.formula(ws, r, 1, sel, st.check, 1)
+    b.check_values.append(1)
+    ws.write(r, 2, "scenario_number is a whole number from 1 to the number of template columns", st.note)
+    b.check_cells.append(f"Checks!$B${r + 1}")
+    r += 1
+    # every template's inputs within domain and shares summing to 1
+    r += 1
+    n_t = len(b.scenarios)
+    b.section_row(ws, r, "Inputs within their domains, by template (1 = every input OK)", 2 + n_t)
+    r += 1
+    summary_row = r
+    ws.write(r, 0, "All inputs in domain", st.text)
+    r += 1
+    shares_row = r
+    ws.write(r, 0, "Segment shares sum to 1", st.text)
+    r += 1
+    ws.write(r, 0, "Input", st.header)
+    ws.write(r, 1, "Domain", st.header)
+    for i, s in enumerate(b.scenarios):
+        ws.write_string(r, 2 + i, s.name, st.header)
+    r += 1
+    first = r
+    for name, spec in INPUTS.items():
+        ws.write(r, 0, name, st.name)
+        ws.write(r, 1, spec.domain.text(), st.unit)
+        for i in range(n_t):
+            b.formula(ws, r, 2 + i, domain_formula(b, name, i), st.check, 1)
+        r += 1
+    for i, s in enumerate(b.scenarios):
+        col = xl_col_to_name(2 + i)
+        b.formula(ws, summary_row, 2 + i, f"IF(MIN({col}{first + 1}:{col}{r}),1,0)", st.check, 1)
+        shares = "+".join(b.template_cell(n, i) for n in SHARES)
+        shares_ok = int(r9(sum(s.values[n] for n in SHARES)) == 1)
+        b.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
+        b.check_values += [1, shares_ok]  # every template was validated against the domains
+        ws.write_string(summary_row - 1, 2 + i, s.name, st.header)
+        b.check_cells.append(f"Checks!${col}${summary_row + 1}")
+        b.check_cells.append(f"Checks!${col}${shares_row + 1}")
+    b.master = min(b.check_values)
+    ws.set_column(0, 0, 40)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2 + n_t, 14)
+    ws.freeze_panes(4, 1)
+    ws.print_area(0, 0, r, 2 + n_t)
+    ws.fit_to_pages(1, 0)
+
+
+def domain_formula(b: Book, name: str, i: int) -> str:
+    dom = INPUTS[name].domain
+    x = b.template_cell(name, i)
+    r = b.input_rows[name] + 1
+    mn, mx = f"Inputs!$E${r}", f"Inputs!$F${r}"
+    conds = [f"IFERROR({x}*1={x},FALSE)"]
+    if dom.lo is not None:
+        conds.append(f"{x}{'>' if dom.lo_open else '>='}{mn}")
+    if dom.hi is not None:
+        conds.append(f"{x}{'<' if dom.hi_open else '<='}{mx}")
+    if dom.integer:
+        conds.append(f"INT({x})={x}")
+    return f"IF(AND({','.join(conds)}),1,0)"

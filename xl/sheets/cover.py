@@ -1,0 +1,64 @@
+"""The Cover: the scenario selector, the master check, the headline outputs, the contents."""
+
+from __future__ import annotations
+
+from model.registry import OUTPUTS
+
+from ..book import Book
+
+SELECTOR_CELL = "$C$6"  # on Cover: the scenario NUMBER (the template column's position), an input
+SELECTED_NAME_CELL = "$C$7"  # the selected template's name, read from the header by position
+
+HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_output_tokens", "managed_gross_margin",
+             "breakeven_utilization_economic", "optimal_owned_gpus", "wacc", "project_npv", "project_irr",
+             "equity_irr", "fleet_debt", "fleet_min_dscr")
+
+
+def write_cover(b: Book, ws) -> None:
+    st = b.st
+    ws.write(0, 1, "The economics of AI inference", st.title)
+    ws.write(1, 1, "From a GPU-hour to a balance sheet: cost stack, throughput, pricing, business models "
+                   "and capital structure, as live formulas.", st.subtitle)
+    ws.write(3, 1, "Scenario", st.section)
+    # selection by position: a name typed by a user is never matched (MATCH ignores case and reads * ? ~ as
+    # wildcards), the name shown is the header at that position
+    n = len(b.scenarios)
+    ws.write(5, 1, "Scenario number (template column)", st.text)
+    ws.write_number(5, 2, b.selected + 1, st.selector)
+    listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
+    ws.data_validation(5, 2, 5, 2, {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
+                                    "input_title": "Scenario", "input_message": listing[:255],
+                                    "error_title": "Unknown template",
+                                    "error_message": f"A template column number, 1 to {n}"})
+    ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
+    ws.write(6, 1, "Selected template", st.text)
+    b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].name)
+    b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
+    b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")
+    ws.write(7, 1, "Master check", st.text)
+    b.formula(ws, 7, 2, f"MIN({','.join(b.check_cells)})", st.master, b.master)
+    ws.write(9, 1, "Headline outputs", st.section)
+    ws.write(9, 2, None, st.section)
+    ws.write(9, 3, None, st.section)
+    r = 10
+    for name in HEADLINES:
+        o = OUTPUTS[name]
+        ws.write(r, 1, o.label, st.text)
+        b.formula(ws, r, 2, name, st.value(o.unit), b.values[name])
+        ws.write(r, 3, o.unit, st.unit)
+        r += 1
+    r += 1
+    ws.write(r, 1, "Contents", st.section)
+    ws.write(r, 2, None, st.section)
+    ws.write(r, 3, None, st.section)
+    r += 1
+    for s in b.sheets[1:]:
+        ws.write_url(r, 1, f"internal:'{s}'!A1", st.link, s)
+        r += 1
+    ws.set_column(0, 0, 2)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 18)
+    ws.set_column(3, 3, 14)
+    ws.activate()
+    ws.print_area(0, 0, r, 3)
+    ws.fit_to_pages(1, 1)

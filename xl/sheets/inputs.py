@@ -1,0 +1,138 @@
+"""The Inputs sheet: one column per template, the live column, constants, and the axes of the exhibits."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from model.exhibits import BUY_RENT
+from model.registry import CONSTANTS, INPUTS, SECTIONS
+
+from ..book import Book
+
+# Layout (0-based), shared with xl/carry.py which reads edited workbooks back
+INPUTS_HEADER_ROW = 3
+INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live value")
+TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
+SOURCE_HEADER = "Source note"
+
+# Axes of the sensitivity grids and chart sweeps: (key, label, input whose domain applies, values)
+AXES = (
+    ("serving_utilization", "Serving utilization", "serving_utilization", [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+    ("optimization_multiplier", "Optimization multiplier", "optimization_multiplier", [1, 1.5, 2, 3, 4, 5]),
+    ("rental_price_per_gpu_hour", "Market GPU-hour price", "rental_price_per_gpu_hour", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]),
+    ("cost_of_equity", "Cost of equity", "cost_of_equity", [0.10, 0.15, 0.20, 0.25, 0.30, 0.40]),
+    ("batch_size", "Batch size", "batch_size", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+    (BUY_RENT.axis, "GPU utilization (buy vs rent)", BUY_RENT.axis, list(BUY_RENT.points)),
+)
+
+
+def write_inputs(b: Book, ws) -> None:
+    st = b.st
+    n_t = len(b.scenarios)
+    b.t_col0 = TEMPLATE_COL0
+    last_t = b.t_col0 + n_t - 1
+    src_col = last_t + 1
+    ws.write(0, 0, "Inputs", st.title)
+    ws.write(1, 0, "Blue cells on a pale fill are inputs: one column per template. The live value (column G) "
+                   "takes the template chosen on the Cover. Data validation enforces each domain.", st.subtitle)
+    heads = [*INPUTS_FIXED_COLUMNS, *(s.name for s in b.scenarios), SOURCE_HEADER]
+    b.header_row = INPUTS_HEADER_ROW
+    for c, h in enumerate(heads):
+        ws.write_string(b.header_row, c, h, st.header)
+    b.template_header = (f"Inputs!${xl_col_to_name(b.t_col0)}${b.header_row + 1}:"
+                         f"${xl_col_to_name(last_t)}${b.header_row + 1}")
+    r = b.header_row + 1
+    ws.write(r, 0, "Constants", st.section)
+    r += 1
+    for c in CONSTANTS.values():
+        ws.write(r, 0, c.label, st.text)
+        ws.write(r, 1, c.name, st.name)
+        ws.write(r, 2, c.unit, st.unit)
+        ws.write_number(r, 6, c.value, st.value(c.unit, "const"))
+        b.name_cell(c.name, "Inputs", r, 6)
+        r += 1
+    for sec, (_, title) in SECTIONS.items():
+        r += 1
+        b.section_row(ws, r, title, src_col)
+        r += 1
+        for name, spec in INPUTS.items():
+            if spec.section != sec:
+                continue
+            _input_row(b, ws, r, name, spec, last_t, src_col)
+            r += 1
+    # axes for the sensitivity grids and chart sweeps
+    r += 1
+    b.section_row(ws, r, "Sensitivity and chart axes", src_col)
+    r += 1
+    for key, label, inp, vals in AXES:
+        ws.write(r, 0, label, st.text)
+        ws.write(r, 1, f"axis: {key}", st.name)
+        ws.write(r, 2, INPUTS[inp].unit, st.unit)
+        ws.write(r, 3, INPUTS[inp].domain.text(), st.unit)
+        refs = []
+        for i, v in enumerate(vals):
+            ws.write_number(r, b.t_col0 + i, v, st.value(INPUTS[inp].unit, "input"))
+            validate(ws, r, b.t_col0 + i, inp)
+            refs.append(f"Inputs!{xl_rowcol_to_cell(r, b.t_col0 + i, row_abs=True, col_abs=True)}")
+        b.axis_cells[key] = refs
+        r += 1
+    b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 32)
+    ws.set_column(2, 3, 12)
+    ws.set_column(4, 5, 8)
+    ws.set_column(6, last_t + 6, 13)
+    ws.set_column(src_col, src_col, 70)
+    ws.freeze_panes(b.header_row + 1, 2)
+    ws.print_area(0, 0, r, src_col)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(b.header_row)
+
+
+def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) -> None:
+    st = b.st
+    dom = spec.domain
+    ws.write(r, 0, spec.label, st.text)
+    ws.write(r, 1, name, st.name)
+    ws.write(r, 2, spec.unit, st.unit)
+    ws.write(r, 3, dom.text(), st.unit)
+    if dom.lo is not None:
+        ws.write_number(r, 4, dom.lo, st.value(spec.unit, "const"))
+    if dom.hi is not None:
+        ws.write_number(r, 5, dom.hi, st.value(spec.unit, "const"))
+    first = xl_rowcol_to_cell(r, b.t_col0)
+    last = xl_rowcol_to_cell(r, last_t)
+    b.formula(ws, r, 6, f"INDEX({first}:{last},1,scenario_number)", st.value(spec.unit, "live"), b.base[name])
+    b.name_cell(name, "Inputs", r, 6)
+    notes = []
+    for i, s in enumerate(b.scenarios):
+        ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "input"))
+        validate(ws, r, b.t_col0 + i, name)
+        src = s.sources.get(name, "")
+        if src and not src.startswith("seed: ") and (i == 0 or src):
+            notes.append(src if i == 0 else f"{s.name}: {src}")
+    ws.write_string(r, src_col, "; ".join(notes), st.note)
+    b.input_rows[name] = r
+
+
+def validate(ws, r: int, c: int, name: str) -> None:
+    dom = INPUTS[name].domain
+    msg = f"{name}: allowed {dom.text()}"
+    common = {"input_title": name[:32], "input_message": f"Allowed: {dom.text()}"[:255],
+              "error_title": "Outside the domain", "error_message": msg[:255], "error_type": "stop"}
+    if dom.integer:
+        ws.data_validation(r, c, r, c, {"validate": "integer", "criteria": "between",
+                                        "minimum": int(dom.lo), "maximum": int(dom.hi), **common})
+    elif dom.hi is None:
+        crit = ">" if dom.lo_open else ">="
+        ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": crit, "value": dom.lo, **common})
+    elif not dom.lo_open and not dom.hi_open:
+        ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": "between",
+                                        "minimum": dom.lo, "maximum": dom.hi, **common})
+    else:
+        cell = xl_rowcol_to_cell(r, c)
+        lo = f"{cell}>{dom.lo:g}" if dom.lo_open else f"{cell}>={dom.lo:g}"
+        hi = f"{cell}<{dom.hi:g}" if dom.hi_open else f"{cell}<={dom.hi:g}"
+        ws.data_validation(r, c, r, c, {"validate": "custom", "value": f"=AND(ISNUMBER({cell}),{lo},{hi})",
+                                        **common})

@@ -1,0 +1,97 @@
+"""The Project sheet (P1) in FAST layout: years across (year 0, then 1..15), timing flags on top, one
+formula per row copied across, the rows of both P1 blocks grouped revenue → costs → EBITDA → tax → CFADS
+→ debt → cash flows under section headers. The P1 line items (NPV, IRRs, debt) sit above as the summary.
+
+Rows may sit anywhere: a block row's formula finds the rows it reads by key, in either block.
+"""
+
+from __future__ import annotations
+
+from model.registry import BLOCKS
+
+from ..book import YEAR_COL0, Book
+from ..formula import row_formula
+
+OPS, FIN = "fleet_operations", "fleet_financing"
+
+# (header, [(block, key), ...]); rows not named here go to the helpers group at the bottom. Headers are
+# numbered: never the same text as a row's label
+GROUPS = (
+    ("Timing flags (1 = on)", [(OPS, k) for k in ("period", "year", "start", "life", "contract", "debt", "last")]),
+    ("1 Revenue", [(OPS, "market_price"), (OPS, "contracted_gpus"), (OPS, "revenue")]),
+    ("2 Costs", [(OPS, "cash_costs")]),
+    ("3 EBITDA", [(OPS, "ebitda")]),
+    ("4 Tax (unlevered)", [(OPS, "replacement_capex"), (OPS, "tax_depreciation"), (OPS, "unlevered_tax")]),
+    ("5 CFADS", [(OPS, "cfads")]),
+    ("6 Debt: sizing and service", [(OPS, "capacity_pv"), (FIN, "debt_service")]),
+    ("7 Debt corkscrew", [(FIN, k) for k in ("opening", "drawdown", "interest", "principal", "closing",
+                                            "corkscrew_gap")]),
+    ("8 Coverage", [(FIN, "dscr")]),
+    ("9 Project cash flow", [(OPS, "sale_cash"), (OPS, "project_cash_flow"), (OPS, "project_pv")]),
+    ("10 Equity cash flow", [(FIN, "levered_tax"), (FIN, "equity_cash_flow"), (FIN, "equity_pv")]),
+)
+HELPERS = "Helpers (IRR sign changes, check and chart rows)"
+BIG = {"$": "$m"}  # whole-fleet sums in $ millions
+
+
+def layout(blocks: list) -> list[tuple[str, list[tuple[str, object]]]]:
+    """The groups with their Row objects; every row of `blocks` exactly once."""
+    by_key = {(b.name, row.key): row for b in blocks for row in b.rows}
+    groups, seen = [], set()
+    for title, keys in GROUPS:
+        rows = [(blk, by_key[(blk, k)]) for blk, k in keys if (blk, k) in by_key]
+        seen.update((blk, row.key) for blk, row in rows)
+        if rows:
+            groups.append((title, rows))
+    rest = [(blk, row) for (blk, _), row in by_key.items() if (blk, row.key) not in seen]
+    if rest:
+        groups.append((HELPERS, rest))
+    return groups
+
+
+def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
+    st = b.st
+    years = max(blk.years for blk in blocks)
+    last = YEAR_COL0 + years - 1
+    # year header: the FAST column heading, one per column
+    ws.write(r, 0, "Year", st.header)
+    for c in range(1, YEAR_COL0):
+        ws.write_blank(r, c, None, st.header)
+    head = r
+    ws.repeat_rows(r)
+    r += 1
+    groups = layout(blocks)
+    # rows first (formulas may read rows further down), then the formulas
+    rr = r
+    for blk in blocks:
+        b.block_rows[blk.name] = {}
+        b.block_sheet[blk.name] = sheet
+    placed = []
+    for _, rows in groups:
+        rr += 1  # header
+        for blk, row in rows:
+            b.block_rows[blk][row.key] = rr + 1
+            placed.append((blk, row, rr))
+            rr += 1
+    cell = b.block_cell(sheet)
+    year = next(blk for blk in blocks if "year" in b.block_rows[blk.name]).name
+    for t in range(years):  # the heading reads the year row: no constant outside the Inputs sheet
+        b.formula(ws, head, YEAR_COL0 + t, cell(year, "year", t), st.year_header, b.block_values[year]["year"][t])
+    helpers = {(blk, row.key) for title, rows in groups if title == HELPERS for blk, row in rows}
+    for title, rows in groups:
+        b.section_row(ws, r, title, last)
+        r += 1 + len(rows)
+    for blk, row, rr_ in placed:
+        n = BLOCKS[blk].years
+        vals = b.block_values[blk][row.key]
+        unit = BIG.get(row.unit, row.unit)
+        ws.write(rr_, 0, row.label, st.text)
+        ws.write(rr_, 1, row.key, st.name)
+        ws.write(rr_, 2, "$ m" if unit == "$m" else row.unit, st.unit)
+        if (blk, row.key) in helpers:  # folded away (outline level 1); the + in the margin shows them
+            ws.set_row(rr_, None, None, {"level": 1, "hidden": True})
+        for t in range(n):
+            b.formula(ws, rr_, YEAR_COL0 + t, row_formula(row.excel, blk, cell, t, n), st.value(unit), vals[t])
+    ws.set_column(YEAR_COL0, last, 11)
+    return rr
+

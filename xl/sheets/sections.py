@@ -1,0 +1,90 @@
+"""A section's sheet: its line items (one named cell each), its yearly blocks, then its exhibits."""
+
+from __future__ import annotations
+
+from model.registry import BLOCKS, OUTPUTS, SECTIONS
+
+from ..book import YEAR_COL0, Book
+from ..formula import row_formula
+
+
+def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
+    """Outputs that read a block go to `pending`: written once every block has its cells."""
+    sheet, title = SECTIONS[sec]
+    ws = b.sheet(sheet, "calc")
+    st = b.st
+    ws.write(0, 0, title, st.title)
+    ws.write(1, 0, "Every line is a formula over named cells; definitions as in MODEL.md.", st.subtitle)
+    for c, h in enumerate(["Line item", "Name", "Unit", "Value", "Definition"]):
+        ws.write(3, c, h, st.header)
+    r = 4
+    for name, o in OUTPUTS.items():
+        if o.section != sec:
+            continue
+        if o.block:
+            pending.append((ws, sheet, r, name, o))
+        else:
+            output_row(b, ws, sheet, r, name, o, o.excel)
+        r += 1
+    max_col = 4
+    blocks = [blk for blk in BLOCKS.values() if blk.section == sec]
+    if sec == "P1":  # FAST layout: the two blocks' rows grouped under section headers
+        from .project import write_grouped_blocks
+
+        r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
+        max_col = max(max_col, YEAR_COL0 + max(blk.years for blk in blocks))
+        blocks = []
+    for blk in blocks:
+        r = write_block(b, ws, sheet, r + 1, blk)
+        max_col = max(max_col, YEAR_COL0 + blk.years)
+    for ex in exhibits:
+        if ex.section == sec:
+            r = ex.write(b, ws, sheet, r + 1)
+    max_col = max(max_col, ws.dim_colmax or 0)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 34)
+    ws.set_column(2, 2, 11)
+    ws.set_column(3, 3, 16)
+    ws.set_column(4, 4, 12)
+    ws.set_column(5, 5 + 30, 13)
+    ws.freeze_panes(4, 2)
+    ws.print_area(0, 0, r, max_col)
+    ws.set_landscape()
+    # a 30-year block would shrink to illegible on one page: let it run to a few pages across
+    ws.fit_to_pages(1 if sec == "P1" else max(1, (max_col + 14) // 15), 0)
+    ws.repeat_columns(0, 0)
+
+
+def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
+    st = b.st
+    ws.write(r, 0, o.label, st.text)
+    ws.write(r, 1, name, st.name)
+    ws.write(r, 2, o.unit, st.unit)
+    b.formula(ws, r, 3, excel, st.value(o.unit), b.values[name])
+    b.name_cell(name, sheet, r, 3)
+    ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
+
+
+def write_pending(b: Book, pending: list) -> None:
+    for ws, sheet, row, name, o in pending:
+        output_row(b, ws, sheet, row, name, o, b.resolve_ranges(o.excel))
+
+
+def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
+    st = b.st
+    b.section_row(ws, r, blk.title, YEAR_COL0 + blk.years)
+    r += 1
+    rows = {row.key: r + 1 + i for i, row in enumerate(blk.rows)}  # 1-based Excel rows
+    b.block_rows[blk.name] = rows
+    b.block_sheet[blk.name] = sheet
+    vals = b.block_values[blk.name]
+    cell = b.block_cell(sheet)
+    for i, row in enumerate(blk.rows):
+        rr = r + i
+        ws.write(rr, 0, row.label, st.text)
+        ws.write(rr, 1, row.key, st.name)
+        ws.write(rr, 2, row.unit, st.unit)
+        for t in range(blk.years):
+            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years),
+                      st.value(row.unit), vals[row.key][t])
+    return r + len(blk.rows)
