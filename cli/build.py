@@ -62,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"output .xlsx (default {DEFAULT_OUT}; with --from, the edited file itself, kept as .bak)")
     p.add_argument("--template", default="seed", help="selected template: bundled name or path to a .toml")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input of the selected template")
-    p.add_argument("--udf-sheet", action="store_true", help="add a sheet calling every UDF next to the formulas")
+    p.add_argument("--udf-sheet", nargs="?", const="classic", default=None,
+                   choices=("classic", "lite", "server", "server-dev"),
+                   help="add a sheet calling every UDF next to the formulas, with the names that runtime needs "
+                        "(classic add-in and Lite: AIE_OUTPUT; server: XLWINGS.AIE_OUTPUT; server-dev: XLWINGS_DEV.)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--from", dest="from_", metavar="EDITED.xlsx",
                    help="carry every input edit (and the selected scenario) over from a workbook built earlier")

@@ -3,6 +3,8 @@ custom functions: the UDF column equals the formula column, which equals model/.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import formulas
 import numpy as np
 import pytest
@@ -72,3 +74,17 @@ def test_server_sheet_uses_the_namespace(tmp_path):
     ws = openpyxl.load_workbook(path)["UDF check"]
     formulas_ = [str(ws.cell(r, 3).value) for r in range(5, 5 + len(CALLS))]
     assert all(f.startswith("=XLWINGS_DEV.AIE_") for f in formulas_), formulas_
+
+
+def test_cli_udf_sheet_takes_the_runtime(tmp_path):
+    import subprocess
+    import sys
+
+    import openpyxl
+
+    out = tmp_path / "u.xlsx"
+    subprocess.run([sys.executable, "build_workbook.py", "--out", str(out), "--udf-sheet", "server-dev"], check=True,
+                   capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    ws = openpyxl.load_workbook(out)["UDF check"]
+    formulas = [c.value for c in ws["C"] if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formulas and all(f.startswith("=XLWINGS_DEV.AIE_") for f in formulas)
