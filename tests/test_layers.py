@@ -46,4 +46,4 @@ def test_console_scripts_point_at_cli():
 
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert conf["project"]["scripts"] == {"aie": "cli:main", "aie-build": "cli.build:main"}
-    assert "cli" in conf["tool"]["setuptools"]["packages"]
+    assert "cli*" in conf["tool"]["setuptools"]["packages"]["find"]["include"]

@@ -104,18 +104,6 @@ def reserved_contract(rental_price_per_gpu_hour, market_price_decline_per_year, 
     """Year t: flag = t ≤ contract_years; market = rental · (1 − decline)^(t−1);
     net = (reserved price − gpu_utilization · market) · hours_per_year; pv = flag · net / (1 + wacc)^t.
     The provider is paid for every contracted hour and gives up the hours the market would have bought."""
-    if not keep_rows and not isinstance(wacc, float):
-        # arrays: the same sum with factors carried from year to year (fewest array operations)
-        fixed = floating = 0.0
-        m_t, d_t = 1.0, 1 / (1 + wacc)
-        for t in range(1, 11):
-            w = d_t * (contract_years >= t)
-            fixed = fixed + w
-            floating = floating + w * m_t
-            m_t, d_t = m_t * (1 - market_price_decline_per_year), d_t / (1 + wacc)
-        npv = (reserved_contract_price_per_hour * fixed
-               - gpu_utilization * rental_price_per_gpu_hour * floating) * hours_per_year
-        return {"npv": npv}
     rows = {k: [] for k in ("year", "flag", "market", "net", "discount", "pv")}
     npv = 0.0
     for t in range(1, 11):
