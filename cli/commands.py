@@ -65,20 +65,30 @@ def cmd_inputs(args: argparse.Namespace) -> int:
 
 
 # the schedule's ratio rows; every other row is money
-PROJECT_RATIOS = {"dscr", "llcr", "plcr"}
 
 
 def project_table(frame) -> str:
-    """Years as columns, quantities as rows; money rows in $ millions when large."""
+    """Years as columns, quantities as rows with the unit the registry gives each row; money rows in $ millions
+    when they reach a million, flags as 0/1, helper rows (IRR signs, check rows) left to --json/--csv."""
+    from model.registry import BLOCKS
+
+    units = {r.key: r.unit for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows}
+    helpers = {"project_sign", "project_flip", "equity_sign", "equity_flip", "project_abs_flow", "corkscrew_gap",
+               "dscr_or_sentinel", "year"}
     rows = []
     for col in frame.columns:
+        if col in helpers:
+            continue
+        unit = units.get(col, "")
         x = frame[col].to_numpy(dtype=float)
-        if col in PROJECT_RATIOS or col.endswith("_ratio"):
-            rows.append([col, "×", *(("" if v != v else f"{v:.2f}×") for v in x)])
-        elif abs(x[x == x]).max(initial=0) >= 1e5:
+        if unit == "$" and abs(x[x == x]).max(initial=0) >= 1e6:
             rows.append([col, "$ m", *(("" if v != v else f"{v / 1e6:,.1f}") for v in x)])
-        else:
+        elif unit == "$":
             rows.append([col, "$", *(("" if v != v else f"{v:,.0f}") for v in x)])
+        elif unit == "flag":
+            rows.append([col, "flag", *(f"{v:.0f}" for v in x)])
+        else:
+            rows.append([col, unit, *(("" if v != v else fmt.value(v, unit).replace("$ ", "")) for v in x)])
     return fmt.table(rows, ["year", "unit", *[str(y) for y in frame.index]], right=set(range(2, len(frame.index) + 2)))
 
 
