@@ -186,9 +186,9 @@ def _guard(f):
     for the classic add-in, an ExcelError returned instead (its VBA would print a raised error as text)."""
 
     @functools.wraps(f)
-    def wrapper(*args):
+    def wrapper(*args, **kwargs):  # Excel passes positions; Python callers may name arguments
         try:
-            return f(*args)
+            return f(*args, **kwargs)
         except Exception as e:
             if isinstance(e, UDFError):
                 err = e
