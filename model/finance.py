@@ -17,6 +17,37 @@ IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # u = ln(1 + r): r from −1 +
 _BISECT, _NEWTON = 24, 5
 
 
+def sign_rows(flows: list) -> tuple[list, list]:
+    """The IRR helper rows of a cash flow row: sign_t = IF(cf_t>0,1,IF(cf_t<0,−1,sign_{t−1})) (0 before year 0) and
+    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays give arrays.
+
+    >>> sign_rows([-5.0, 0.0, 3.0, 2.0, -1.0])
+    ([-1.0, -1.0, 1.0, 1.0, -1.0], [0.0, 0.0, 1.0, 0.0, 1.0])
+    """
+    if all(isinstance(f, float) for f in flows):
+        signs, flips, prev = [], [], 0.0
+        for cf in flows:
+            sign = 1.0 if cf > 0 else (-1.0 if cf < 0 else prev)
+            flips.append(1.0 if (sign != prev and prev != 0 and cf != 0) else 0.0)
+            signs.append(sign)
+            prev = sign
+        return signs, flips
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(f) for f in flows))
+    F = np.empty((len(flows),) + shape)
+    for t, f in enumerate(flows):
+        F[t] = f
+    S = np.sign(F)
+    S[np.isnan(F)] = 0.0  # neither > 0 nor < 0: the sign carries on
+    for t in range(1, len(flows)):
+        np.copyto(S[t], S[t - 1], where=S[t] == 0)
+    X = np.zeros_like(S)
+    # a sign that differs from a non-zero previous one is ±1, so its year's flow is non-zero
+    np.logical_and(S[:-1] != 0, S[1:] != S[:-1], out=X[1:], casting="unsafe")
+    return list(S), list(X)
+
+
 def sign_flips(flips: list) -> object:
     """The number of sign changes of a cash flow row, from its flip helper row (1 where the sign changed)."""
     return xp.total(flips)

@@ -11,7 +11,7 @@ Two blocks, because the debt block reads the debt that the operations block size
 """
 
 from .. import xp
-from ..finance import irr, sign_flips
+from ..finance import irr, sign_flips, sign_rows
 from ..registry import Row, block, line
 
 S = "P1"
@@ -109,41 +109,178 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     revenue = life · hours · (contracted · reserved price + (fleet − contracted) · gpu_utilization · market price);
     cash costs = life · fleet · hours · cash cost; EBITDA; replacement capex at the falling price; straight-line tax
     depreciation; unlevered tax (no carry-forward); CFADS = EBITDA − replacement − unlevered tax; sale after tax on
-    a gain in year L; project cash flow = CFADS + sale − capex in year 0."""
-    L, T = economic_life_years, xp.minimum(fleet_debt_tenor_years, economic_life_years)
-    decline = 1 - market_price_decline_per_year
+    a gain in year L; project cash flow = CFADS + sale − capex in year 0.
+
+    Powers of (1 + wacc) and (1 + fleet_debt_rate) are carried year to year (a product per year, not a power: the
+    same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product multiplies the rest computed once (exact: ×1 and ×0). One scenario runs
+    on plain floats (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`)."""
+    args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
+            reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
+            market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
+            depreciation_years, network_capex_per_gpu, network_life_years, tax_rate, fleet_sale_proceeds,
+            fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate)
+    if all(isinstance(a, float) for a in args):
+        return _operations_floats(*args)
+    return _operations_arrays(*args)
+
+
+def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
+                       afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
+                       rate):
+    T = min(tenor, L)
+    decline, w1, r1 = 1 - decline_rate, 1 + wacc, 1 + rate
+    k_cost = fleet * hours * cash_cost
+    k_repl = fleet * afr * gpu_price
+    k_sale = proceeds - tax_rate * max(0.0, proceeds - book)
     rows: dict[str, list] = {r.key: [] for r in OPERATIONS}
-    sign_prev = 0.0
+    D, W, R = 1.0, 1.0, 1.0  # (1 − decline)^(t−1) from t = 1, (1 + wacc)^t and (1 + fleet_debt_rate)^t carried
+    flows = []
     for t in range(YEARS):
-        start = 1.0 if t == 0 else 0.0
-        life = _flag(t <= L) if t >= 1 else 0.0
-        contract = _flag(t <= contract_years) if t >= 1 else 0.0
-        debt = _flag(t <= T) if t >= 1 else 0.0
-        last = _flag(t == L)
-        market = life * rental_price_per_gpu_hour * decline ** (t - 1)
-        contracted = life * contract * fleet_gpus * contracted_share
-        revenue = life * hours_per_year * (contracted * reserved_contract_price_per_hour
-                                           + (fleet_gpus - contracted) * gpu_utilization * market)
-        cash_costs = life * fleet_gpus * hours_per_year * cash_cost_per_gpu_hour
-        ebitda = revenue - cash_costs
-        replacement = life * fleet_gpus * annual_failure_rate * gpu_price * decline ** (t - 1)
-        depreciation = life * fleet_gpus * (
-            gpu_price * xp.maximum(0.0, xp.minimum(1.0, depreciation_years - t + 1)) / depreciation_years
-            + network_capex_per_gpu * xp.maximum(0.0, xp.minimum(1.0, network_life_years - t + 1)) / network_life_years)
-        unlevered_tax = tax_rate * xp.maximum(0.0, ebitda - replacement - depreciation)
-        cfads = ebitda - replacement - unlevered_tax
-        sale = last * (fleet_sale_proceeds - tax_rate * xp.maximum(0.0, fleet_sale_proceeds - fleet_book_value_at_sale))
-        cash_flow = cfads + sale - start * fleet_capex
-        sign = xp.where(cash_flow > 0, 1.0, xp.where(cash_flow < 0, -1.0, sign_prev))
-        flip = _flag((cash_flow != 0) & (sign_prev != 0) & (sign != sign_prev))
-        sign_prev = sign
-        values = (t + 1.0, float(t), start, life, contract, debt, last, market, contracted, revenue, cash_costs,
-                  ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow,
-                  cash_flow / (1 + wacc) ** t, xp.absolute(cash_flow), sign, flip,
-                  debt * xp.maximum(0.0, cfads) / target_dscr / (1 + fleet_debt_rate) ** t,
-                  market / (1 + wacc) ** t)
+        if t >= 1:
+            W *= w1
+            R *= r1
+            D = decline ** (t - 1)
+        ft = float(t)
+        life = 1.0 if 1 <= t <= L else 0.0
+        contract = 1.0 if 1 <= t <= contract_years else 0.0
+        debt = 1.0 if 1 <= t <= T else 0.0
+        last = 1.0 if ft == L else 0.0
+        if life:
+            market = rental * D
+            contracted = contract * fleet * share
+            revenue = hours * (contracted * reserved + (fleet - contracted) * util * market)
+            cash_costs = k_cost
+            ebitda = revenue - cash_costs
+            replacement = k_repl * D
+            depreciation = fleet * (gpu_price * max(0.0, min(1.0, dep_years - t + 1)) / dep_years
+                                    + net_capex * max(0.0, min(1.0, net_years - t + 1)) / net_years)
+            unlevered_tax = tax_rate * max(0.0, ebitda - replacement - depreciation)
+            cfads = ebitda - replacement - unlevered_tax
+        else:
+            market = contracted = revenue = cash_costs = ebitda = replacement = depreciation = unlevered_tax = 0.0
+            cfads = 0.0
+        sale = k_sale if last else 0.0
+        cash_flow = cfads + sale - capex if t == 0 else cfads + sale
+        flows.append(cash_flow)
+        values = (ft + 1.0, ft, 1.0 if t == 0 else 0.0, life, contract, debt, last, market, contracted, revenue,
+                  cash_costs, ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow, cash_flow / W,
+                  abs(cash_flow), 0.0, 0.0, max(0.0, cfads) / dscr / R if debt else 0.0, market / W)
         for key, v in zip(rows, values):
             rows[key].append(v)
+    rows["project_sign"], rows["project_flip"] = sign_rows(flows)
+    return rows
+
+
+def _carry(base, first: int, n: int, shape, np):
+    """base^(t − first) for t = 0..n−1 (1 up to t = first) by repeated multiplication: years × scenarios."""
+    out = np.empty((n,) + shape)
+    out[:first + 1] = 1.0
+    for t in range(first + 1, n):
+        np.multiply(out[t - 1], base, out=out[t])
+    return out
+
+
+def _frozen_zeros(shape, np):
+    z = np.zeros(shape)
+    z.flags.writeable = False
+    return z
+
+
+def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
+                       afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
+                       rate):
+    import numpy as np
+
+    args = (L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost, afr,
+            gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr, rate)
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    # years after the longest economic life in these scenarios hold zeros (flags, signs aside)
+    n = int(min(YEARS, max(np.max(L), 0) + 1)) if np.size(L) else YEARS
+    tf = np.arange(YEARS, dtype=float).reshape((YEARS,) + (1,) * len(shape))
+    T = np.minimum(tenor, L)
+
+    def flag(cond):
+        f = np.zeros((YEARS,) + shape)
+        np.copyto(f[1:], cond[1:], casting="unsafe")
+        return f
+
+    life_f, contract_f, debt_f = flag(tf <= L), flag(tf <= contract_years), flag(tf <= T)
+    last_f = np.empty((YEARS,) + shape)
+    np.copyto(last_f, tf == L, casting="unsafe")
+    life, contract, debt, tc = life_f[:n], contract_f[:n], debt_f[:n], tf[:n]
+    decline = 1 - decline_rate
+    D = np.empty((n,) + shape)
+    D[0] = 1.0
+    for t in range(1, n):  # a power, not a product carried: cfads cancels, and the last bits then show
+        D[t] = decline ** (t - 1)
+    W = _carry(1 + wacc, 0, n, shape, np)
+    R = _carry(1 + rate, 0, n, shape, np)
+    k_cost = fleet * hours * cash_cost
+    k_repl = fleet * afr * gpu_price
+    k_sale = proceeds - tax_rate * np.maximum(0.0, proceeds - book)
+
+    market = rental * D
+    market *= life
+    contracted = life * contract
+    contracted *= fleet
+    contracted *= share
+    rest = fleet - contracted
+    rest *= util
+    rest *= market
+    revenue = contracted * reserved
+    revenue += rest
+    revenue *= hours
+    revenue *= life
+    cash_costs = life * k_cost
+    ebitda = revenue - cash_costs
+    replacement = k_repl * D
+    replacement *= life
+
+    def straight(years, amount):
+        f = years - tc
+        f += 1
+        np.minimum(f, 1.0, out=f)
+        np.maximum(f, 0.0, out=f)
+        f *= amount
+        f /= years
+        return f
+
+    depreciation = straight(dep_years, gpu_price)
+    depreciation += straight(net_years, net_capex)
+    depreciation *= fleet
+    depreciation *= life
+    unlevered_tax = ebitda - replacement
+    unlevered_tax -= depreciation
+    np.maximum(unlevered_tax, 0.0, out=unlevered_tax)
+    unlevered_tax *= tax_rate
+    cfads = ebitda - replacement
+    cfads -= unlevered_tax
+    sale = last_f[:n] * k_sale
+    cash_flow = cfads + sale
+    cash_flow[0] -= capex
+    project_pv = cash_flow / W
+    capacity_pv = np.maximum(cfads, 0.0)
+    capacity_pv /= dscr
+    capacity_pv /= R
+    capacity_pv *= debt
+    rent_pv = market / W
+
+    zero = _frozen_zeros(shape, np)
+    rows: dict[str, list] = {}
+    for key, v in (("period", [t + 1.0 for t in range(YEARS)]), ("year", [float(t) for t in range(YEARS)]),
+                   ("start", [1.0] + [0.0] * (YEARS - 1)), ("life", life_f), ("contract", contract_f),
+                   ("debt", debt_f), ("last", last_f)):
+        rows[key] = list(v)
+    for key, v in (("market_price", market), ("contracted_gpus", contracted), ("revenue", revenue),
+                   ("cash_costs", cash_costs), ("ebitda", ebitda), ("replacement_capex", replacement),
+                   ("tax_depreciation", depreciation), ("unlevered_tax", unlevered_tax), ("cfads", cfads),
+                   ("sale_cash", sale), ("project_cash_flow", cash_flow), ("project_pv", project_pv),
+                   ("project_abs_flow", np.abs(cash_flow)), ("project_sign", None), ("project_flip", None),
+                   ("capacity_pv", capacity_pv), ("rent_pv", rent_pv)):
+        rows[key] = None if v is None else list(v) + [zero] * (YEARS - n)
+    signs, flips = sign_rows(rows["project_cash_flow"][:n])
+    rows["project_sign"] = signs + [signs[-1]] * (YEARS - n)
+    rows["project_flip"] = flips + [zero] * (YEARS - n)
     return rows
 
 
