@@ -237,7 +237,8 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     replacement *= life
 
     def straight(years, amount):
-        f = years - tc
+        f = np.empty((n,) + shape)
+        np.subtract(years, tc, out=f)
         f += 1
         np.minimum(f, 1.0, out=f)
         np.maximum(f, 0.0, out=f)
@@ -338,35 +339,121 @@ def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_deb
     opening_t = Σ_{s ≥ t} DS_s / (1 + r)^(s−t+1) (computed backwards: stable at any rate), interest = opening · r,
     principal = DS − interest, closing_t = opening_{t+1}; DSCR where DS > 0; levered tax after interest;
     equity cash flow = EBITDA − replacement − levered tax − DS + sale − (capex − debt) in year 0."""
-    ops = fleet_operations
-    r = fleet_debt_rate
-    scale = xp.where(fleet_debt_capacity > 0, xp.div(fleet_debt, fleet_debt_capacity), 0.0)
-    ds = [ops["debt"][t] * xp.maximum(0.0, ops["cfads"][t]) / target_dscr * scale for t in range(YEARS)]
+    args = (fleet_debt, fleet_debt_capacity, fleet_debt_rate, target_dscr, tax_rate, fleet_capex, cost_of_equity,
+            dscr_sentinel)
+    if all(isinstance(a, float) for a in args) and isinstance(fleet_operations["cfads"][0], float):
+        return _financing_floats(fleet_operations, *args)
+    return _financing_arrays(fleet_operations, *args)
+
+
+def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+    scale = debt_ / capacity if capacity > 0 else 0.0
+    r1, e1 = 1 + r, 1 + coe
+    ds = [max(0.0, cf) / dscr_target * scale if d else 0.0 for d, cf in zip(ops["debt"], ops["cfads"])]
     pv_remaining = [0.0] * (YEARS + 1)  # NPV(r, DS_t..DS_15), built from the last year back
     for t in range(YEARS - 1, -1, -1):
-        pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / (1 + r)
-    opening = [ops["debt"][t] * pv_remaining[t] for t in range(YEARS)]
+        pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / r1
+    opening = [pv_remaining[t] if ops["debt"][t] else 0.0 for t in range(YEARS)]
     rows: dict[str, list] = {row.key: [] for row in DEBT}
-    sign_prev = 0.0
+    E = 1.0  # (1 + cost_of_equity)^t, carried
+    flows = []
     for t in range(YEARS):
-        drawdown = ops["start"][t] * fleet_debt
+        if t:
+            E *= e1
+        drawdown = debt_ if t == 0 else 0.0
         interest = opening[t] * r
         principal = ds[t] - interest
         closing = opening[t + 1] if t + 1 < YEARS else 0.0
-        has_ds = ds[t] > 0
-        dscr = xp.where(has_ds, xp.div(ops["cfads"][t], ds[t]), xp.nan)
-        levered_tax = tax_rate * xp.maximum(
-            0.0, ops["ebitda"][t] - ops["replacement_capex"][t] - ops["tax_depreciation"][t] - interest)
-        equity = (ops["ebitda"][t] - ops["replacement_capex"][t] - levered_tax - ds[t] + ops["sale_cash"][t]
-                  - ops["start"][t] * (fleet_capex - fleet_debt))
-        sign = xp.where(equity > 0, 1.0, xp.where(equity < 0, -1.0, sign_prev))
-        flip = _flag((equity != 0) & (sign_prev != 0) & (sign != sign_prev))
-        sign_prev = sign
+        cfads = ops["cfads"][t]
+        dscr = xp.div(cfads, ds[t]) if ds[t] > 0 else xp.nan
+        operating = ops["ebitda"][t] - ops["replacement_capex"][t]
+        levered_tax = tax_rate * max(0.0, operating - ops["tax_depreciation"][t] - interest)
+        equity = operating - levered_tax - ds[t] + ops["sale_cash"][t]
+        if t == 0:
+            equity -= capex - debt_
+        flows.append(equity)
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
-                  opening[t] + drawdown - principal - closing, dscr, xp.where(has_ds, dscr, dscr_sentinel),
-                  levered_tax, equity, equity / (1 + cost_of_equity) ** t, sign, flip)
+                  opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
+                  levered_tax, equity, equity / E, 0.0, 0.0)
         for key, v in zip(rows, values):
             rows[key].append(v)
+    rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
+    return rows
+
+
+def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (debt_, capacity, r, dscr_target, tax_rate, capex, coe)),
+                                *(np.shape(v) for v in ops["cfads"]))
+    # the years after the last non-zero operations year (of any scenario) hold zeros
+    n = YEARS
+    while n > 1 and ops["cfads"][n - 1] is ops["cfads"][YEARS - 1] and not np.any(ops["cfads"][n - 1]) \
+            and not np.any(ops["sale_cash"][n - 1]) and not np.any(ops["debt"][n - 1]):
+        n -= 1
+
+    def stack(key):
+        out = np.empty((n,) + shape)
+        for t in range(n):
+            out[t] = ops[key][t]
+        return out
+
+    cfads, debt = stack("cfads"), stack("debt")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(capacity > 0, np.true_divide(debt_, capacity), 0.0)
+    ds = np.maximum(cfads, 0.0)
+    ds /= dscr_target
+    ds *= scale
+    ds *= debt
+    r1 = 1 + r
+    pv = np.zeros((n + 1,) + shape)  # NPV(r, DS_t..), built from the last year back
+    for t in range(n - 1, -1, -1):
+        np.add(ds[t], pv[t + 1], out=pv[t])
+        pv[t] /= r1
+    opening = pv[:n] * debt
+    interest = opening * r
+    principal = ds - interest
+    closing = np.zeros((n,) + shape)  # the last: opening of year n, beyond the debt (or the years)
+    closing[:-1] = opening[1:]
+    gap = opening.copy()
+    gap[0] += debt_
+    gap -= principal
+    gap -= closing
+    has_ds = ds > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dscr = np.where(has_ds, np.true_divide(cfads, ds), np.nan)
+    dscr_or = np.where(has_ds, dscr, sentinel)
+    operating = stack("ebitda")
+    operating -= stack("replacement_capex")
+    levered_tax = operating - stack("tax_depreciation")
+    levered_tax -= interest
+    np.maximum(levered_tax, 0.0, out=levered_tax)
+    levered_tax *= tax_rate
+    equity = operating
+    equity -= levered_tax
+    equity -= ds
+    equity += stack("sale_cash")
+    equity[0] -= capex - debt_
+    equity_pv = equity / _carry(1 + coe, 0, n, shape, np)
+
+    zero = _frozen_zeros(shape, np)
+    nan_row = np.full(shape, np.nan)
+    nan_row.flags.writeable = False
+    sentinel_row = np.full(shape, sentinel)
+    sentinel_row.flags.writeable = False
+    drawdown = [np.broadcast_to(debt_, shape).astype(float)] + [zero] * (YEARS - 1)
+    rows: dict[str, list] = {"drawdown": drawdown}
+    pad = [zero] * (YEARS - n)
+    for key, v, fill in (("debt_service", ds, pad), ("opening", opening, pad), ("interest", interest, pad),
+                         ("principal", principal, pad), ("closing", closing, pad), ("corkscrew_gap", gap, pad),
+                         ("dscr", dscr, [nan_row] * (YEARS - n)),
+                         ("dscr_or_sentinel", dscr_or, [sentinel_row] * (YEARS - n)),
+                         ("levered_tax", levered_tax, pad), ("equity_cash_flow", equity, pad),
+                         ("equity_pv", equity_pv, pad)):
+        rows[key] = list(v) + fill
+    signs, flips = sign_rows(rows["equity_cash_flow"][:n])
+    rows["equity_sign"] = signs + [signs[-1]] * (YEARS - n)
+    rows["equity_flip"] = flips + pad
     return rows
 
 
