@@ -19,7 +19,7 @@ _BISECT, _NEWTON = 24, 5
 
 def sign_rows(flows: list) -> tuple[list, list]:
     """The IRR helper rows of a cash flow row: sign_t = IF(cf_t>0,1,IF(cf_t<0,−1,sign_{t−1})) (0 before year 0) and
-    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays give arrays.
+    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays (or one years × scenarios array) give arrays.
 
     >>> sign_rows([-5.0, 0.0, 3.0, 2.0, -1.0])
     ([-1.0, -1.0, 1.0, 1.0, -1.0], [0.0, 0.0, 1.0, 0.0, 1.0])
@@ -34,15 +34,19 @@ def sign_rows(flows: list) -> tuple[list, list]:
         return signs, flips
     import numpy as np
 
-    shape = np.broadcast_shapes(*(np.shape(f) for f in flows))
-    F = np.empty((len(flows),) + shape)
-    for t, f in enumerate(flows):
-        F[t] = f
-    S = np.sign(F)
+    if isinstance(flows, np.ndarray):  # years × scenarios already
+        F = flows
+    else:
+        shape = np.broadcast_shapes(*(np.shape(f) for f in flows))
+        F = np.empty((len(flows),) + shape)
+        for t, f in enumerate(flows):
+            F[t] = f
+    S, X = np.empty((2,) + F.shape)
+    np.sign(F, out=S)
     S[np.isnan(F)] = 0.0  # neither > 0 nor < 0: the sign carries on
     for t in range(1, len(flows)):
         np.copyto(S[t], S[t - 1], where=S[t] == 0)
-    X = np.zeros_like(S)
+    X[0] = 0.0
     # a sign that differs from a non-zero previous one is ±1, so its year's flow is non-zero
     np.logical_and(S[:-1] != 0, S[1:] != S[:-1], out=X[1:], casting="unsafe")
     return list(S), list(X)

@@ -171,11 +171,10 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
     return rows
 
 
-def _carry(base, first: int, n: int, shape, np):
-    """base^(t − first) for t = 0..n−1 (1 up to t = first) by repeated multiplication: years × scenarios."""
-    out = np.empty((n,) + shape)
+def _carry(base, first: int, out, np):
+    """base^(t − first) for t = 0..n−1 (1 up to t = first) by repeated multiplication into `out` (years first)."""
     out[:first + 1] = 1.0
-    for t in range(first + 1, n):
+    for t in range(first + 1, len(out)):
         np.multiply(out[t - 1], base, out=out[t])
     return out
 
@@ -204,40 +203,50 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
         np.copyto(f[1:], cond[1:], casting="unsafe")
         return f
 
-    life_f, contract_f, debt_f = flag(tf <= L), flag(tf <= contract_years), flag(tf <= T)
-    last_f = np.empty((YEARS,) + shape)
+    # one allocation for the flags and one for the rest: a chunk's rows are tens of MB, and many separate
+    # arrays of that size cost more in page faults than in arithmetic
+    life_f, contract_f, debt_f, last_f = flags = np.zeros((4, YEARS) + shape)
+    for f, cond in ((life_f, tf <= L), (contract_f, tf <= contract_years), (debt_f, tf <= T)):
+        np.copyto(f[1:], cond[1:], casting="unsafe")
     np.copyto(last_f, tf == L, casting="unsafe")
+    del flags
     life, contract, debt, tc = life_f[:n], contract_f[:n], debt_f[:n], tf[:n]
+    (D, W, R, market, contracted, rest, revenue, cash_costs, ebitda, replacement, depreciation, scratch,
+     unlevered_tax, cfads, sale, cash_flow, project_pv, abs_flow, capacity_pv, rent_pv) = np.empty((20, n) + shape)
     decline = 1 - decline_rate
-    D = np.empty((n,) + shape)
     D[0] = 1.0
-    for t in range(1, n):  # a power, not a product carried: cfads cancels, and the last bits then show
-        D[t] = decline ** (t - 1)
-    W = _carry(1 + wacc, 0, n, shape, np)
-    R = _carry(1 + rate, 0, n, shape, np)
+    for t in range(1, n):  # (1 − decline)^(t−1) as `decline ** (t − 1)` computes it (not carried: cfads cancels)
+        e = t - 1
+        if e <= 1:
+            D[t] = 1.0 if e == 0 else decline
+        elif e == 2:
+            np.square(decline, out=D[t])
+        else:
+            np.power(decline, float(e), out=D[t])
+    _carry(1 + wacc, 0, W, np)
+    _carry(1 + rate, 0, R, np)
     k_cost = fleet * hours * cash_cost
     k_repl = fleet * afr * gpu_price
     k_sale = proceeds - tax_rate * np.maximum(0.0, proceeds - book)
 
-    market = rental * D
+    np.multiply(rental, D, out=market)
     market *= life
-    contracted = life * contract
+    np.multiply(life, contract, out=contracted)
     contracted *= fleet
     contracted *= share
-    rest = fleet - contracted
+    np.subtract(fleet, contracted, out=rest)
     rest *= util
     rest *= market
-    revenue = contracted * reserved
+    np.multiply(contracted, reserved, out=revenue)
     revenue += rest
     revenue *= hours
     revenue *= life
-    cash_costs = life * k_cost
-    ebitda = revenue - cash_costs
-    replacement = k_repl * D
+    np.multiply(life, k_cost, out=cash_costs)
+    np.subtract(revenue, cash_costs, out=ebitda)
+    np.multiply(k_repl, D, out=replacement)
     replacement *= life
 
-    def straight(years, amount):
-        f = np.empty((n,) + shape)
+    def straight(years, amount, f):
         np.subtract(years, tc, out=f)
         f += 1
         np.minimum(f, 1.0, out=f)
@@ -246,25 +255,26 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
         f /= years
         return f
 
-    depreciation = straight(dep_years, gpu_price)
-    depreciation += straight(net_years, net_capex)
+    straight(dep_years, gpu_price, depreciation)
+    depreciation += straight(net_years, net_capex, scratch)
     depreciation *= fleet
     depreciation *= life
-    unlevered_tax = ebitda - replacement
+    np.subtract(ebitda, replacement, out=unlevered_tax)
     unlevered_tax -= depreciation
     np.maximum(unlevered_tax, 0.0, out=unlevered_tax)
     unlevered_tax *= tax_rate
-    cfads = ebitda - replacement
+    np.subtract(ebitda, replacement, out=cfads)
     cfads -= unlevered_tax
-    sale = last_f[:n] * k_sale
-    cash_flow = cfads + sale
+    np.multiply(last_f[:n], k_sale, out=sale)
+    np.add(cfads, sale, out=cash_flow)
     cash_flow[0] -= capex
-    project_pv = cash_flow / W
-    capacity_pv = np.maximum(cfads, 0.0)
+    np.divide(cash_flow, W, out=project_pv)
+    np.absolute(cash_flow, out=abs_flow)
+    np.maximum(cfads, 0.0, out=capacity_pv)
     capacity_pv /= dscr
     capacity_pv /= R
     capacity_pv *= debt
-    rent_pv = market / W
+    np.divide(market, W, out=rent_pv)
 
     zero = _frozen_zeros(shape, np)
     rows: dict[str, list] = {}
@@ -276,10 +286,10 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
                    ("cash_costs", cash_costs), ("ebitda", ebitda), ("replacement_capex", replacement),
                    ("tax_depreciation", depreciation), ("unlevered_tax", unlevered_tax), ("cfads", cfads),
                    ("sale_cash", sale), ("project_cash_flow", cash_flow), ("project_pv", project_pv),
-                   ("project_abs_flow", np.abs(cash_flow)), ("project_sign", None), ("project_flip", None),
+                   ("project_abs_flow", abs_flow), ("project_sign", None), ("project_flip", None),
                    ("capacity_pv", capacity_pv), ("rent_pv", rent_pv)):
         rows[key] = None if v is None else list(v) + [zero] * (YEARS - n)
-    signs, flips = sign_rows(rows["project_cash_flow"][:n])
+    signs, flips = sign_rows(cash_flow)
     rows["project_sign"] = signs + [signs[-1]] * (YEARS - n)
     rows["project_flip"] = flips + [zero] * (YEARS - n)
     return rows
@@ -392,16 +402,19 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
             and not np.any(ops["sale_cash"][n - 1]) and not np.any(ops["debt"][n - 1]):
         n -= 1
 
-    def stack(key):
-        out = np.empty((n,) + shape)
+    (cfads, debt, ds, opening, interest, principal, closing, gap, dscr, dscr_or, equity, levered_tax, equity_pv,
+     scratch) = np.empty((14, n) + shape)
+
+    def stack(key, out):
         for t in range(n):
             out[t] = ops[key][t]
         return out
 
-    cfads, debt = stack("cfads"), stack("debt")
+    stack("cfads", cfads)
+    stack("debt", debt)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(capacity > 0, np.true_divide(debt_, capacity), 0.0)
-    ds = np.maximum(cfads, 0.0)
+    np.maximum(cfads, 0.0, out=ds)
     ds /= dscr_target
     ds *= scale
     ds *= debt
@@ -410,31 +423,32 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     for t in range(n - 1, -1, -1):
         np.add(ds[t], pv[t + 1], out=pv[t])
         pv[t] /= r1
-    opening = pv[:n] * debt
-    interest = opening * r
-    principal = ds - interest
-    closing = np.zeros((n,) + shape)  # the last: opening of year n, beyond the debt (or the years)
+    np.multiply(pv[:n], debt, out=opening)
+    np.multiply(opening, r, out=interest)
+    np.subtract(ds, interest, out=principal)
     closing[:-1] = opening[1:]
-    gap = opening.copy()
+    closing[-1] = 0.0  # the opening of year n: beyond the debt (or the years)
+    np.copyto(gap, opening)
     gap[0] += debt_
     gap -= principal
     gap -= closing
     has_ds = ds > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        dscr = np.where(has_ds, np.true_divide(cfads, ds), np.nan)
-    dscr_or = np.where(has_ds, dscr, sentinel)
-    operating = stack("ebitda")
-    operating -= stack("replacement_capex")
-    levered_tax = operating - stack("tax_depreciation")
+        np.divide(cfads, ds, out=dscr)
+    dscr[~has_ds] = np.nan
+    np.copyto(dscr_or, dscr)
+    dscr_or[~has_ds] = sentinel
+    operating = stack("ebitda", equity)
+    operating -= stack("replacement_capex", scratch)
+    np.subtract(operating, stack("tax_depreciation", scratch), out=levered_tax)
     levered_tax -= interest
     np.maximum(levered_tax, 0.0, out=levered_tax)
     levered_tax *= tax_rate
-    equity = operating
     equity -= levered_tax
     equity -= ds
-    equity += stack("sale_cash")
+    equity += stack("sale_cash", scratch)
     equity[0] -= capex - debt_
-    equity_pv = equity / _carry(1 + coe, 0, n, shape, np)
+    np.divide(equity, _carry(1 + coe, 0, scratch, np), out=equity_pv)
 
     zero = _frozen_zeros(shape, np)
     nan_row = np.full(shape, np.nan)
@@ -451,7 +465,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
                          ("levered_tax", levered_tax, pad), ("equity_cash_flow", equity, pad),
                          ("equity_pv", equity_pv, pad)):
         rows[key] = list(v) + fill
-    signs, flips = sign_rows(rows["equity_cash_flow"][:n])
+    signs, flips = sign_rows(equity)
     rows["equity_sign"] = signs + [signs[-1]] * (YEARS - n)
     rows["equity_flip"] = flips + pad
     return rows
