@@ -17,9 +17,10 @@ IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # u = ln(1 + r): r from −1 +
 _BISECT, _NEWTON = 24, 5
 
 
-def sign_rows(flows: list) -> tuple[list, list]:
+def sign_rows(flows: list, key: str = "sign_rows") -> tuple[list, list]:
     """The IRR helper rows of a cash flow row: sign_t = IF(cf_t>0,1,IF(cf_t<0,−1,sign_{t−1})) (0 before year 0) and
-    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays (or one years × scenarios array) give arrays.
+    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays (or one
+    years × scenarios array) give arrays, their memory reused by `key` (xp.scratch).
 
     >>> sign_rows([-5.0, 0.0, 3.0, 2.0, -1.0])
     ([-1.0, -1.0, 1.0, 1.0, -1.0], [0.0, 0.0, 1.0, 0.0, 1.0])
@@ -41,7 +42,7 @@ def sign_rows(flows: list) -> tuple[list, list]:
         F = np.empty((len(flows),) + shape)
         for t, f in enumerate(flows):
             F[t] = f
-    S, X = np.empty((2,) + F.shape)
+    S, X = xp.scratch(key, (2,) + F.shape)
     np.sign(F, out=S)
     S[np.isnan(F)] = 0.0  # neither > 0 nor < 0: the sign carries on
     for t in range(1, len(flows)):

@@ -205,14 +205,15 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
 
     # one allocation for the flags and one for the rest: a chunk's rows are tens of MB, and many separate
     # arrays of that size cost more in page faults than in arithmetic
-    life_f, contract_f, debt_f, last_f = flags = np.zeros((4, YEARS) + shape)
+    life_f, contract_f, debt_f, last_f = flags = xp.scratch("P1.flags", (4, YEARS) + shape, zero=True)
     for f, cond in ((life_f, tf <= L), (contract_f, tf <= contract_years), (debt_f, tf <= T)):
         np.copyto(f[1:], cond[1:], casting="unsafe")
     np.copyto(last_f, tf == L, casting="unsafe")
     del flags
     life, contract, debt, tc = life_f[:n], contract_f[:n], debt_f[:n], tf[:n]
     (D, W, R, market, contracted, rest, revenue, cash_costs, ebitda, replacement, depreciation, scratch,
-     unlevered_tax, cfads, sale, cash_flow, project_pv, abs_flow, capacity_pv, rent_pv) = np.empty((20, n) + shape)
+     unlevered_tax, cfads, sale, cash_flow, project_pv, abs_flow, capacity_pv, rent_pv) = xp.scratch(
+        "P1.operations", (20, n) + shape)
     decline = 1 - decline_rate
     D[0] = 1.0
     for t in range(1, n):  # (1 − decline)^(t−1) as `decline ** (t − 1)` computes it (not carried: cfads cancels)
@@ -289,7 +290,7 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
                    ("project_abs_flow", abs_flow), ("project_sign", None), ("project_flip", None),
                    ("capacity_pv", capacity_pv), ("rent_pv", rent_pv)):
         rows[key] = None if v is None else list(v) + [zero] * (YEARS - n)
-    signs, flips = sign_rows(cash_flow)
+    signs, flips = sign_rows(cash_flow, "P1.project_sign")
     rows["project_sign"] = signs + [signs[-1]] * (YEARS - n)
     rows["project_flip"] = flips + [zero] * (YEARS - n)
     return rows
@@ -403,7 +404,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         n -= 1
 
     (cfads, debt, ds, opening, interest, principal, closing, gap, dscr, dscr_or, equity, levered_tax, equity_pv,
-     scratch) = np.empty((14, n) + shape)
+     scratch) = xp.scratch("P1.financing", (14, n) + shape)
 
     def stack(key, out):
         for t in range(n):
@@ -419,7 +420,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     ds *= scale
     ds *= debt
     r1 = 1 + r
-    pv = np.zeros((n + 1,) + shape)  # NPV(r, DS_t..), built from the last year back
+    pv = xp.scratch("P1.pv", (n + 1,) + shape, zero=True)  # NPV(r, DS_t..), built from the last year back
     for t in range(n - 1, -1, -1):
         np.add(ds[t], pv[t + 1], out=pv[t])
         pv[t] /= r1
@@ -465,7 +466,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
                          ("levered_tax", levered_tax, pad), ("equity_cash_flow", equity, pad),
                          ("equity_pv", equity_pv, pad)):
         rows[key] = list(v) + fill
-    signs, flips = sign_rows(equity)
+    signs, flips = sign_rows(equity, "P1.equity_sign")
     rows["equity_sign"] = signs + [signs[-1]] * (YEARS - n)
     rows["equity_flip"] = flips + pad
     return rows
