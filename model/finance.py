@@ -68,8 +68,8 @@ def _npv_u(flows: list, u) -> tuple:
     return p, -x * dp
 
 
-def _sign(v):
-    return xp.where(v > 0, 1.0, xp.where(v < 0, -1.0, 0.0))
+def _fsign(v: float) -> float:
+    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
 _TOL = 1e-10  # |Newton step| in u at which an array IRR stops (the step is still taken)
@@ -196,20 +196,21 @@ def irr(flows: list, flips) -> object:
     lo, hi = IRR_U_LOW, IRR_U_HIGH
     f_lo, _ = _npv_u(flows, lo)
     f_hi, _ = _npv_u(flows, hi)
-    s_lo = _sign(f_lo)
-    defined = (flips == 1) & (s_lo != 0) & (s_lo != _sign(f_hi))
-    with xp.errstate(f_lo, flips):
-        for _ in range(_BISECT):
-            mid = (lo + hi) / 2
-            f_mid, _ = _npv_u(flows, mid)
-            same = _sign(f_mid) == s_lo
-            lo, hi = xp.where(same, mid, lo), xp.where(same, hi, mid)
-        u = (lo + hi) / 2
-        for _ in range(_NEWTON):
-            f, df = _npv_u(flows, u)
-            step = xp.div(f, df)
-            nxt = u - xp.where(df != 0, step, 0.0)
-            inside = (nxt > lo) & (nxt < hi)
-            u = xp.where(inside, nxt, u)
-        rate = xp.exp(u) - 1 if not isinstance(u, float) else math.expm1(u)
-    return xp.where(defined, rate, xp.nan)
+    s_lo = _fsign(f_lo)
+    if not (flips == 1 and s_lo != 0 and s_lo != _fsign(f_hi)):
+        return xp.nan
+    for _ in range(_BISECT):
+        mid = (lo + hi) / 2
+        f_mid, _ = _npv_u(flows, mid)
+        if _fsign(f_mid) == s_lo:
+            lo = mid
+        else:
+            hi = mid
+    u = (lo + hi) / 2
+    for _ in range(_NEWTON):
+        f, df = _npv_u(flows, u)
+        if df != 0:
+            nxt = u - xp.div(f, df)
+            if lo < nxt < hi:
+                u = nxt
+    return math.expm1(u)

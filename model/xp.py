@@ -23,7 +23,7 @@ def _np(*xs):
     if np is None:
         return None
     for x in xs:
-        if isinstance(x, (np.ndarray, np.generic)):
+        if type(x) is not float and isinstance(x, (np.ndarray, np.generic)):  # plain floats: the common case
             return np
     return None
 
