@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import (
     graph,
+    xp,
     lines,  # noqa: F401  (registers the outputs)
 )
 from .errors import InputError
@@ -96,6 +97,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         for name in names:
             out[name][start:stop] = ctx[name]
         del ctx
+    xp.release_scratch()
     return out
 
 

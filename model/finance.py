@@ -17,6 +17,42 @@ IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # u = ln(1 + r): r from −1 +
 _BISECT, _NEWTON = 24, 5
 
 
+def sign_rows(flows: list, key: str = "sign_rows") -> tuple[list, list]:
+    """The IRR helper rows of a cash flow row: sign_t = IF(cf_t>0,1,IF(cf_t<0,−1,sign_{t−1})) (0 before year 0) and
+    flip_t = IF(AND(cf_t<>0,sign_{t−1}<>0,sign_t<>sign_{t−1}),1,0). Floats give float rows; arrays (or one
+    years × scenarios array) give arrays, their memory reused by `key` (xp.scratch).
+
+    >>> sign_rows([-5.0, 0.0, 3.0, 2.0, -1.0])
+    ([-1.0, -1.0, 1.0, 1.0, -1.0], [0.0, 0.0, 1.0, 0.0, 1.0])
+    """
+    if all(isinstance(f, float) for f in flows):
+        signs, flips, prev = [], [], 0.0
+        for cf in flows:
+            sign = 1.0 if cf > 0 else (-1.0 if cf < 0 else prev)
+            flips.append(1.0 if (sign != prev and prev != 0 and cf != 0) else 0.0)
+            signs.append(sign)
+            prev = sign
+        return signs, flips
+    import numpy as np
+
+    if isinstance(flows, np.ndarray):  # years × scenarios already
+        F = flows
+    else:
+        shape = np.broadcast_shapes(*(np.shape(f) for f in flows))
+        F = np.empty((len(flows),) + shape)
+        for t, f in enumerate(flows):
+            F[t] = f
+    S, X = xp.scratch(key, (2,) + F.shape)
+    np.sign(F, out=S)
+    S[np.isnan(F)] = 0.0  # neither > 0 nor < 0: the sign carries on
+    for t in range(1, len(flows)):
+        np.copyto(S[t], S[t - 1], where=S[t] == 0)
+    X[0] = 0.0
+    # a sign that differs from a non-zero previous one is ±1, so its year's flow is non-zero
+    np.logical_and(S[:-1] != 0, S[1:] != S[:-1], out=X[1:], casting="unsafe")
+    return list(S), list(X)
+
+
 def sign_flips(flips: list) -> object:
     """The number of sign changes of a cash flow row, from its flip helper row (1 where the sign changed)."""
     return xp.total(flips)
@@ -32,8 +68,8 @@ def _npv_u(flows: list, u) -> tuple:
     return p, -x * dp
 
 
-def _sign(v):
-    return xp.where(v > 0, 1.0, xp.where(v < 0, -1.0, 0.0))
+def _fsign(v: float) -> float:
+    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
 _TOL = 1e-10  # |Newton step| in u at which an array IRR stops (the step is still taken)
@@ -160,20 +196,21 @@ def irr(flows: list, flips) -> object:
     lo, hi = IRR_U_LOW, IRR_U_HIGH
     f_lo, _ = _npv_u(flows, lo)
     f_hi, _ = _npv_u(flows, hi)
-    s_lo = _sign(f_lo)
-    defined = (flips == 1) & (s_lo != 0) & (s_lo != _sign(f_hi))
-    with xp.errstate(f_lo, flips):
-        for _ in range(_BISECT):
-            mid = (lo + hi) / 2
-            f_mid, _ = _npv_u(flows, mid)
-            same = _sign(f_mid) == s_lo
-            lo, hi = xp.where(same, mid, lo), xp.where(same, hi, mid)
-        u = (lo + hi) / 2
-        for _ in range(_NEWTON):
-            f, df = _npv_u(flows, u)
-            step = xp.div(f, df)
-            nxt = u - xp.where(df != 0, step, 0.0)
-            inside = (nxt > lo) & (nxt < hi)
-            u = xp.where(inside, nxt, u)
-        rate = xp.exp(u) - 1 if not isinstance(u, float) else math.expm1(u)
-    return xp.where(defined, rate, xp.nan)
+    s_lo = _fsign(f_lo)
+    if not (flips == 1 and s_lo != 0 and s_lo != _fsign(f_hi)):
+        return xp.nan
+    for _ in range(_BISECT):
+        mid = (lo + hi) / 2
+        f_mid, _ = _npv_u(flows, mid)
+        if _fsign(f_mid) == s_lo:
+            lo = mid
+        else:
+            hi = mid
+    u = (lo + hi) / 2
+    for _ in range(_NEWTON):
+        f, df = _npv_u(flows, u)
+        if df != 0:
+            nxt = u - xp.div(f, df)
+            if lo < nxt < hi:
+                u = nxt
+    return math.expm1(u)

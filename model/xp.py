@@ -23,7 +23,7 @@ def _np(*xs):
     if np is None:
         return None
     for x in xs:
-        if isinstance(x, (np.ndarray, np.generic)):
+        if type(x) is not float and isinstance(x, (np.ndarray, np.generic)):  # plain floats: the common case
             return np
     return None
 
@@ -133,6 +133,33 @@ def errstate(*args):
     if np is not None:
         return np.errstate(divide="ignore", invalid="ignore", over="ignore")
     return nullcontext()
+
+
+_SCRATCH: dict = {}
+_SCRATCH_MAX = 1 << 27  # bytes: larger buffers are not kept
+
+
+def scratch(key: str, shape: tuple, zero: bool = False):
+    """An uninitialised float array of `shape` (zeros with `zero`), reused from the last call with the same `key`
+    when nothing else holds it any more (no view of it alive: its reference count tells). A yearly block's rows
+    for a chunk are tens of MB; fresh memory of that size costs more in page faults than the arithmetic.
+    `release_scratch` drops them (compute does, after its chunks)."""
+    import numpy as np
+
+    buf = _SCRATCH.get(key)
+    # three references when free: the dict, `buf` and getrefcount's argument
+    if buf is None or buf.shape != shape or sys.getrefcount(buf) > 3:
+        buf = np.zeros(shape) if zero else np.empty(shape)
+        if buf.nbytes <= _SCRATCH_MAX:
+            _SCRATCH[key] = buf
+        return buf
+    if zero:
+        buf.fill(0.0)
+    return buf
+
+
+def release_scratch() -> None:
+    _SCRATCH.clear()
 
 
 def normsinv(p):

@@ -11,7 +11,7 @@ Two blocks, because the debt block reads the debt that the operations block size
 """
 
 from .. import xp
-from ..finance import irr, sign_flips
+from ..finance import irr, sign_flips, sign_rows
 from ..registry import Row, block, line
 
 S = "P1"
@@ -109,41 +109,190 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     revenue = life · hours · (contracted · reserved price + (fleet − contracted) · gpu_utilization · market price);
     cash costs = life · fleet · hours · cash cost; EBITDA; replacement capex at the falling price; straight-line tax
     depreciation; unlevered tax (no carry-forward); CFADS = EBITDA − replacement − unlevered tax; sale after tax on
-    a gain in year L; project cash flow = CFADS + sale − capex in year 0."""
-    L, T = economic_life_years, xp.minimum(fleet_debt_tenor_years, economic_life_years)
-    decline = 1 - market_price_decline_per_year
+    a gain in year L; project cash flow = CFADS + sale − capex in year 0.
+
+    Powers of (1 + wacc) and (1 + fleet_debt_rate) are carried year to year (a product per year, not a power: the
+    same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product multiplies the rest computed once (exact: ×1 and ×0). One scenario runs
+    on plain floats (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`)."""
+    args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
+            reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
+            market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
+            depreciation_years, network_capex_per_gpu, network_life_years, tax_rate, fleet_sale_proceeds,
+            fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate)
+    if all(isinstance(a, float) for a in args):
+        return _operations_floats(*args)
+    return _operations_arrays(*args)
+
+
+def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
+                       afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
+                       rate):
+    T = min(tenor, L)
+    decline, w1, r1 = 1 - decline_rate, 1 + wacc, 1 + rate
+    k_cost = fleet * hours * cash_cost
+    k_repl = fleet * afr * gpu_price
+    k_sale = proceeds - tax_rate * max(0.0, proceeds - book)
     rows: dict[str, list] = {r.key: [] for r in OPERATIONS}
-    sign_prev = 0.0
+    D, W, R = 1.0, 1.0, 1.0  # (1 − decline)^(t−1) from t = 1, (1 + wacc)^t and (1 + fleet_debt_rate)^t carried
+    flows = []
     for t in range(YEARS):
-        start = 1.0 if t == 0 else 0.0
-        life = _flag(t <= L) if t >= 1 else 0.0
-        contract = _flag(t <= contract_years) if t >= 1 else 0.0
-        debt = _flag(t <= T) if t >= 1 else 0.0
-        last = _flag(t == L)
-        market = life * rental_price_per_gpu_hour * decline ** (t - 1)
-        contracted = life * contract * fleet_gpus * contracted_share
-        revenue = life * hours_per_year * (contracted * reserved_contract_price_per_hour
-                                           + (fleet_gpus - contracted) * gpu_utilization * market)
-        cash_costs = life * fleet_gpus * hours_per_year * cash_cost_per_gpu_hour
-        ebitda = revenue - cash_costs
-        replacement = life * fleet_gpus * annual_failure_rate * gpu_price * decline ** (t - 1)
-        depreciation = life * fleet_gpus * (
-            gpu_price * xp.maximum(0.0, xp.minimum(1.0, depreciation_years - t + 1)) / depreciation_years
-            + network_capex_per_gpu * xp.maximum(0.0, xp.minimum(1.0, network_life_years - t + 1)) / network_life_years)
-        unlevered_tax = tax_rate * xp.maximum(0.0, ebitda - replacement - depreciation)
-        cfads = ebitda - replacement - unlevered_tax
-        sale = last * (fleet_sale_proceeds - tax_rate * xp.maximum(0.0, fleet_sale_proceeds - fleet_book_value_at_sale))
-        cash_flow = cfads + sale - start * fleet_capex
-        sign = xp.where(cash_flow > 0, 1.0, xp.where(cash_flow < 0, -1.0, sign_prev))
-        flip = _flag((cash_flow != 0) & (sign_prev != 0) & (sign != sign_prev))
-        sign_prev = sign
-        values = (t + 1.0, float(t), start, life, contract, debt, last, market, contracted, revenue, cash_costs,
-                  ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow,
-                  cash_flow / (1 + wacc) ** t, xp.absolute(cash_flow), sign, flip,
-                  debt * xp.maximum(0.0, cfads) / target_dscr / (1 + fleet_debt_rate) ** t,
-                  market / (1 + wacc) ** t)
+        if t >= 1:
+            W *= w1
+            R *= r1
+            D = decline ** (t - 1)
+        ft = float(t)
+        life = 1.0 if 1 <= t <= L else 0.0
+        contract = 1.0 if 1 <= t <= contract_years else 0.0
+        debt = 1.0 if 1 <= t <= T else 0.0
+        last = 1.0 if ft == L else 0.0
+        if life:
+            market = rental * D
+            contracted = contract * fleet * share
+            revenue = hours * (contracted * reserved + (fleet - contracted) * util * market)
+            cash_costs = k_cost
+            ebitda = revenue - cash_costs
+            replacement = k_repl * D
+            depreciation = fleet * (gpu_price * max(0.0, min(1.0, dep_years - t + 1)) / dep_years
+                                    + net_capex * max(0.0, min(1.0, net_years - t + 1)) / net_years)
+            unlevered_tax = tax_rate * max(0.0, ebitda - replacement - depreciation)
+            cfads = ebitda - replacement - unlevered_tax
+        else:
+            market = contracted = revenue = cash_costs = ebitda = replacement = depreciation = unlevered_tax = 0.0
+            cfads = 0.0
+        sale = k_sale if last else 0.0
+        cash_flow = cfads + sale - capex if t == 0 else cfads + sale
+        flows.append(cash_flow)
+        values = (ft + 1.0, ft, 1.0 if t == 0 else 0.0, life, contract, debt, last, market, contracted, revenue,
+                  cash_costs, ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow, cash_flow / W,
+                  abs(cash_flow), 0.0, 0.0, max(0.0, cfads) / dscr / R if debt else 0.0, market / W)
         for key, v in zip(rows, values):
             rows[key].append(v)
+    rows["project_sign"], rows["project_flip"] = sign_rows(flows)
+    return rows
+
+
+def _carry(base, first: int, out, np):
+    """base^(t − first) for t = 0..n−1 (1 up to t = first) by repeated multiplication into `out` (years first)."""
+    out[:first + 1] = 1.0
+    for t in range(first + 1, len(out)):
+        np.multiply(out[t - 1], base, out=out[t])
+    return out
+
+
+def _frozen_zeros(shape, np):
+    z = np.zeros(shape)
+    z.flags.writeable = False
+    return z
+
+
+def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
+                       afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
+                       rate):
+    import numpy as np
+
+    args = (L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost, afr,
+            gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr, rate)
+    shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+    # years after the longest economic life in these scenarios hold zeros (flags, signs aside)
+    n = int(min(YEARS, max(np.max(L), 0) + 1)) if np.size(L) else YEARS
+    tf = np.arange(YEARS, dtype=float).reshape((YEARS,) + (1,) * len(shape))
+    T = np.minimum(tenor, L)
+
+    def flag(cond):
+        f = np.zeros((YEARS,) + shape)
+        np.copyto(f[1:], cond[1:], casting="unsafe")
+        return f
+
+    # one allocation for the flags and one for the rest: a chunk's rows are tens of MB, and many separate
+    # arrays of that size cost more in page faults than in arithmetic
+    life_f, contract_f, debt_f, last_f = flags = xp.scratch("P1.flags", (4, YEARS) + shape, zero=True)
+    for f, cond in ((life_f, tf <= L), (contract_f, tf <= contract_years), (debt_f, tf <= T)):
+        np.copyto(f[1:], cond[1:], casting="unsafe")
+    np.copyto(last_f, tf == L, casting="unsafe")
+    del flags
+    life, contract, debt, tc = life_f[:n], contract_f[:n], debt_f[:n], tf[:n]
+    (D, W, R, market, contracted, rest, revenue, cash_costs, ebitda, replacement, depreciation, scratch,
+     unlevered_tax, cfads, sale, cash_flow, project_pv, abs_flow, capacity_pv, rent_pv) = xp.scratch(
+        "P1.operations", (20, n) + shape)
+    decline = 1 - decline_rate
+    D[0] = 1.0
+    for t in range(1, n):  # (1 − decline)^(t−1) as `decline ** (t − 1)` computes it (not carried: cfads cancels)
+        e = t - 1
+        if e <= 1:
+            D[t] = 1.0 if e == 0 else decline
+        elif e == 2:
+            np.square(decline, out=D[t])
+        else:
+            np.power(decline, float(e), out=D[t])
+    _carry(1 + wacc, 0, W, np)
+    _carry(1 + rate, 0, R, np)
+    k_cost = fleet * hours * cash_cost
+    k_repl = fleet * afr * gpu_price
+    k_sale = proceeds - tax_rate * np.maximum(0.0, proceeds - book)
+
+    np.multiply(rental, D, out=market)
+    market *= life
+    np.multiply(life, contract, out=contracted)
+    contracted *= fleet
+    contracted *= share
+    np.subtract(fleet, contracted, out=rest)
+    rest *= util
+    rest *= market
+    np.multiply(contracted, reserved, out=revenue)
+    revenue += rest
+    revenue *= hours
+    revenue *= life
+    np.multiply(life, k_cost, out=cash_costs)
+    np.subtract(revenue, cash_costs, out=ebitda)
+    np.multiply(k_repl, D, out=replacement)
+    replacement *= life
+
+    def straight(years, amount, f):
+        np.subtract(years, tc, out=f)
+        f += 1
+        np.minimum(f, 1.0, out=f)
+        np.maximum(f, 0.0, out=f)
+        f *= amount
+        f /= years
+        return f
+
+    straight(dep_years, gpu_price, depreciation)
+    depreciation += straight(net_years, net_capex, scratch)
+    depreciation *= fleet
+    depreciation *= life
+    np.subtract(ebitda, replacement, out=unlevered_tax)
+    unlevered_tax -= depreciation
+    np.maximum(unlevered_tax, 0.0, out=unlevered_tax)
+    unlevered_tax *= tax_rate
+    np.subtract(ebitda, replacement, out=cfads)
+    cfads -= unlevered_tax
+    np.multiply(last_f[:n], k_sale, out=sale)
+    np.add(cfads, sale, out=cash_flow)
+    cash_flow[0] -= capex
+    np.divide(cash_flow, W, out=project_pv)
+    np.absolute(cash_flow, out=abs_flow)
+    np.maximum(cfads, 0.0, out=capacity_pv)
+    capacity_pv /= dscr
+    capacity_pv /= R
+    capacity_pv *= debt
+    np.divide(market, W, out=rent_pv)
+
+    zero = _frozen_zeros(shape, np)
+    rows: dict[str, list] = {}
+    for key, v in (("period", [t + 1.0 for t in range(YEARS)]), ("year", [float(t) for t in range(YEARS)]),
+                   ("start", [1.0] + [0.0] * (YEARS - 1)), ("life", life_f), ("contract", contract_f),
+                   ("debt", debt_f), ("last", last_f)):
+        rows[key] = list(v)
+    for key, v in (("market_price", market), ("contracted_gpus", contracted), ("revenue", revenue),
+                   ("cash_costs", cash_costs), ("ebitda", ebitda), ("replacement_capex", replacement),
+                   ("tax_depreciation", depreciation), ("unlevered_tax", unlevered_tax), ("cfads", cfads),
+                   ("sale_cash", sale), ("project_cash_flow", cash_flow), ("project_pv", project_pv),
+                   ("project_abs_flow", abs_flow), ("project_sign", None), ("project_flip", None),
+                   ("capacity_pv", capacity_pv), ("rent_pv", rent_pv)):
+        rows[key] = None if v is None else list(v) + [zero] * (YEARS - n)
+    signs, flips = sign_rows(cash_flow, "P1.project_sign")
+    rows["project_sign"] = signs + [signs[-1]] * (YEARS - n)
+    rows["project_flip"] = flips + [zero] * (YEARS - n)
     return rows
 
 
@@ -201,35 +350,125 @@ def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_deb
     opening_t = Σ_{s ≥ t} DS_s / (1 + r)^(s−t+1) (computed backwards: stable at any rate), interest = opening · r,
     principal = DS − interest, closing_t = opening_{t+1}; DSCR where DS > 0; levered tax after interest;
     equity cash flow = EBITDA − replacement − levered tax − DS + sale − (capex − debt) in year 0."""
-    ops = fleet_operations
-    r = fleet_debt_rate
-    scale = xp.where(fleet_debt_capacity > 0, xp.div(fleet_debt, fleet_debt_capacity), 0.0)
-    ds = [ops["debt"][t] * xp.maximum(0.0, ops["cfads"][t]) / target_dscr * scale for t in range(YEARS)]
+    args = (fleet_debt, fleet_debt_capacity, fleet_debt_rate, target_dscr, tax_rate, fleet_capex, cost_of_equity,
+            dscr_sentinel)
+    if all(isinstance(a, float) for a in args) and isinstance(fleet_operations["cfads"][0], float):
+        return _financing_floats(fleet_operations, *args)
+    return _financing_arrays(fleet_operations, *args)
+
+
+def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+    scale = debt_ / capacity if capacity > 0 else 0.0
+    r1, e1 = 1 + r, 1 + coe
+    ds = [max(0.0, cf) / dscr_target * scale if d else 0.0 for d, cf in zip(ops["debt"], ops["cfads"])]
     pv_remaining = [0.0] * (YEARS + 1)  # NPV(r, DS_t..DS_15), built from the last year back
     for t in range(YEARS - 1, -1, -1):
-        pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / (1 + r)
-    opening = [ops["debt"][t] * pv_remaining[t] for t in range(YEARS)]
+        pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / r1
+    opening = [pv_remaining[t] if ops["debt"][t] else 0.0 for t in range(YEARS)]
     rows: dict[str, list] = {row.key: [] for row in DEBT}
-    sign_prev = 0.0
+    E = 1.0  # (1 + cost_of_equity)^t, carried
+    flows = []
     for t in range(YEARS):
-        drawdown = ops["start"][t] * fleet_debt
+        if t:
+            E *= e1
+        drawdown = debt_ if t == 0 else 0.0
         interest = opening[t] * r
         principal = ds[t] - interest
         closing = opening[t + 1] if t + 1 < YEARS else 0.0
-        has_ds = ds[t] > 0
-        dscr = xp.where(has_ds, xp.div(ops["cfads"][t], ds[t]), xp.nan)
-        levered_tax = tax_rate * xp.maximum(
-            0.0, ops["ebitda"][t] - ops["replacement_capex"][t] - ops["tax_depreciation"][t] - interest)
-        equity = (ops["ebitda"][t] - ops["replacement_capex"][t] - levered_tax - ds[t] + ops["sale_cash"][t]
-                  - ops["start"][t] * (fleet_capex - fleet_debt))
-        sign = xp.where(equity > 0, 1.0, xp.where(equity < 0, -1.0, sign_prev))
-        flip = _flag((equity != 0) & (sign_prev != 0) & (sign != sign_prev))
-        sign_prev = sign
+        cfads = ops["cfads"][t]
+        dscr = xp.div(cfads, ds[t]) if ds[t] > 0 else xp.nan
+        operating = ops["ebitda"][t] - ops["replacement_capex"][t]
+        levered_tax = tax_rate * max(0.0, operating - ops["tax_depreciation"][t] - interest)
+        equity = operating - levered_tax - ds[t] + ops["sale_cash"][t]
+        if t == 0:
+            equity -= capex - debt_
+        flows.append(equity)
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
-                  opening[t] + drawdown - principal - closing, dscr, xp.where(has_ds, dscr, dscr_sentinel),
-                  levered_tax, equity, equity / (1 + cost_of_equity) ** t, sign, flip)
+                  opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
+                  levered_tax, equity, equity / E, 0.0, 0.0)
         for key, v in zip(rows, values):
             rows[key].append(v)
+    rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
+    return rows
+
+
+def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+    import numpy as np
+
+    shape = np.broadcast_shapes(*(np.shape(a) for a in (debt_, capacity, r, dscr_target, tax_rate, capex, coe)),
+                                *(np.shape(v) for v in ops["cfads"]))
+    # the years after the last non-zero operations year (of any scenario) hold zeros
+    n = YEARS
+    while n > 1 and ops["cfads"][n - 1] is ops["cfads"][YEARS - 1] and not np.any(ops["cfads"][n - 1]) \
+            and not np.any(ops["sale_cash"][n - 1]) and not np.any(ops["debt"][n - 1]):
+        n -= 1
+
+    (cfads, debt, ds, opening, interest, principal, closing, gap, dscr, dscr_or, equity, levered_tax, equity_pv,
+     scratch) = xp.scratch("P1.financing", (14, n) + shape)
+
+    def stack(key, out):
+        for t in range(n):
+            out[t] = ops[key][t]
+        return out
+
+    stack("cfads", cfads)
+    stack("debt", debt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(capacity > 0, np.true_divide(debt_, capacity), 0.0)
+    np.maximum(cfads, 0.0, out=ds)
+    ds /= dscr_target
+    ds *= scale
+    ds *= debt
+    r1 = 1 + r
+    pv = xp.scratch("P1.pv", (n + 1,) + shape, zero=True)  # NPV(r, DS_t..), built from the last year back
+    for t in range(n - 1, -1, -1):
+        np.add(ds[t], pv[t + 1], out=pv[t])
+        pv[t] /= r1
+    np.multiply(pv[:n], debt, out=opening)
+    np.multiply(opening, r, out=interest)
+    np.subtract(ds, interest, out=principal)
+    closing[:-1] = opening[1:]
+    closing[-1] = 0.0  # the opening of year n: beyond the debt (or the years)
+    np.copyto(gap, opening)
+    gap[0] += debt_
+    gap -= principal
+    gap -= closing
+    has_ds = ds > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(cfads, ds, out=dscr)
+    dscr[~has_ds] = np.nan
+    np.copyto(dscr_or, dscr)
+    dscr_or[~has_ds] = sentinel
+    operating = stack("ebitda", equity)
+    operating -= stack("replacement_capex", scratch)
+    np.subtract(operating, stack("tax_depreciation", scratch), out=levered_tax)
+    levered_tax -= interest
+    np.maximum(levered_tax, 0.0, out=levered_tax)
+    levered_tax *= tax_rate
+    equity -= levered_tax
+    equity -= ds
+    equity += stack("sale_cash", scratch)
+    equity[0] -= capex - debt_
+    np.divide(equity, _carry(1 + coe, 0, scratch, np), out=equity_pv)
+
+    zero = _frozen_zeros(shape, np)
+    nan_row = np.full(shape, np.nan)
+    nan_row.flags.writeable = False
+    sentinel_row = np.full(shape, sentinel)
+    sentinel_row.flags.writeable = False
+    drawdown = [np.broadcast_to(debt_, shape).astype(float)] + [zero] * (YEARS - 1)
+    rows: dict[str, list] = {"drawdown": drawdown}
+    pad = [zero] * (YEARS - n)
+    for key, v, fill in (("debt_service", ds, pad), ("opening", opening, pad), ("interest", interest, pad),
+                         ("principal", principal, pad), ("closing", closing, pad), ("corkscrew_gap", gap, pad),
+                         ("dscr", dscr, [nan_row] * (YEARS - n)),
+                         ("dscr_or_sentinel", dscr_or, [sentinel_row] * (YEARS - n)),
+                         ("levered_tax", levered_tax, pad), ("equity_cash_flow", equity, pad),
+                         ("equity_pv", equity_pv, pad)):
+        rows[key] = list(v) + fill
+    signs, flips = sign_rows(equity, "P1.equity_sign")
+    rows["equity_sign"] = signs + [signs[-1]] * (YEARS - n)
+    rows["equity_flip"] = flips + pad
     return rows
 
 
