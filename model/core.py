@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from . import (
     graph,
-    xp,
     lines,  # noqa: F401  (registers the outputs)
+    xp,
 )
 from .errors import InputError
 from .registry import BLOCKS, CHECKS, INPUTS, OUTPUTS, unknown

@@ -112,8 +112,9 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     a gain in year L; project cash flow = CFADS + sale − capex in year 0.
 
     Powers of (1 + wacc) and (1 + fleet_debt_rate) are carried year to year (a product per year, not a power: the
-    same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product multiplies the rest computed once (exact: ×1 and ×0). One scenario runs
-    on plain floats (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`)."""
+    same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product
+    multiplies the rest computed once (exact: ×1 and ×0). One scenario runs on plain floats
+    (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`)."""
     args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
             reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
             market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
