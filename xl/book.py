@@ -87,6 +87,7 @@ class Book:
         self.values = model.compute(scenarios[selected].values)
         self.block_values = self._block_values(scenarios[selected].values)
         self.sheets: list[str] = []
+        self.hidden: set[str] = set()  # helper sheets, not in the contents
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
         # strings_to_formulas off and write_string for template text: a name or note starting with
         # = + - @ stays text, never a formula

@@ -14,6 +14,7 @@ from .sheets.charts import write_charts
 from .sheets.checks import write_checks
 from .sheets.cover import HEADLINES, write_cover
 from .sheets.inputs import write_inputs
+from .sheets.scenarios import write_scenarios
 from .sheets.sections import write_pending, write_section
 from .sheets.sensitivity import write_sensitivity
 
@@ -38,6 +39,7 @@ class Builder:
             write_section(b, sec, shown, pending)
         write_pending(b, pending)
         write_sensitivity(b)
+        shown.append(write_scenarios(b))
         write_charts(b, shown)
         write_checks(b)
         if self.udf_sheet:

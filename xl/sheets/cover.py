@@ -52,7 +52,7 @@ def write_cover(b: Book, ws) -> None:
     ws.write(r, 2, None, st.section)
     ws.write(r, 3, None, st.section)
     r += 1
-    for s in b.sheets[1:]:
+    for s in [s for s in b.sheets[1:] if s not in b.hidden]:
         ws.write_url(r, 1, f"internal:'{s}'!A1", st.link, s)
         r += 1
     ws.set_column(0, 0, 2)

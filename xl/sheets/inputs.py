@@ -22,6 +22,7 @@ AXES = (
     ("rental_price_per_gpu_hour", "Market GPU-hour price", "rental_price_per_gpu_hour", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]),
     ("cost_of_equity", "Cost of equity", "cost_of_equity", [0.10, 0.15, 0.20, 0.25, 0.30, 0.40]),
     ("batch_size", "Batch size", "batch_size", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+    ("contracted_share", "Contracted share (returns)", "contracted_share", [0, 0.25, 0.5, 0.75, 1]),
     (BUY_RENT.axis, "GPU utilization (buy vs rent)", BUY_RENT.axis, list(BUY_RENT.points)),
 )
 
