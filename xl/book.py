@@ -88,6 +88,7 @@ class Book:
         self.block_values = self._block_values(scenarios[selected].values)
         self.sheets: list[str] = []
         self.hidden: set[str] = set()  # helper sheets, not in the contents
+        self.extra_checks: list[tuple[str, str, int, str]] = []  # writer-level checks: label, Excel, value, note
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
         # strings_to_formulas off and write_string for template text: a name or note starting with
         # = + - @ stays text, never a formula

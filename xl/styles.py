@@ -55,6 +55,7 @@ class Styles:
                                           "border": 1, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
+        self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
         self._base = base
 
     def value(self, unit: str, kind: str = "calc") -> object:

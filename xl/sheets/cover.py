@@ -47,6 +47,9 @@ def write_cover(b: Book, ws) -> None:
         b.formula(ws, r, 2, name, st.value(o.unit), b.values[name])
         ws.write(r, 3, o.unit, st.unit)
         r += 1
+    # every headline flagged while the master check fails
+    ws.conditional_format(10, 2, r - 1, 2, {"type": "formula", "criteria": "=$C$8<>1", "format": st.flagged})
+    ws.write(r, 1, "Headlines on red: a check has failed (see Checks).", st.note)
     r += 1
     ws.write(r, 1, "Contents", st.section)
     ws.write(r, 2, None, st.section)
