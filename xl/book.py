@@ -62,6 +62,7 @@ class Scenario:
     values: dict
     sources: dict = field(default_factory=dict)
     description: str = ""
+    overrides: dict = field(default_factory=dict)  # --set: name -> the template's own value
 
 
 @dataclass

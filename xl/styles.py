@@ -5,6 +5,7 @@ from __future__ import annotations
 INPUT_FONT = "#0000FF"
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F3864"
+OVERRIDE_FILL = "#F8CBAD"
 SECTION_FILL = "#D9E1F2"
 
 TAB = {"cover": "#1F3864", "inputs": "#FFC000", "calc": "#5B9BD5", "sensitivity": "#70AD47",
@@ -56,6 +57,7 @@ class Styles:
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
+        self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base
 
     def value(self, unit: str, kind: str = "calc") -> object:
@@ -66,6 +68,9 @@ class Styles:
             if kind == "input":
                 props.update(font_color=INPUT_FONT, bg_color=INPUT_FILL, locked=False, border=1,
                              border_color="#BFBFBF")
+            elif kind == "overridden":  # an input changed by --set: an input cell, on an orange fill
+                props.update(font_color=INPUT_FONT, bg_color=OVERRIDE_FILL, locked=False, border=1,
+                             border_color="#C65911", bold=True)
             elif kind == "const":
                 props.update(font_color="#7F7F7F")
             elif kind == "live":

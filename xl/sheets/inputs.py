@@ -40,6 +40,9 @@ def write_inputs(b: Book, ws) -> None:
     b.header_row = INPUTS_HEADER_ROW
     for c, h in enumerate(heads):
         ws.write_string(b.header_row, c, h, st.header)
+    for i, s in enumerate(b.scenarios):  # above the header: the header is the template's name, read back by --from
+        if s.overrides:
+            ws.write_string(b.header_row - 1, b.t_col0 + i, "(overridden)", st.overridden_head)
     b.template_header = (f"Inputs!${xl_col_to_name(b.t_col0)}${b.header_row + 1}:"
                          f"${xl_col_to_name(last_t)}${b.header_row + 1}")
     r = b.header_row + 1
@@ -108,7 +111,12 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
     b.name_cell(name, "Inputs", r, 6)
     notes = []
     for i, s in enumerate(b.scenarios):
-        ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "input"))
+        if name in s.overrides:
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "overridden"))
+            ws.write_comment(r, b.t_col0 + i, f"--set: template value {s.overrides[name]:g}",
+                             {"author": "build_workbook"})
+        else:
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "input"))
         validate(ws, r, b.t_col0 + i, name)
         src = s.sources.get(name, "")
         if src and not src.startswith("seed: ") and (i == 0 or src):

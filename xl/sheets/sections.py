@@ -14,7 +14,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws = b.sheet(sheet, "calc")
     st = b.st
     ws.write(0, 0, title, st.title)
-    ws.write(1, 0, "Every line is a formula over named cells; definitions as in MODEL.md.", st.subtitle)
+    ws.write(1, 0, "Every line is a formula over named cells; definitions on the Definitions sheet.", st.subtitle)
     for c, h in enumerate(["Line item", "Name", "Unit", "Value", "Definition"]):
         ws.write(3, c, h, st.header)
     r = 4
