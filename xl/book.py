@@ -135,8 +135,9 @@ class Book:
         ws.set_tab_color(TAB[kind])
         ws.hide_gridlines(2)
         # no password: protection guards formulas against slips; input cells are unlocked
+        # objects unprotected: charts can be selected, copied and resized
         ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                        "select_unlocked_cells": True})
+                        "select_unlocked_cells": True, "objects": True})
         ws.set_footer("&L&F&C&A&RPage &P of &N")  # file, sheet, page
         ws.set_paper(9)  # A4
         self.sheets.append(title)

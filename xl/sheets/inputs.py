@@ -8,6 +8,7 @@ from model.exhibits import BUY_RENT
 from model.registry import CONSTANTS, INPUTS, SECTIONS
 
 from ..book import Book
+from ..styles import display_unit
 
 # Layout (0-based), shared with xl/carry.py which reads edited workbooks back
 INPUTS_HEADER_ROW = 3
@@ -107,16 +108,19 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
         ws.write_number(r, 5, dom.hi, st.value(spec.unit, "const"))
     first = xl_rowcol_to_cell(r, b.t_col0)
     last = xl_rowcol_to_cell(r, last_t)
-    b.formula(ws, r, 6, f"INDEX({first}:{last},1,scenario_number)", st.value(spec.unit, "live"), b.base[name])
+    shown = display_unit(spec.unit, *(s.values[name] for s in b.scenarios))
+    if dom.integer and spec.unit == "years":  # a whole number of years: as an integer
+        shown = "year"
+    b.formula(ws, r, 6, f"INDEX({first}:{last},1,scenario_number)", st.value(shown, "live"), b.base[name])
     b.name_cell(name, "Inputs", r, 6)
     notes = []
     for i, s in enumerate(b.scenarios):
         if name in s.overrides:
-            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "overridden"))
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(shown, "overridden"))
             ws.write_comment(r, b.t_col0 + i, f"--set: template value {s.overrides[name]:g}",
                              {"author": "build_workbook"})
         else:
-            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "input"))
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(shown, "input"))
         validate(ws, r, b.t_col0 + i, name)
         src = s.sources.get(name, "")
         if src and not src.startswith("seed: ") and (i == 0 or src):

@@ -78,7 +78,8 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
         ws.write(r + i, 0, o.label, st.text)
         ws.write(r + i, 1, n, st.name)
         ws.write(r + i, 2, o.unit, st.unit)
-        b.formula(ws, r + i, VALUE_COL, ranges(_names(o.excel, mapping)), st.value(o.unit), values[n])
+        b.formula(ws, r + i, VALUE_COL, ranges(_names(o.excel, mapping)), st.money(o.unit, values[n]),
+                  values[n])
     for blk in local_blocks:
         spec = BLOCKS[blk]
         top = min(rows[blk].values()) - 1
@@ -89,7 +90,8 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             ws.write(k, 1, row.key, st.name)
             ws.write(k, 2, row.unit, st.unit)
             text = _names(row.excel, mapping)
+            fmt = st.money(row.unit, *blocks[blk][row.key])
             for t in range(spec.years):
-                b.formula(ws, k, YEAR_COL0 + t, row_formula(text, blk, cell, t, spec.years), st.value(row.unit),
+                b.formula(ws, k, YEAR_COL0 + t, row_formula(text, blk, cell, t, spec.years), fmt,
                           blocks[blk][row.key][t])
     return rr + 1, cells

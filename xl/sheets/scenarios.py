@@ -82,9 +82,10 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         ws.write(r, 0, o.label, st.text)
         ws.write(r, 1, name, st.name)
         ws.write(r, 2, o.unit, st.unit)
+        fmt = st.money(o.unit, *(vals[name] for _, vals in per_template))
         for i, (cells, vals) in enumerate(per_template):
-            b.formula(ws, r, C0 + i, _ref(cells, name), st.value(o.unit), vals[name])
-        b.formula(ws, r, C0 + n, name, st.value(o.unit, "live"), b.values[name])
+            b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
+        b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
     r += 2
     ex = ReturnsByShare()
     b.section_row(ws, r, "Returns by contracted share (live scenario)", C0 + len(shares))
@@ -102,8 +103,9 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         ws.write(r, 0, o.label, st.text)
         ws.write(r, 1, name, st.name)
         ws.write(r, 2, o.unit, st.unit)
+        fmt = st.money(o.unit, *(vals[name] for _, vals in per_share))
         for j, (cells, vals) in enumerate(per_share):
-            b.formula(ws, r, C0 + j, _ref(cells, name), st.value(o.unit), vals[name])
+            b.formula(ws, r, C0 + j, _ref(cells, name), fmt, vals[name])
         ex.rows[name] = r
     ex.n = len(shares)
     ex.header = header

@@ -60,7 +60,7 @@ def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> Non
     ws.write(r, 0, o.label, st.text)
     ws.write(r, 1, name, st.name)
     ws.write(r, 2, o.unit, st.unit)
-    b.formula(ws, r, 3, excel, st.value(o.unit), b.values[name])
+    b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
 
@@ -84,7 +84,8 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
         ws.write(rr, 0, row.label, st.text)
         ws.write(rr, 1, row.key, st.name)
         ws.write(rr, 2, row.unit, st.unit)
+        fmt = st.money(row.unit, *vals[row.key])
         for t in range(blk.years):
-            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years),
-                      st.value(row.unit), vals[row.key][t])
+            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years), fmt,
+                      vals[row.key][t])
     return r + len(blk.rows)
