@@ -52,7 +52,7 @@ def recalculated(tmp_path_factory):
     for i, c in enumerate(cases):
         xl.build(d / f"t{i}.xlsx", "seed", c)
         srcs.append(d / f"t{i}.xlsx")
-    return list(zip(cases, recalculate_many(srcs, d / "lo")))
+    return list(zip(cases, srcs, recalculate_many(srcs, d / "lo")))
 
 
 def _rows(ws, block) -> dict[str, int]:
@@ -69,9 +69,11 @@ def _rows(ws, block) -> dict[str, int]:
     return out
 
 
+@pytest.mark.parametrize("which", ["stored", "libreoffice"])
 @pytest.mark.parametrize("i", range(3))
-def test_nothing_past_a_term(recalculated, i):
-    terms, path = recalculated[i]
+def test_nothing_past_a_term(recalculated, i, which):
+    terms, src, lo = recalculated[i]
+    path = lo if which == "libreoffice" else src
     wb = openpyxl.load_workbook(path, data_only=True)
     v = terms
     bad, checked = [], 0

@@ -34,7 +34,7 @@ def clean(v):
         return 0
     if isinstance(v, str):
         return v
-    v = float(v)
+    v = float(v) + 0.0  # -0.0 + 0.0 is 0.0: no negative zero stored
     return "#N/A" if math.isnan(v) else v
 
 
