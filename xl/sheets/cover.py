@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from model.registry import OUTPUTS, SECTIONS
+from model.registry import INPUTS, OUTPUTS, SECTIONS
 
 from ..book import Book
 
@@ -89,7 +89,9 @@ def about(b: Book, ws, r: int) -> int:
     """The file explains itself: version, build time, the template, every --set, what each sheet is."""
     st = b.st
     sel = b.scenarios[b.selected]
-    b.section_row(ws, r, "About this file", 4)
+    ws.write(r, 1, "About this file", st.section)
+    for c in (2, 3, 4):
+        ws.write_blank(r, c, None, st.section)
     rows = [("Model version", version()),
             ("Built (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
             ("Template (as built)", sel.name),
@@ -100,7 +102,7 @@ def about(b: Book, ws, r: int) -> int:
         ws.write_string(r, 2, str(text), st.note)
     r += 2
     ws.write(r, 1, "Overrides (--set)", st.header)
-    for c, h in enumerate(("Template value", "Used value"), start=2):
+    for c, h in enumerate(("Template value", "Used value", "Unit"), start=2):
         ws.write(r, c, h, st.header)
     if not sel.overrides:
         r += 1
@@ -108,8 +110,10 @@ def about(b: Book, ws, r: int) -> int:
     for name, tv in sel.overrides.items():
         r += 1
         ws.write_string(r, 1, name, st.name)
-        ws.write_number(r, 2, tv, st.text)
-        ws.write_number(r, 3, float(sel.values[name]), st.text)
+        fmt = st.money(INPUTS[name].unit, tv, sel.values[name])
+        ws.write_number(r, 2, tv, fmt)
+        ws.write_number(r, 3, float(sel.values[name]), fmt)
+        ws.write(r, 4, INPUTS[name].unit, st.unit)
     r += 2
     ws.write(r, 1, "Sheet", st.header)
     ws.write(r, 2, "What it is", st.header)
