@@ -93,6 +93,13 @@ def project_npv_zero_at_irr(fleet_operations, project_irr):
     return _ok(_zero(npv / scale))
 
 
+@check("P1", "CFADS never above EBITDA", "IF(SUMPRODUCT(([fleet_operations.cfads:]>[fleet_operations.ebitda:])*1)=0,1,0)")
+def cfads_within_ebitda(fleet_operations):
+    """cfads ≤ ebitda in every year (replacement capex and tax are never negative; exact in floating point,
+    since subtracting a non-negative number never rounds above the minuend)"""
+    return _ok(all(c <= e for c, e in zip(fleet_operations["cfads"], fleet_operations["ebitda"])))
+
+
 def evaluate_checks(values: Mapping) -> dict[str, int]:
     """Every check on one scenario's validated input values: name -> 1 (OK) or 0 (failed)."""
     ctx = graph.context(values, only=graph.needed(frozenset(CHECKS)), scalar=True)

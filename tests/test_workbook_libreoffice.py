@@ -91,8 +91,8 @@ def test_checks_pass_and_charts_keep_data(recalculated):
     _, lo, _ = recalculated["seed"]
     wb = openpyxl.load_workbook(lo, data_only=True)
     assert wb["Cover"]["C8"].value == 1
-    checks = [c.value for c in wb["Checks"]["B"][4:11]]
-    assert checks == [1] * 7
+    checks = [c.value for c in wb["Checks"]["B"][4:] if isinstance(c.value, (int, float))]
+    assert checks == [1] * len(checks) and len(checks) >= 11
 
 
 def test_out_of_fit_model_shows_na(tmp_path):

@@ -186,7 +186,7 @@ def test_every_chart_range_non_empty(built):
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         for n in charts:
             refs += re.findall(r"<c:f>([^<]+)</c:f>", z.read(n).decode())
-    assert len(charts) == 8  # 5 + the fleet project (P1): operations, debt balance, equity
+    assert len(charts) == 9  # 5 + the fleet project (P1): operations, debt balance, equity; returns by share
     assert refs
     values = openpyxl.load_workbook(path, data_only=True)
     for ref in refs:

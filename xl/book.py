@@ -34,7 +34,7 @@ def clean(v):
         return 0
     if isinstance(v, str):
         return v
-    v = float(v)
+    v = float(v) + 0.0  # -0.0 + 0.0 is 0.0: no negative zero stored
     return "#N/A" if math.isnan(v) else v
 
 
@@ -62,6 +62,7 @@ class Scenario:
     values: dict
     sources: dict = field(default_factory=dict)
     description: str = ""
+    overrides: dict = field(default_factory=dict)  # --set: name -> the template's own value
 
 
 @dataclass
@@ -87,6 +88,8 @@ class Book:
         self.values = model.compute(scenarios[selected].values)
         self.block_values = self._block_values(scenarios[selected].values)
         self.sheets: list[str] = []
+        self.hidden: set[str] = set()  # helper sheets, not in the contents
+        self.extra_checks: list[tuple[str, str, int, str]] = []  # writer-level checks: label, Excel, value, note
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
         # strings_to_formulas off and write_string for template text: a name or note starting with
         # = + - @ stays text, never a formula
@@ -132,8 +135,9 @@ class Book:
         ws.set_tab_color(TAB[kind])
         ws.hide_gridlines(2)
         # no password: protection guards formulas against slips; input cells are unlocked
+        # objects unprotected: charts can be selected, copied and resized
         ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
-                        "select_unlocked_cells": True})
+                        "select_unlocked_cells": True, "objects": True})
         ws.set_footer("&L&F&C&A&RPage &P of &N")  # file, sheet, page
         ws.set_paper(9)  # A4
         self.sheets.append(title)

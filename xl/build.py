@@ -13,7 +13,9 @@ from .exhibits import exhibits
 from .sheets.charts import write_charts
 from .sheets.checks import write_checks
 from .sheets.cover import HEADLINES, write_cover
+from .sheets.definitions import write_definitions
 from .sheets.inputs import write_inputs
+from .sheets.scenarios import write_scenarios
 from .sheets.sections import write_pending, write_section
 from .sheets.sensitivity import write_sensitivity
 
@@ -38,8 +40,10 @@ class Builder:
             write_section(b, sec, shown, pending)
         write_pending(b, pending)
         write_sensitivity(b)
+        shown.append(write_scenarios(b))
         write_charts(b, shown)
         write_checks(b)
+        write_definitions(b)
         if self.udf_sheet:
             from .udf_sheet import write_udf_sheet
 
@@ -82,6 +86,7 @@ def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = Non
     if overrides:
         values = {**sel.values, **{k: values[k] for k in overrides}}
         model.resolve_inputs(values, "seed")  # cross-checks on the merged set
+    sel.overrides = {k: float(sel.values[k]) for k in overrides or {} if k in sel.values}
     sel.values = values
     for s in scenarios:
         try:

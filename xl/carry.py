@@ -180,7 +180,9 @@ def scenarios_from(edited: EditedInputs, overrides: dict | None = None) -> tuple
         scenarios.append(Scenario(col, merged, sources))
     selected = list(edited.columns).index(edited.selected)
     if overrides:
-        scenarios[selected].values = {**scenarios[selected].values, **overrides}
+        sel = scenarios[selected]
+        sel.overrides = {k: float(sel.values[k]) for k in overrides if k in sel.values}
+        sel.values = {**sel.values, **overrides}
     for s in scenarios:
         try:
             model.compute(model.resolve_inputs(s.values, "seed"))

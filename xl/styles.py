@@ -5,24 +5,41 @@ from __future__ import annotations
 INPUT_FONT = "#0000FF"
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F3864"
+OVERRIDE_FILL = "#F8CBAD"
 SECTION_FILL = "#D9E1F2"
 
 TAB = {"cover": "#1F3864", "inputs": "#FFC000", "calc": "#5B9BD5", "sensitivity": "#70AD47",
        "charts": "#70AD47", "checks": "#C00000", "udf": "#7030A0"}
 
 # number format by unit (fallback: general with thousands)
+# number format by unit (fallback: general with thousands). Money and counts carry an explicit zero section
+# (a dash), so a masked year past a term reads "–", never "0" or "-0"
+M = '$#,##0.0,,"m";[Red]-$#,##0.0,,"m";"–"'
 UNIT_FORMATS = {
-    "$m": '$#,##0.0,,"m";[Red]-$#,##0.0,,"m";"–"',  # whole-fleet sums; zero (and -0) as a dash
-    "$": '$#,##0;[Red]-$#,##0', "$/yr": '$#,##0;[Red]-$#,##0', "$/GPU": '$#,##0;[Red]-$#,##0',
-    "$/GPU-h": '$#,##0.000;[Red]-$#,##0.000', "$/h": '$#,##0.000;[Red]-$#,##0.000',
-    "$/kW/month": '$#,##0.00', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
+    "$m": M,  # whole-fleet sums, in $ millions
+    "$": '$#,##0;[Red]-$#,##0;"–"', "$/yr": '$#,##0;[Red]-$#,##0;"–"', "$/GPU": '$#,##0;[Red]-$#,##0;"–"',
+    "$/GPU-h": '$#,##0.000;[Red]-$#,##0.000;"–"', "$/h": '$#,##0.000;[Red]-$#,##0.000;"–"',
+    "$/kW/month": '$#,##0.00;[Red]-$#,##0.00;"–"', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
     "%": '0.0%', "%/yr": '0.0%', "×": '0.00"×"', "×/yr": '0.00"×"', "ratio": '0.00',
-    "years": '0.00', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0.0', "GPUs/yr": '#,##0',
+    "years": '0.0', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0;-#,##0;"–"', "GPUs/yr": '#,##0',
     "sequences": '#,##0', "customers": '#,##0', "bps": '#,##0', "s": '0.000000',
     "tokens/s": '#,##0', "tokens/h": '#,##0', "GB": '#,##0.000', "B params": '#,##0.0',
     "bytes": '0.0', "TB/s": '0.00', "TFLOP/s": '#,##0', "kW": '0.000', "kW/rack": '#,##0',
     "MW": '#,##0.0', "σ": '0.00', "hours": '#,##0', "seconds": '#,##0', "tokens": '#,##0',
 }
+BIG_UNITS = ("$", "$/yr")  # shown in $ millions when the amount is a million or more
+BIG = 1e6
+
+
+def display_unit(unit: str, *values) -> str:
+    """`unit`, or "$m" for a money amount whose (largest stored) value is a million dollars or more."""
+    if unit in BIG_UNITS:
+        try:
+            if max((abs(float(v)) for v in values if v == v), default=0) >= BIG:
+                return "$m"
+        except (TypeError, ValueError):
+            pass
+    return unit
 
 
 def number_format(unit: str) -> str:
@@ -55,7 +72,13 @@ class Styles:
                                           "border": 1, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
+        self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
+        self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base
+
+    def money(self, unit: str, *values, kind: str = "calc") -> object:
+        """The format of `unit`, in $ millions when the values are large sums (display_unit)."""
+        return self.value(display_unit(unit, *values), kind)
 
     def value(self, unit: str, kind: str = "calc") -> object:
         """kind: calc (black), input (blue on pale fill, unlocked), const (grey), live (black, bold)."""
@@ -65,6 +88,9 @@ class Styles:
             if kind == "input":
                 props.update(font_color=INPUT_FONT, bg_color=INPUT_FILL, locked=False, border=1,
                              border_color="#BFBFBF")
+            elif kind == "overridden":  # an input changed by --set: an input cell, on an orange fill
+                props.update(font_color=INPUT_FONT, bg_color=OVERRIDE_FILL, locked=False, border=1,
+                             border_color="#C65911", bold=True)
             elif kind == "const":
                 props.update(font_color="#7F7F7F")
             elif kind == "live":

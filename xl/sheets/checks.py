@@ -31,6 +31,13 @@ def write_checks(b: Book) -> None:
         ws.write(r, 2, c.description, st.note)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
+    for label, text, value, note in b.extra_checks:
+        ws.write(r, 0, label, st.text)
+        b.formula(ws, r, 1, text, st.check, value)
+        b.check_values.append(value)
+        ws.write(r, 2, note, st.note)
+        b.check_cells.append(f"Checks!$B${r + 1}")
+        r += 1
     # the selection is a template column: a whole number within the columns, its header the name shown
     ws.write(r, 0, "Selected scenario is a template column", st.text)
     sel = (f"IFERROR(IF(AND(INT(scenario_number)=scenario_number,scenario_number>=1,"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from model.registry import OUTPUTS
+from datetime import UTC, datetime
+
+from model.registry import INPUTS, OUTPUTS, SECTIONS
 
 from ..book import Book
 
@@ -44,21 +46,82 @@ def write_cover(b: Book, ws) -> None:
     for name in HEADLINES:
         o = OUTPUTS[name]
         ws.write(r, 1, o.label, st.text)
-        b.formula(ws, r, 2, name, st.value(o.unit), b.values[name])
+        b.formula(ws, r, 2, name, st.money(o.unit, b.values[name]), b.values[name])
         ws.write(r, 3, o.unit, st.unit)
         r += 1
+    # every headline flagged while the master check fails
+    ws.conditional_format(10, 2, r - 1, 2, {"type": "formula", "criteria": "=$C$8<>1", "format": st.flagged})
+    ws.write(r, 1, "Headlines on red: a check has failed (see Checks).", st.note)
     r += 1
-    ws.write(r, 1, "Contents", st.section)
-    ws.write(r, 2, None, st.section)
-    ws.write(r, 3, None, st.section)
-    r += 1
-    for s in b.sheets[1:]:
-        ws.write_url(r, 1, f"internal:'{s}'!A1", st.link, s)
-        r += 1
+    r = about(b, ws, r)
     ws.set_column(0, 0, 2)
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 18)
     ws.set_column(3, 3, 14)
+    ws.set_column(4, 4, 70)
     ws.activate()
-    ws.print_area(0, 0, r, 3)
+    ws.print_area(0, 0, r, 4)
     ws.fit_to_pages(1, 1)
+
+
+# what each sheet is (section sheets: their MODEL.md section title)
+SHEET_NOTES = {
+    "Inputs": "Every input: one column per template, the live column the Cover selects, the axes of the exhibits",
+    "Sensitivity": "Two-way grids of live formulas around the live scenario",
+    "Scenarios": "Every template's headline outputs side by side; returns across the contracted share",
+    "Charts": "Every chart, over live ranges of the model sheets",
+    "Checks": "Integrity checks (1 = OK); the master check above is their minimum",
+    "Definitions": "Every name: unit, section, definition and Excel formula, generated from the model's registry",
+}
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _v
+
+    try:
+        return _v("ai-inference-economics")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def about(b: Book, ws, r: int) -> int:
+    """The file explains itself: version, build time, the template, every --set, what each sheet is."""
+    st = b.st
+    sel = b.scenarios[b.selected]
+    ws.write(r, 1, "About this file", st.section)
+    for c in (2, 3, 4):
+        ws.write_blank(r, c, None, st.section)
+    rows = [("Model version", version()),
+            ("Built (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
+            ("Template (as built)", sel.name),
+            ("Template description", sel.description or "–")]
+    for label, text in rows:
+        r += 1
+        ws.write(r, 1, label, st.text)
+        ws.write_string(r, 2, str(text), st.note)
+    r += 2
+    ws.write(r, 1, "Overrides (--set)", st.header)
+    for c, h in enumerate(("Template value", "Used value", "Unit"), start=2):
+        ws.write(r, c, h, st.header)
+    if not sel.overrides:
+        r += 1
+        ws.write(r, 1, "none: every input is the template's", st.note)
+    for name, tv in sel.overrides.items():
+        r += 1
+        ws.write_string(r, 1, name, st.name)
+        fmt = st.money(INPUTS[name].unit, tv, sel.values[name])
+        ws.write_number(r, 2, tv, fmt)
+        ws.write_number(r, 3, float(sel.values[name]), fmt)
+        ws.write(r, 4, INPUTS[name].unit, st.unit)
+    r += 2
+    ws.write(r, 1, "Sheet", st.header)
+    ws.write(r, 2, "What it is", st.header)
+    for c in (3, 4):
+        ws.write_blank(r, c, None, st.header)
+    titles = {sheet: title for sheet, title in SECTIONS.values()}
+    for s in [s for s in b.sheets[1:] if s not in b.hidden]:
+        r += 1
+        ws.write_url(r, 1, f"internal:'{s}'!A1", st.link, s)
+        ws.write_string(r, 2, SHEET_NOTES.get(s) or titles.get(s) or "UDF formulas (add-in) beside the model", st.note)
+    return r + 1

@@ -8,6 +8,7 @@ from model.exhibits import BUY_RENT
 from model.registry import CONSTANTS, INPUTS, SECTIONS
 
 from ..book import Book
+from ..styles import display_unit
 
 # Layout (0-based), shared with xl/carry.py which reads edited workbooks back
 INPUTS_HEADER_ROW = 3
@@ -22,6 +23,7 @@ AXES = (
     ("rental_price_per_gpu_hour", "Market GPU-hour price", "rental_price_per_gpu_hour", [1.5, 2.0, 2.5, 3.0, 3.5, 4.0]),
     ("cost_of_equity", "Cost of equity", "cost_of_equity", [0.10, 0.15, 0.20, 0.25, 0.30, 0.40]),
     ("batch_size", "Batch size", "batch_size", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]),
+    ("contracted_share", "Contracted share (returns)", "contracted_share", [0, 0.25, 0.5, 0.75, 1]),
     (BUY_RENT.axis, "GPU utilization (buy vs rent)", BUY_RENT.axis, list(BUY_RENT.points)),
 )
 
@@ -39,6 +41,9 @@ def write_inputs(b: Book, ws) -> None:
     b.header_row = INPUTS_HEADER_ROW
     for c, h in enumerate(heads):
         ws.write_string(b.header_row, c, h, st.header)
+    for i, s in enumerate(b.scenarios):  # above the header: the header is the template's name, read back by --from
+        if s.overrides:
+            ws.write_string(b.header_row - 1, b.t_col0 + i, "(overridden)", st.overridden_head)
     b.template_header = (f"Inputs!${xl_col_to_name(b.t_col0)}${b.header_row + 1}:"
                          f"${xl_col_to_name(last_t)}${b.header_row + 1}")
     r = b.header_row + 1
@@ -103,11 +108,19 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
         ws.write_number(r, 5, dom.hi, st.value(spec.unit, "const"))
     first = xl_rowcol_to_cell(r, b.t_col0)
     last = xl_rowcol_to_cell(r, last_t)
-    b.formula(ws, r, 6, f"INDEX({first}:{last},1,scenario_number)", st.value(spec.unit, "live"), b.base[name])
+    shown = display_unit(spec.unit, *(s.values[name] for s in b.scenarios))
+    if dom.integer and spec.unit == "years":  # a whole number of years: as an integer
+        shown = "year"
+    b.formula(ws, r, 6, f"INDEX({first}:{last},1,scenario_number)", st.value(shown, "live"), b.base[name])
     b.name_cell(name, "Inputs", r, 6)
     notes = []
     for i, s in enumerate(b.scenarios):
-        ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(spec.unit, "input"))
+        if name in s.overrides:
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(shown, "overridden"))
+            ws.write_comment(r, b.t_col0 + i, f"--set: template value {s.overrides[name]:g}",
+                             {"author": "build_workbook"})
+        else:
+            ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(shown, "input"))
         validate(ws, r, b.t_col0 + i, name)
         src = s.sources.get(name, "")
         if src and not src.startswith("seed: ") and (i == 0 or src):

@@ -14,7 +14,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws = b.sheet(sheet, "calc")
     st = b.st
     ws.write(0, 0, title, st.title)
-    ws.write(1, 0, "Every line is a formula over named cells; definitions as in MODEL.md.", st.subtitle)
+    ws.write(1, 0, "Every line is a formula over named cells; definitions on the Definitions sheet.", st.subtitle)
     for c, h in enumerate(["Line item", "Name", "Unit", "Value", "Definition"]):
         ws.write(3, c, h, st.header)
     r = 4
@@ -60,7 +60,7 @@ def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> Non
     ws.write(r, 0, o.label, st.text)
     ws.write(r, 1, name, st.name)
     ws.write(r, 2, o.unit, st.unit)
-    b.formula(ws, r, 3, excel, st.value(o.unit), b.values[name])
+    b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
 
@@ -84,7 +84,8 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
         ws.write(rr, 0, row.label, st.text)
         ws.write(rr, 1, row.key, st.name)
         ws.write(rr, 2, row.unit, st.unit)
+        fmt = st.money(row.unit, *vals[row.key])
         for t in range(blk.years):
-            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years),
-                      st.value(row.unit), vals[row.key][t])
+            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years), fmt,
+                      vals[row.key][t])
     return r + len(blk.rows)

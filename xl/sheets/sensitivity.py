@@ -6,7 +6,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from model.registry import INPUTS, OUTPUTS
 
-from ..book import Book
+from ..book import Book, r9
 from ..formula import inline
 
 GRIDS = (
@@ -65,6 +65,21 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     ws.conditional_format(head, 2, head, last_col, {"type": "formula",
                                                     "criteria": f"=ROUND(C${head + 1}-{col_key},9)=0",
                                                     "format": st.base_case})
+    # writer-level check: the grid's base point (both axis values equal to the live inputs) is the headline;
+    # vacuous (1) when the live inputs are not on the axes
+    grid_rng = f"Sensitivity!$C${first + 1}:${xl_col_to_name(last_col)}${r + 1}"
+    rows_rng = f"Sensitivity!$B${first + 1}:$B${r + 1}"
+    cols_rng = f"Sensitivity!$C${head + 1}:${xl_col_to_name(last_col)}${head + 1}"
+    text = (f"IFERROR(IF(ROUND(INDEX({grid_rng},MATCH({row_key},{rows_rng},0),MATCH({col_key},{cols_rng},0))"
+            f"-{target},9)=0,1,0),1)")
+    rv, cv = b.base[row_key], b.base[col_key]
+    ok = 1
+    if rv in rows_v and cv in cols_v:
+        got = points[rows_v.index(rv) * len(cols_v) + cols_v.index(cv)][target]
+        ok = int(r9(got - b.values[target]) == 0) if got == got else 1
+    b.extra_checks.append((f"Sensitivity base point = {OUTPUTS[target].label}", text, ok,
+                           f"the grid at ({row_key}, {col_key}) = the live inputs equals {target}; 1 when they "
+                           "are not on the axes"))
     ws.write(r + 1, 0, "Outlined: the axis value equal to the live input (the base case); "
                        "breakevens at or above 100% show as never.", st.note)
     return r + 2

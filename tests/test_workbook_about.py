@@ -1,0 +1,69 @@
+"""The file explains itself: version, build time, template description and every --set on the Cover, overridden
+input cells marked on the Inputs sheet, an About block per sheet, a Definitions sheet from the registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+
+import xl
+from model.registry import CHECKS, INPUTS, OUTPUTS
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    p = tmp_path_factory.mktemp("about") / "about.xlsx"
+    xl.build(p, "seed", {"gpu_price": 30000, "contracted_share": 0.4})
+    return openpyxl.load_workbook(p)
+
+
+def _cover(wb) -> dict:
+    ws = wb["Cover"]
+    return {ws.cell(r, 2).value: [ws.cell(r, c).value for c in (3, 4)] for r in range(1, ws.max_row + 1)}
+
+
+def test_cover_states_version_time_template_and_overrides(book):
+    cover = _cover(book)
+    assert cover["Model version"][0] not in (None, "")
+    built = datetime.strptime(cover["Built (UTC)"][0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - built).total_seconds()) < 3600
+    assert cover["Template (as built)"][0] == "seed"
+    assert cover["Template description"][0] == "Defaults calibrated to the source document"
+    # the seed's gpu_price is 25000 and its contracted share 0.5 (model/bundled_templates/seed.toml)
+    assert cover["gpu_price"] == [25000, 30000]
+    assert cover["contracted_share"] == [0.5, 0.4]
+
+
+def test_about_block_lists_every_visible_sheet(book):
+    cover = _cover(book)
+    visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible" and ws.title != "Cover"]
+    for s in visible:
+        assert s in cover and cover[s][0], s
+    assert "Scenario calc" not in cover
+
+
+def test_overridden_input_cells_marked(book):
+    ws = book["Inputs"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "gpu_price")
+    cell = ws.cell(row, 8)  # the seed column (H)
+    assert cell.value == 30000
+    assert cell.comment.text == "--set: template value 25000"
+    assert cell.fill.fgColor.rgb.endswith("F8CBAD")
+    assert ws["H3"].value == "(overridden)" and ws["I3"].value is None
+    other = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "gpu_utilization")
+    assert ws.cell(other, 8).comment is None
+
+
+def test_definitions_sheet_from_registry(book):
+    ws = book["Definitions"]
+    names = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 8)] for r in range(5, ws.max_row + 1)}
+    assert set(INPUTS) | set(OUTPUTS) | set(CHECKS) <= set(names)
+    kind, label, unit, _, _, excel = names["total_cost_per_gpu_hour"]
+    assert (kind, unit, excel) == ("output", "$/GPU-h", "=" + OUTPUTS["total_cost_per_gpu_hour"].excel)
+    assert names["gpu_price"][0] == "input"
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(max_row=3):
+            for c in row:
+                assert "MODEL.md" not in str(c.value or ""), (sheet.title, c.coordinate)

@@ -1,0 +1,132 @@
+"""Every check on the Checks sheet can fail: a workbook broken for each (an input set outside what Python
+accepts, or a formula cell edited as a user might), recalculated by LibreOffice, fails that check, the
+master check, and flags the Cover's headlines."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+
+import xl
+from model.registry import BLOCKS, CHECKS
+from xl.libreoffice import recalculate_many
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
+
+
+def _row(ws, col: int, value: str) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value == value)
+
+
+def _named(wb, name: str):
+    sheet, ref = next(iter(wb.defined_names[name].destinations))
+    return wb[sheet][ref.replace("$", "")]
+
+
+def _block_cell(wb, block: str, key: str, t: int):
+    """Year t's cell of a block row, found by the row's name in column B of its section's sheet."""
+    sheet = {"fleet_operations": "Project", "fleet_financing": "Project", "sculpting": "DSCR"}[block]
+    ws = wb[sheet]
+    rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == key]
+    assert len(rows) == 1, (block, key, rows)
+    return ws.cell(rows[0], 6 + t)
+
+
+def _plus(cell, extra: str) -> None:
+    cell.value = f"=({cell.value[1:]}){extra}"
+
+
+def _input(wb, name: str, value: float, col: int = 8) -> None:
+    ws = wb["Inputs"]
+    ws.cell(_row(ws, 2, name), col).value = value
+
+
+# check label (column A of the Checks sheet) -> how to break it
+BREAKS = {
+    "Segment shares sum to 1": lambda wb: _input(wb, "share_hobbyist", 0.9),
+    "Model fits in GPU memory": lambda wb: _input(wb, "kv_gb_per_sequence", 100.0),
+    "Sculpted debt corkscrew closes every year": lambda wb: _plus(_block_cell(wb, "sculpting", "closing", 2),
+                                                                    "+sculpted_debt_capacity/1000"),
+    "Fleet debt corkscrew closes every year":
+        lambda wb: _plus(_block_cell(wb, "fleet_financing", "closing", 2), "+fleet_capex/1000"),
+    "Fleet debt within the equipment LTV": lambda wb: _plus(_named(wb, "fleet_debt"), "+fleet_capex"),
+    "Every year's DSCR at or above the target": lambda wb: setattr(_named(wb, "fleet_min_dscr"), "value",
+                                                                   "=target_dscr/2"),
+    "Project NPV at the project IRR is 0": lambda wb: _plus(_named(wb, "project_irr"), "+1/1000"),
+    "CFADS never above EBITDA": lambda wb: setattr(_block_cell(wb, "fleet_operations", "cfads", 3), "value",
+                                                   "=" + _block_cell(wb, "fleet_operations", "ebitda", 3).coordinate
+                                                   + "+1"),
+    # the seed's serving utilization (0.85) and market price (2.2) are not on the grids' axes: put them there
+    "Sensitivity base point = Cost per M output tokens": lambda wb: (
+        _input(wb, "serving_utilization", 0.8), _plus(_named(wb, "cost_per_m_output_tokens"), "*2")),
+    "Sensitivity base point = Breakeven utilization with WACC": lambda wb: (
+        _input(wb, "rental_price_per_gpu_hour", 2.0), _plus(_named(wb, "breakeven_utilization_wacc"), "/2")),
+    "Selected scenario is a template column": lambda wb: setattr(wb["Cover"]["C6"], "value", 1.5),
+    "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
+}
+
+
+def test_every_check_listed():
+    labels = {c.label for c in CHECKS.values()}
+    assert labels <= set(BREAKS), "a new check needs a way to break it here"
+    assert "fleet_operations" in BLOCKS
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    d = tmp_path_factory.mktemp("broken")
+    xl.build(d / "base.xlsx")
+    srcs = []
+    for i, brk in enumerate(BREAKS.values()):
+        wb = openpyxl.load_workbook(d / "base.xlsx")
+        brk(wb)
+        wb.save(d / f"b{i}.xlsx")
+        srcs.append(d / f"b{i}.xlsx")
+    outs = recalculate_many([d / "base.xlsx", *srcs], d / "lo")
+    return outs[0], dict(zip(BREAKS, outs[1:]))
+
+
+def _results(path) -> dict[str, object]:
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb["Checks"]
+    out = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, ws.max_row + 1)
+           if isinstance(ws.cell(r, 2).value, (int, float))}
+    row = _row(ws, 1, "All inputs in domain")
+    out["All inputs in domain"] = min(ws.cell(row, c).value for c in range(3, 7))
+    return out | {"master": wb["Cover"]["C8"].value}
+
+
+def test_base_points_on_the_grid_pass(tmp_path):
+    """Not vacuous: with the live inputs on the axes, the base-point checks compare (and pass)."""
+    xl.build(tmp_path / "on.xlsx", "seed", {"serving_utilization": 0.8, "rental_price_per_gpu_hour": 2.0})
+    wb = openpyxl.load_workbook(tmp_path / "on.xlsx")
+    ws = wb["Checks"]
+    assert "MATCH(serving_utilization" in ws.cell(_row(ws, 1, "Sensitivity base point = Cost per M output tokens"),
+                                                  2).value
+    res = _results(recalculate_many([tmp_path / "on.xlsx"], tmp_path / "lo")[0])
+    assert res["Sensitivity base point = Cost per M output tokens"] == 1 and res["master"] == 1
+
+
+def test_unbroken_workbook_passes(broken):
+    base, _ = broken
+    res = _results(base)
+    assert set(BREAKS) <= set(res)
+    assert all(v == 1 for v in res.values()), res
+
+
+@pytest.mark.parametrize("label", list(BREAKS))
+def test_check_fails(broken, label):
+    _, outs = broken
+    res = _results(outs[label])
+    assert res[label] == 0, res
+    assert res["master"] == 0
+
+
+def test_cover_headlines_flagged_when_master_fails(broken):
+    """The Cover's headline cells carry a conditional format on the master check (C8)."""
+    base, _ = broken
+    ws = openpyxl.load_workbook(base)["Cover"]
+    rules = [(str(rng.sqref), rule.formula) for rng in ws.conditional_formatting for rule in rng.rules]
+    assert any(sq.startswith("C11:") and f == ["$C$8<>1"] for sq, f in rules), rules

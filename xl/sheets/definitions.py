@@ -1,0 +1,55 @@
+"""The Definitions sheet: every name of the model with its unit, section, definition and Excel text, generated
+from the registry (the same data as model/reference.py's docs/model.md)."""
+
+from __future__ import annotations
+
+from model.registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
+
+from ..book import Book
+
+COLUMNS = ("Name", "Kind", "Label", "Unit", "Section", "Definition", "Excel")
+
+
+def rows() -> list[tuple[str, ...]]:
+    def sec(s: str) -> str:
+        return f"{s} {SECTIONS[s][1]}" if s in SECTIONS else s
+
+    out = [(c.name, "constant", c.label, c.unit, "", f"= {c.value:g}", "") for c in CONSTANTS.values()]
+    out += [(i.name, "input", i.label, i.unit, sec(i.section), f"{i.description} (allowed: {i.domain.text()})", "")
+            for i in INPUTS.values()]
+    out += [(o.name, "output", o.label, o.unit, sec(o.section), " ".join(o.formula.split()), "=" + o.excel)
+            for o in OUTPUTS.values()]
+    for b in BLOCKS.values():
+        out += [(f"{b.name}.{r.key}", "yearly row", r.label, r.unit, sec(b.section), f"{b.title}, each year",
+                 "=" + r.excel) for r in b.rows]
+    out += [(c.name, "check", c.label, "1 = OK", sec(c.section), c.description, "=" + c.excel)
+            for c in CHECKS.values()]
+    return out
+
+
+def write_definitions(b: Book) -> None:
+    ws = b.sheet("Definitions", "checks")
+    st = b.st
+    ws.write(0, 0, "Definitions", st.title)
+    ws.write(1, 0, "Every name in the workbook, generated from the model's registry. In the Excel column, "
+                   "[key] is the same year's cell of a yearly row, [key<] the previous year's, "
+                   "[block.key:] the whole row.", st.subtitle)
+    for c, h in enumerate(COLUMNS):
+        ws.write(3, c, h, st.header)
+    r = 3
+    for row in rows():
+        r += 1
+        for c, text in enumerate(row):
+            ws.write_string(r, c, text, st.name if c in (0, 6) else st.note if c == 5 else st.text)
+    ws.autofilter(3, 0, r, len(COLUMNS) - 1)
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 10)
+    ws.set_column(2, 2, 34)
+    ws.set_column(3, 3, 10)
+    ws.set_column(4, 4, 24)
+    ws.set_column(5, 5, 70)
+    ws.set_column(6, 6, 60)
+    ws.freeze_panes(4, 1)
+    ws.print_area(0, 0, r, len(COLUMNS) - 1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)

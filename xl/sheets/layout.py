@@ -1,0 +1,97 @@
+"""Lay out the line items (and yearly blocks) some targets need, for a mapping input name -> cell.
+
+Used to evaluate the model side by side (one layout per template, or per axis value) with live formulas:
+every output and block that moves with the mapped inputs gets its own cell (outputs: one row each, the
+value in column D; blocks: one row per block row, years across from column F), with the mapped inputs'
+cells substituted for their names and these cells for the outputs and block rows they read. Whatever does
+not move with the mapped inputs stays a defined name (or the main sheets' block cells).
+"""
+
+from __future__ import annotations
+
+import re
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from model.graph import depends_on, needed
+from model.registry import BLOCKS, OUTPUTS
+
+from ..book import YEAR_COL0, Book
+from ..formula import RANGE_RE, row_formula, substitute
+
+VALUE_COL = 3  # D: an output's cell
+_BRACKETS = re.compile(r"(\[[^\]]*\])")
+
+
+def _names(excel: str, mapping) -> str:
+    """Substitute names outside [row references] only (a row key may spell like a name)."""
+    return "".join(p if p.startswith("[") else substitute(p, mapping) for p in _BRACKETS.split(excel))
+
+
+def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tuple[str, ...],
+            values: dict, blocks: dict) -> tuple[int, dict[str, str]]:
+    """Write on `ws` from row r the nodes `targets` need that depend on `refs` (input -> absolute reference).
+
+    `values` are the model's outputs for the mapped inputs, `blocks` its block rows (block -> key -> years),
+    stored as the formulas' cached values. Returns (next row, {output name: absolute cell on ws (unqualified)})."""
+    st = b.st
+    nodes = [n for n in needed(frozenset(targets)) if (n in OUTPUTS or n in BLOCKS) and depends_on(n, refs)]
+    scalars = [n for n in nodes if n in OUTPUTS]
+    local_blocks = [n for n in nodes if n in BLOCKS]
+    b.section_row(ws, r, title, YEAR_COL0 + max((BLOCKS[k].years for k in local_blocks), default=0) - 1)
+    r += 1
+    cells: dict[str, str] = {}
+    for i, n in enumerate(scalars):
+        cells[n] = xl_rowcol_to_cell(r + i, VALUE_COL, row_abs=True, col_abs=True)
+    rr = r + len(scalars)
+    rows: dict[str, dict[str, int]] = {}  # block -> key -> 0-based row
+    for blk in local_blocks:
+        rr += 1  # the block's title
+        rows[blk] = {row.key: rr + i for i, row in enumerate(BLOCKS[blk].rows)}
+        rr += len(BLOCKS[blk].rows)
+    main_cell = b.block_cell(ws.name)
+
+    def cell(block: str, key: str, t: int, absolute: bool = False) -> str:
+        if block in rows:
+            return xl_rowcol_to_cell(rows[block][key], YEAR_COL0 + t, row_abs=absolute, col_abs=absolute)
+        return main_cell(block, key, t, absolute)
+
+    def mapping(name: str) -> str | None:
+        return refs.get(name) or cells.get(name)
+
+    def ranges(excel: str) -> str:
+        def repl(m):
+            block, key, first, ranged = m.group(1), m.group(2), m.group(4), m.group(5)
+            if block not in rows:
+                return b.resolve_ranges(m.group(0))
+            row = rows[block][key] + 1
+            start = YEAR_COL0 + int(first or 0)
+            if first is not None and not ranged:
+                return f"${xl_col_to_name(start)}${row}"
+            last = YEAR_COL0 + BLOCKS[block].years - 1
+            return f"${xl_col_to_name(start)}${row}:${xl_col_to_name(last)}${row}"
+
+        return RANGE_RE.sub(repl, excel)
+
+    for i, n in enumerate(scalars):
+        o = OUTPUTS[n]
+        ws.write(r + i, 0, o.label, st.text)
+        ws.write(r + i, 1, n, st.name)
+        ws.write(r + i, 2, o.unit, st.unit)
+        b.formula(ws, r + i, VALUE_COL, ranges(_names(o.excel, mapping)), st.money(o.unit, values[n]),
+                  values[n])
+    for blk in local_blocks:
+        spec = BLOCKS[blk]
+        top = min(rows[blk].values()) - 1
+        ws.write(top, 0, spec.title, st.section)
+        for row in spec.rows:
+            k = rows[blk][row.key]
+            ws.write(k, 0, row.label, st.text)
+            ws.write(k, 1, row.key, st.name)
+            ws.write(k, 2, row.unit, st.unit)
+            text = _names(row.excel, mapping)
+            fmt = st.money(row.unit, *blocks[blk][row.key])
+            for t in range(spec.years):
+                b.formula(ws, k, YEAR_COL0 + t, row_formula(text, blk, cell, t, spec.years), fmt,
+                          blocks[blk][row.key][t])
+    return rr + 1, cells

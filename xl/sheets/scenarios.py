@@ -1,0 +1,147 @@
+"""The Scenarios sheet: the headline outputs of every template side by side, and the returns across the
+contracted share, all live formulas. Each template (and each contracted share) is evaluated on the hidden
+"Scenario calc" sheet: the line items and yearly blocks the headlines need, laid out over that template's
+input cells (xl/sheets/layout.py)."""
+
+from __future__ import annotations
+
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+import model
+from model.registry import INPUTS, OUTPUTS
+
+from ..book import YEAR_COL0, Book
+from ..exhibits import C0, _chart
+from .layout import lay_out
+
+SHEET, CALC = "Scenarios", "Scenario calc"
+HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_output_tokens",
+             "breakeven_utilization_economic", "wacc", "project_npv", "project_irr", "equity_irr", "fleet_debt",
+             "fleet_min_dscr")
+SHARE_KEY = "contracted_share"
+RETURNS = ("equity_irr", "project_npv", "fleet_debt", "fleet_debt_rate")
+
+
+def _ref(cells: dict, name: str) -> str:
+    """An output's cell on the calc sheet, or its defined name when it does not move with the mapping."""
+    return f"'{CALC}'!{cells[name]}" if name in cells else name
+
+
+def write_scenarios(b: Book) -> ReturnsByShare:
+    """Write the Scenarios sheet and its hidden calc sheet; returns the exhibit charting the returns."""
+    ws = b.sheet(SHEET, "sensitivity")
+    calc = b.sheet(CALC, "calc")
+    calc.hide()
+    b.hidden.add(CALC)
+    st = b.st
+    calc.write(0, 0, "Scenario calc: each template's and each contracted share's line items, as live formulas "
+                     "over its own input cells (read by the Scenarios sheet)", st.title)
+    r = 2
+    per_template = []
+    for i, s in enumerate(b.scenarios):
+        refs = {n: b.template_cell(n, i) for n in INPUTS}
+        vals = model.compute(s.values)
+        r, cells = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES, vals,
+                           b._block_values(s.values))
+        per_template.append((cells, vals))
+        r += 1
+    shares = b.axis_values[SHARE_KEY]
+    per_share = []
+    for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
+        v = {**b.base, SHARE_KEY: shares[j]}
+        vals = model.compute(v)
+        r, cells = lay_out(b, calc, r, f"Contracted share, point {j + 1} (live inputs otherwise)",
+                           {SHARE_KEY: ref}, RETURNS, vals, b._block_values(v))
+        per_share.append((cells, vals))
+        r += 1
+    calc.set_column(0, 0, 36)
+    calc.set_column(1, 1, 30)
+    calc.set_column(YEAR_COL0, YEAR_COL0 + 30, 12)
+    calc.freeze_panes(1, 2)
+    calc.print_area(0, 0, r, YEAR_COL0 + 30)
+    calc.set_landscape()
+    calc.fit_to_pages(1, 0)
+
+    ws.write(0, 0, "Scenarios", st.title)
+    ws.write(1, 0, "Every template's headline outputs side by side (live formulas over its Inputs column), and the "
+                   "live scenario's returns across the contracted share.", st.subtitle)
+    n = len(b.scenarios)
+    r = 3
+    b.section_row(ws, r, "Headline outputs by template", C0 + n)
+    r += 1
+    for c, h in enumerate(("Line item", "Name", "Unit")):
+        ws.write(r, c, h, st.header)
+    for i, s in enumerate(b.scenarios):
+        head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
+        b.formula(ws, r, C0 + i, f"Inputs!{head}", st.header, s.name)
+    ws.write(r, C0 + n, "Selected (live)", st.header)
+    header = r
+    for name in HEADLINES:
+        r += 1
+        o = OUTPUTS[name]
+        ws.write(r, 0, o.label, st.text)
+        ws.write(r, 1, name, st.name)
+        ws.write(r, 2, o.unit, st.unit)
+        fmt = st.money(o.unit, *(vals[name] for _, vals in per_template))
+        for i, (cells, vals) in enumerate(per_template):
+            b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
+        b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
+    r += 2
+    ex = ReturnsByShare()
+    b.section_row(ws, r, "Returns by contracted share (live scenario)", C0 + len(shares))
+    r += 1
+    inp = INPUTS[SHARE_KEY]
+    ws.write(r, 0, inp.label, st.text)
+    ws.write(r, 1, SHARE_KEY, st.name)
+    ws.write(r, 2, inp.unit, st.unit)
+    for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
+        b.formula(ws, r, C0 + j, ref, st.value(inp.unit), shares[j])
+    ex.axis_row, ex.rows = r, {}
+    for name in RETURNS:
+        r += 1
+        o = OUTPUTS[name]
+        ws.write(r, 0, o.label, st.text)
+        ws.write(r, 1, name, st.name)
+        ws.write(r, 2, o.unit, st.unit)
+        fmt = st.money(o.unit, *(vals[name] for _, vals in per_share))
+        for j, (cells, vals) in enumerate(per_share):
+            b.formula(ws, r, C0 + j, _ref(cells, name), fmt, vals[name])
+        ex.rows[name] = r
+    ex.n = len(shares)
+    ex.header = header
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 2, 10)
+    ws.set_column(C0, C0 + max(n, len(shares)), 14)
+    ws.freeze_panes(header + 1, 2)
+    ws.print_area(0, 0, r, C0 + max(n, len(shares)))
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    return ex
+
+
+class ReturnsByShare:
+    """The chart of the returns across the contracted share (laid out by write_scenarios)."""
+
+    section = None
+
+    def write(self, b: Book, ws, sheet: str, r: int) -> int:
+        return r
+
+    def chart(self, b: Book):
+        ax, last = self.axis_row, C0 + self.n - 1
+        cats = [SHEET, ax, C0, ax, last]
+        ch = _chart(b, {"type": "column"}, "Returns by contracted share")
+        for name in ("project_npv", "fleet_debt"):
+            rr = self.rows[name]
+            ch.add_series({"name": OUTPUTS[name].label, "categories": cats, "values": [SHEET, rr, C0, rr, last]})
+        line = b.wb.add_chart({"type": "line"})
+        for name in ("equity_irr", "fleet_debt_rate"):
+            rr = self.rows[name]
+            line.add_series({"name": f"{OUTPUTS[name].label} (right axis)", "categories": cats,
+                             "values": [SHEET, rr, C0, rr, last], "y2_axis": True, "marker": {"type": "circle"}})
+        ch.combine(line)
+        ch.set_x_axis({"name": INPUTS[SHARE_KEY].label, "num_format": "0%"})
+        ch.set_y_axis({"name": "$", "num_format": '$#,##0,,"m"'})
+        line.set_y2_axis({"name": "Rate", "num_format": "0%"})
+        return ch
