@@ -98,35 +98,10 @@ def timed(fn, repeat: int) -> tuple[float, list[float], object]:
 
 
 def random_inputs(n: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """n full input sets, every input drawn within its domain (see the module docstring)."""
-    from model.registry import INPUTS
-    from model.validate import SHARES
+    """n full input sets, every input drawn within its domain (model/samples.py)."""
+    from model.samples import random_inputs as draw
 
-    rng = np.random.default_rng(seed)
-    out: dict[str, np.ndarray] = {}
-    for name, spec in INPUTS.items():
-        d = spec.domain
-        if name == "measured_decode_tokens_per_sec":
-            lo, hi = 0.0, 20000.0
-        elif d.lo is not None and d.hi is not None:
-            lo, hi = d.lo, d.hi
-        else:
-            base = spec.default
-            lo = max(d.lo if d.lo is not None else -4 * abs(base), base / 4)
-            hi = max(base * 4, lo + 1)
-        if d.integer:
-            out[name] = rng.integers(int(lo), int(hi) + 1, n).astype(float)
-        elif d.lo_open and lo == d.lo:
-            out[name] = hi - (hi - lo) * rng.random(n)  # (lo, hi]
-        else:
-            out[name] = lo + (hi - lo) * rng.random(n)  # [lo, hi)
-    raw = rng.uniform(0.01, 1.0, (len(SHARES), n))
-    raw /= raw.sum(axis=0)
-    for i, s in enumerate(SHARES):
-        out[s] = raw[i]
-    out["hbm_usable_fraction"] = rng.uniform(0.05, 0.95, n)
-    out["kv_gb_per_sequence"] = out["hbm_capacity_gb"] / 20 * rng.uniform(0.01, 1.0, n)
-    return out
+    return draw(n, seed)
 
 
 def scalar_scenarios(arrays: dict[str, np.ndarray], k: int) -> list[dict[str, float]]:

@@ -10,37 +10,12 @@ import numpy as np
 import pytest
 
 import model
-from model.registry import INPUTS, OUTPUTS
-from model.validate import SHARES
+from model import samples
+from model.registry import OUTPUTS
 
 
 def random_inputs(n: int, seed: int) -> dict[str, np.ndarray]:
-    """Every input drawn within its domain (as bench/run.py does), shares normalised, the model fitting."""
-    rng = np.random.default_rng(seed)
-    out: dict[str, np.ndarray] = {}
-    for name, spec in INPUTS.items():
-        d = spec.domain
-        if name == "measured_decode_tokens_per_sec":
-            lo, hi = 0.0, 20000.0
-        elif d.lo is not None and d.hi is not None:
-            lo, hi = d.lo, d.hi
-        else:
-            base = spec.default
-            lo = max(d.lo if d.lo is not None else -4 * abs(base), base / 4)
-            hi = max(base * 4, lo + 1)
-        if d.integer:
-            out[name] = rng.integers(int(lo), int(hi) + 1, n).astype(float)
-        elif d.lo_open and lo == d.lo:
-            out[name] = hi - (hi - lo) * rng.random(n)
-        else:
-            out[name] = lo + (hi - lo) * rng.random(n)
-    raw = rng.uniform(0.01, 1.0, (len(SHARES), n))
-    raw /= raw.sum(axis=0)
-    for i, s in enumerate(SHARES):
-        out[s] = raw[i]
-    out["hbm_usable_fraction"] = rng.uniform(0.05, 0.95, n)
-    out["kv_gb_per_sequence"] = out["hbm_capacity_gb"] / 20 * rng.uniform(0.01, 1.0, n)
-    return out
+    return samples.random_inputs(n, seed)
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:

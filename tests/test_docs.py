@@ -26,7 +26,7 @@ def test_reference_names_every_input_and_output():
         assert f"| `{name}` |" in text, name
 
 
-@pytest.mark.parametrize("module", ["model", "model.graph", "model.finance", "model.checks", "model.sweeps"])
+@pytest.mark.parametrize("module", ["model", "model.graph", "model.finance", "model.checks", "model.sweeps", "model.samples"])
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
