@@ -55,6 +55,13 @@ class PlainWorksheet(Worksheet):
             formula = formula[:-1]
         return formula
 
+    def _xml_number_element(self, number, attributes=()) -> None:
+        """A number cell with the shortest text that reads back to the same double (XlsxWriter writes 16
+        significant digits: 0.30000000000000004 would become 0.3, and the largest float would overflow to inf)."""
+        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
+        text = repr(float(number))
+        self.fh.write(f"<c{attr}><v>{text[:-2] if text.endswith('.0') else text}</v></c>")
+
 
 @dataclass
 class Scenario:
