@@ -52,7 +52,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"formulas: {result.formulas}")
     print(f"master check: {'OK' if result.master_check else 'FAILED'}")
     for k, v in result.headlines.items():
-        print(f"  {OUTPUTS[k].label:<36} {fmt.value(v, OUTPUTS[k].unit):>16} {OUTPUTS[k].unit}")
+        unit = OUTPUTS[k].unit
+        shown = fmt.value(v, unit)
+        # money, shares and multiples carry their unit in the text already; counts and rates per unit do not
+        suffix = "" if unit in ("$", "%", "×") else f"  {unit}"
+        print(f"  {OUTPUTS[k].label:<36} {shown:>16}{suffix}")
     return 0
 
 
