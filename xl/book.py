@@ -150,6 +150,12 @@ class Book:
         self.sheets.append(title)
         return ws
 
+    def line_head(self, ws, r: int, label: str, name: str, unit: str) -> None:
+        """The three leading cells of a line: label, name, unit (in their styles)."""
+        ws.write(r, 0, label, self.st.text)
+        ws.write(r, 1, name, self.st.name)
+        ws.write(r, 2, unit, self.st.unit)
+
     def section_row(self, ws, r: int, title: str, last_col: int) -> None:
         """A section header across columns 0..last_col."""
         ws.write(r, 0, title, self.st.section)

@@ -60,9 +60,7 @@ class CostByTemplate:
         per_t = [model.compute(s.values) for s in b.scenarios]
         for name in [*lines, "ops_per_gpu_hour", "total_cost_per_gpu_hour"]:
             spec = OUTPUTS.get(name) or INPUTS[name]
-            ws.write(r, 0, spec.label, st.text)
-            ws.write(r, 1, name, st.name)
-            ws.write(r, 2, spec.unit, st.unit)
+            b.line_head(ws, r, spec.label, name, spec.unit)
             rows[name] = r
             for i, s in enumerate(b.scenarios):
                 col = xl_col_to_name(C0 + i)
@@ -113,9 +111,7 @@ class Sweep:
         r += 1
         for name in steps:
             o = OUTPUTS[name]
-            ws.write(r, 0, o.label, st.text)
-            ws.write(r, 1, name, st.name)
-            ws.write(r, 2, o.unit, st.unit)
+            b.line_head(ws, r, o.label, name, o.unit)
             rows[name] = r
             for i in range(n):
                 col = xl_col_to_name(C0 + i)

@@ -50,9 +50,7 @@ def write_inputs(b: Book, ws) -> None:
     ws.write(r, 0, "Constants", st.section)
     r += 1
     for c in CONSTANTS.values():
-        ws.write(r, 0, c.label, st.text)
-        ws.write(r, 1, c.name, st.name)
-        ws.write(r, 2, c.unit, st.unit)
+        b.line_head(ws, r, c.label, c.name, c.unit)
         ws.write_number(r, 6, c.value, st.value(c.unit, "const"))
         b.name_cell(c.name, "Inputs", r, 6)
         r += 1
@@ -70,9 +68,7 @@ def write_inputs(b: Book, ws) -> None:
     b.section_row(ws, r, "Sensitivity and chart axes", src_col)
     r += 1
     for key, label, inp, vals in AXES:
-        ws.write(r, 0, label, st.text)
-        ws.write(r, 1, f"axis: {key}", st.name)
-        ws.write(r, 2, INPUTS[inp].unit, st.unit)
+        b.line_head(ws, r, label, f"axis: {key}", INPUTS[inp].unit)
         ws.write(r, 3, INPUTS[inp].domain.text(), st.unit)
         refs = []
         for i, v in enumerate(vals):
@@ -98,9 +94,7 @@ def write_inputs(b: Book, ws) -> None:
 def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) -> None:
     st = b.st
     dom = spec.domain
-    ws.write(r, 0, spec.label, st.text)
-    ws.write(r, 1, name, st.name)
-    ws.write(r, 2, spec.unit, st.unit)
+    b.line_head(ws, r, spec.label, name, spec.unit)
     ws.write(r, 3, dom.text(), st.unit)
     if dom.lo is not None:
         ws.write_number(r, 4, dom.lo, st.value(spec.unit, "const"))

@@ -79,9 +79,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for name in HEADLINES:
         r += 1
         o = OUTPUTS[name]
-        ws.write(r, 0, o.label, st.text)
-        ws.write(r, 1, name, st.name)
-        ws.write(r, 2, o.unit, st.unit)
+        b.line_head(ws, r, o.label, name, o.unit)
         fmt = st.money(o.unit, *(vals[name] for _, vals in per_template))
         for i, (cells, vals) in enumerate(per_template):
             b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
@@ -91,18 +89,14 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     b.section_row(ws, r, "Returns by contracted share (live scenario)", C0 + len(shares))
     r += 1
     inp = INPUTS[SHARE_KEY]
-    ws.write(r, 0, inp.label, st.text)
-    ws.write(r, 1, SHARE_KEY, st.name)
-    ws.write(r, 2, inp.unit, st.unit)
+    b.line_head(ws, r, inp.label, SHARE_KEY, inp.unit)
     for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
         b.formula(ws, r, C0 + j, ref, st.value(inp.unit), shares[j])
     ex.axis_row, ex.rows = r, {}
     for name in RETURNS:
         r += 1
         o = OUTPUTS[name]
-        ws.write(r, 0, o.label, st.text)
-        ws.write(r, 1, name, st.name)
-        ws.write(r, 2, o.unit, st.unit)
+        b.line_head(ws, r, o.label, name, o.unit)
         fmt = st.money(o.unit, *(vals[name] for _, vals in per_share))
         for j, (cells, vals) in enumerate(per_share):
             b.formula(ws, r, C0 + j, _ref(cells, name), fmt, vals[name])

@@ -57,9 +57,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
 
 def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
     st = b.st
-    ws.write(r, 0, o.label, st.text)
-    ws.write(r, 1, name, st.name)
-    ws.write(r, 2, o.unit, st.unit)
+    b.line_head(ws, r, o.label, name, o.unit)
     b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
