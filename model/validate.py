@@ -29,7 +29,7 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
         try:
             v = float(value)
         except OverflowError:  # an int beyond the float range (a 400-digit number)
-            raise InputError(f"{at}{name} = {_short(value)} is too large for a number; {_describe(name)}") from None
+            raise InputError(f"{at}{name} = {short(value)} is too large for a number; {_describe(name)}") from None
         if not INPUTS[name].domain.contains(v):
             raise InputError(f"{at}{name} = {v!r} is outside its domain; {_describe(name)}")
         return v
@@ -38,10 +38,10 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     try:
         arr = np.asarray(value)
     except Exception:  # ragged lists and the like
-        raise InputError(f"{at}{name} = {_short(value)} is not a number or array of numbers; "
+        raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; "
                          f"{_describe(name)}") from None
     if arr.dtype.kind not in "iuf" or arr.size == 0:
-        raise InputError(f"{at}{name} = {_short(value)} is not a number; {_describe(name)}")
+        raise InputError(f"{at}{name} = {short(value)} is not a number; {_describe(name)}")
     arr = arr.astype(float, copy=False)
     if arr.ndim == 0:
         return check_value(name, float(arr), where)
@@ -62,9 +62,14 @@ def _first_bad(bad) -> tuple[tuple[int, ...], str]:
     return idx, str(idx[0] if len(idx) == 1 else idx)
 
 
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def short(value: object, width: int = 60) -> str:
+    """repr for messages, cut to `width`: a 400-digit number or a huge list stays one readable line
+    (and an int past Python's 4300-digit str limit does not raise)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<an integer of more than 4300 digits>"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def check_cross(values: dict, where: str = "") -> None:

@@ -70,6 +70,7 @@ def test_removed_v1_input_names_its_replacement():
     ({"gpu_price": np.array([25000, "x"], dtype=object)}, "is not a number; allowed domain of gpu_price: >0"),
     ({"gpu_price": np.array([])}, "is not a number; allowed domain of gpu_price: >0"),
     ({"gpu_price": 10 ** 400}, "is too large for a number; allowed domain of gpu_price: >0"),
+    ({"gpu_price": 10 ** 5000}, "gpu_price = <an integer of more than 4300 digits> is too large for a number"),
 ])
 def test_arrays_that_do_not_fit(inputs, message):
     with pytest.raises(model.InputError) as exc:

@@ -10,21 +10,11 @@ import numpy as np
 from .. import graph
 from ..errors import InputError
 from ..registry import INPUTS, OUTPUTS, unknown
-from ..validate import SHARES, check_value
+from ..validate import SHARES, check_value, short
 
 # Scenarios one sweep may evaluate at once (one-way values, two-way rows × columns): evaluate
 # holds every output for every scenario, about 1.5 kB each, so 10^6 is ~1.5 GB.
 MAX_SCENARIOS = 1_000_000
-
-
-def short(value: object, width: int = 60) -> str:
-    """repr for messages, cut to `width`: a 400-digit number or a huge list stays one readable line
-    (and an int past Python's 4300-digit str limit does not raise)."""
-    try:
-        text = repr(value)
-    except ValueError:
-        return "<an integer of more than 4300 digits>"
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def run(inputs: Mapping, template, outputs=None) -> dict:

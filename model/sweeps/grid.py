@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..errors import InputError
 from ..registry import INPUTS
-from ..validate import check_value
-from ._common import MAX_SCENARIOS, check_base, check_input, check_outputs, no_shares, run, short
+from ..validate import check_value, short
+from ._common import MAX_SCENARIOS, check_base, check_input, check_outputs, no_shares, run
 
 
 def _values(name: str, values: Sequence[float] | np.ndarray | None, lo: float | None, hi: float | None,

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..registry import INPUTS, unknown
-from ..validate import SHARES, check_value
-from ._common import check_outputs, short
+from ..validate import SHARES, check_value, short
+from ._common import check_outputs
 
 # dist -> (required parameters, optional parameters)
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

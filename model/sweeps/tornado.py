@@ -12,8 +12,8 @@ import pandas as pd
 from ..core import resolve_inputs
 from ..errors import InputError
 from ..registry import INPUTS
-from ..validate import SHARES, check_value
-from ._common import check_base, check_input, check_outputs, no_shares, run, scenario_hint, short
+from ..validate import SHARES, check_value, short
+from ._common import check_base, check_input, check_outputs, no_shares, run, scenario_hint
 
 
 def _into_domain(name: str, x: np.ndarray, base: float) -> np.ndarray:
