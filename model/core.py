@@ -15,7 +15,7 @@ from . import (
 from .errors import InputError
 from .registry import BLOCKS, CHECKS, INPUTS, OUTPUTS, unknown
 from .templates import load
-from .validate import check_cross, check_value
+from .validate import check_cross, check_value, short
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,15 +35,17 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     return values
 
 
-_ALL_OUTPUTS = ORDER
 CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
 
 
-def _targets(outputs) -> tuple[str, ...]:
+def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The outputs asked for, checked and without repeats: every output for None, one for a name."""
     if outputs is None:
         return tuple(OUTPUTS)
     if isinstance(outputs, str):
         outputs = (outputs,)
+    if not isinstance(outputs, Iterable):
+        raise InputError(f"outputs = {short(outputs)}: expected an output name or a list of them")
     names = tuple(dict.fromkeys(outputs))
     for name in names:
         if name not in OUTPUTS:
@@ -63,8 +65,8 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a one-dimensional
     broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
     outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass)."""
-    names = _targets(outputs)
-    only = _ALL_OUTPUTS if outputs is None else graph.needed(frozenset(names))
+    names = output_names(outputs)
+    only = ORDER if outputs is None else graph.needed(frozenset(names))
     if graph.is_scalar_set(values):
         ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
         return {name: float(ctx[name]) for name in names}
@@ -111,7 +113,7 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outpu
     Long one-dimensional arrays are evaluated `chunk` scenarios at a time (the same numbers).
     Undefined outputs are nan. Bad input raises `InputError`.
     """
-    names = _targets(outputs)  # an unknown output name fails before any work
+    names = output_names(outputs)  # an unknown output name fails before any work
     return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk)
 
 

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 
 from .. import graph
+from ..core import output_names
 from ..errors import InputError
-from ..registry import INPUTS, OUTPUTS, unknown
+from ..registry import INPUTS, unknown
 from ..validate import SHARES, check_value, short
 
 # Scenarios one sweep may evaluate at once (one-way values, two-way rows × columns): evaluate
@@ -35,18 +36,8 @@ def check_input(name: str) -> str:
 
 
 def check_outputs(outputs: str | Iterable[str] | None) -> list[str]:
-    if outputs is None:
-        return list(OUTPUTS)
-    if isinstance(outputs, str):
-        outputs = [outputs]
-    if not isinstance(outputs, Iterable):
-        raise InputError(f"outputs = {short(outputs)}: expected an output name or a list of them")
-    out: list[str] = []
-    for name in outputs:
-        if name not in OUTPUTS:
-            raise InputError(unknown(name, "output"))
-        if name not in out:
-            out.append(name)
+    """The outputs a sweep reports (model.core.output_names), at least one."""
+    out = list(output_names(outputs))
     if not out:
         raise InputError("no outputs asked for")
     return out
