@@ -346,28 +346,27 @@ def _text(udf: str, name: str, value, what: str = "model output") -> str:
     return value.strip()
 
 
-def _output_name(udf: str, name: object, label: str = "output_name") -> str:
+def _model_name(udf: str, name: object, label: str, kind: str) -> str:
+    """A cell naming a model `kind` ("input" or "output"): text, not an Excel error, a known name (any case)."""
+    names = OUTPUTS if kind == "output" else INPUTS
     if not isinstance(name, str) or _blank(name):
-        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model output")
+        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model {kind}")
     if name.strip().upper() in EXCEL_ERRORS:
-        raise UDFError(f"{udf}: {label} is the Excel error {name.strip().upper()}; give the name of a model output")
+        raise UDFError(f"{udf}: {label} is the Excel error {name.strip().upper()}; give the name of a model {kind}")
     n = name.strip()
-    if n not in OUTPUTS and n.lower() in OUTPUTS:
+    if n not in names and n.lower() in names:
         n = n.lower()
-    if n not in OUTPUTS:
-        raise UDFError(f"{udf}: {unknown(n, 'output')}")
+    if n not in names:
+        raise UDFError(f"{udf}: {unknown(n, kind)}")
     return n
+
+
+def _output_name(udf: str, name: object, label: str = "output_name") -> str:
+    return _model_name(udf, name, label, "output")
 
 
 def _input_name(udf: str, name: object, label: str) -> str:
-    if not isinstance(name, str):
-        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model input")
-    n = name.strip()
-    if n not in INPUTS and n.lower() in INPUTS:
-        n = n.lower()
-    if n not in INPUTS:
-        raise UDFError(f"{udf}: {unknown(n, 'input')}")
-    return n
+    return _model_name(udf, name, label, "input")
 
 
 def _template(udf: str, value) -> str:
