@@ -16,6 +16,14 @@ def _num(v: float) -> str:
     return f"{v:g}" if abs(v) < 1e6 or v != int(v) else f"{v:,.0f}"
 
 
+def _table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    """A titled Markdown table, or nothing when there are no rows."""
+    if not rows:
+        return []
+    return [f"### {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(r) + " |" for r in rows), ""]
+
+
 def render() -> str:
     """The whole reference as Markdown."""
     out = ["# Model reference", "",
@@ -26,25 +34,17 @@ def render() -> str:
     out += [f"| `{c.name}` | {_num(c.value)} | {c.unit} |" for c in CONSTANTS.values()]
     for sec, (sheet, title) in SECTIONS.items():
         out += ["", f"## {title}", "", f"Workbook sheet: *{sheet}*.", ""]
-        inputs = [i for i in INPUTS.values() if i.section == sec]
-        if inputs:
-            out += ["### Inputs", "", "| name | unit | domain | seed | meaning |", "|---|---|---|---|---|"]
-            out += [f"| `{i.name}` | {i.unit} | {_cell(i.domain.text())} | {_num(i.default)} | {_cell(i.description)} |"
-                    for i in inputs]
-            out.append("")
-        outputs = [o for o in OUTPUTS.values() if o.section == sec]
-        if outputs:
-            out += ["### Outputs", "", "| name | unit | definition | Excel |", "|---|---|---|---|"]
-            out += [f"| `{o.name}` | {o.unit} | {_cell(o.formula)} | `{_cell(o.excel)}` |" for o in outputs]
-            out.append("")
+        out += _table("Inputs", ["name", "unit", "domain", "seed", "meaning"],
+                      [[f"`{i.name}`", i.unit, _cell(i.domain.text()), _num(i.default), _cell(i.description)]
+                       for i in INPUTS.values() if i.section == sec])
+        out += _table("Outputs", ["name", "unit", "definition", "Excel"],
+                      [[f"`{o.name}`", o.unit, _cell(o.formula), f"`{_cell(o.excel)}`"]
+                       for o in OUTPUTS.values() if o.section == sec])
         for b in (b for b in BLOCKS.values() if b.section == sec):
-            out += [f"### Yearly block `{b.name}`: {b.title} ({b.years} years)", "", _cell(b.func.__doc__ or ""), "",
-                    "| row | unit | Excel, each year |", "|---|---|---|"]
-            out += [f"| `{r.key}` {_cell(r.label)} | {r.unit} | `{_cell(r.excel)}` |" for r in b.rows]
-            out.append("")
-        checks = [c for c in CHECKS.values() if c.section == sec]
-        if checks:
-            out += ["### Checks", "", "| name | what it tests | Excel (1 = OK) |", "|---|---|---|"]
-            out += [f"| `{c.name}` | {_cell(c.description)} | `{_cell(c.excel)}` |" for c in checks]
-            out.append("")
+            out += _table(f"Yearly block `{b.name}`: {b.title} ({b.years} years)\n\n{_cell(b.func.__doc__ or '')}",
+                          ["row", "unit", "Excel, each year"],
+                          [[f"`{r.key}` {_cell(r.label)}", r.unit, f"`{_cell(r.excel)}`"] for r in b.rows])
+        out += _table("Checks", ["name", "what it tests", "Excel (1 = OK)"],
+                      [[f"`{c.name}`", _cell(c.description), f"`{_cell(c.excel)}`"]
+                       for c in CHECKS.values() if c.section == sec])
     return "\n".join(out).rstrip() + "\n"
