@@ -27,6 +27,15 @@ def _ref(cells: dict, name: str) -> str:
     return f"'{CALC}'!{cells[name]}" if name in cells else name
 
 
+
+def _across(b: Book, ws, r: int, name: str, layouts: list) -> None:
+    """Output `name` on row r: its label, name and unit, then its cell in each laid-out copy of the model."""
+    o = OUTPUTS[name]
+    b.line_head(ws, r, o.label, name, o.unit)
+    fmt = b.st.money(o.unit, *(vals[name] for _, vals in layouts))
+    for i, (cells, vals) in enumerate(layouts):
+        b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
+
 def write_scenarios(b: Book) -> ReturnsByShare:
     """Write the Scenarios sheet and its hidden calc sheet; returns the exhibit charting the returns."""
     ws = b.sheet(SHEET, "sensitivity")
@@ -78,11 +87,8 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     header = r
     for name in HEADLINES:
         r += 1
+        _across(b, ws, r, name, per_template)
         o = OUTPUTS[name]
-        b.line_head(ws, r, o.label, name, o.unit)
-        fmt = st.money(o.unit, *(vals[name] for _, vals in per_template))
-        for i, (cells, vals) in enumerate(per_template):
-            b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
         b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
     r += 2
     ex = ReturnsByShare()
@@ -95,11 +101,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ex.axis_row, ex.rows = r, {}
     for name in RETURNS:
         r += 1
-        o = OUTPUTS[name]
-        b.line_head(ws, r, o.label, name, o.unit)
-        fmt = st.money(o.unit, *(vals[name] for _, vals in per_share))
-        for j, (cells, vals) in enumerate(per_share):
-            b.formula(ws, r, C0 + j, _ref(cells, name), fmt, vals[name])
+        _across(b, ws, r, name, per_share)
         ex.rows[name] = r
     ex.n = len(shares)
     ex.header = header
