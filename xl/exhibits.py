@@ -11,10 +11,11 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 import model
 from model.exhibits import BUY_RENT, Curve
+from model.graph import chain
 from model.registry import BLOCKS, INPUTS, OUTPUTS
 
 from .book import YEAR_COL0, Book
-from .formula import chain, substitute
+from .formula import substitute
 
 C0 = YEAR_COL0  # exhibits lay their points out in the year columns
 COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_hour", "network_per_gpu_hour",

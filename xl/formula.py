@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from model.graph import chain, depends_on  # noqa: F401  (chain is re-exported for the writer)
+from model.graph import depends_on
 from model.registry import OUTPUTS
 
 # lower-case identifiers not followed by '(' are our names (functions are upper case)
