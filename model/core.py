@@ -173,5 +173,4 @@ def project_schedule(inputs: Mapping | None = None, template: str | Path = "seed
     debt service), levered_tax, equity_cash_flow, with present values and the IRR helper rows. Years past the
     economic life are 0."""
     _, ctx = _block_rows("fleet_financing", inputs, template)
-    ctx["fleet_financing"] = BLOCKS["fleet_financing"].func(*(ctx[p] for p in BLOCKS["fleet_financing"].params))
     return _frame({**ctx["fleet_operations"], **ctx["fleet_financing"]}).drop(columns="period")
