@@ -1,48 +1,207 @@
-"""Time one AIE_EVALUATE call on 10,000 scenario rows against 10,000 single AIE_OUTPUT calls,
-both through xlwings' own custom_functions_call (as xlwings Server and Lite run them).
+"""One AIE_EVALUATE call on 10,000 scenario rows against 10,000 single AIE_OUTPUT calls (the issue's
+target: ≥100× faster), with the body the Office.js add-in posts for each call.
 
-    PYTHONPATH=. python bench/udf_evaluate.py [rows]
+1. In process: xlwings' own ``xlwings.server.custom_functions_call`` (what xlwings Server and Lite
+   run), one event loop, every single call timed.
+2. Over HTTP, when xlwings-server is installed: a project laid out as udfs/README.md's server
+   steps say (``xlwings-server init``, ``from udfs import *``, the licence key in ``.env``), its app
+   under uvicorn on a free localhost port, plain HTTP, one kept-alive connection. AIE_EVALUATE on
+   all rows in one POST; `sample` single AIE_OUTPUT POSTs, extrapolated to `rows` calls.
+
+    PYTHONPATH=. python bench/udf_evaluate.py [rows] [--sample 500] [--no-http] [--patch-jsnull]
+
+--patch-jsnull measures a work-around: xlwings 0.37.8 reads every argument cell through
+``xlwings.utils.is_jsnull``, which tries ``from pyodide.ffi import JsNull`` each time; outside
+Pyodide that import fails, uncached, at some 90 µs a cell. The flag replaces the check by
+``False`` (no JsNull exists outside Pyodide), in this process and in the server's
+custom_functions. Prints figures; asserts nothing about time.
 """
 
+from __future__ import annotations
+
 import os
-import sys
 
 os.environ["XLWINGS_ON_SERVER"] = "true"  # before xlwings is first imported
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
+import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import http.client  # noqa: E402
+import importlib.metadata  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import xlwings  # noqa: E402
 import xlwings.server  # noqa: E402
+import xlwings.utils  # noqa: E402
 
 import udfs  # noqa: E402
 
-
-def payload(func_name, *args):
-    return {"func_name": func_name, "args": list(args), "caller_address": "Office.js[Book1.xlsx]Sheet1!B2",
-            "content_language": "en-US", "version": xlwings.__version__, "runtime": "1.4"}
-
-
-def call(p):
-    return asyncio.run(xlwings.server.custom_functions_call(p, udfs))
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = "total_cost_per_gpu_hour"
+PATCH_JSNULL = "import xlwings.utils\n\nxlwings.utils.is_jsnull = lambda value: False  # not Pyodide: no JsNull\n"
 
 
-def main(n: int = 10_000) -> None:
-    prices = [20000 + 10 * i % 15000 for i in range(n)]
-    table = [["gpu_price"], *([p] for p in prices)]
-    t0 = time.perf_counter()
-    out = call(payload("aie_evaluate", table, [["total_cost_per_gpu_hour"]], None))
-    t_eval = time.perf_counter() - t0
+def payload(func_name: str, *args: Any) -> dict:
+    """The body custom-functions-code.js (xlwings Server 1.20) posts: matrix parameters as 2-D arrays,
+    enum (string) parameters as strings, null for an omitted argument."""
+    return {"client": "Office.js", "func_name": func_name, "args": list(args),
+            "caller_address": "[Book1.xlsx]Sheet1!B2", "session_id": "bench", "culture_info_name": "en-US",
+            "date_format": "M/d/yyyy", "version": xlwings.__version__, "runtime": "1.4"}
+
+
+def prices(n: int) -> list[float]:
+    return [20000.0 + (10 * i) % 15000 for i in range(n)]
+
+
+def evaluate_payload(n: int) -> dict:
+    return payload("aie_evaluate", [["gpu_price"], *([p] for p in prices(n))], [[OUTPUT]], None)
+
+
+def output_payload(price: float) -> dict:
+    return payload("aie_output", OUTPUT, [["gpu_price"]], [[price]], None)
+
+
+# --------------------------------------------------------------------------------------
+# In process
+# --------------------------------------------------------------------------------------
+async def _in_process(n: int) -> tuple[float, float]:
+    call = xlwings.server.custom_functions_call
+    await call(output_payload(25000.0), udfs)  # warm-up (imports, first compute)
+    t_eval = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        out = await call(evaluate_payload(n), udfs)
+        t_eval.append(time.perf_counter() - t0)
     assert len(out) == n
     t0 = time.perf_counter()
-    for p in prices:
-        call(payload("aie_output", [["total_cost_per_gpu_hour"]], [["gpu_price"]], [[p]], None))
-    t_single = time.perf_counter() - t0
-    print(f"AIE_EVALUATE, one call on {n:,} rows: {t_eval:.3f} s")
-    print(f"AIE_OUTPUT, {n:,} single calls:      {t_single:.3f} s ({t_single / n * 1e3:.2f} ms per call)")
-    print(f"ratio: {t_single / t_eval:.0f}x")
+    for p in prices(n):
+        await call(output_payload(p), udfs)
+    return statistics.median(t_eval), time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------------------
+# Over HTTP
+# --------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def xlwings_server(patch_jsnull: bool = False, timeout: float = 30.0) -> Iterator[int]:
+    """A project as udfs/README.md's server steps lay it out, served by uvicorn on a free port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}  # the project's .env rules
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp) / "aieserver"
+        subprocess.run([sys.executable, "-m", "xlwings_server.cli", "init", str(project)], env=env, check=True,
+                       capture_output=True, timeout=60)
+        init = project / "custom_functions" / "__init__.py"
+        init.write_text(init.read_text() + (PATCH_JSNULL if patch_jsnull else "") + "from udfs import *\n")
+        dotenv = project / ".env"
+        dotenv.write_text(dotenv.read_text().replace('XLWINGS_LICENSE_KEY="your_license_key"',
+                                                      'XLWINGS_LICENSE_KEY="noncommercial"')
+                          + 'XLWINGS_LOG_LEVEL="WARNING"\n')  # no log line per call
+        env["XLWINGS_PROJECT_DIR"] = str(project)
+        port = _free_port()
+        with open(project / "server.log", "w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app", "--host",
+                                     "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+                                    cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + timeout
+                while True:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"xlwings Server did not start:\n{(project / 'server.log').read_text()}")
+                    try:
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                        conn.request("GET", "/xlwings/custom-functions-meta")
+                        if conn.getresponse().status == 200:
+                            conn.close()
+                            break
+                    except OSError:
+                        time.sleep(0.2)
+                yield port
+            finally:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def _post(conn: http.client.HTTPConnection, body: dict) -> Any:
+    conn.request("POST", "/xlwings/custom-functions-call", json.dumps(body), {"Content-Type": "application/json"})
+    r = conn.getresponse()
+    text = r.read()
+    if r.status != 200:
+        raise RuntimeError(f"HTTP {r.status}: {text.decode()}")
+    return json.loads(text)["result"]
+
+
+def _over_http(n: int, sample: int, patch_jsnull: bool) -> tuple[float, float]:
+    with xlwings_server(patch_jsnull) as port:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        _post(conn, output_payload(25000.0))  # warm-up
+        t_eval = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            out = _post(conn, evaluate_payload(n))
+            t_eval.append(time.perf_counter() - t0)
+        assert len(out) == n
+        t0 = time.perf_counter()
+        for p in prices(sample):
+            _post(conn, output_payload(p))
+        t_single = time.perf_counter() - t0
+        conn.close()
+    return statistics.median(t_eval), t_single
+
+
+def report(label: str, n: int, t_eval: float, t_single: float, calls: int) -> None:
+    per_call = t_single / calls
+    total = per_call * n
+    extrapolated = f" ({calls:,} timed, ×{n / calls:g})" if calls != n else ""
+    print(f"{label}")
+    print(f"  AIE_EVALUATE, one call on {n:,} rows: {t_eval:8.3f} s")
+    print(f"  AIE_OUTPUT, {n:,} single calls:     {total:8.3f} s{extrapolated}, {per_call * 1e3:.2f} ms per call")
+    print(f"  ratio: {total / t_eval:,.0f}x")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("rows", nargs="?", type=int, default=10_000, help="scenario rows (default 10,000)")
+    ap.add_argument("--sample", type=int, default=500, help="single calls timed over HTTP (default 500)")
+    ap.add_argument("--no-http", action="store_true", help="in process only")
+    ap.add_argument("--patch-jsnull", action="store_true", help="skip xlwings' per-cell pyodide import (see above)")
+    a = ap.parse_args(argv)
+    if a.patch_jsnull:  # what PATCH_JSNULL does in the server
+        xlwings.utils.is_jsnull = lambda value: False
+    t_eval, t_single = asyncio.run(_in_process(a.rows))
+    report("in process, xlwings.server.custom_functions_call:", a.rows, t_eval, t_single, a.rows)
+    if a.no_http:
+        return
+    if importlib.util.find_spec("xlwings_server") is None:
+        print("over HTTP: skipped (xlwings-server is not installed)")
+        return
+    sample = min(a.sample, a.rows)
+    t_eval, t_single = _over_http(a.rows, sample, a.patch_jsnull)
+    version = importlib.metadata.version("xlwings-server")
+    report(f"over HTTP, xlwings Server {version} (uvicorn, localhost, one kept-alive connection):", a.rows, t_eval,
+           t_single, sample)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    main()
