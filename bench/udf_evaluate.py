@@ -8,13 +8,13 @@ target: ≥100× faster), with the body the Office.js add-in posts for each call
    under uvicorn on a free localhost port, plain HTTP, one kept-alive connection. AIE_EVALUATE on
    all rows in one POST; `sample` single AIE_OUTPUT POSTs, extrapolated to `rows` calls.
 
-    PYTHONPATH=. python bench/udf_evaluate.py [rows] [--sample 500] [--no-http] [--patch-jsnull]
+    PYTHONPATH=. python bench/udf_evaluate.py [rows] [--sample 500] [--no-http] [--pyodide-probe]
 
---patch-jsnull measures a work-around: xlwings 0.37.8 reads every argument cell through
-``xlwings.utils.is_jsnull``, which tries ``from pyodide.ffi import JsNull`` each time; outside
-Pyodide that import fails, uncached, at some 90 µs a cell. The flag replaces the check by
-``False`` (no JsNull exists outside Pyodide), in this process and in the server's
-custom_functions. Prints figures; asserts nothing about time.
+xlwings 0.37.8 reads every argument cell through ``xlwings.utils.is_jsnull``, which tries
+``from pyodide.ffi import JsNull`` each time; outside Pyodide that import fails, uncached, at some
+90 µs a cell. ``import udfs`` replaces the check by ``False`` where pyodide is absent (no JsNull
+exists there); --pyodide-probe puts xlwings' own check back, to measure what it costs (in process
+only). Prints figures; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ import xlwings  # noqa: E402
 import xlwings.server  # noqa: E402
 import xlwings.utils  # noqa: E402
 
+XLWINGS_IS_JSNULL = xlwings.utils.is_jsnull  # xlwings' own check, before udfs replaces it
+
 import udfs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = "total_cost_per_gpu_hour"
-PATCH_JSNULL = "import xlwings.utils\n\nxlwings.utils.is_jsnull = lambda value: False  # not Pyodide: no JsNull\n"
 
 
 def payload(func_name: str, *args: Any) -> dict:
@@ -100,7 +101,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def xlwings_server(patch_jsnull: bool = False, timeout: float = 30.0) -> Iterator[int]:
+def xlwings_server(timeout: float = 30.0) -> Iterator[int]:
     """A project as udfs/README.md's server steps lay it out, served by uvicorn on a free port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}  # the project's .env rules
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
@@ -109,7 +110,7 @@ def xlwings_server(patch_jsnull: bool = False, timeout: float = 30.0) -> Iterato
         subprocess.run([sys.executable, "-m", "xlwings_server.cli", "init", str(project)], env=env, check=True,
                        capture_output=True, timeout=60)
         init = project / "custom_functions" / "__init__.py"
-        init.write_text(init.read_text() + (PATCH_JSNULL if patch_jsnull else "") + "from udfs import *\n")
+        init.write_text(init.read_text() + "from udfs import *\n")
         dotenv = project / ".env"
         dotenv.write_text(dotenv.read_text().replace('XLWINGS_LICENSE_KEY="your_license_key"',
                                                       'XLWINGS_LICENSE_KEY="noncommercial"')
@@ -152,8 +153,8 @@ def _post(conn: http.client.HTTPConnection, body: dict) -> Any:
     return json.loads(text)["result"]
 
 
-def _over_http(n: int, sample: int, patch_jsnull: bool) -> tuple[float, float]:
-    with xlwings_server(patch_jsnull) as port:
+def _over_http(n: int, sample: int) -> tuple[float, float]:
+    with xlwings_server() as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         _post(conn, output_payload(25000.0))  # warm-up
         t_eval = []
@@ -185,10 +186,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("rows", nargs="?", type=int, default=10_000, help="scenario rows (default 10,000)")
     ap.add_argument("--sample", type=int, default=500, help="single calls timed over HTTP (default 500)")
     ap.add_argument("--no-http", action="store_true", help="in process only")
-    ap.add_argument("--patch-jsnull", action="store_true", help="skip xlwings' per-cell pyodide import (see above)")
+    ap.add_argument("--pyodide-probe", action="store_true",
+                    help="in process only, with xlwings' per-cell pyodide import put back (see above)")
     a = ap.parse_args(argv)
-    if a.patch_jsnull:  # what PATCH_JSNULL does in the server
-        xlwings.utils.is_jsnull = lambda value: False
+    if a.pyodide_probe:
+        xlwings.utils.is_jsnull = XLWINGS_IS_JSNULL
+        a.no_http = True
     t_eval, t_single = asyncio.run(_in_process(a.rows))
     report("in process, xlwings.server.custom_functions_call:", a.rows, t_eval, t_single, a.rows)
     if a.no_http:
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         print("over HTTP: skipped (xlwings-server is not installed)")
         return
     sample = min(a.sample, a.rows)
-    t_eval, t_single = _over_http(a.rows, sample, a.patch_jsnull)
+    t_eval, t_single = _over_http(a.rows, sample)
     version = importlib.metadata.version("xlwings-server")
     report(f"over HTTP, xlwings Server {version} (uvicorn, localhost, one kept-alive connection):", a.rows, t_eval,
            t_single, sample)
