@@ -296,8 +296,9 @@ def test_uncarried_edits_are_warned_by_name(tmp_path):
     def change(wb):
         wb.create_sheet("My notes")["A1"] = "hand-written"
         ws = wb["Inputs"]
-        row = next(r for r in range(1, ws.max_row + 1) if str(ws.cell(r, 2).value).startswith("axis: "))
-        ws.cell(row, 8).value = 0.123
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "serving_utilization"
+                   and ws.cell(r, 1).value == "Name")  # the axes block's Name row
+        ws.cell(row + 4, 2).value = 0.123  # Point 1 of the first axis (below Name, Unit, Domain, Base case)
 
     src = _edit(_workbook(tmp_path), change)
     proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))

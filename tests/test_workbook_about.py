@@ -41,7 +41,8 @@ def test_about_block_lists_every_visible_sheet(book):
     visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible" and ws.title != "Cover"]
     for s in visible:
         assert s in cover and cover[s][0], s
-    assert "Scenario calc" not in cover
+    assert "Scenario calc" in cover  # a calculation sheet like the others: FAST models hide none
+    assert all(ws.sheet_state == "visible" for ws in book.worksheets)
 
 
 def test_overridden_input_cells_marked(book):
@@ -51,7 +52,7 @@ def test_overridden_input_cells_marked(book):
     assert cell.value == 30000
     assert cell.comment.text == "--set: template value 25000"
     assert cell.fill.fgColor.rgb.endswith("F8CBAD")
-    assert ws["H3"].value == "(overridden)" and ws["I3"].value is None
+    assert ws["H4"].value == "seed (overridden)" and ws["I4"].value == "coreweave"  # the column header says so
     other = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "gpu_utilization")
     assert ws.cell(other, 8).comment is None
 
@@ -67,3 +68,14 @@ def test_definitions_sheet_from_registry(book):
         for row in sheet.iter_rows(max_row=3):
             for c in row:
                 assert "MODEL.md" not in str(c.value or ""), (sheet.title, c.coordinate)
+
+
+def test_overridden_header_reads_back_as_the_template(tmp_path):
+    """--from reads "seed (overridden)" as the seed column (its values carry the --set edits)."""
+    from xl.carry import read_inputs
+
+    p = tmp_path / "o.xlsx"
+    xl.build(p, "seed", {"gpu_price": 30000})
+    edited = read_inputs(p)
+    assert list(edited.columns)[0] == "seed" and edited.selected == "seed"
+    assert edited.columns["seed"]["gpu_price"] == 30000

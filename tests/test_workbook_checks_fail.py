@@ -58,11 +58,11 @@ BREAKS = {
     "CFADS never above EBITDA": lambda wb: setattr(_block_cell(wb, "fleet_operations", "cfads", 3), "value",
                                                    "=" + _block_cell(wb, "fleet_operations", "ebitda", 3).coordinate
                                                    + "+1"),
-    # the seed's serving utilization (0.85) and market price (2.2) are not on the grids' axes: put them there
-    "Sensitivity base point = Cost per M output tokens": lambda wb: (
-        _input(wb, "serving_utilization", 0.8), _plus(_named(wb, "cost_per_m_output_tokens"), "*2")),
-    "Sensitivity base point = Breakeven utilization with WACC": lambda wb: (
-        _input(wb, "rental_price_per_gpu_hour", 2.0), _plus(_named(wb, "breakeven_utilization_wacc"), "/2")),
+    # the grids' first row and column are the live inputs, on any axis: the headline edited, the base point not
+    "Sensitivity base point = Cost per M output tokens": lambda wb: _plus(_named(wb, "cost_per_m_output_tokens"),
+                                                                          "*2"),
+    "Sensitivity base point = Breakeven utilization with WACC":
+        lambda wb: _plus(_named(wb, "breakeven_utilization_wacc"), "/2"),
     "Selected scenario is a template column": lambda wb: setattr(wb["Cover"]["C6"], "value", 1.5),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
 }
@@ -98,15 +98,20 @@ def _results(path) -> dict[str, object]:
     return out | {"master": wb["Cover"]["C8"].value}
 
 
-def test_base_points_on_the_grid_pass(tmp_path):
-    """Not vacuous: with the live inputs on the axes, the base-point checks compare (and pass)."""
-    xl.build(tmp_path / "on.xlsx", "seed", {"serving_utilization": 0.8, "rental_price_per_gpu_hour": 2.0})
+def test_base_point_is_the_live_case_off_the_axes(tmp_path):
+    """Not vacuous: the seed's serving utilization (0.85) and market price (2.2) are on no axis point, yet the
+    grids' base row and column hold them, and a base point that drifts from the headline fails the check."""
+    xl.build(tmp_path / "on.xlsx", "seed", {"serving_utilization": 0.37})
     wb = openpyxl.load_workbook(tmp_path / "on.xlsx")
-    ws = wb["Checks"]
-    assert "MATCH(serving_utilization" in ws.cell(_row(ws, 1, "Sensitivity base point = Cost per M output tokens"),
-                                                  2).value
-    res = _results(recalculate_many([tmp_path / "on.xlsx"], tmp_path / "lo")[0])
-    assert res["Sensitivity base point = Cost per M output tokens"] == 1 and res["master"] == 1
+    ws = wb["Sensitivity"]
+    base = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Base case (live inputs)")
+    assert ws.cell(base, 2).value == "=serving_utilization"
+    ws.cell(base, 2).value = "=serving_utilization+1/1000"  # the grid's base point off the live input
+    wb.save(tmp_path / "off.xlsx")
+    on, off = recalculate_many([tmp_path / "on.xlsx", tmp_path / "off.xlsx"], tmp_path / "lo")
+    label = "Sensitivity base point = Cost per M output tokens"
+    assert _results(on)[label] == 1 and _results(on)["master"] == 1
+    assert _results(off)[label] == 0 and _results(off)["master"] == 0
 
 
 def test_unbroken_workbook_passes(broken):

@@ -186,7 +186,7 @@ def test_every_chart_range_non_empty(built):
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         for n in charts:
             refs += re.findall(r"<c:f>([^<]+)</c:f>", z.read(n).decode())
-    assert len(charts) == 9  # 5 + the fleet project (P1): operations, debt balance, equity; returns by share
+    assert len(charts) == 10  # 5 + the fleet project (P1): operations, debt balance, equity; returns by share (2)
     assert refs
     values = openpyxl.load_workbook(path, data_only=True)
     for ref in refs:
@@ -196,6 +196,18 @@ def test_every_chart_range_non_empty(built):
         flat = [c for row in (cells if isinstance(cells, tuple) else ((cells,),)) for c in
                 (row if isinstance(row, tuple) else (row,))]
         assert any(c.value not in (None, "") for c in flat), ref
+
+
+def test_secondary_axes_share_the_primary_zero(built):
+    """A chart with a second value axis pins both to start at 0 (so their zeros sit level); charts whose values
+    can turn negative (returns by contracted share) use one axis each instead."""
+    path, _ = built
+    with zipfile.ZipFile(path) as z:
+        for n in [n for n in z.namelist() if n.startswith("xl/charts/chart")]:
+            xml = z.read(n).decode()
+            axes = re.findall(r"<c:valAx>.*?</c:valAx>", xml, re.S)
+            if len(axes) > 1:
+                assert all('<c:min val="0"/>' in a for a in axes), n
 
 
 def test_units_column_and_number_formats(built):

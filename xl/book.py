@@ -21,6 +21,7 @@ from .formula import RANGE_RE
 from .styles import TAB, Styles
 
 YEAR_COL0 = 5  # first year column of a block (F)
+OVERRIDDEN = " (overridden)"  # appended to a template's column header when --set changed one of its inputs
 
 
 def r9(x: float) -> float:
@@ -71,6 +72,11 @@ class Scenario:
     description: str = ""
     overrides: dict = field(default_factory=dict)  # --set: name -> the template's own value
 
+    @property
+    def header(self) -> str:
+        """The template's column header on the Inputs sheet: its name, marked when --set changed an input."""
+        return self.name + (OVERRIDDEN if self.overrides else "")
+
 
 @dataclass
 class BuildResult:
@@ -95,7 +101,6 @@ class Book:
         self.values = model.compute(scenarios[selected].values)
         self.block_values = self._block_values(scenarios[selected].values)
         self.sheets: list[str] = []
-        self.hidden: set[str] = set()  # helper sheets, not in the contents
         self.extra_checks: list[tuple[str, str, int, str]] = []  # writer-level checks: label, Excel, value, note
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
         # strings_to_formulas off and write_string for template text: a name or note starting with

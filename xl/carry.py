@@ -17,10 +17,18 @@ from model.templates import bundled, load
 from model.validate import check_value
 
 from .atomic import check_target, write_text
-from .book import Scenario
+from .book import OVERRIDDEN, Scenario
 from .output import write_workbook
 from .sheets.cover import SELECTOR_CELL
-from .sheets.inputs import AXES, INPUTS_FIXED_COLUMNS, INPUTS_HEADER_ROW, SOURCE_HEADER, TEMPLATE_COL0
+from .sheets.inputs import (
+    AXES,
+    AXES_HEAD,
+    AXES_TITLE,
+    INPUTS_FIXED_COLUMNS,
+    INPUTS_HEADER_ROW,
+    SOURCE_HEADER,
+    TEMPLATE_COL0,
+)
 
 HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
 
@@ -71,6 +79,8 @@ def _columns(header: list, path: Path, what: str) -> tuple[list[str], int]:
                          f"(row {HEADER_ROW} should start Input, Name, Unit, Domain, Min, Max, Live value)")
     last = header.index(SOURCE_HEADER)
     names = [unescape(str(h)).strip() if h is not None else "" for h in header[TEMPLATE_COL0:last]]
+    # "seed (overridden)": the header says --set changed the column; the template is still "seed"
+    names = [n[:-len(OVERRIDDEN)].strip() if n.endswith(OVERRIDDEN) else n for n in names]
     if not names:
         raise InputError(f"{what} {str(path)!r}: no template columns on the Inputs sheet")
     seen: dict[str, str] = {}
@@ -99,6 +109,8 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
         edited = EditedInputs(path, {n: {} for n in names}, {}, "", sheets=list(wb.sheetnames))
         for r, row in enumerate(rows[1:], start=HEADER_ROW + 1):
             row = list(row) + [None] * (last + 1 - len(row))
+            if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
+                break
             _read_row(edited, row, r, names, last, what)
         selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
     finally:
@@ -115,6 +127,19 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
     present = set().union(*(set(v) for v in edited.columns.values()))
     edited.missing = [n for n in INPUTS if n not in present]
     return edited
+
+
+def _read_axes(edited: EditedInputs, rows: list) -> bool:
+    """The axes block (one axis per column under head rows Axis, Name, ...; then Point rows): False when the
+    rows below the title are the earlier layout (one axis per row, read by _read_row)."""
+    if not rows or rows[0][0] != AXES_HEAD[0]:
+        return False
+    keys = {key for key, *_ in AXES}
+    for c, name in enumerate(list(rows[1])[1:], start=1):
+        if isinstance(name, str) and name.strip() in keys:
+            edited.axes[name.strip()] = [row[c] for row in rows[len(AXES_HEAD):]
+                                         if c < len(row) and isinstance(row[c], (int, float))]
+    return True
 
 
 def _read_row(edited: EditedInputs, row: list, r: int, names: list[str], last: int, what: str) -> None:

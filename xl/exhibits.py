@@ -216,7 +216,7 @@ class StageTable:
         line.add_series({"name": "WACC (right axis)", "categories": cats, "values": [sheet, wacc_r, C0, wacc_r, last],
                          "y2_axis": True, "marker": {"type": "circle"}})
         ch.combine(line)
-        ch.set_y_axis({"name": "Share of capital", "num_format": "0%"})
+        ch.set_y_axis({"name": "Share of capital", "num_format": "0%", "min": 0, "max": 1})  # zero with WACC's
         line.set_y2_axis({"name": "WACC", "num_format": "0%", "min": 0})
         ch.set_x_axis({"name": "Stage"})
         return ch

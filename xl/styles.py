@@ -60,6 +60,8 @@ class Styles:
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
+        self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
+                                        "text_wrap": True, "valign": "top"})
         self.unit = wb.add_format({**base, "font_color": "#595959", "align": "center"})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
@@ -72,6 +74,7 @@ class Styles:
                                           "border": 1, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
+        self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
         self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base

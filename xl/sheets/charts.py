@@ -22,7 +22,10 @@ def write_charts(b: Book, exhibits: list) -> None:
     st = b.st
     ws.write(0, 0, "Charts", st.title)
     ws.write(1, 0, "All series read live formula ranges of the model sheets.", st.subtitle)
-    charts = [ex.chart(b) for ex in exhibits]
+    charts = []
+    for ex in exhibits:  # an exhibit gives one chart or a tuple of them
+        ch = ex.chart(b)
+        charts += ch if isinstance(ch, tuple) else [ch]
     for k, ch in enumerate(charts):
         ws.insert_chart(*place(k), ch)
     last_row, _ = place(len(charts) - 1)

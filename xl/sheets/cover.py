@@ -34,7 +34,7 @@ def write_cover(b: Book, ws) -> None:
                                     "error_message": f"A template column number, 1 to {n}"})
     ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
     ws.write(6, 1, "Selected template", st.text)
-    b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].name)
+    b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].header)
     b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
     b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")
     ws.write(7, 1, "Master check", st.text)
@@ -69,6 +69,7 @@ SHEET_NOTES = {
     "Inputs": "Every input: one column per template, the live column the Cover selects, the axes of the exhibits",
     "Sensitivity": "Two-way grids of live formulas around the live scenario",
     "Scenarios": "Every template's headline outputs side by side; returns across the contracted share",
+    "Scenario calc": "The line items the Scenarios sheet reads, laid out once per template and per contracted share",
     "Charts": "Every chart, over live ranges of the model sheets",
     "Checks": "Integrity checks (1 = OK); the master check above is their minimum",
     "Definitions": "Every name: unit, section, definition and Excel formula, generated from the model's registry",
@@ -120,7 +121,7 @@ def about(b: Book, ws, r: int) -> int:
     for c in (3, 4):
         ws.write_blank(r, c, None, st.header)
     titles = {sheet: title for sheet, title in SECTIONS.values()}
-    for s in [s for s in b.sheets[1:] if s not in b.hidden]:
+    for s in b.sheets[1:]:
         r += 1
         ws.write_url(r, 1, f"internal:'{s}'!A1", st.link, s)
         ws.write_string(r, 2, SHEET_NOTES.get(s) or titles.get(s) or "UDF formulas (add-in) beside the model", st.note)

@@ -15,6 +15,8 @@ INPUTS_HEADER_ROW = 3
 INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live value")
 TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
 SOURCE_HEADER = "Source note"
+AXES_TITLE = "Sensitivity and chart axes"
+AXES_HEAD = ("Axis", "Name", "Unit", "Domain", "Base case (live)")  # column A of the axes block's head rows
 
 # Axes of the sensitivity grids and chart sweeps: (key, label, input whose domain applies, values)
 AXES = (
@@ -37,13 +39,12 @@ def write_inputs(b: Book, ws) -> None:
     ws.write(0, 0, "Inputs", st.title)
     ws.write(1, 0, "Blue cells on a pale fill are inputs: one column per template. The live value (column G) "
                    "takes the template chosen on the Cover. Data validation enforces each domain.", st.subtitle)
-    heads = [*INPUTS_FIXED_COLUMNS, *(s.name for s in b.scenarios), SOURCE_HEADER]
+    heads = [*INPUTS_FIXED_COLUMNS, *(s.header for s in b.scenarios),
+             SOURCE_HEADER]
     b.header_row = INPUTS_HEADER_ROW
     for c, h in enumerate(heads):
         ws.write_string(b.header_row, c, h, st.header)
-    for i, s in enumerate(b.scenarios):  # above the header: the header is the template's name, read back by --from
-        if s.overrides:
-            ws.write_string(b.header_row - 1, b.t_col0 + i, "(overridden)", st.overridden_head)
+    ws.set_row(b.header_row, 27)  # two lines: room for "<template> (overridden)"
     b.template_header = (f"Inputs!${xl_col_to_name(b.t_col0)}${b.header_row + 1}:"
                          f"${xl_col_to_name(last_t)}${b.header_row + 1}")
     r = b.header_row + 1
@@ -63,21 +64,8 @@ def write_inputs(b: Book, ws) -> None:
                 continue
             _input_row(b, ws, r, name, spec, last_t, src_col)
             r += 1
-    # axes for the sensitivity grids and chart sweeps
-    r += 1
-    b.section_row(ws, r, "Sensitivity and chart axes", src_col)
-    r += 1
-    for key, label, inp, vals in AXES:
-        b.line_head(ws, r, label, f"axis: {key}", INPUTS[inp].unit)
-        ws.write(r, 3, INPUTS[inp].domain.text(), st.unit)
-        refs = []
-        for i, v in enumerate(vals):
-            ws.write_number(r, b.t_col0 + i, v, st.value(INPUTS[inp].unit, "input"))
-            validate(ws, r, b.t_col0 + i, inp)
-            refs.append(f"Inputs!{xl_rowcol_to_cell(r, b.t_col0 + i, row_abs=True, col_abs=True)}")
-        b.axis_cells[key] = refs
-        r += 1
-    b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
+    ws.set_h_pagebreaks([r + 1])  # the axes print on a page of their own, under their own header
+    r = write_axes(b, ws, r + 1, src_col)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 32)
     ws.set_column(2, 3, 12)
@@ -89,6 +77,43 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(b.header_row)
+
+
+def write_axes(b: Book, ws, r: int, src_col: int) -> int:
+    """The axes of the sensitivity grids, exhibit sweeps and returns by share: a block of its own below the
+    inputs, one axis per column (B onwards) so that no axis runs under the template headers or into the
+    source notes. Head rows: label, name, unit, domain, the live input (the base case); then the points."""
+    st = b.st
+    b.section_row(ws, r, f"{AXES_TITLE}: inputs of the Sensitivity grids, the exhibit sweeps and the returns by "
+                         "contracted share; the base case is the live input (outlined where a point equals it)",
+                  src_col)
+    r += 1
+    ws.set_row(r, 27)  # two lines of wrapped axis labels
+    ws.set_row(r + 1, 40)  # and of the axes' names
+    for i, head in enumerate(AXES_HEAD):
+        ws.write_string(r + i, 0, head, st.header if i == 0 else st.text)
+    longest = max(len(v) for *_, v in AXES)
+    for j, (key, label, inp, vals) in enumerate(AXES):
+        c, unit = 1 + j, INPUTS[inp].unit
+        ws.write_string(r, c, label, st.header)
+        ws.write_string(r + 1, c, key, st.name_wrap)
+        ws.write_string(r + 2, c, unit, st.unit)
+        ws.write_string(r + 3, c, INPUTS[inp].domain.text(), st.unit)
+        b.formula(ws, r + 4, c, inp, st.value(unit, "live"), b.base[inp])
+        refs = []
+        for i, v in enumerate(vals):
+            ws.write_number(r + 5 + i, c, v, st.value(unit, "input"))
+            validate(ws, r + 5 + i, c, inp)
+            refs.append(f"Inputs!{xl_rowcol_to_cell(r + 5 + i, c, row_abs=True, col_abs=True)}")
+        b.axis_cells[key] = refs
+        first, last = xl_rowcol_to_cell(r + 5, c), xl_rowcol_to_cell(r + 4 + len(vals), c)
+        base = xl_rowcol_to_cell(r + 4, c, row_abs=True)
+        ws.conditional_format(f"{first}:{last}", {"type": "formula", "criteria": f"=ROUND({first}-{base},9)=0",
+                                                  "format": st.base_case})
+    for i in range(longest):
+        ws.write_string(r + 5 + i, 0, f"Point {i + 1}", st.text)
+    b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
+    return r + 5 + longest
 
 
 def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) -> None:

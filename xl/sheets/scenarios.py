@@ -1,5 +1,5 @@
 """The Scenarios sheet: the headline outputs of every template side by side, and the returns across the
-contracted share, all live formulas. Each template (and each contracted share) is evaluated on the hidden
+contracted share, all live formulas. Each template (and each contracted share) is evaluated on the
 "Scenario calc" sheet: the line items and yearly blocks the headlines need, laid out over that template's
 input cells (xl/sheets/layout.py)."""
 
@@ -37,11 +37,10 @@ def _across(b: Book, ws, r: int, name: str, layouts: list) -> None:
         b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
 
 def write_scenarios(b: Book) -> ReturnsByShare:
-    """Write the Scenarios sheet and its hidden calc sheet; returns the exhibit charting the returns."""
+    """Write the Scenarios sheet and its calc sheet; returns the exhibit charting the returns."""
     ws = b.sheet(SHEET, "sensitivity")
     calc = b.sheet(CALC, "calc")
-    calc.hide()
-    b.hidden.add(CALC)
+    # visible, not hidden (FAST: no hidden sheets): a calculation sheet like the others, printed with them
     st = b.st
     calc.write(0, 0, "Scenario calc: each template's and each contracted share's line items, as live formulas "
                      "over its own input cells (read by the Scenarios sheet)", st.title)
@@ -82,7 +81,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         ws.write(r, c, h, st.header)
     for i, s in enumerate(b.scenarios):
         head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
-        b.formula(ws, r, C0 + i, f"Inputs!{head}", st.header, s.name)
+        b.formula(ws, r, C0 + i, f"Inputs!{head}", st.header, s.header)
     ws.write(r, C0 + n, "Selected (live)", st.header)
     header = r
     for name in HEADLINES:
@@ -124,20 +123,22 @@ class ReturnsByShare:
     def write(self, b: Book, ws, sheet: str, r: int) -> int:
         return r
 
-    def chart(self, b: Book):
+    def chart(self, b: Book) -> tuple:
+        """Two charts, one axis each: amounts and rates share no scale, and a second axis could not keep its
+        zero level with the first's for every scenario (an equity IRR or an NPV can turn negative)."""
         ax, last = self.axis_row, C0 + self.n - 1
         cats = [SHEET, ax, C0, ax, last]
-        ch = _chart(b, {"type": "column"}, "Returns by contracted share")
+        money = _chart(b, {"type": "column"}, "Project NPV and fleet debt by contracted share")
         for name in ("project_npv", "fleet_debt"):
             rr = self.rows[name]
-            ch.add_series({"name": OUTPUTS[name].label, "categories": cats, "values": [SHEET, rr, C0, rr, last]})
-        line = b.wb.add_chart({"type": "line"})
+            money.add_series({"name": OUTPUTS[name].label, "categories": cats, "values": [SHEET, rr, C0, rr, last]})
+        money.set_y_axis({"name": "$ millions", "num_format": '$#,##0,,"m"'})
+        rates = _chart(b, {"type": "line"}, "Equity IRR and debt rate by contracted share")
         for name in ("equity_irr", "fleet_debt_rate"):
             rr = self.rows[name]
-            line.add_series({"name": f"{OUTPUTS[name].label} (right axis)", "categories": cats,
-                             "values": [SHEET, rr, C0, rr, last], "y2_axis": True, "marker": {"type": "circle"}})
-        ch.combine(line)
-        ch.set_x_axis({"name": INPUTS[SHARE_KEY].label, "num_format": "0%"})
-        ch.set_y_axis({"name": "$", "num_format": '$#,##0,,"m"'})
-        line.set_y2_axis({"name": "Rate", "num_format": "0%"})
-        return ch
+            rates.add_series({"name": OUTPUTS[name].label, "categories": cats, "values": [SHEET, rr, C0, rr, last],
+                              "marker": {"type": "circle"}})
+        rates.set_y_axis({"name": "Rate", "num_format": "0%"})
+        for ch in (money, rates):
+            ch.set_x_axis({"name": INPUTS[SHARE_KEY].label, "num_format": "0%", "label_position": "low"})
+        return money, rates

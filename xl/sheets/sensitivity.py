@@ -35,51 +35,49 @@ def write_sensitivity(b: Book) -> None:
 
 
 def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: str) -> int:
+    """One two-way grid: the base case (the live inputs) as its first row and column, then the axis points."""
     st = b.st
-    rows_v, cols_v = b.axis_values[row_key], b.axis_values[col_key]
-    b.section_row(ws, r, title, len(cols_v) + 1)
+    rows_v, cols_v = [b.base[row_key], *b.axis_values[row_key]], [b.base[col_key], *b.axis_values[col_key]]
+    rows_ref, cols_ref = [row_key, *b.axis_cells[row_key]], [col_key, *b.axis_cells[col_key]]
+    last_col = 1 + len(cols_v)
+    b.section_row(ws, r, title, last_col)
     r += 1
     ws.write(r, 0, f"{INPUTS[row_key].label} ↓ / {INPUTS[col_key].label} →", st.note)
-    for j, ref in enumerate(b.axis_cells[col_key]):
-        b.formula(ws, r, 2 + j, ref, st.value(INPUTS[col_key].unit), cols_v[j])
+    for j, ref in enumerate(cols_ref):
+        b.formula(ws, r, 2 + j, ref, st.value(INPUTS[col_key].unit, "live" if j == 0 else "calc"), cols_v[j])
     head = r
     points = b.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v], (target,))
     unit = OUTPUTS[target].unit
     fmt = st.never if target.startswith("breakeven_") else st.value(unit)  # a breakeven ≥ 100% is never reached
     first = r + 1
-    for i, ref in enumerate(b.axis_cells[row_key]):
+    for i, ref in enumerate(rows_ref):
         r += 1
-        b.formula(ws, r, 1, ref, st.value(INPUTS[row_key].unit), rows_v[i])
+        ws.write(r, 0, "Base case (live inputs)" if i == 0 else None, st.text)
+        b.formula(ws, r, 1, ref, st.value(INPUTS[row_key].unit, "live" if i == 0 else "calc"), rows_v[i])
         for j in range(len(cols_v)):
             rref = f"$B{r + 1}"
             cref = f"{xl_col_to_name(2 + j)}${head + 1}"
             b.formula(ws, r, 2 + j, inline(target, {row_key: rref, col_key: cref}), fmt,
                       points[i * len(cols_v) + j][target])
-    last_col = 1 + len(cols_v)
-    # colour scale (low green, high red: costs and breakevens are better low); the base case's row and
-    # column (axis value = live input) outlined
-    ws.conditional_format(first, 2, r, last_col, {"type": "3_color_scale", "min_color": "#63BE7B",
-                                                  "mid_color": "#FFEB84", "max_color": "#F8696B"})
-    ws.conditional_format(first, 1, r, 1, {"type": "formula", "criteria": f"=ROUND($B{first + 1}-{row_key},9)=0",
-                                           "format": st.base_case})
-    ws.conditional_format(head, 2, head, last_col, {"type": "formula",
-                                                    "criteria": f"=ROUND(C${head + 1}-{col_key},9)=0",
-                                                    "format": st.base_case})
-    # writer-level check: the grid's base point (both axis values equal to the live inputs) is the headline;
-    # vacuous (1) when the live inputs are not on the axes
-    grid_rng = f"Sensitivity!$C${first + 1}:${xl_col_to_name(last_col)}${r + 1}"
-    rows_rng = f"Sensitivity!$B${first + 1}:$B${r + 1}"
-    cols_rng = f"Sensitivity!$C${head + 1}:${xl_col_to_name(last_col)}${head + 1}"
-    text = (f"IFERROR(IF(ROUND(INDEX({grid_rng},MATCH({row_key},{rows_rng},0),MATCH({col_key},{cols_rng},0))"
-            f"-{target},9)=0,1,0),1)")
-    rv, cv = b.base[row_key], b.base[col_key]
-    ok = 1
-    if rv in rows_v and cv in cols_v:
-        got = points[rows_v.index(rv) * len(cols_v) + cols_v.index(cv)][target]
-        ok = int(r9(got - b.values[target]) == 0) if got == got else 1
+    # colour scale over the axis points (low green, high red: costs and breakevens are better low); the base
+    # row and column shaded, an axis point equal to the live input outlined
+    ws.conditional_format(first + 1, 3, r, last_col, {"type": "3_color_scale", "min_color": "#63BE7B",
+                                                      "mid_color": "#FFEB84", "max_color": "#F8696B"})
+    ws.conditional_format(first, 1, first, last_col, {"type": "no_blanks", "format": st.base_line})
+    ws.conditional_format(first, 2, r, 2, {"type": "no_blanks", "format": st.base_line})
+    ws.conditional_format(first + 1, 1, r, 1, {"type": "formula", "format": st.base_case,
+                                               "criteria": f"=ROUND($B{first + 2}-$B${first + 1},9)=0"})
+    ws.conditional_format(head, 3, head, last_col, {"type": "formula", "format": st.base_case,
+                                                    "criteria": f"=ROUND(D${head + 1}-$C${head + 1},9)=0"})
+    # writer-level check: the grid's base point, recomputed inline with the live inputs, is the headline
+    # (an error in both counts as equal: the headline's own error is another check's business)
+    base = f"Sensitivity!$C${first + 1}"
+    text = f"IFERROR(IF(ROUND({base}-{target},9)=0,1,0),IFERROR({target}*0,1))"
+    got = points[0][target]
+    want = b.values[target]
+    ok = 1 if want != want else int(got == got and r9(got - want) == 0)  # as the formula: NaN is #N/A
     b.extra_checks.append((f"Sensitivity base point = {OUTPUTS[target].label}", text, ok,
-                           f"the grid at ({row_key}, {col_key}) = the live inputs equals {target}; 1 when they "
-                           "are not on the axes"))
-    ws.write(r + 1, 0, "Outlined: the axis value equal to the live input (the base case); "
-                       "breakevens at or above 100% show as never.", st.note)
+                           f"the grid's base case ({row_key}, {col_key} at their live values) equals {target}"))
+    ws.write(r + 1, 0, "First row and column (shaded): the base case, the live inputs; an axis point equal to "
+                       "it is outlined; breakevens at or above 100% show as never.", st.note)
     return r + 2
