@@ -162,22 +162,55 @@ def release_scratch() -> None:
     _SCRATCH.clear()
 
 
+# Wichura's AS241 (PPND16), as the standard library's NormalDist.inv_cdf computes it: numerator and
+# denominator coefficients, highest power first, for the central region and the two tail regions
+_AS241 = (
+    ((2.5090809287301226727e+3, 3.3430575583588128105e+4, 6.7265770927008700853e+4, 4.5921953931549871457e+4,
+      1.3731693765509461125e+4, 1.9715909503065514427e+3, 1.3314166789178437745e+2, 3.3871328727963666080e+0),
+     (5.2264952788528545610e+3, 2.8729085735721942674e+4, 3.9307895800092710610e+4, 2.1213794301586595867e+4,
+      5.3941960214247511077e+3, 6.8718700749205790830e+2, 4.2313330701600911252e+1, 1.0)),
+    ((7.7454501427834140764e-4, 2.2723844989269184583e-2, 2.4178072517745061177e-1, 1.2704582524523683826e+0,
+      3.6478483247632045961e+0, 5.7694972214606914055e+0, 4.6303378461565452959e+0, 1.4234371107496835773e+0),
+     (1.0507500716444168432e-9, 5.4759380849953445460e-4, 1.5198666563616457197e-2, 1.4810397642748007459e-1,
+      6.8976733498510000455e-1, 1.6763848301838038494e+0, 2.0531916266377588219e+0, 1.0)),
+    ((2.0103343992922881327e-7, 2.7115555687434875782e-5, 1.2426609473880784386e-3, 2.6532189526576123093e-2,
+      2.9656057182850489123e-1, 1.7848265399172913358e+0, 5.4637849111641143699e+0, 6.6579046435011037772e+0),
+     (2.0442631033899397856e-15, 1.4215117583164458887e-7, 1.8463183175100546818e-5, 7.8686913114561329059e-4,
+      1.4875361290850614852e-2, 1.3692988092273580531e-1, 5.9983220655588793769e-1, 1.0)),
+)
+
+
+def _horner(coeffs, r):
+    acc = coeffs[0] * r + coeffs[1]
+    for c in coeffs[2:]:
+        acc = acc * r + c
+    return acc
+
+
+def _normsinv_array(np, p):
+    """AS241 on an array: the three regions computed everywhere, the right one picked per element."""
+    p = np.asarray(p, dtype=float)
+    with np.errstate(all="ignore"):
+        q = p - 0.5
+        r0 = 0.180625 - q * q
+        central = q * _horner(_AS241[0][0], r0) / _horner(_AS241[0][1], r0)
+        r = np.sqrt(-np.log(np.where(q <= 0.0, p, 1.0 - p)))
+        r1, r2 = r - 1.6, r - 5.0
+        tail = np.where(r <= 5.0, _horner(_AS241[1][0], r1) / _horner(_AS241[1][1], r1),
+                        _horner(_AS241[2][0], r2) / _horner(_AS241[2][1], r2))
+        x = np.where(np.abs(q) <= 0.425, central, np.where(q < 0.0, -tail, tail))
+    x = np.where(p == 0.0, -inf, np.where(p == 1.0, inf, x))
+    return np.where((p < 0.0) | (p > 1.0) | np.isnan(p), nan, x)
+
+
 def normsinv(p):
-    """Inverse standard normal CDF (Excel's NORMSINV), ±inf at 0 and 1.
+    """Inverse standard normal CDF (Excel's NORMSINV), ±inf at 0 and 1, nan outside [0, 1].
 
-    Floats use the standard library (AS241, full double precision); arrays scipy.special.ndtri,
-    the same function vectorised (they agree to a few ulps). Arrays of any size take ndtri, so that
-    a chunked evaluation gives the same numbers whatever the chunk."""
+    Floats use the standard library; arrays the same algorithm (AS241) vectorised in numpy, so the
+    core install needs no scipy and a chunked evaluation gives the same numbers whatever the chunk."""
     np = _np(p)
-    inv = NormalDist().inv_cdf
-
-    def one(x: float) -> float:
-        if 0 < x < 1:
-            return inv(x)
-        return -inf if x == 0 else (inf if x == 1 else nan)
-
-    if np is None:
-        return one(p)
-    from scipy.special import ndtri
-
-    return ndtri(np.asarray(p, dtype=float))
+    if np is not None:
+        return _normsinv_array(np, p)
+    if 0 < p < 1:
+        return NormalDist().inv_cdf(p)
+    return -inf if p == 0 else (inf if p == 1 else nan)

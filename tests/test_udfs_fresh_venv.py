@@ -26,6 +26,13 @@ SCRIPT = textwrap.dedent("""
     assert udfs.aie_wacc(0.5, 0.25, 0.08, 0.21) == 0.5 * 0.25 + 0.5 * 0.08 * 0.79
     table = udfs.aie_evaluate([["gpu_utilization"], [0.5], [1.0]], [["rental_gross_margin"]])
     assert abs(table[1][0] - (1 - total / 1.0 / 2.2)) < 1e-12
+    # every output of one table, optimal_owned_gpus (NORMSINV on arrays) included: the vectorised path needs no
+    # scipy; the scalar path (AIE_OUTPUT, the standard library) gives the same number
+    names = [o[0] for o in udfs.aie_outputs()[1:]]
+    table = udfs.aie_evaluate([["gpu_utilization"], [0.5], [0.9]], [names])
+    k = names.index("optimal_owned_gpus")
+    assert table[1][k] == udfs.aie_output("optimal_owned_gpus", [["gpu_utilization"]], [[0.9]])
+    assert not any(m.split(".")[0] == "scipy" for m in sys.modules)
     assert len(udfs.aie_project()) > 20 and len(udfs.aie_inputs()) > 100 and len(udfs.aie_outputs()) > 100
     print("ok")
 """)

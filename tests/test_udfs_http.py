@@ -289,8 +289,6 @@ def test_every_output_agrees_with_model_evaluate(call: Caller) -> None:
         assert_cells(got, [[excel(float(want[name]))]])
 
 
-# Vectorised, these need scipy (model/xp.py: normsinv on arrays is scipy.special.ndtri), which `[udfs]` lacks
-NEEDS_SCIPY = ("optimal_owned_gpus",)
 TABLE = [["gpu_price", "pue", "gpu_utilization", None],
          [25000, 1.2, 0.7, None],
          [31000.5, 1.05, 0.55, ""],
@@ -302,7 +300,7 @@ SCENARIOS = [{"gpu_price": 25000.0, "pue": 1.2, "gpu_utilization": 0.7},
 def test_evaluate_table_agrees_with_model_evaluate(call: Caller) -> None:
     """AIE_EVALUATE: a header row and two scenarios, with a blank trailing row and column (the unused end of a
     fixed range, null and "" cells), every output as a row of names; then output names as a column."""
-    outs = [o for o in model.OUTPUTS if o not in NEEDS_SCIPY]
+    outs = list(model.OUTPUTS)  # optimal_owned_gpus included: NORMSINV on arrays needs no scipy
     status, got = call("AIE_EVALUATE", TABLE, row(*outs), "coreweave")
     assert status == 200, got
     assert_cells(got, [[excel(float(model.evaluate(s, "coreweave")[o])) for o in outs] for s in SCENARIOS])
@@ -311,14 +309,6 @@ def test_evaluate_table_agrees_with_model_evaluate(call: Caller) -> None:
     assert status == 200, got
     assert_cells(got, [[excel(float(model.evaluate({k: s[k] for k in ("gpu_price", "pue")})[o])) for o in outs]
                        for s in SCENARIOS])
-
-
-@pytest.mark.xfail(importlib.util.find_spec("scipy") is None, strict=True,
-                   reason="model/xp.py normsinv imports scipy for arrays; the [udfs] extra has no scipy")
-def test_evaluate_outputs_that_need_scipy(call: Caller) -> None:
-    status, got = call("AIE_EVALUATE", TABLE, row(*NEEDS_SCIPY))
-    assert status == 200, got
-    assert_cells(got, [[excel(float(model.evaluate(s)[o])) for o in NEEDS_SCIPY] for s in SCENARIOS])
 
 
 def test_sculpt_spills_a_table(call: Caller) -> None:
