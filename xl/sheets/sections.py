@@ -52,6 +52,8 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.set_landscape()
     # a 30-year block would shrink to illegible on one page: let it run to a few pages across
     ws.fit_to_pages(1 if sec == "P1" else max(1, (max_col + 14) // 15), 0)
+    if sec == "P1":
+        ws.set_paper(8)  # A3: the project's 16 years on one page wide at a legible size, as lenders print it
     ws.repeat_columns(0, 0)
 
 
