@@ -29,6 +29,7 @@ import functools
 import math
 import numbers
 import os
+import re
 import sys
 from typing import Literal
 
@@ -113,9 +114,23 @@ COM_ERRORS = {"#DIV/0!": -2146826281, "#N/A": -2146826246, "#NAME?": -2146826259
 _REQUIRED = object()
 _TEMPLATES = tuple(model.bundled())
 
-# Autocomplete in xlwings Server / Lite (Office.js enums); classic ignores annotations it does not know.
+# Autocomplete in xlwings Server / Lite (Office.js enums)
 OutputName = Literal[tuple(OUTPUTS)]  # type: ignore[valid-type]
 TemplateName = Literal[_TEMPLATES]  # type: ignore[valid-type]
+ENUM_ANNOTATIONS = ("OutputName", "TemplateName")  # as the annotations read (postponed: text)
+
+
+def _enums_supported() -> bool:
+    """Literal arguments become Office.js enums in xlwings Server and Lite from xlwings 0.35.3. Classic
+    xlwings (and Office.js xlwings before 0.35.3) takes the annotation for a converter, and every call
+    then fails reading that argument (AttributeError: reader): there, the functions carry no enums."""
+    if getattr(func, "__module__", "") == "xlwings.udfs":  # the classic add-in's decorators
+        return False
+    digits = [int(d) for d in re.findall(r"\d+", xlwings.__version__)[:3]]
+    return not digits or tuple(digits) >= (0, 35, 3)
+
+
+ENUMS = _enums_supported()
 
 
 # --------------------------------------------------------------------------------------
@@ -457,6 +472,8 @@ def _udf(f):
     ARGUMENTS, and ``err_to_str=True`` so that an error cell arrives as its text (``'#DIV/0!'``)
     and is reported, not mistaken for an empty cell."""
     g = _guard(f)
+    if not ENUMS:
+        g.__annotations__ = {k: v for k, v in g.__annotations__.items() if v not in ENUM_ANNOTATIONS}
     for name in f.__code__.co_varnames[:f.__code__.co_argcount]:
         shape = {"ndim": 2} if name in _TWO_D else {}  # keep a row a row (xlwings would flatten it)
         g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True, **shape)(g)
