@@ -78,6 +78,9 @@ def _fsign(v: float) -> float:
 
 
 _TOL = 1e-10  # |Newton step| in u at which an array IRR stops (the step is still taken)
+# or when two Newton steps in a row show quadratic convergence and predict the error after this step,
+# |step|³ / |previous step|², below this (one iteration fewer for most scenarios)
+_QUAD = 1e-13
 _MAX_ITER = 100  # safeguarded iterations: bisection alone halves a 39-wide bracket to 1e-15 in 55
 
 
@@ -180,6 +183,7 @@ def _irr_arrays(flows: list, flips):
         p, dp, x = (np.empty(k) for _ in range(3))
         older = prev = hi - lo  # the last two step sizes
         alive = np.ones(k, dtype=bool)  # not converged yet; the others are recorded and left to idle
+        was_newton = np.zeros(k, dtype=bool)
         for _ in range(_MAX_ITER):
             if not k:
                 break
@@ -197,11 +201,13 @@ def _irr_arrays(flows: list, flips):
             np.abs(step, out=step)
             small = step <= _TOL  # converged: take this last Newton step and stop
             newton = small | ((nxt > lo) & (nxt < hi) & (step <= 0.5 * older))
+            quad = newton & was_newton & (step * step * step <= _QUAD * prev * prev)
+            was_newton = newton
             mid = (lo + hi) * 0.5
             np.copyto(nxt, mid, where=~newton)
             older, prev = prev, np.abs(nxt - u)
             at_root = p == 0
-            done = (small | at_root | (mid == lo) | (mid == hi)) & alive
+            done = (small | quad | at_root | (mid == lo) | (mid == hi)) & alive
             np.copyto(nxt, u, where=at_root)
             u = nxt
             if done.any():
@@ -212,7 +218,7 @@ def _irr_arrays(flows: list, flips):
                 if n_alive * 4 <= k * 3:  # drop the converged once a quarter idles (a gather of every year)
                     keep = np.flatnonzero(alive)
                     idx, G, s, lo, hi, u = idx[keep], G[:, keep], s[keep], lo[keep], hi[keep], u[keep]
-                    older, prev, last = older[keep], prev[keep], last[keep]
+                    older, prev, last, was_newton = older[keep], prev[keep], last[keep], was_newton[keep]
                     reach = _reach(last, T, np)
                     k = n_alive
                     alive = np.ones(k, dtype=bool)
