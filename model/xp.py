@@ -181,9 +181,11 @@ _AS241 = (
 )
 
 
-def _poly(coefs: tuple, r):
-    """Horner, highest power first, in the same order of operations as the standard library's AS241."""
-    v = coefs[0] * r + coefs[1]
+def _poly(coefs: tuple, r, out=None):
+    """Horner, highest power first, in the same order of operations as the standard library's AS241 (arrays; into
+    `out`, which must not be `r`)."""
+    v = sys.modules["numpy"].multiply(r, coefs[0], out=out)
+    v += coefs[1]
     for c in coefs[2:]:
         v *= r
         v += c
@@ -206,21 +208,40 @@ def normsinv(p):
 
     if np is None:
         return one(p)
-    p = np.asarray(p, dtype=float)
+    shape = np.shape(p)
+    p = np.array(p, dtype=float, ndmin=1)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        q = p - 0.5
-        x = np.full(p.shape, np.nan)
-        central = np.abs(q) <= 0.425
-        qc = q[central]
-        r = 0.180625 - qc * qc
+        # every branch on the whole array, chosen by masks, in a few buffers: many short-lived temporaries here
+        # made the allocator hand memory back and fault it in again, chunk after chunk
         (num, den), near, far = _AS241
-        x[central] = _poly(num, r) * qc / _poly(den, r)
-        tail = ~central & (p > 0) & (p < 1)
-        pt, qt = p[tail], q[tail]
-        r = np.sqrt(-np.log(np.where(qt <= 0.0, pt, 1.0 - pt)))
-        xt = np.where(r <= 5.0, _poly(near[0], r - 1.6) / _poly(near[1], r - 1.6),
-                      _poly(far[0], r - 5.0) / _poly(far[1], r - 5.0))
-        x[tail] = np.where(qt < 0.0, -xt, xt)
-        x[p == 0] = -inf
-        x[p == 1] = inf
-    return x if x.ndim else x[()]
+        q = p - 0.5
+        r = np.multiply(q, q)
+        np.subtract(0.180625, r, out=r)
+        x = _poly(num, r)
+        x *= q
+        d = _poly(den, r)
+        x /= d
+        tail = np.abs(q) > 0.425
+        if tail.any():
+            negative = q < 0.0
+            np.subtract(1.0, p, out=r)
+            np.copyto(r, p, where=q <= 0.0)
+            np.log(r, out=r)
+            np.negative(r, out=r)
+            np.sqrt(r, out=r)  # sqrt(−ln(min(p, 1 − p)))
+            t = np.subtract(r, 1.6, out=q)
+            y = _poly(near[0], t, out=d)
+            z = _poly(near[1], t)
+            y /= z
+            beyond = r > 5.0
+            if beyond.any():
+                np.subtract(r, 5.0, out=t)
+                f = _poly(far[0], t, out=z)
+                f /= _poly(far[1], t)
+                np.copyto(y, f, where=beyond)
+            np.negative(y, out=y, where=negative)
+            np.copyto(x, y, where=tail)
+        np.copyto(x, nan, where=~((p > 0) & (p < 1)))
+        np.copyto(x, -inf, where=p == 0)
+        np.copyto(x, inf, where=p == 1)
+    return x.reshape(shape) if shape else x[0]
