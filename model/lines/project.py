@@ -104,7 +104,7 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
                        market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate,
                        gpu_price, depreciation_years, network_capex_per_gpu, network_life_years, tax_rate,
                        fleet_sale_proceeds, fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate,
-                       keep_rows=True):
+                       keep_rows=False):
     """Per year t (0..15), flags life = 1 ≤ t ≤ L, contract = 1 ≤ t ≤ contract_years, debt = 1 ≤ t ≤ T, last = t = L:
     revenue = life · hours · (contracted · reserved price + (fleet − contracted) · gpu_utilization · market price);
     cash costs = life · fleet · hours · cash cost; EBITDA; replacement capex at the falling price; straight-line tax
@@ -114,7 +114,8 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     Powers of (1 + wacc) and (1 + fleet_debt_rate) are carried year to year (a product per year, not a power: the
     same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product
     multiplies the rest computed once (exact: ×1 and ×0). One scenario runs on plain floats
-    (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`)."""
+    (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`; the rows that only some outputs
+    read are made when first read, all of them with `keep_rows`)."""
     args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
             reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
             market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
@@ -122,7 +123,7 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
             fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate)
     if all(isinstance(a, float) for a in args):
         return _operations_floats(*args)
-    return _operations_arrays(*args)
+    return _operations_arrays(*args, keep_rows=keep_rows)
 
 
 def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
@@ -186,9 +187,44 @@ def _frozen_zeros(shape, np):
     return z
 
 
+class _YearRows(list):
+    """One row of a block on arrays: a list of years (arrays of scenarios), the first len(`array`) of them views of
+    `array` (years × scenarios), the rest zeros. The financing block reads `array` instead of stacking the years."""
+
+    array: object = None
+
+
+def _year_rows(array, pad: list) -> _YearRows:
+    rows = _YearRows(list(array) + pad)
+    rows.array = array
+    return rows
+
+
+class _Rows(dict):
+    """A block's rows on arrays. The rows that only some outputs read (present values, helpers, DSCR) are made on
+    first read by the functions in `later` (key -> function returning a dict of rows), so an evaluation that
+    asks for other outputs does not compute them; `complete` makes every row (in `order`)."""
+
+    def __init__(self, rows: dict, later: dict):
+        super().__init__(rows)
+        self.later = later
+
+    def __missing__(self, key: str):
+        make = self.later.get(key)
+        if make is None:
+            raise KeyError(key)
+        for k, v in make().items():
+            self[k] = v
+            self.later.pop(k, None)
+        return self[key]
+
+    def complete(self, order) -> dict:
+        return {r.key: self[r.key] for r in order}
+
+
 def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
                        afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
-                       rate):
+                       rate, keep_rows=False):
     import numpy as np
 
     args = (L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost, afr,
@@ -199,17 +235,13 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     tf = np.arange(YEARS, dtype=float).reshape((YEARS,) + (1,) * len(shape))
     T = np.minimum(tenor, L)
 
-    def flag(cond):
-        f = np.zeros((YEARS,) + shape)
-        np.copyto(f[1:], cond[1:], casting="unsafe")
-        return f
-
-    # one allocation for the flags and one for the rest: a chunk's rows are tens of MB, and many separate
-    # arrays of that size cost more in page faults than in arithmetic
-    life_f, contract_f, debt_f, last_f = flags = xp.scratch("P1.flags", (4, YEARS) + shape, zero=True)
-    for f, cond in ((life_f, tf <= L), (contract_f, tf <= contract_years), (debt_f, tf <= T)):
-        np.copyto(f[1:], cond[1:], casting="unsafe")
-    np.copyto(last_f, tf == L, casting="unsafe")
+    # one allocation for the flags and one for the rest, reused from chunk to chunk: a chunk's rows are tens
+    # of MB, and fresh arrays of that size cost more in page faults than in arithmetic
+    life_f, contract_f, debt_f, last_f = flags = xp.scratch("P1.flags", (4, YEARS) + shape)
+    for f, end in ((life_f, L), (contract_f, contract_years), (debt_f, T)):
+        f[0] = 0.0
+        np.less_equal(tf[1:], end, out=f[1:], casting="unsafe")
+    np.equal(tf, L, out=last_f, casting="unsafe")
     del flags
     life, contract, debt, tc = life_f[:n], contract_f[:n], debt_f[:n], tf[:n]
     (D, W, R, market, contracted, rest, revenue, cash_costs, ebitda, replacement, depreciation, scratch,
@@ -225,24 +257,22 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
             np.square(decline, out=D[t])
         else:
             np.power(decline, float(e), out=D[t])
-    _carry(1 + wacc, 0, W, np)
     _carry(1 + rate, 0, R, np)
     k_cost = fleet * hours * cash_cost
     k_repl = fleet * afr * gpu_price
     k_sale = proceeds - tax_rate * np.maximum(0.0, proceeds - book)
 
+    # flags are 0 or 1, so products with them are exact in any order: each flag multiplies once
     np.multiply(rental, D, out=market)
     market *= life
     np.multiply(life, contract, out=contracted)
-    contracted *= fleet
-    contracted *= share
+    contracted *= fleet * share
     np.subtract(fleet, contracted, out=rest)
     rest *= util
     rest *= market
     np.multiply(contracted, reserved, out=revenue)
     revenue += rest
-    revenue *= hours
-    revenue *= life
+    revenue *= hours  # 0 outside the life already: contracted and market are
     np.multiply(life, k_cost, out=cash_costs)
     np.subtract(revenue, cash_costs, out=ebitda)
     np.multiply(k_repl, D, out=replacement)
@@ -261,40 +291,45 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     depreciation += straight(net_years, net_capex, scratch)
     depreciation *= fleet
     depreciation *= life
-    np.subtract(ebitda, replacement, out=unlevered_tax)
-    unlevered_tax -= depreciation
+    operating = np.subtract(ebitda, replacement, out=scratch)  # EBITDA − replacement: taxed, then CFADS
+    np.subtract(operating, depreciation, out=unlevered_tax)
     np.maximum(unlevered_tax, 0.0, out=unlevered_tax)
     unlevered_tax *= tax_rate
-    np.subtract(ebitda, replacement, out=cfads)
-    cfads -= unlevered_tax
+    np.subtract(operating, unlevered_tax, out=cfads)
     np.multiply(last_f[:n], k_sale, out=sale)
     np.add(cfads, sale, out=cash_flow)
     cash_flow[0] -= capex
-    np.divide(cash_flow, W, out=project_pv)
-    np.absolute(cash_flow, out=abs_flow)
     np.maximum(cfads, 0.0, out=capacity_pv)
     capacity_pv /= dscr
     capacity_pv /= R
     capacity_pv *= debt
-    np.divide(market, W, out=rent_pv)
 
     zero = _frozen_zeros(shape, np)
-    rows: dict[str, list] = {}
-    for key, v in (("period", [t + 1.0 for t in range(YEARS)]), ("year", [float(t) for t in range(YEARS)]),
-                   ("start", [1.0] + [0.0] * (YEARS - 1)), ("life", life_f), ("contract", contract_f),
-                   ("debt", debt_f), ("last", last_f)):
-        rows[key] = list(v)
+    pad = [zero] * (YEARS - n)
+    rows = {"period": [t + 1.0 for t in range(YEARS)], "year": [float(t) for t in range(YEARS)],
+            "start": [1.0] + [0.0] * (YEARS - 1)}
+    for key, v in (("life", life_f), ("contract", contract_f), ("debt", debt_f), ("last", last_f)):
+        rows[key] = _year_rows(v, [])
     for key, v in (("market_price", market), ("contracted_gpus", contracted), ("revenue", revenue),
                    ("cash_costs", cash_costs), ("ebitda", ebitda), ("replacement_capex", replacement),
                    ("tax_depreciation", depreciation), ("unlevered_tax", unlevered_tax), ("cfads", cfads),
-                   ("sale_cash", sale), ("project_cash_flow", cash_flow), ("project_pv", project_pv),
-                   ("project_abs_flow", abs_flow), ("project_sign", None), ("project_flip", None),
-                   ("capacity_pv", capacity_pv), ("rent_pv", rent_pv)):
-        rows[key] = None if v is None else list(v) + [zero] * (YEARS - n)
-    signs, flips = sign_rows(cash_flow, "P1.project_sign")
-    rows["project_sign"] = signs + [signs[-1]] * (YEARS - n)
-    rows["project_flip"] = flips + [zero] * (YEARS - n)
-    return rows
+                   ("sale_cash", sale), ("project_cash_flow", cash_flow), ("capacity_pv", capacity_pv)):
+        rows[key] = _year_rows(v, pad)
+
+    def at_wacc():
+        _carry(1 + wacc, 0, W, np)
+        np.divide(cash_flow, W, out=project_pv)
+        np.divide(market, W, out=rent_pv)
+        return {"project_pv": _year_rows(project_pv, pad), "rent_pv": _year_rows(rent_pv, pad)}
+
+    def signs():
+        s, f = sign_rows(cash_flow, "P1.project_sign")
+        return {"project_sign": s + [s[-1]] * (YEARS - n), "project_flip": f + pad}
+
+    later = {"project_pv": at_wacc, "rent_pv": at_wacc, "project_sign": signs, "project_flip": signs,
+             "project_abs_flow": lambda: {"project_abs_flow": _year_rows(np.absolute(cash_flow, out=abs_flow), pad)}}
+    out = _Rows(rows, later)
+    return out.complete(OPERATIONS) if keep_rows else out
 
 
 @line(S, "$", "Fleet debt capacity", "SUM([fleet_operations.capacity_pv:])", block="fleet_operations")
@@ -346,7 +381,7 @@ DEBT = [
 
 @block(S, "Fleet debt, DSCR and equity cash flow", YEARS, DEBT)
 def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_debt_rate, target_dscr, tax_rate,
-                 fleet_capex, cost_of_equity, dscr_sentinel, keep_rows=True):
+                 fleet_capex, cost_of_equity, dscr_sentinel, keep_rows=False):
     """Debt service sculpted on CFADS: debt_t · max(0, cfads_t) / target_dscr · fleet_debt / fleet_debt_capacity;
     opening_t = Σ_{s ≥ t} DS_s / (1 + r)^(s−t+1) (computed backwards: stable at any rate), interest = opening · r,
     principal = DS − interest, closing_t = opening_{t+1}; DSCR where DS > 0; levered tax after interest;
@@ -355,7 +390,7 @@ def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_deb
             dscr_sentinel)
     if all(isinstance(a, float) for a in args) and isinstance(fleet_operations["cfads"][0], float):
         return _financing_floats(fleet_operations, *args)
-    return _financing_arrays(fleet_operations, *args)
+    return _financing_arrays(fleet_operations, *args, keep_rows=keep_rows)
 
 
 def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
@@ -393,27 +428,32 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     return rows
 
 
-def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel, keep_rows=False):
     import numpy as np
 
     shape = np.broadcast_shapes(*(np.shape(a) for a in (debt_, capacity, r, dscr_target, tax_rate, capex, coe)),
                                 *(np.shape(v) for v in ops["cfads"]))
-    # the years after the last non-zero operations year (of any scenario) hold zeros
-    n = YEARS
-    while n > 1 and ops["cfads"][n - 1] is ops["cfads"][YEARS - 1] and not np.any(ops["cfads"][n - 1]) \
-            and not np.any(ops["sale_cash"][n - 1]) and not np.any(ops["debt"][n - 1]):
-        n -= 1
+    if isinstance(ops["cfads"], _YearRows) and ops["cfads"].array.shape[1:] == shape:
+        n = len(ops["cfads"].array)  # the operations block's years: zeros after them
 
-    (cfads, debt, ds, opening, interest, principal, closing, gap, dscr, dscr_or, equity, levered_tax, equity_pv,
+        def stack(key, out):
+            return ops[key].array[:n]
+    else:  # operations on floats, financing on arrays
+        # the years after the last non-zero operations year (of any scenario) hold zeros
+        n = YEARS
+        while n > 1 and ops["cfads"][n - 1] is ops["cfads"][YEARS - 1] and not np.any(ops["cfads"][n - 1]) \
+                and not np.any(ops["sale_cash"][n - 1]) and not np.any(ops["debt"][n - 1]):
+            n -= 1
+
+        def stack(key, out):
+            for t in range(n):
+                out[t] = ops[key][t]
+            return out
+
+    (cfads_, debt_f, ds, opening, interest, principal, closing, gap, dscr, dscr_or, equity, levered_tax, equity_pv,
      scratch) = xp.scratch("P1.financing", (14, n) + shape)
-
-    def stack(key, out):
-        for t in range(n):
-            out[t] = ops[key][t]
-        return out
-
-    stack("cfads", cfads)
-    stack("debt", debt)
+    cfads = stack("cfads", cfads_)
+    debt = stack("debt", debt_f)
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(capacity > 0, np.true_divide(debt_, capacity), 0.0)
     np.maximum(cfads, 0.0, out=ds)
@@ -421,28 +461,15 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     ds *= scale
     ds *= debt
     r1 = 1 + r
-    pv = xp.scratch("P1.pv", (n + 1,) + shape, zero=True)  # NPV(r, DS_t..), built from the last year back
+    pv = xp.scratch("P1.pv", (n + 1,) + shape)  # NPV(r, DS_t..), built from the last year back
+    pv[n] = 0.0
     for t in range(n - 1, -1, -1):
         np.add(ds[t], pv[t + 1], out=pv[t])
         pv[t] /= r1
     np.multiply(pv[:n], debt, out=opening)
     np.multiply(opening, r, out=interest)
-    np.subtract(ds, interest, out=principal)
-    closing[:-1] = opening[1:]
-    closing[-1] = 0.0  # the opening of year n: beyond the debt (or the years)
-    np.copyto(gap, opening)
-    gap[0] += debt_
-    gap -= principal
-    gap -= closing
-    has_ds = ds > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(cfads, ds, out=dscr)
-    dscr[~has_ds] = np.nan
-    np.copyto(dscr_or, dscr)
-    dscr_or[~has_ds] = sentinel
-    operating = stack("ebitda", equity)
-    operating -= stack("replacement_capex", scratch)
-    np.subtract(operating, stack("tax_depreciation", scratch), out=levered_tax)
+    np.subtract(stack("ebitda", equity), stack("replacement_capex", scratch), out=equity)  # operating
+    np.subtract(equity, stack("tax_depreciation", scratch), out=levered_tax)
     levered_tax -= interest
     np.maximum(levered_tax, 0.0, out=levered_tax)
     levered_tax *= tax_rate
@@ -450,27 +477,52 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     equity -= ds
     equity += stack("sale_cash", scratch)
     equity[0] -= capex - debt_
-    np.divide(equity, _carry(1 + coe, 0, scratch, np), out=equity_pv)
 
     zero = _frozen_zeros(shape, np)
-    nan_row = np.full(shape, np.nan)
-    nan_row.flags.writeable = False
-    sentinel_row = np.full(shape, sentinel)
-    sentinel_row.flags.writeable = False
-    drawdown = [np.broadcast_to(debt_, shape).astype(float)] + [zero] * (YEARS - 1)
-    rows: dict[str, list] = {"drawdown": drawdown}
     pad = [zero] * (YEARS - n)
-    for key, v, fill in (("debt_service", ds, pad), ("opening", opening, pad), ("interest", interest, pad),
-                         ("principal", principal, pad), ("closing", closing, pad), ("corkscrew_gap", gap, pad),
-                         ("dscr", dscr, [nan_row] * (YEARS - n)),
-                         ("dscr_or_sentinel", dscr_or, [sentinel_row] * (YEARS - n)),
-                         ("levered_tax", levered_tax, pad), ("equity_cash_flow", equity, pad),
-                         ("equity_pv", equity_pv, pad)):
-        rows[key] = list(v) + fill
-    signs, flips = sign_rows(equity, "P1.equity_sign")
-    rows["equity_sign"] = signs + [signs[-1]] * (YEARS - n)
-    rows["equity_flip"] = flips + pad
-    return rows
+    rows = {key: _year_rows(v, pad) for key, v in (("debt_service", ds), ("opening", opening), ("interest", interest),
+                                                    ("levered_tax", levered_tax), ("equity_cash_flow", equity))}
+
+    def drawdown():
+        return {"drawdown": [np.broadcast_to(debt_, shape).astype(float)] + [zero] * (YEARS - 1)}
+
+    def corkscrew():
+        np.subtract(ds, interest, out=principal)
+        closing[:-1] = opening[1:]
+        closing[-1] = 0.0  # the opening of year n: beyond the debt (or the years)
+        np.copyto(gap, opening)
+        gap[0] += debt_
+        np.subtract(gap, principal, out=gap)
+        np.subtract(gap, closing, out=gap)
+        return {"principal": _year_rows(principal, pad), "closing": _year_rows(closing, pad),
+                "corkscrew_gap": _year_rows(gap, pad)}
+
+    def cover():
+        none = ~(ds > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(cfads, ds, out=dscr)
+        np.copyto(dscr_or, dscr)
+        dscr[none] = np.nan
+        dscr_or[none] = sentinel
+        nan_row = np.full(shape, np.nan)
+        nan_row.flags.writeable = False
+        sentinel_row = np.full(shape, sentinel)
+        sentinel_row.flags.writeable = False
+        return {"dscr": list(dscr) + [nan_row] * (YEARS - n),
+                "dscr_or_sentinel": list(dscr_or) + [sentinel_row] * (YEARS - n)}
+
+    def at_cost_of_equity():
+        return {"equity_pv": _year_rows(np.divide(equity, _carry(1 + coe, 0, scratch, np), out=equity_pv), pad)}
+
+    def signs():
+        s, f = sign_rows(equity, "P1.equity_sign")
+        return {"equity_sign": s + [s[-1]] * (YEARS - n), "equity_flip": f + pad}
+
+    later = {"drawdown": drawdown, "principal": corkscrew, "closing": corkscrew, "corkscrew_gap": corkscrew,
+             "dscr": cover, "dscr_or_sentinel": cover, "equity_pv": at_cost_of_equity, "equity_sign": signs,
+             "equity_flip": signs}
+    out = _Rows(rows, later)
+    return out.complete(DEBT) if keep_rows else out
 
 
 @line(S, "×", "Minimum DSCR", "IF(fleet_debt>0,MIN([fleet_financing.dscr_or_sentinel:]),NA())", block="fleet_financing")
