@@ -137,9 +137,12 @@ def _irr_arrays(flows: list, flips):
         np.take(np.broadcast_to(f, shape).reshape(-1), idx, out=G[t])
     x_lo, x_hi = math.exp(-IRR_U_LOW), math.exp(-IRR_U_HIGH)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # each scenario's last year with a non-zero flow (0 when none): the largest t·(flow_t ≠ 0)
-        last = np.max(np.not_equal(G, 0.0) * np.arange(T, dtype=np.int8)[:, None], axis=0, initial=0)
-        order = np.argsort(-last, kind="stable")  # small integers: a radix sort
+        # each scenario's last year with a non-zero flow (0 when none): the largest t·(flow_t ≠ 0); int16: up to
+        # 32,767 years (int8 wrapped past 127) and still a radix sort below
+        if T > np.iinfo(np.int16).max:
+            raise ValueError(f"irr: {T} periods; at most {np.iinfo(np.int16).max}")
+        last = np.max(np.not_equal(G, 0.0) * np.arange(T, dtype=np.int16)[:, None], axis=0, initial=0)
+        order = np.argsort(-last, kind="stable")
         idx, last = idx[order], last[order].astype(np.intp)
         for t in range(T):
             G[t] = G[t, order]

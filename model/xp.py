@@ -196,7 +196,7 @@ def normsinv(p):
     """Inverse standard normal CDF (Excel's NORMSINV), ±inf at 0 and 1, nan outside [0, 1].
 
     Floats use the standard library (AS241, full double precision); arrays the same algorithm in numpy (they agree
-    to an ulp or so: only log and sqrt may round differently), elementwise, so a chunked evaluation gives the same
+    within a few ulps, 1e-15: only log and sqrt may round differently), elementwise, so a chunked evaluation gives the same
     numbers whatever the chunk (and no scipy import: it costs a first evaluation about a third of a second)."""
     np = _np(p)
     inv = NormalDist().inv_cdf

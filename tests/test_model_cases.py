@@ -751,6 +751,30 @@ def test_irr_textbook():
     assert math.isnan(irr([-100.0, 230.0, -132.0], 2))
 
 
+@pytest.mark.parametrize("years", [128, 129, 300])
+def test_irr_long_annuity_arrays_and_floats(years):
+    """A perpetuity-like annuity: -100 now, then 5 a year for years-1 years; r solves 100 = 5·(1 − (1+r)^−(n)) / r
+    with n = years − 1, close to 5% (the perpetuity) and below it. The array path read the last year in int8 and
+    stopped at year 127."""
+    import numpy as np
+
+    from model.finance import irr
+
+    n = years - 1
+
+    def npv(r):
+        return -100.0 + 5.0 * (1 - (1 + r) ** -n) / r
+
+    lo, hi = 0.01, 0.05  # npv(lo) > 0 > npv(hi): bisection by hand, independent of model.finance
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if npv(mid) > 0 else (lo, mid)
+    flows = [-100.0] + [5.0] * n
+    assert irr(flows, 1) == pytest.approx(lo, abs=1e-9)
+    got = irr([np.array([f, f]) for f in flows], np.array([1, 1]))
+    assert got == pytest.approx([lo, lo], abs=1e-9)
+
+
 def test_only_documented_outputs_are_nan_at_seed():
     res = model.evaluate()
     assert not [k for k, v in res.items() if math.isnan(v)]

@@ -167,19 +167,24 @@ def test_input_cells_styled_and_validated(built):
         for rng in dv.sqref.ranges:
             dv_cells.add(rng.coord.replace("$", ""))
         assert dv.errorTitle and dv.error, dv.sqref
-    names_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Name")  # the axes block
-    rows = [r for r in range(1, names_row) if ws.cell(r, 2).value in INPUTS]
+    names_rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Name"]  # the axes groups
+    rows = [r for r in range(1, names_rows[0]) if ws.cell(r, 2).value in INPUTS]
     assert len(rows) == len(INPUTS)
-    # the axes block: every point an input cell (blue on pale, validated by its input's domain)
-    axes = [c for c in range(2, ws.max_column + 1) if ws.cell(names_row, c).value in INPUTS]
-    assert len(axes) >= 7
-    for c in axes:
-        assert ws.cell(names_row + 2, c).value == INPUTS[ws.cell(names_row, c).value].domain.text()
-        pts = [r for r in range(names_row + 4, ws.max_row + 1) if ws.cell(r, c).value is not None]
-        assert len(pts) >= 5 and ws.cell(names_row + 3, 1).value == "Base case (live)"
-        for r in pts:
-            cell = ws.cell(r, c)
-            assert cell.coordinate in dv_cells and cell.font.color.rgb.endswith("0000FF"), cell.coordinate
+    # the axes block: every point an input cell (blue on pale, validated by its input's domain), each axis in
+    # columns B..G (left of the template columns, which start at H)
+    n_axes = 0
+    for names_row, end in zip(names_rows, [*names_rows[1:], ws.max_row + 2]):
+        axes = [c for c in range(2, ws.max_column + 1) if ws.cell(names_row, c).value in INPUTS]
+        assert axes and max(axes) <= 7
+        n_axes += len(axes)
+        for c in axes:
+            assert ws.cell(names_row + 2, c).value == INPUTS[ws.cell(names_row, c).value].domain.text()
+            pts = [r for r in range(names_row + 4, end - 1) if ws.cell(r, c).value is not None]
+            assert len(pts) >= 5 and ws.cell(names_row + 3, 1).value == "Base case (live)"
+            for r in pts:
+                cell = ws.cell(r, c)
+                assert cell.coordinate in dv_cells and cell.font.color.rgb.endswith("0000FF"), cell.coordinate
+    assert n_axes >= 7
     for r in rows:
         for col in range(8, 11):
             c = ws.cell(r, col)

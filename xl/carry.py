@@ -130,15 +130,27 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
 
 
 def _read_axes(edited: EditedInputs, rows: list) -> bool:
-    """The axes block (one axis per column under head rows Axis, Name, ...; then Point rows): False when the
-    rows below the title are the earlier layout (one axis per row, read by _read_row)."""
+    """The axes block: groups of head rows (Axis, Name, ...) with one axis per column, each followed by its
+    Point rows. False when the rows below the title are the earlier layout (one axis per row, read by
+    _read_row)."""
     if not rows or rows[0][0] != AXES_HEAD[0]:
         return False
     keys = {key for key, *_ in AXES}
-    for c, name in enumerate(list(rows[1])[1:], start=1):
-        if isinstance(name, str) and name.strip() in keys:
-            edited.axes[name.strip()] = [row[c] for row in rows[len(AXES_HEAD):]
-                                         if c < len(row) and isinstance(row[c], (int, float))]
+    i = 0
+    while i < len(rows):
+        if rows[i][0] != AXES_HEAD[0] or i + 1 >= len(rows):
+            i += 1
+            continue
+        names, j = list(rows[i + 1]), i + len(AXES_HEAD)
+        body = []
+        while j < len(rows) and isinstance(rows[j][0], str) and rows[j][0].startswith("Point"):
+            body.append(rows[j])
+            j += 1
+        for c, name in enumerate(names[1:], start=1):
+            if isinstance(name, str) and name.strip() in keys:
+                edited.axes[name.strip()] = [row[c] for row in body if c < len(row)
+                                             and isinstance(row[c], (int, float)) and not isinstance(row[c], bool)]
+        i = j
     return True
 
 

@@ -59,6 +59,7 @@ class Styles:
                                      "border": 1, "text_wrap": True, "valign": "top"})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
+        self.text_top = wb.add_format({**base, "valign": "top"})
         self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
                                         "text_wrap": True, "valign": "top"})

@@ -81,19 +81,27 @@ def write_inputs(b: Book, ws) -> None:
 
 def write_axes(b: Book, ws, r: int, src_col: int) -> int:
     """The axes of the sensitivity grids, exhibit sweeps and returns by share: a block of its own below the
-    inputs, one axis per column (B onwards) so that no axis runs under the template headers or into the
-    source notes. Head rows: label, name, unit, domain, the live input (the base case); then the points."""
-    st = b.st
+    inputs, one axis per column in columns B..G (left of the template columns and the source notes; more axes
+    than fit go to a second group below). Head rows: label, name, unit, domain, the live input (the base case);
+    then the points."""
     b.section_row(ws, r, f"{AXES_TITLE}: inputs of the Sensitivity grids, the exhibit sweeps and the returns by "
                          "contracted share; the base case is the live input (outlined where a point equals it)",
                   src_col)
-    r += 1
+    per = TEMPLATE_COL0 - 1  # columns B..G
+    for g in range(0, len(AXES), per):
+        r = _axes_group(b, ws, r + (1 if g == 0 else 2), AXES[g:g + per])  # a blank row between groups
+    b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
+    return r
+
+
+def _axes_group(b: Book, ws, r: int, axes: tuple) -> int:
+    """Head rows and points of some axes from row r; returns the group's last row."""
+    st = b.st
     ws.set_row(r, 27)  # two lines of wrapped axis labels
     ws.set_row(r + 1, 40)  # and of the axes' names
     for i, head in enumerate(AXES_HEAD):
-        ws.write_string(r + i, 0, head, st.header if i == 0 else st.text)
-    longest = max(len(v) for *_, v in AXES)
-    for j, (key, label, inp, vals) in enumerate(AXES):
+        ws.write_string(r + i, 0, head, st.header if i == 0 else st.text_top)
+    for j, (key, label, inp, vals) in enumerate(axes):
         c, unit = 1 + j, INPUTS[inp].unit
         ws.write_string(r, c, label, st.header)
         ws.write_string(r + 1, c, key, st.name_wrap)
@@ -110,10 +118,10 @@ def write_axes(b: Book, ws, r: int, src_col: int) -> int:
         base = xl_rowcol_to_cell(r + 4, c, row_abs=True)
         ws.conditional_format(f"{first}:{last}", {"type": "formula", "criteria": f"=ROUND({first}-{base},9)=0",
                                                   "format": st.base_case})
+    longest = max(len(v) for *_, v in axes)
     for i in range(longest):
         ws.write_string(r + 5 + i, 0, f"Point {i + 1}", st.text)
-    b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
-    return r + 5 + longest
+    return r + 4 + longest
 
 
 def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) -> None:
