@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -36,6 +37,7 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
 
 
 CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
+THREADS = min(os.cpu_count() or 1, 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
 
 
 def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -59,12 +61,14 @@ def _shift_index(exc: InputError, offset: int) -> InputError:
     return InputError(text)
 
 
-def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK) -> dict:
+def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,
+            threads: int | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values.
 
     Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a one-dimensional
     broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
-    outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass)."""
+    outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass), `threads`
+    chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it)."""
     names = output_names(outputs)
     only = ORDER if outputs is None else graph.needed(frozenset(names))
     if graph.is_scalar_set(values):
@@ -75,6 +79,9 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
         raise InputError(f"chunk = {chunk!r}: expected a whole number ≥ 1 (scenarios per pass) or None")
+    threads = THREADS if threads is None else threads
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
     if len(shape) != 1 or chunk is None or shape[0] <= chunk:
         ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names))
         out = {}
@@ -86,10 +93,11 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     n = shape[0]
     out = {name: np.empty(n) for name in names}
     arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == n]
-    part = dict(values)
     keep = frozenset(names)
-    for start in range(0, n, chunk):
+
+    def one(start: int) -> None:
         stop = min(start + chunk, n)
+        part = dict(values)
         for k in arrays:
             part[k] = values[k][start:stop]
         try:
@@ -98,23 +106,36 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
             raise _shift_index(exc, start) from None
         for name in names:
             out[name][start:stop] = ctx[name]
-        del ctx
+
+    starts = range(0, n, chunk)
+    if threads == 1 or len(starts) == 1:
+        for start in starts:
+            one(start)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, len(starts))) as pool:
+            done = [pool.submit(one, start) for start in starts]
+            for f in done:  # in scenario order: the first bad scenario's error is the one raised
+                f.result()
+            # each worker's scratch buffers go with its thread
     xp.release_scratch()
     return out
 
 
 def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outputs: Iterable[str] | None = None,
-             chunk: int | None = CHUNK) -> dict:
+             chunk: int | None = CHUNK, threads: int | None = None) -> dict:
     """Every output of MODEL.md, under its name (or only `outputs`, computing just what they read).
 
     `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
     and every output comes back with the broadcast shape (floats when all are scalars).
-    Long one-dimensional arrays are evaluated `chunk` scenarios at a time (the same numbers).
+    Long one-dimensional arrays are evaluated `chunk` scenarios at a time, `threads` chunks at once
+    (default: the cores, at most 4); the numbers do not depend on either.
     Undefined outputs are nan. Bad input raises `InputError`.
     """
     names = output_names(outputs)  # an unknown output name fails before any work
-    return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk)
+    return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk, threads)
 
 
 def _block_rows(block: str, inputs: Mapping | None, template: str | Path) -> tuple[dict, dict]:

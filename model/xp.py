@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+import threading
 from contextlib import nullcontext
 from statistics import NormalDist
 
@@ -135,8 +136,15 @@ def errstate(*args):
     return nullcontext()
 
 
-_SCRATCH: dict = {}
+_SCRATCH = threading.local()  # one set of buffers per thread: chunks may be evaluated in parallel
 _SCRATCH_MAX = 1 << 27  # bytes: larger buffers are not kept
+
+
+def _buffers() -> dict:
+    d = getattr(_SCRATCH, "d", None)
+    if d is None:
+        d = _SCRATCH.d = {}
+    return d
 
 
 def scratch(key: str, shape: tuple, zero: bool = False):
@@ -146,12 +154,13 @@ def scratch(key: str, shape: tuple, zero: bool = False):
     `release_scratch` drops them (compute does, after its chunks)."""
     import numpy as np
 
-    buf = _SCRATCH.get(key)
+    buffers = _buffers()
+    buf = buffers.get(key)
     # three references when free: the dict, `buf` and getrefcount's argument
     if buf is None or buf.shape != shape or sys.getrefcount(buf) > 3:
         buf = np.zeros(shape) if zero else np.empty(shape)
         if buf.nbytes <= _SCRATCH_MAX:
-            _SCRATCH[key] = buf
+            buffers[key] = buf
         return buf
     if zero:
         buf.fill(0.0)
@@ -159,7 +168,8 @@ def scratch(key: str, shape: tuple, zero: bool = False):
 
 
 def release_scratch() -> None:
-    _SCRATCH.clear()
+    """Drop this thread's buffers."""
+    _buffers().clear()
 
 
 # AS241 (Wichura 1988), as the standard library's NormalDist.inv_cdf evaluates it: numerator and denominator

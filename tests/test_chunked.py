@@ -53,6 +53,29 @@ def test_chunked_error_names_the_index_in_the_whole_array():
     assert str(many.value) == str(one.value)
 
 
+def test_threads_give_the_same_numbers():
+    x = random_inputs(3000, seed=7)
+    one = model.evaluate(x, chunk=250, threads=1)
+    many = model.evaluate(x, chunk=250, threads=3)
+    for name in OUTPUTS:
+        assert same(many[name], one[name]), name
+
+
+def test_threaded_error_names_the_first_bad_scenario():
+    """Chunks finish in any order; the error is always the first bad scenario's."""
+    kv = np.full(2000, 0.5)
+    kv[[1990, 37, 1500]] = 1e6  # three scenarios that do not fit, in three chunks
+    for _ in range(5):
+        with pytest.raises(model.InputError, match="at index 37"):
+            model.evaluate({"kv_gb_per_sequence": kv}, chunk=16, threads=4)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True])
+def test_bad_threads(threads):
+    with pytest.raises(model.InputError, match="threads"):
+        model.evaluate({"gpu_price": np.linspace(1e4, 4e4, 40)}, chunk=8, threads=threads)
+
+
 @pytest.mark.parametrize("chunk", [0, -1, 2.5, True])
 def test_bad_chunk(chunk):
     with pytest.raises(model.InputError):
