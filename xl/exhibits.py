@@ -190,7 +190,7 @@ class StageTable:
         r += 1
         ws.write(r, 0, "Stage", st.text)
         for i, s in enumerate(STAGES):
-            ws.write(r, C0 + i, STAGE_LABELS[s], st.header)
+            ws.write(r, C0 + i, STAGE_LABELS[s], st.header_num)
         head = r
         vals = b.base
         spec = [("Equity share", "%", lambda s: f"equity_share_{s}", lambda s: vals[f"equity_share_{s}"]),

@@ -57,6 +57,8 @@ class Styles:
         self.subtitle = wb.add_format({**base, "italic": True, "font_color": "#595959"})
         self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                      "border": 1, "text_wrap": True, "valign": "top"})
+        self.header_num = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                         "border": 1, "text_wrap": True, "valign": "top", "align": "right"})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})

@@ -104,7 +104,7 @@ def about(b: Book, ws, r: int) -> int:
     r += 2
     ws.write(r, 1, "Overrides (--set)", st.header)
     for c, h in enumerate(("Template value", "Used value", "Unit"), start=2):
-        ws.write(r, c, h, st.header)
+        ws.write(r, c, h, st.header_num if c < 4 else st.header)
     if not sel.overrides:
         r += 1
         ws.write(r, 1, "none: every input is the template's", st.note)

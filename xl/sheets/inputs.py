@@ -42,8 +42,8 @@ def write_inputs(b: Book, ws) -> None:
     heads = [*INPUTS_FIXED_COLUMNS, *(s.header for s in b.scenarios),
              SOURCE_HEADER]
     b.header_row = INPUTS_HEADER_ROW
-    for c, h in enumerate(heads):
-        ws.write_string(b.header_row, c, h, st.header)
+    for c, h in enumerate(heads):  # over numbers (min, max, live value, templates): right, as the numbers
+        ws.write_string(b.header_row, c, h, st.header_num if 4 <= c < len(heads) - 1 else st.header)
     ws.set_row(b.header_row, 27)  # two lines: room for "<template> (overridden)"
     b.template_header = (f"Inputs!${xl_col_to_name(b.t_col0)}${b.header_row + 1}:"
                          f"${xl_col_to_name(last_t)}${b.header_row + 1}")

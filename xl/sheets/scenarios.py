@@ -81,8 +81,9 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         ws.write(r, c, h, st.header)
     for i, s in enumerate(b.scenarios):
         head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
-        b.formula(ws, r, C0 + i, f"Inputs!{head}", st.header, s.header)
-    ws.write(r, C0 + n, "Selected (live)", st.header)
+        b.formula(ws, r, C0 + i, f"Inputs!{head}", st.header_num, s.header)
+    ws.write(r, C0 + n, "Selected (live)", st.header_num)
+    ws.set_row(r, 27)  # two lines: room for "<template> (overridden)"
     header = r
     for name in HEADLINES:
         r += 1

@@ -16,7 +16,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.write(0, 0, title, st.title)
     ws.write(1, 0, "Every line is a formula over named cells; definitions on the Definitions sheet.", st.subtitle)
     for c, h in enumerate(["Line item", "Name", "Unit", "Value", "Definition"]):
-        ws.write(3, c, h, st.header)
+        ws.write(3, c, h, st.header_num if h == "Value" else st.header)
     r = 4
     for name, o in OUTPUTS.items():
         if o.section != sec:
