@@ -30,14 +30,10 @@ import http.client  # noqa: E402
 import importlib.metadata  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -50,6 +46,9 @@ XLWINGS_IS_JSNULL = xlwings.utils.is_jsnull  # xlwings' own check, before udfs r
 import udfs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from xlserver import serve  # noqa: E402  (the server as udfs/README.md lays it out; shared with the tests)
+
 OUTPUT = "total_cost_per_gpu_hour"
 
 
@@ -94,56 +93,6 @@ async def _in_process(n: int) -> tuple[float, float]:
 # --------------------------------------------------------------------------------------
 # Over HTTP
 # --------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def xlwings_server(timeout: float = 30.0) -> Iterator[int]:
-    """A project as udfs/README.md's server steps lay it out, served by uvicorn on a free port."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}  # the project's .env rules
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "aieserver"
-        subprocess.run([sys.executable, "-m", "xlwings_server.cli", "init", str(project)], env=env, check=True,
-                       capture_output=True, timeout=60)
-        init = project / "custom_functions" / "__init__.py"
-        init.write_text(init.read_text() + "from udfs import *\n")
-        dotenv = project / ".env"
-        dotenv.write_text(dotenv.read_text().replace('XLWINGS_LICENSE_KEY="your_license_key"',
-                                                      'XLWINGS_LICENSE_KEY="noncommercial"')
-                          + 'XLWINGS_LOG_LEVEL="WARNING"\n')  # no log line per call
-        env["XLWINGS_PROJECT_DIR"] = str(project)
-        port = _free_port()
-        with open(project / "server.log", "w") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app", "--host",
-                                     "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
-                                    cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + timeout
-                while True:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"xlwings Server did not start:\n{(project / 'server.log').read_text()}")
-                    try:
-                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                        conn.request("GET", "/xlwings/custom-functions-meta")
-                        if conn.getresponse().status == 200:
-                            conn.close()
-                            break
-                    except OSError:
-                        time.sleep(0.2)
-                yield port
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-
 def _post(conn: http.client.HTTPConnection, body: dict) -> Any:
     conn.request("POST", "/xlwings/custom-functions-call", json.dumps(body), {"Content-Type": "application/json"})
     r = conn.getresponse()
@@ -154,8 +103,8 @@ def _post(conn: http.client.HTTPConnection, body: dict) -> Any:
 
 
 def _over_http(n: int, sample: int) -> tuple[float, float]:
-    with xlwings_server() as port:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp) / "aieserver", timeout=30.0, quiet=True) as base:
+        conn = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=120)
         _post(conn, output_payload(25000.0))  # warm-up
         t_eval = []
         for _ in range(3):

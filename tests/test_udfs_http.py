@@ -1,11 +1,7 @@
 """The UDFs through a real xlwings Server over HTTP, as the Office.js add-in calls them.
 
-udfs/README.md's server steps as a new user runs them: ``xlwings-server init`` lays out a
-project, ``from udfs import *`` goes into its ``custom_functions/__init__.py`` and the licence
-key into its ``.env``. The app the ``xlwings-server`` command serves
-(``xlwings_server.main:main_app``, with ``XLWINGS_PROJECT_DIR`` set as that command sets it)
-then runs under uvicorn on a free localhost port, over plain HTTP: the command itself insists
-on port 8000 and a reloader, and only Excel needs HTTPS.
+udfs/README.md's server steps as a new user runs them (tests/xlserver.py: ``xlwings-server init``,
+``from udfs import *``, the licence key in ``.env``, the app under uvicorn on a free localhost port).
 
 Each call is the JSON body that xlwings Server's ``custom-functions-code.js`` posts to
 ``/xlwings/custom-functions-call``: the function name it posts is read from that served
@@ -22,20 +18,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import xlwings
+from xlserver import serve
 
 import model
 import udfs
@@ -44,18 +35,11 @@ import udfs
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("xlwings_server") is None,
                                 reason="xlwings-server is not installed (pip install xlwings-server)")
 
-ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 25.0  # seconds for `init` plus server start-up (numpy, the model, xlwings)
 
 NA = {"type": "Error", "errorType": "NotAvailable"}
 NUM = {"type": "Error", "errorType": "Num"}
 ERR_DIV0 = {"type": "Error", "basicType": "Error", "errorType": "Div0", "basicValue": "#DIV/0!"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -75,54 +59,10 @@ def _post(url: str, body: dict) -> tuple[int, str]:
         return e.code, e.read().decode()
 
 
-def _setup_project(project: Path, env: dict[str, str]) -> None:
-    """udfs/README.md, xlwings Server steps 1, 3 and 4 (step 2, the install, is this environment)."""
-    subprocess.run([sys.executable, "-m", "xlwings_server.cli", "init", str(project)], env=env, check=True,
-                   capture_output=True, timeout=60)
-    init = project / "custom_functions" / "__init__.py"
-    init.write_text(init.read_text() + "from udfs import *\n")
-    dotenv = project / ".env"
-    text = dotenv.read_text()
-    assert 'XLWINGS_LICENSE_KEY="your_license_key"' in text and 'XLWINGS_ENVIRONMENT="dev"' in text
-    dotenv.write_text(text.replace('XLWINGS_LICENSE_KEY="your_license_key"', 'XLWINGS_LICENSE_KEY="noncommercial"'))
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    project = tmp_path_factory.mktemp("xlwings_server") / "aieserver"
-    # the project's own .env configures the server: drop any XLWINGS_* of this session
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    _setup_project(project, env)
-    env["XLWINGS_PROJECT_DIR"] = str(project)  # what the `xlwings-server` command sets before uvicorn.run
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = project / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app",
-                                 "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"xlwings Server exited ({proc.returncode}):\n{log_path.read_text()}")
-                try:
-                    if _get(f"{base}/xlwings/custom-functions-meta")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"xlwings Server not ready after {STARTUP_TIMEOUT} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve(tmp_path_factory.mktemp("xlwings_server") / "aieserver", STARTUP_TIMEOUT) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
