@@ -1,7 +1,11 @@
 """One fresh process of bench/run.py's evaluate measurements (run as a subprocess: first calls are first).
 
     python bench/evaluate_child.py time N      # floor, evaluate first call and warm, subsets, scalar rate
+    python bench/evaluate_child.py first N     # floor and evaluate's first call only
     python bench/evaluate_child.py memory N    # tracemalloc peak of one evaluate (all outputs incl. P1)
+
+AIE_NUMBA=0 in the environment measures the numpy path (no compiled P1); NUMBA_CACHE_DIR set to an empty folder
+measures a first call that compiles the kernel.
 
 Prints one JSON object."""
 
@@ -42,6 +46,23 @@ def floor(arrays: dict, n: int, n_out: int) -> float:
     return time.perf_counter() - t0
 
 
+def engine() -> dict:
+    """Whether P1 ran compiled (model.fused) in this process, and with which numba."""
+    numba = sys.modules.get("numba")
+    return {"fused": model.fused.available(), "numba": getattr(numba, "__version__", None)}
+
+
+def first(n: int) -> dict:
+    arrays = random_inputs(n, seed=0)
+    r: dict = {"n": n, "inputs": len(arrays), "outputs": len(OUTPUTS)}
+    r["floor_all_s"] = floor(arrays, n, len(OUTPUTS))
+    t0 = time.perf_counter()
+    model.evaluate(arrays)
+    r["first_all_s"] = time.perf_counter() - t0
+    r["first_over_floor"] = r["first_all_s"] / r["floor_all_s"]
+    return {**r, **engine()}
+
+
 def timing(n: int, repeat: int = 3) -> dict:
     arrays = random_inputs(n, seed=0)
     r: dict = {"n": n, "inputs": len(arrays), "outputs": len(OUTPUTS)}
@@ -49,6 +70,7 @@ def timing(n: int, repeat: int = 3) -> dict:
     t0 = time.perf_counter()
     model.evaluate(arrays)
     r["first_all_s"] = time.perf_counter() - t0
+    r.update(engine())
     cases = {"all": None, "all_no_p1": NO_P1, "subset": SUBSET, "subset_no_p1": SUBSET[:2]}
     for name, outs in cases.items():
         times = []
@@ -89,4 +111,4 @@ def memory(n: int) -> dict:
 
 if __name__ == "__main__":
     what, n = sys.argv[1], int(float(sys.argv[2]))
-    print(json.dumps(timing(n) if what == "time" else memory(n)))
+    print(json.dumps({"time": timing, "first": first, "memory": memory}[what](n)))

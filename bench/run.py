@@ -229,12 +229,21 @@ def bench_evaluate(n_scalar: int, n_vector: int, repeat: int) -> dict:
 def bench_evaluate_fresh(n: int) -> dict:
     """bench/evaluate_child.py in fresh processes: the floor (read each input once, write each output once),
     evaluate's first call and warm calls (all outputs, without P1, the 4-output subset, the subset without the
-    IRRs), the scalar rate; then, in another process, the tracemalloc peak of one evaluate of all outputs."""
-    out = {}
-    for what in ("time", "memory"):
+    IRRs), the scalar rate; the same on the numpy path (AIE_NUMBA=0: P1 not compiled); with numba, a first call
+    that compiles the kernel (an empty NUMBA_CACHE_DIR); then, in another process, the tracemalloc peak of one
+    evaluate of all outputs."""
+
+    def child(what: str, **env: str) -> dict:
         proc = subprocess.run([sys.executable, str(ROOT / "bench" / "evaluate_child.py"), what, str(n)],
-                              capture_output=True, text=True, cwd=ROOT, timeout=1800)
-        out[what] = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-300:]}
+                              capture_output=True, text=True, cwd=ROOT, timeout=1800, env={**os.environ, **env})
+        return json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-300:]}
+
+    out = {"time": child("time")}
+    if out["time"].get("fused"):
+        out["time_numpy"] = child("time", AIE_NUMBA="0")
+        with tempfile.TemporaryDirectory() as cache:
+            out["first_compiling"] = child("first", NUMBA_CACHE_DIR=cache)
+    out["memory"] = child("memory")
     return out
 
 
@@ -348,7 +357,18 @@ def table(r: dict) -> str:
                   f"{t['warm_all_per_s']:,.0f} / {t['warm_all_no_p1_per_s']:,.0f} scenarios/s"),
                  ("", "evaluate warm: 4-output subset / its 2 outputs outside P1",
                   f"{t['warm_subset_per_s']:,.0f} / {t['warm_subset_no_p1_per_s']:,.0f} scenarios/s"),
-                 ("", "scalar evaluate", f"{t['scalar_per_s']:,.0f} scenarios/s")]
+                 ("", "scalar evaluate", f"{t['scalar_per_s']:,.0f} scenarios/s"),
+                 ("", "P1 on arrays", f"compiled (model.fused, numba {t['numba']})" if t.get("fused")
+                  else "numpy (numba not installed or AIE_NUMBA=0)")]
+        tn, fc = fr.get("time_numpy", {}), fr.get("first_compiling", {})
+        if "warm_all_per_s" in tn:
+            rows += [("", f"numpy path (AIE_NUMBA=0): first call ({tn['first_over_floor']:.1f}× its floor "
+                          f"{_t(tn['floor_all_s'])}) / warm all / warm subset",
+                      f"{_t(tn['first_all_s'])} / {tn['warm_all_per_s']:,.0f} / {tn['warm_subset_per_s']:,.0f} "
+                      "scenarios/s")]
+        if "first_all_s" in fc:
+            rows += [("", f"first call with an empty numba cache (compiles the kernel; floor {_t(fc['floor_all_s'])})",
+                      _t(fc["first_all_s"]))]
         if "evaluate_peak_mb" in mem:
             rows += [("", f"peak memory of evaluate (tracemalloc), inputs {mem['input_mb']:,.0f} MB + outputs "
                           f"{mem['output_mb']:,.0f} MB", f"{mem['evaluate_peak_mb']:,.0f} MB; (peak + inputs) / "

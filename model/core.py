@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import fused as model_fused
 from . import (
     graph,
     lines,  # noqa: F401  (registers the outputs)
@@ -62,14 +64,18 @@ def _shift_index(exc: InputError, offset: int) -> InputError:
 
 
 def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,
-            threads: int | None = None) -> dict:
+            threads: int | None = None, fused: bool | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values.
 
     Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a one-dimensional
     broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
     outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass), `threads`
-    chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it)."""
+    chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it).
+    `fused`: P1 compiled (model.fused) for this call; None: where numba is installed, from
+    fused.MIN_SCENARIOS scenarios."""
     names = output_names(outputs)
+    if not (fused is None or isinstance(fused, bool)):
+        raise InputError(f"fused = {short(fused)}: expected True, False or None (compiled P1 where numba is installed)")
     only = ORDER if outputs is None else graph.needed(frozenset(names))
     if graph.is_scalar_set(values):
         ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
@@ -82,8 +88,9 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     threads = THREADS if threads is None else threads
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
+    fuse = model_fused.available(math.prod(shape), fused)  # once for every chunk of this call
     if len(shape) != 1 or chunk is None or shape[0] <= chunk:
-        ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names))
+        ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names), fuse=fuse)
         out = {}
         for name in names:
             v = ctx[name]
@@ -101,7 +108,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         for k in arrays:
             part[k] = values[k][start:stop]
         try:
-            ctx = graph.context(part, only=only, scalar=False, keep=keep)
+            ctx = graph.context(part, only=only, scalar=False, keep=keep, fuse=fuse)
         except InputError as exc:
             raise _shift_index(exc, start) from None
         for name in names:
@@ -124,18 +131,20 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
 
 
 def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outputs: Iterable[str] | None = None,
-             chunk: int | None = CHUNK, threads: int | None = None) -> dict:
+             chunk: int | None = CHUNK, threads: int | None = None, fused: bool | None = None) -> dict:
     """Every output of MODEL.md, under its name (or only `outputs`, computing just what they read).
 
     `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
     and every output comes back with the broadcast shape (floats when all are scalars).
     Long one-dimensional arrays are evaluated `chunk` scenarios at a time, `threads` chunks at once
-    (default: the cores, at most 4); the numbers do not depend on either.
+    (default: the cores, at most 4); the numbers do not depend on either. Where numba is installed, P1 runs
+    compiled on 4,096 scenarios or more (model/fused.py; equal to the numpy path's numbers to rounding);
+    `fused=True`/`False` decides for this call.
     Undefined outputs are nan. Bad input raises `InputError`.
     """
     names = output_names(outputs)  # an unknown output name fails before any work
-    return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk, threads)
+    return compute(resolve_inputs(inputs, template), None if outputs is None else names, chunk, threads, fused)
 
 
 def _block_rows(block: str, inputs: Mapping | None, template: str | Path) -> tuple[dict, dict]:

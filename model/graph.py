@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 
+from . import fused
 from . import registry as R
 from .validate import check_fit
 
@@ -117,10 +118,19 @@ def is_scalar_set(values: Mapping) -> bool:
 
 
 @functools.cache
-def last_uses(only: tuple[str, ...], keep: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """For an evaluation of `only` (in order): after each node, the computed nodes nobody reads any more
-    (not in `keep`), which an evaluation may drop to keep its working set small."""
+def fused_plan(only: tuple[str, ...]) -> tuple[tuple[str, ...], dict] | None:
+    """`only` with P1's blocks and their readers replaced by the fused node (model.fused), and the node map
+    to walk it with; None when fusion does not apply."""
+    return fused.plan(only, nodes())
+
+
+@functools.cache
+def last_uses(only: tuple[str, ...], keep: frozenset[str], fuse: bool = False) -> dict[str, tuple[str, ...]]:
+    """For an evaluation of `only` (in order; fused if `fuse`): after each node, the computed nodes nobody reads
+    any more (not in `keep`), which an evaluation may drop to keep its working set small."""
     graph = nodes()
+    if fuse and fused_plan(only) is not None:
+        only, graph = fused_plan(only)
     last: dict[str, str] = {}
     for name in only:
         last.setdefault(name, name)
@@ -135,26 +145,31 @@ def last_uses(only: tuple[str, ...], keep: frozenset[str]) -> dict[str, tuple[st
 
 
 def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None,
-            scalar: bool | None = None, keep: frozenset[str] | None = None) -> dict:
+            scalar: bool | None = None, keep: frozenset[str] | None = None, fuse: bool = False) -> dict:
     """Constants, the validated input `values` and every node in dependency order (or just
     `only`; stopping before `until`): name -> value.
 
     One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
     meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy
     scalars, whose IEEE rules give inf or nan as the array path does. With `keep` (and `only`),
-    computed nodes outside `keep` are dropped once nothing else reads them (a smaller working set)."""
+    computed nodes outside `keep` are dropped once nothing else reads them (a smaller working set).
+    With `fuse` (arrays and `only`), P1's blocks and their readers are one compiled node (model.fused)."""
     ctx: dict = {**_CONSTANT_VALUES, **values}
     if scalar is None:
         scalar = is_scalar_set(values)
     graph = nodes()
-    drops = last_uses(only, keep) if keep is not None and only is not None else {}
+    walk = order() if only is None else only
+    fuse = fuse and not scalar and only is not None and fused_plan(only) is not None
+    if fuse:
+        walk, graph = fused_plan(only)
+    drops = last_uses(only, keep, fuse) if keep is not None and only is not None else {}
     if not scalar:
         import numpy as np
 
         errs = np.errstate(divide="ignore", invalid="ignore", over="ignore")
         errs.__enter__()
     try:
-        for name in order() if only is None else only:
+        for name in walk:
             if name == until:
                 break
             node = graph[name]
@@ -169,6 +184,8 @@ def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | N
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     res = node.func(*(np.float64(a) if isinstance(a, float) else a for a in args))
                 ctx[name] = float(res) if isinstance(res, np.generic) else res
+            if name == fused.NAME:
+                ctx.update(ctx[name])
             if name == "effective_batch":
                 check_fit(ctx[name], values)
             for d in drops.get(name, ()):

@@ -18,15 +18,16 @@ from ..validate import SHARES, check_value, short
 MAX_SCENARIOS = 1_000_000
 
 
-def run(inputs: Mapping, template, outputs=None) -> dict:
+def run(inputs: Mapping, template, outputs=None, fused: bool | None = None) -> dict:
     """`model.evaluate`, looked up on the package at call time so that patching
     `model.sweeps.evaluate` (the tests count calls) sees every sweep's calls; with `outputs`, only
-    what they read is computed."""
+    what they read is computed; `fused` as evaluate's."""
     from . import evaluate
 
+    kw = {} if fused is None else {"fused": fused}
     if outputs is None:
-        return evaluate(inputs, template)
-    return evaluate(inputs, template, outputs=outputs)
+        return evaluate(inputs, template, **kw)
+    return evaluate(inputs, template, outputs=outputs, **kw)
 
 
 def check_input(name: str) -> str:

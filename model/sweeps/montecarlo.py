@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import fused
 from ..core import resolve_inputs
 from ..errors import InputError
 from ..registry import INPUTS, OUTPUTS
@@ -183,6 +184,7 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
 
         bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,
                    disable=None if progress is None else False)
+    fuse = fused.available(sp.n)  # compiled P1 or not, once for every chunk: the samples do not depend on `chunk`
     try:
         for first in range(0, sp.n, BLOCK):  # blocks of draws (memory), each evaluated in chunks
             last = min(first + BLOCK, sp.n)
@@ -196,7 +198,7 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
                 stop = min(start + sp.chunk, last - first)
                 values = {**fixed, **{k: v[start:stop] for k, v in drawn.items()}}
                 try:
-                    res = run(values, sp.template, names)
+                    res = run(values, sp.template, names, fuse)
                 except InputError as exc:
                     raise InputError(f"{sp.where}: "
                                      f"{scenario_hint(str(exc), lambda i, s=first + start: f'draw {s + i}')}") \

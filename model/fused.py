@@ -1,0 +1,134 @@
+"""P1 fused: on many scenarios, the fleet project's outputs from one compiled pass per scenario (numba), instead of
+numpy's years × scenarios rows. Optional: without numba (``pip install -e ".[fast]"``), with AIE_NUMBA=0 (or
+ENABLED = False), or for fewer than MIN_SCENARIOS scenarios (not worth importing numba: ~0.7 s once per process),
+the line functions of model/lines/project.py run on arrays as they are; `evaluate(..., fused=True/False)` decides
+for one call. The choice is made once per call, for all its chunks; Monte Carlo makes it once for all its draws.
+One scenario on plain floats never comes here.
+
+The fused node stands in the evaluation order (`plan`) for the two P1 blocks and every output that reads them
+(PRODUCTS), when no other node reads a block (rows or checks asked for: no fusion). It reads PARAMS, the names
+the replaced nodes read from outside, and computes with `model.p1_kernel` what the line functions compute: the
+same operations in the same order; powers and exponentials from libm instead of numpy, so results agree to
+rounding (tests/test_fused.py: 1e-12 relative, IRRs 1e-9, element by element).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import warnings
+
+from . import registry as R
+
+NAME = "P1.fused"
+BLOCKS = ("fleet_operations", "fleet_financing")
+# kernel rows of X (model.p1_kernel.p1_outputs unpacks them in this order)
+PARAMS = ("economic_life_years", "contract_years", "fleet_debt_tenor_years", "fleet_gpus", "contracted_share",
+          "reserved_contract_price_per_hour", "gpu_utilization", "rental_price_per_gpu_hour",
+          "market_price_decline_per_year", "hours_per_year", "cash_cost_per_gpu_hour", "annual_failure_rate",
+          "gpu_price", "depreciation_years", "network_capex_per_gpu", "network_life_years", "tax_rate",
+          "fleet_sale_proceeds", "fleet_book_value_at_sale", "fleet_capex", "wacc", "target_dscr", "fleet_debt_rate",
+          "equipment_ltv", "cost_of_equity", "dscr_sentinel")
+# kernel rows of out, in this order
+PRODUCTS = ("fleet_debt_capacity", "fleet_debt", "fleet_min_dscr", "fleet_revenue_total", "fleet_ebitda_margin",
+            "project_npv", "project_irr", "equity_npv", "equity_irr", "equity_multiple", "rent_levelized_per_gpu_hour")
+REPLACED = frozenset(BLOCKS + PRODUCTS)
+ENABLED = os.environ.get("AIE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
+MIN_SCENARIOS = 4096
+
+
+class Node:
+    """The fused node as the graph walks it: params and a function returning {product: array}."""
+
+    section = "P1"
+    params = PARAMS
+
+    def __init__(self, wanted: frozenset):
+        self.wanted = wanted
+
+    def func(self, *args):
+        return run(dict(zip(PARAMS, args)), self.wanted)
+
+
+def plan(only: tuple[str, ...], graph_nodes: dict) -> tuple[tuple, dict] | None:
+    """`only` (an evaluation order) with the fused node in place of REPLACED, topologically sorted, and the node
+    map to walk it with; None when fusion does not apply (no P1 product asked for, or another node reads a block)."""
+    if not any(n in REPLACED for n in only):
+        return None
+    for n in only:
+        if n not in REPLACED and any(p in BLOCKS for p in graph_nodes[n].params):
+            return None  # a check or row reader needs the rows themselves
+    node = Node(frozenset(n for n in only if n in PRODUCTS))
+    nodes = {n: graph_nodes[n] for n in only if n not in REPLACED}
+    nodes[NAME] = node
+    reads = {n: tuple(NAME if p in REPLACED else p for p in nodes[n].params) for n in nodes}
+    done: list[str] = []
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in seen or n not in nodes:
+            return
+        seen.add(n)
+        for p in reads[n]:
+            visit(p)
+        done.append(n)
+
+    for n in only:
+        visit(NAME if n in REPLACED else n)
+    return tuple(done), nodes
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _kernel():
+    """The compiled kernel (compiled or loaded from numba's cache on first use), or None without numba."""
+    try:
+        import numpy as np
+
+        from . import p1_kernel
+        from .finance import _grid
+
+        ug = _grid()
+        xg = np.exp(np.negative(ug))  # the grid's x as the numpy path computes them
+        X = np.ones((len(PARAMS), 1))
+        p1_kernel.p1_outputs(X, np.empty((len(PRODUCTS), 1)), True, True, xg, ug)  # compile here, once
+    except ImportError:
+        return None
+    except Exception as exc:  # a numba that cannot compile here: numpy does the work
+        warnings.warn(f"model.fused: numba could not compile the P1 kernel ({exc}); using numpy", stacklevel=2)
+        return None
+    return p1_kernel.p1_outputs, xg, ug
+
+
+def available(n: int | None = None, fused: bool | None = None) -> bool:
+    """Whether an evaluation of n scenarios runs P1 fused: `fused` True or False decides (True only where
+    numba is installed); None fuses from MIN_SCENARIOS scenarios (n None: any). The first True imports numba
+    and loads the kernel."""
+    if not ENABLED or fused is False or (fused is None and n is not None and n < MIN_SCENARIOS):
+        return False
+    with _lock:  # one thread compiles; the others wait for it
+        return _kernel() is not None
+
+
+def run(values: dict, wanted: frozenset) -> dict:
+    """The PRODUCTS from PARAMS' values (floats or arrays of one broadcast shape)."""
+    import numpy as np
+
+    kernel, xg, ug = _kernel()
+    shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
+    m = int(np.prod(shape))
+    X = np.empty((len(PARAMS), m))
+    for row, name in zip(X, PARAMS):
+        row[...] = np.broadcast_to(values[name], shape).reshape(-1)
+    out = np.empty((len(PRODUCTS), m))
+    kernel(X, out, "project_irr" in wanted, "equity_irr" in wanted, xg, ug)
+    return {name: row.reshape(shape) for name, row in zip(PRODUCTS, out)}
+
+
+def reads_outside() -> frozenset:
+    """The names the replaced nodes read from outside them: what PARAMS must be (tests/test_fused.py)."""
+    nodes = {**R.OUTPUTS, **R.BLOCKS}
+    return frozenset(p for n in REPLACED for p in nodes[n].params if p not in REPLACED and p != "keep_rows")

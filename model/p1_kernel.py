@@ -1,0 +1,248 @@
+"""P1's outputs in one pass per scenario, compiled by numba (imported only through `model.fused`).
+
+The same arithmetic as `model.lines.project` (`_operations_arrays`, `_financing_arrays`, the lines that sum
+their rows) and `model.finance._irr_arrays`, operation for operation, so results agree with the numpy path to
+rounding: powers come from libm instead of numpy (a few ulps), and a scenario's years after its economic life
+are skipped (they are zeros). No yearly row is kept: a scenario's sixteen years live in small buffers, which is
+what makes this faster than numpy's years × scenarios arrays (bench/run.py).
+
+Rows of `X` are `model.fused.PARAMS`, rows of `out` are `model.fused.PRODUCTS`, in those orders.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+YEARS = 16
+IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # as model.finance
+X_LO, X_HI = math.exp(-IRR_U_LOW), math.exp(-IRR_U_HIGH)
+TOL, QUAD, MAX_ITER = 1e-10, 1e-13, 100  # model.finance's _TOL, _QUAD, _MAX_ITER
+
+_jit = njit(cache=True, nogil=True, error_model="numpy")
+_inline = njit(inline="always", error_model="numpy")
+
+
+@_inline
+def _max(a, b):
+    """np.maximum: nan when either is nan."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@_inline
+def _min(a, b):
+    """np.minimum: nan when either is nan."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@_inline
+def _sign(v):
+    """np.sign: nan for nan."""
+    if v > 0:
+        return 1.0
+    if v < 0:
+        return -1.0
+    if v == 0:
+        return 0.0
+    return v
+
+
+@_inline
+def _horner(G, last, x):
+    p = 0.0
+    for t in range(last, -1, -1):
+        p = p * x + G[t]
+    return p
+
+
+@_jit
+def irr(G, xg, ug):
+    """model.finance._irr_arrays for one scenario's flows G (16 years): one sign change or nan, the grid bracket
+    (`ug`, its x = e^−u in `xg`), regula falsi, then safeguarded Newton in u = ln(1 + r) with the same stops."""
+    prev = 0.0
+    flips = 0
+    last = 0
+    for t in range(G.size):
+        cf = G[t]
+        s = 1.0 if cf > 0 else (-1.0 if cf < 0 else prev)
+        if s != prev and prev != 0 and cf != 0:
+            flips += 1
+        prev = s
+        if cf != 0:
+            last = t
+    if flips != 1:
+        return np.nan
+    f_lo, f_hi = _horner(G, last, X_LO), _horner(G, last, X_HI)
+    s_lo, s_hi = _sign(f_lo), _sign(f_hi)
+    if s_lo != s_lo:
+        s_lo = 0.0
+    if s_hi != s_hi:
+        s_hi = 0.0
+    if not (s_lo != 0 and s_lo != s_hi):
+        return np.nan
+    s = s_lo
+    il, ih, fa, fb = 0, ug.size - 1, f_lo, f_hi
+    while ih - il > 1:
+        im = (il + ih) // 2
+        p = _horner(G, last, xg[im])
+        if _sign(p) == s:
+            il, fa = im, p
+        else:
+            ih, fb = im, p
+    lo, hi = ug[il], ug[ih]
+    u = lo - fa * (hi - lo) / (fb - fa)
+    if not (u > lo and u < hi):
+        u = (lo + hi) * 0.5
+    older = prev = hi - lo
+    was_newton = False
+    for _ in range(MAX_ITER):
+        x = math.exp(-u)
+        p = 0.0
+        dp = 0.0
+        for t in range(last, -1, -1):
+            dp = dp * x + p
+            p = p * x + G[t]
+        if _sign(p) == s:
+            lo = u
+        else:
+            hi = u
+        dp = dp * x
+        step = p / dp
+        nxt = u + step
+        step = abs(step)
+        small = step <= TOL
+        newton = small or (nxt > lo and nxt < hi and step <= 0.5 * older)
+        quad = newton and was_newton and step * step * step <= QUAD * prev * prev
+        was_newton = newton
+        mid = (lo + hi) * 0.5
+        if not newton:
+            nxt = mid
+        older, prev = prev, abs(nxt - u)
+        at_root = p == 0
+        done = small or quad or at_root or mid == lo or mid == hi
+        if at_root:
+            nxt = u
+        u = nxt
+        if done:
+            break
+    return math.expm1(u)
+
+
+@_jit
+def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
+    """Each scenario (column) of X: operations, debt sized on CFADS, financing, then the P1 outputs into out."""
+    L, contract_years, tenor, fleet, share, reserved, util, rental = X[0], X[1], X[2], X[3], X[4], X[5], X[6], X[7]
+    decline_rate, hours, cash_cost, afr, gpu_price, dep_years, net_capex = X[8], X[9], X[10], X[11], X[12], X[13], X[14]
+    net_years, tax_rate, proceeds, book, capex, wacc, dscr_target, rate = (X[15], X[16], X[17], X[18], X[19], X[20],
+                                                                           X[21], X[22])
+    ltv, coe, sentinel = X[23], X[24], X[25]
+    cf = np.zeros(YEARS)  # project cash flow
+    eq = np.zeros(YEARS)  # equity cash flow
+    cfads_ = np.zeros(YEARS)
+    operating_ = np.zeros(YEARS)  # EBITDA − replacement capex
+    dep_ = np.zeros(YEARS)
+    sale_ = np.zeros(YEARS)
+    debt_ = np.zeros(YEARS)
+    ds = np.zeros(YEARS)
+    for i in range(X.shape[1]):
+        Li = L[i]
+        T = _min(tenor[i], Li)
+        ny = 1  # year 0 and the years 1..L (the rest are zeros)
+        while ny < YEARS and ny <= Li:
+            ny += 1
+        decline = 1 - decline_rate[i]
+        k_cost = fleet[i] * hours[i] * cash_cost[i]
+        k_repl = fleet[i] * afr[i] * gpu_price[i]
+        k_sale = proceeds[i] - tax_rate[i] * _max(0.0, proceeds[i] - book[i])
+        fs = fleet[i] * share[i]
+        gpu_per_year, net_per_year = 1.0 * gpu_price[i] / dep_years[i], 1.0 * net_capex[i] / net_years[i]
+        r1, w1, e1 = 1 + rate[i], 1 + wacc[i], 1 + coe[i]
+        R = W = 1.0
+        capacity = revenue_total = ebitda_total = project_npv = rent_total = 0.0
+        for t in range(YEARS):
+            if t >= ny:
+                cf[t] = eq[t] = cfads_[t] = operating_[t] = dep_[t] = sale_[t] = debt_[t] = ds[t] = 0.0
+                continue
+            if t >= 1:
+                R *= r1
+                W *= w1
+            life = 1.0 if 1 <= t and t <= Li else 0.0
+            contract = 1.0 if 1 <= t and t <= contract_years[i] else 0.0
+            debt = 1.0 if 1 <= t and t <= T else 0.0
+            last = 1.0 if t == Li else 0.0
+            e = t - 1
+            if e <= 0:
+                D = 1.0
+            elif e == 1:
+                D = decline
+            elif e == 2:
+                D = decline * decline
+            else:
+                D = decline ** float(e)
+            market = rental[i] * D * life
+            contracted = life * contract * fs
+            rest = (fleet[i] - contracted) * util[i] * market
+            revenue = (contracted * reserved[i] + rest) * hours[i]
+            ebitda = revenue - life * k_cost
+            replacement = k_repl * D * life
+            c1 = _max(_min(dep_years[i] - t + 1, 1.0), 0.0)  # the share of a year depreciated
+            c2 = _max(_min(net_years[i] - t + 1, 1.0), 0.0)
+            f1 = gpu_per_year if c1 == 1.0 else c1 * gpu_price[i] / dep_years[i]  # 1 · a / b = a / b exactly
+            f2 = net_per_year if c2 == 1.0 else c2 * net_capex[i] / net_years[i]
+            depreciation = (f1 + f2) * fleet[i] * life
+            operating = ebitda - replacement
+            cfads = operating - _max(operating - depreciation, 0.0) * tax_rate[i]
+            sale = last * k_sale
+            flow = cfads + sale
+            if t == 0:
+                flow -= capex[i]
+            cf[t], cfads_[t], operating_[t], dep_[t], sale_[t], debt_[t] = flow, cfads, operating, depreciation, sale, debt
+            capacity += _max(cfads, 0.0) / dscr_target[i] / R * debt
+            revenue_total += revenue
+            ebitda_total += ebitda
+            project_npv += flow / W
+            rent_total += market / W
+        # fleet_debt, then the sculpted debt service, its present value from the last year back, equity
+        fleet_debt = _min(capacity, ltv[i] * capex[i])
+        scale = fleet_debt / capacity if capacity > 0 else 0.0
+        for t in range(ny):
+            ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale * debt_[t]
+        pv = 0.0
+        for t in range(ny - 1, -1, -1):
+            pv = (ds[t] + pv) / r1
+            interest = pv * debt_[t] * rate[i]
+            levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate[i]
+            eq[t] = operating_[t] - levered_tax - ds[t] + sale_[t]
+        eq[0] -= capex[i] - fleet_debt
+        E = 1.0
+        equity_npv = returned = 0.0
+        low = sentinel[i]
+        for t in range(ny):  # the years after hold zeros (equity) and the sentinel (no debt service)
+            if t >= 1:
+                E *= e1
+                returned += eq[t]
+            equity_npv += eq[t] / E
+            v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
+            low = v if t == 0 else _min(low, v)
+        if ny < YEARS:
+            low = _min(low, sentinel[i])
+        invested = capex[i] - fleet_debt
+        rate_l = wacc[i]
+        crf = 1 / Li if rate_l < 1e-9 else rate_l / (1 - (1 + rate_l) ** -Li)
+        out[0, i] = capacity
+        out[1, i] = fleet_debt
+        out[2, i] = low if fleet_debt > 0 else np.nan
+        out[3, i] = revenue_total
+        out[4, i] = np.nan if revenue_total == 0 else ebitda_total / revenue_total
+        out[5, i] = project_npv
+        out[6, i] = irr(cf, xg, ug) if want_project_irr else np.nan
+        out[7, i] = equity_npv
+        out[8, i] = irr(eq, xg, ug) if want_equity_irr else np.nan
+        out[9, i] = np.nan if invested == 0 else returned / invested
+        out[10, i] = crf * rent_total

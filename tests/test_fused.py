@@ -1,0 +1,230 @@
+"""P1 fused (model.fused, model.p1_kernel): the compiled pass that many scenarios take when numba is installed
+gives the hand-calculated P1 cases, the plain-float path's numbers and the numpy path's numbers; it stands in for
+exactly the nodes that read P1's blocks, and steps aside when rows or checks are asked for. The tests ask for
+it with fused=True (small arrays would otherwise take the numpy path)."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_model_cases import P1_CASES
+
+import model
+from model import fused, graph, samples
+from model.registry import BLOCKS, CHECKS, OUTPUTS
+
+pytest.importorskip("numba")
+ROOT = Path(__file__).resolve().parent.parent
+IRRS = {"project_irr", "equity_irr"}
+
+
+def agree(a: float, b: float, name: str) -> bool:
+    """Both nan, or equal to rounding: powers and exponentials come from libm in the kernel, from numpy or
+    Python's float ** elsewhere (a few ulps, which cancellation in CFADS can raise to ~1e-13)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if name in IRRS:
+        return abs(a - b) <= 1e-9
+    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
+
+
+def test_arrays_run_fused_here():
+    assert fused.available(fused.MIN_SCENARIOS) and fused.available(1, True)
+    assert not fused.available(fused.MIN_SCENARIOS - 1) and not fused.available(10**6, False)
+    assert graph.fused_plan(graph.needed(frozenset(["equity_irr"]))) is not None
+
+
+def test_params_are_what_the_replaced_nodes_read():
+    # the kernel unpacks X in PARAMS' order; a line that starts reading another name must reach the kernel too
+    assert set(fused.PARAMS) == fused.reads_outside()
+    assert len(set(fused.PARAMS)) == len(fused.PARAMS)
+
+
+def test_products_are_every_output_that_reads_a_p1_block():
+    readers = {n for n, o in OUTPUTS.items() if any(p in fused.BLOCKS for p in o.params)}
+    assert readers | {"fleet_debt"} == set(fused.PRODUCTS)
+    assert set(fused.BLOCKS) <= set(BLOCKS)
+
+
+def test_checks_or_rows_keep_the_line_functions():
+    # a check that reads P1's rows needs the rows: no fusion for that evaluation order
+    only = graph.needed(frozenset(["project_irr", "fleet_corkscrew_closes"]))
+    assert "fleet_corkscrew_closes" in CHECKS
+    assert graph.fused_plan(only) is None
+    # outputs outside P1's products: nothing to fuse
+    assert graph.fused_plan(graph.needed(frozenset(["cost_per_m_output_tokens"]))) is None
+
+
+def test_plan_orders_the_fused_node_after_its_params_and_before_its_readers():
+    from model.core import ORDER
+
+    walk, nodes = graph.fused_plan(ORDER)  # every output: what evaluate() walks
+    assert not set(walk) & fused.REPLACED and walk.count(fused.NAME) == 1
+    at = walk.index(fused.NAME)
+    assert all(walk.index(p) < at for p in fused.PARAMS if p in walk)
+    for i, n in enumerate(walk):
+        if any(p in fused.PRODUCTS for p in nodes[n].params):
+            assert i > at, n  # fleet_gearing, economic_cost_per_hour, ... come after the fused node
+
+
+@pytest.mark.parametrize("case,inputs,output,expected", P1_CASES, ids=[c[0] for c in P1_CASES])
+def test_hand_cases_on_arrays(case, inputs, output, expected):
+    # test_model_cases' P1 table, by hand, each case as an array of 3 identical scenarios (the fused path)
+    arrays = {k: np.full(3, float(v)) for k, v in inputs.items()} or {"gpu_price": np.full(3, 25000.0)}
+    got = model.evaluate(arrays, fused=True)[output]
+    assert isinstance(got, np.ndarray) and got.shape == (3,)
+    for g in got:
+        if isinstance(expected, float) and math.isnan(expected):
+            assert math.isnan(g), f"{case}: {output} = {g}, expected nan"
+        else:
+            assert g == pytest.approx(expected, rel=1e-9, abs=1e-12), f"{case}: {output} = {g}, expected {expected}"
+
+
+def test_two_sign_changes_on_arrays():
+    # test_model_cases.test_p1_two_sign_changes_irr_is_nan by hand: flows -27600, +8419.656, -2208.324
+    inputs = {"fleet_gpus": 1, "economic_life_years": 2, "contract_years": 1, "contracted_share": 1,
+              "market_price_decline_per_year": 0.99, "residual_base": 0}
+    res = model.evaluate({k: np.full(2, float(v)) for k, v in inputs.items()}, fused=True)
+    assert np.isnan(res["project_irr"]).all()
+    assert res["project_npv"] == pytest.approx(np.full(2, -27600 + 8419.656 / 1.1566 - 2208.324 / 1.1566 ** 2),
+                                               rel=1e-9)
+    assert res["fleet_debt_capacity"] == pytest.approx(np.full(2, 8419.656 / 1.5 / 1.0755), rel=1e-9)
+
+
+# Degenerate and boundary scenarios, one per row (overrides on seed), compared scenario by scenario with the
+# plain-float path (model/lines/project.py's _operations_floats / _financing_floats and model.finance.irr):
+# zero debt, the LTV cap, shares 0 and 1, rates 0, lives 1 and 15, a tenor longer than the life, a fractional
+# depreciation year, utilization 1, no decline, tax 0 and 1, a high DSCR target.
+DEGENERATE = [
+    {"equipment_ltv": 0.0},
+    {"equipment_ltv": 1.0, "target_dscr": 1.0},
+    {"contracted_share": 0.0},
+    {"contracted_share": 1.0, "contract_years": 10, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
+    {"base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0, "equity_share": 1.0,
+     "cost_of_equity": 0.0},
+    {"economic_life_years": 1, "fleet_debt_tenor_years": 15},
+    {"economic_life_years": 15, "depreciation_years": 2.5, "network_life_years": 7.25},
+    {"gpu_utilization": 1.0, "market_price_decline_per_year": 0.0},
+    {"tax_rate": 0.0},
+    {"tax_rate": 1.0},
+    {"target_dscr": 1e6},
+    {"market_price_decline_per_year": 0.99, "economic_life_years": 15, "contract_years": 1},
+    {"residual_base": 0.0, "economic_life_years": 8},
+]
+
+
+def test_degenerate_rows_match_the_float_path():
+    names = sorted({k for row in DEGENERATE for k in row})
+    seed = model.resolve_inputs({})
+    arrays = {k: np.array([row.get(k, seed[k]) for row in DEGENERATE], dtype=float) for k in names}
+    res = model.evaluate(arrays, fused=True)
+    for i, row in enumerate(DEGENERATE):
+        one = model.evaluate(row)
+        for name in OUTPUTS:
+            a, b = float(res[name][i]), one[name]
+            assert agree(a, b, name), f"{row}: {name} fused {a!r} vs floats {b!r}"
+
+
+def test_random_scenarios_match_the_float_path():
+    x = samples.random_inputs(300, seed=5)
+    res = model.evaluate(x, fused=True)
+    defined = 0
+    for i in range(300):
+        one = model.evaluate({k: float(v[i]) for k, v in x.items()})
+        for name in OUTPUTS:
+            a, b = float(res[name][i]), one[name]
+            assert agree(a, b, name), f"scenario {i}: {name} fused {a!r} vs floats {b!r}"
+        defined += not math.isnan(one["equity_irr"])
+    assert defined > 30  # the IRR comparison covers defined IRRs
+
+
+def test_random_scenarios_match_the_numpy_path():
+    x = samples.random_inputs(5000, seed=9)
+    fast = model.evaluate(x, fused=True)
+    slow = model.evaluate(x, fused=False)
+    for name in OUTPUTS:
+        a, b = fast[name], slow[name]
+        assert np.array_equal(np.isnan(a), np.isnan(b)), name
+        ok = np.isnan(b) | (a == b)
+        if name in IRRS:
+            ok |= np.abs(a - b) <= 1e-9
+        else:
+            ok |= np.abs(a - b) <= 1e-12 * np.maximum(np.abs(a), np.abs(b))
+        bad = np.flatnonzero(~ok)
+        assert not bad.size, f"{name}[{bad[0]}]: fused {a[bad[0]]!r} vs numpy {b[bad[0]]!r}"
+
+
+def test_numbers_do_not_depend_on_batching():
+    # fused, a scenario evaluated alone (a 1-element array), in a chunk, or among thousands: the same bits
+    x = samples.random_inputs(3000, seed=2)
+    whole = model.evaluate(x, outputs=sorted(fused.PRODUCTS), fused=True)
+    parts = model.evaluate(x, outputs=sorted(fused.PRODUCTS), chunk=97, threads=2, fused=True)
+    for i in (0, 1234, 2999):
+        alone = model.evaluate({k: v[i:i + 1] for k, v in x.items()}, outputs=["equity_irr", "project_npv"],
+                               fused=True)
+        for name in ("equity_irr", "project_npv"):
+            assert np.array_equal(alone[name], whole[name][i:i + 1], equal_nan=True), name
+    for name in fused.PRODUCTS:
+        assert np.array_equal(parts[name], whole[name], equal_nan=True), name
+
+
+def test_irr_asked_for_or_not_changes_nothing_else():
+    x = samples.random_inputs(500, seed=4)
+    with_irr = model.evaluate(x, outputs=["equity_irr", "equity_npv", "fleet_min_dscr"], fused=True)
+    without = model.evaluate(x, outputs=["equity_npv", "fleet_min_dscr"], fused=True)
+    for name in ("equity_npv", "fleet_min_dscr"):
+        assert np.array_equal(with_irr[name], without[name], equal_nan=True), name
+
+
+def test_without_numba_the_line_functions_run():
+    # AIE_NUMBA=0 in a fresh process: no numba import, the numpy path, the same numbers to rounding
+    code = ("import sys, numpy as np, model; from model import fused, samples; "
+            "x = samples.random_inputs(50, seed=1); "
+            "r = model.evaluate(x, outputs=['equity_irr', 'project_npv'], fused=True); "
+            "assert not fused.available(10**6, True); assert 'numba' not in sys.modules; "
+            "np.save(sys.argv[1], np.stack([r['equity_irr'], r['project_npv']]))")
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"aie-fused-{os.getpid()}.npy"
+    env = {**os.environ, "AIE_NUMBA": "0", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=env, cwd=ROOT)
+    try:
+        slow = np.load(out)
+    finally:
+        out.unlink(missing_ok=True)
+    fast = model.evaluate(samples.random_inputs(50, seed=1), outputs=["equity_irr", "project_npv"], fused=True)
+    ok = np.isnan(slow[0]) & np.isnan(fast["equity_irr"]) | (np.abs(slow[0] - fast["equity_irr"]) <= 1e-9)
+    assert ok.all()
+    assert np.allclose(slow[1], fast["project_npv"], rtol=1e-12, atol=0)
+
+
+def test_fused_false_builds_the_rows():
+    only = graph.needed(frozenset(["equity_irr"]))
+    values = model.resolve_inputs({"gpu_price": np.array([25000.0, 30000.0])})
+    assert "fleet_financing" in graph.context(values, only=only, fuse=False)  # the rows were built
+    ctx = graph.context(values, only=only, fuse=True)
+    assert "fleet_financing" not in ctx and fused.NAME in ctx
+
+
+def test_the_size_decides_by_default():
+    # below MIN_SCENARIOS the numpy path's bits, from it the compiled path's (the two differ in a few ulps)
+    x = samples.random_inputs(fused.MIN_SCENARIOS, seed=6)
+    small = {k: v[:-1] for k, v in x.items()}
+    outs = ["project_npv", "equity_irr"]
+    for values, path in ((small, False), (x, True)):
+        auto, chosen = model.evaluate(values, outputs=outs), model.evaluate(values, outputs=outs, fused=path)
+        for name in outs:
+            assert np.array_equal(auto[name], chosen[name], equal_nan=True), (name, path)
+    fast, slow = model.evaluate(x, outputs=outs, fused=True), model.evaluate(x, outputs=outs, fused=False)
+    # else this test could not tell the paths apart (the IRRs' last bits differ in ~15% of defined scenarios)
+    assert not all(np.array_equal(fast[n], slow[n], equal_nan=True) for n in outs)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, 0.0, [True]])
+def test_fused_must_be_a_boolean(bad):
+    with pytest.raises(model.InputError, match="fused"):
+        model.evaluate({"gpu_price": np.array([1e4, 2e4])}, fused=bad)
