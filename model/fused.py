@@ -94,7 +94,7 @@ def _kernel():
         ug = _grid()
         xg = np.exp(np.negative(ug))  # the grid's x as the numpy path computes them
         X = np.ones((len(PARAMS), 1))
-        p1_kernel.p1_outputs(X, np.empty((len(PRODUCTS), 1)), True, True, xg, ug)  # compile here, once
+        p1_kernel.p1_outputs(X, np.empty((len(PRODUCTS), 1)), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
     except ImportError:
         return None
     except Exception as exc:  # a numba that cannot compile here: numpy does the work
@@ -124,7 +124,7 @@ def run(values: dict, wanted: frozenset) -> dict:
     for row, name in zip(X, PARAMS):
         row[...] = np.broadcast_to(values[name], shape).reshape(-1)
     out = np.empty((len(PRODUCTS), m))
-    kernel(X, out, "project_irr" in wanted, "equity_irr" in wanted, xg, ug)
+    kernel(X, out, np.array([name in wanted for name in PRODUCTS]), xg, ug)
     return {name: row.reshape(shape) for name, row in zip(PRODUCTS, out)}
 
 

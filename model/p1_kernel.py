@@ -135,8 +135,9 @@ def irr(G, xg, ug):
 
 
 @_jit
-def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
-    """Each scenario (column) of X: operations, debt sized on CFADS, financing, then the P1 outputs into out."""
+def p1_outputs(X, out, want, xg, ug):
+    """Each scenario (column) of X: operations, debt sized on CFADS, financing, then the P1 outputs into out (the
+    rows `want` marks; the others nan, and what only they need is skipped)."""
     L, contract_years, tenor, fleet, share, reserved, util, rental = X[0], X[1], X[2], X[3], X[4], X[5], X[6], X[7]
     decline_rate, hours, cash_cost, afr, gpu_price, dep_years, net_capex = X[8], X[9], X[10], X[11], X[12], X[13], X[14]
     net_years, tax_rate, proceeds, book, capex, wacc, dscr_target, rate = (X[15], X[16], X[17], X[18], X[19], X[20],
@@ -150,6 +151,9 @@ def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
     sale_ = np.zeros(YEARS)
     debt_ = np.zeros(YEARS)
     ds = np.zeros(YEARS)
+    w_min_dscr, w_project_npv, w_project_irr, w_equity_npv = want[2], want[5], want[6], want[7]
+    w_equity_irr, w_multiple, w_rent = want[8], want[9], want[10]
+    w_pv = w_project_npv or w_rent
     for i in range(X.shape[1]):
         Li = L[i]
         T = _min(tenor[i], Li)
@@ -171,7 +175,8 @@ def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
                 continue
             if t >= 1:
                 R *= r1
-                W *= w1
+                if w_pv:
+                    W *= w1
             life = 1.0 if 1 <= t and t <= Li else 0.0
             contract = 1.0 if 1 <= t and t <= contract_years[i] else 0.0
             debt = 1.0 if 1 <= t and t <= T else 0.0
@@ -206,8 +211,10 @@ def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
             capacity += _max(cfads, 0.0) / dscr_target[i] / R * debt
             revenue_total += revenue
             ebitda_total += ebitda
-            project_npv += flow / W
-            rent_total += market / W
+            if w_project_npv:
+                project_npv += flow / W
+            if w_rent:
+                rent_total += market / W
         # fleet_debt, then the sculpted debt service, its present value from the last year back, equity
         fleet_debt = _min(capacity, ltv[i] * capex[i])
         scale = fleet_debt / capacity if capacity > 0 else 0.0
@@ -225,24 +232,29 @@ def p1_outputs(X, out, want_project_irr, want_equity_irr, xg, ug):
         low = sentinel[i]
         for t in range(ny):  # the years after hold zeros (equity) and the sentinel (no debt service)
             if t >= 1:
-                E *= e1
                 returned += eq[t]
-            equity_npv += eq[t] / E
-            v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
-            low = v if t == 0 else _min(low, v)
+            if w_equity_npv:
+                if t >= 1:
+                    E *= e1
+                equity_npv += eq[t] / E
+            if w_min_dscr:
+                v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
+                low = v if t == 0 else _min(low, v)
         if ny < YEARS:
             low = _min(low, sentinel[i])
         invested = capex[i] - fleet_debt
-        rate_l = wacc[i]
-        crf = 1 / Li if rate_l < 1e-9 else rate_l / (1 - (1 + rate_l) ** -Li)
+        crf = np.nan
+        if w_rent:
+            rate_l = wacc[i]
+            crf = 1 / Li if rate_l < 1e-9 else rate_l / (1 - (1 + rate_l) ** -Li)
         out[0, i] = capacity
         out[1, i] = fleet_debt
-        out[2, i] = low if fleet_debt > 0 else np.nan
+        out[2, i] = low if fleet_debt > 0 and w_min_dscr else np.nan
         out[3, i] = revenue_total
         out[4, i] = np.nan if revenue_total == 0 else ebitda_total / revenue_total
-        out[5, i] = project_npv
-        out[6, i] = irr(cf, xg, ug) if want_project_irr else np.nan
-        out[7, i] = equity_npv
-        out[8, i] = irr(eq, xg, ug) if want_equity_irr else np.nan
-        out[9, i] = np.nan if invested == 0 else returned / invested
+        out[5, i] = project_npv if w_project_npv else np.nan
+        out[6, i] = irr(cf, xg, ug) if w_project_irr else np.nan
+        out[7, i] = equity_npv if w_equity_npv else np.nan
+        out[8, i] = irr(eq, xg, ug) if w_equity_irr else np.nan
+        out[9, i] = np.nan if invested == 0 or not w_multiple else returned / invested
         out[10, i] = crf * rent_total
