@@ -81,9 +81,15 @@ def machine() -> dict:
         xlw = xlwings.__version__
     except Exception:  # noqa: BLE001 - informational only
         xlw = None
+    try:  # without importing it (the evaluate children measure that)
+        from importlib.metadata import version
+
+        nb = version("numba")
+    except Exception:  # noqa: BLE001 - informational only
+        nb = None
     return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
             "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
-            "formulas": formulas.__version__, "xlwings": xlw}
+            "formulas": formulas.__version__, "xlwings": xlw, "numba": nb}
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float], object]:

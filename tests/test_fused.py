@@ -228,3 +228,16 @@ def test_the_size_decides_by_default():
 def test_fused_must_be_a_boolean(bad):
     with pytest.raises(model.InputError, match="fused"):
         model.evaluate({"gpu_price": np.array([1e4, 2e4])}, fused=bad)
+
+
+def test_ieee_edges_fused_as_on_floats():
+    # test_model_core's edge sets (x/0, 0/0, overflow to inf): the same outcome, nan, ±inf or a finite number
+    from test_model_core import EDGES
+
+    for overrides in EDGES:
+        scalar = model.evaluate(overrides)
+        arrays = model.evaluate({k: np.array([v]) for k, v in overrides.items()}, fused=True)
+        for name in fused.PRODUCTS:
+            a, b = scalar[name], float(arrays[name][0])
+            assert (math.isnan(a) and math.isnan(b)) or a == b or (
+                math.isfinite(a) and math.isfinite(b) and agree(a, b, name)), (overrides, name, a, b)
