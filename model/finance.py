@@ -200,10 +200,12 @@ def _irr_arrays(flows: list, flips):
             step = np.divide(p, dp)  # u_next = u − f/f' = u + p/(x·dp)
             nxt = u + step
             # Newton when it stays inside the bracket and at least halves the step before last (else it
-            # crawls, as far left where the last year's term dominates): bisection otherwise
+            # crawls, as far left where the last year's term dominates): bisection otherwise; never with an
+            # overflowed derivative (its step is 0 wherever the iterate is)
             np.abs(step, out=step)
-            small = step <= _TOL  # converged: take this last Newton step and stop
-            newton = small | ((nxt > lo) & (nxt < hi) & (step <= 0.5 * older))
+            usable = np.isfinite(dp) & (dp != 0)
+            small = (step <= _TOL) & usable  # converged: take this last Newton step and stop
+            newton = small | (usable & (nxt > lo) & (nxt < hi) & (step <= 0.5 * older))
             quad = newton & was_newton & (step * step * step <= _QUAD * prev * prev)
             was_newton = newton
             mid = (lo + hi) * 0.5
@@ -254,6 +256,14 @@ def irr(flows: list, flips) -> object:
     u = (lo + hi) / 2
     for _ in range(_NEWTON):
         f, df = _npv_u(flows, u)
+        if not math.isfinite(df):  # an overflowed derivative: bisection to the last bit instead of Newton
+            while lo < (mid := (lo + hi) / 2) < hi:
+                f_mid, _ = _npv_u(flows, mid)
+                if _fsign(f_mid) == s_lo:
+                    lo = mid
+                else:
+                    hi = mid
+            return math.expm1((lo + hi) / 2)
         if df != 0:
             nxt = u - xp.div(f, df)
             if lo < nxt < hi:

@@ -8,8 +8,8 @@ One scenario on plain floats never comes here.
 The fused node stands in the evaluation order (`plan`) for the two P1 blocks and every output that reads them
 (PRODUCTS), when no other node reads a block (rows or checks asked for: no fusion). It reads PARAMS, the names
 the replaced nodes read from outside, and computes with `model.p1_kernel` what the line functions compute: the
-same operations in the same order; powers and exponentials from libm instead of numpy, so results agree to
-rounding (tests/test_fused.py: 1e-12 relative, IRRs 1e-9, element by element).
+same operations in the same order, on the numpy path's decline powers, with its CRF: the numpy path's bits, but
+for the IRRs' last bits (exponentials from libm); tests/test_fused.py compares scenario by scenario.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ PRODUCTS = ("fleet_debt_capacity", "fleet_debt", "fleet_min_dscr", "fleet_revenu
 REPLACED = frozenset(BLOCKS + PRODUCTS)
 ENABLED = os.environ.get("AIE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
 MIN_SCENARIOS = 4096
+YEARS = 16  # model.lines.project.YEARS
 
 
 class Node:
@@ -93,8 +94,8 @@ def _kernel():
 
         ug = _grid()
         xg = np.exp(np.negative(ug))  # the grid's x as the numpy path computes them
-        X = np.ones((len(PARAMS), 1))
-        p1_kernel.p1_outputs(X, np.empty((len(PRODUCTS), 1)), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
+        X, D = np.ones((len(PARAMS), 1)), np.ones((YEARS, 1))
+        p1_kernel.p1_outputs(X, D, np.empty((len(PRODUCTS), 1)), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
     except ImportError:
         return None
     except Exception as exc:  # a numba that cannot compile here: numpy does the work
@@ -114,8 +115,13 @@ def available(n: int | None = None, fused: bool | None = None) -> bool:
 
 
 def run(values: dict, wanted: frozenset) -> dict:
-    """The PRODUCTS from PARAMS' values (floats or arrays of one broadcast shape)."""
+    """The PRODUCTS from PARAMS' values (floats or arrays of one broadcast shape). The decline powers and the
+    levelized rent's capital recovery factor come from the numpy path's own functions: powers are where numpy
+    and libm differ in the last bit, and 1 − (1 + wacc)^−L cancels that bit up to ~1e-8 near wacc = 1e-9."""
     import numpy as np
+
+    from .lines.buy_rent import crf
+    from .lines.project import decline_powers
 
     kernel, xg, ug = _kernel()
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
@@ -123,9 +129,18 @@ def run(values: dict, wanted: frozenset) -> dict:
     X = np.empty((len(PARAMS), m))
     for row, name in zip(X, PARAMS):
         row[...] = np.broadcast_to(values[name], shape).reshape(-1)
+    L = X[PARAMS.index("economic_life_years")]
+    longest = float(np.max(L)) if m else 0.0
+    n = min(YEARS, int(longest) + 1) if np.isfinite(longest) else YEARS  # the kernel reads years ≤ each life
+    D = np.empty((YEARS, m))
+    decline_powers(X[PARAMS.index("market_price_decline_per_year")], D[:n])
     out = np.empty((len(PRODUCTS), m))
-    kernel(X, out, np.array([name in wanted for name in PRODUCTS]), xg, ug)
-    return {name: row.reshape(shape) for name, row in zip(PRODUCTS, out)}
+    kernel(X, D, out, np.array([name in wanted for name in PRODUCTS]), xg, ug)
+    res = {name: row.reshape(shape) for name, row in zip(PRODUCTS, out)}
+    if "rent_levelized_per_gpu_hour" in wanted:  # the kernel's row is Σ rent_pv
+        res["rent_levelized_per_gpu_hour"] = crf(values["wacc"], values["economic_life_years"]) * res[
+            "rent_levelized_per_gpu_hour"]
+    return res
 
 
 def reads_outside() -> frozenset:

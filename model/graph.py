@@ -159,7 +159,7 @@ def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | N
         scalar = is_scalar_set(values)
     graph = nodes()
     walk = order() if only is None else only
-    fuse = fuse and not scalar and only is not None and fused_plan(only) is not None
+    fuse = fuse and not scalar and only is not None and fused_plan(only) is not None and fused.available()
     if fuse:
         walk, graph = fused_plan(only)
     drops = last_uses(only, keep, fuse) if keep is not None and only is not None else {}

@@ -1,12 +1,14 @@
 """P1's outputs in one pass per scenario, compiled by numba (imported only through `model.fused`).
 
 The same arithmetic as `model.lines.project` (`_operations_arrays`, `_financing_arrays`, the lines that sum
-their rows) and `model.finance._irr_arrays`, operation for operation, so results agree with the numpy path to
-rounding: powers come from libm instead of numpy (a few ulps), and a scenario's years after its economic life
-are skipped (they are zeros). No yearly row is kept: a scenario's sixteen years live in small buffers, which is
-what makes this faster than numpy's years × scenarios arrays (bench/run.py).
+their rows) and `model.finance._irr_arrays`, operation for operation and in the same order; the decline powers
+are the numpy path's own rows (`decline_powers`, passed in). A 0/1 flag switches a term off as the plain-float
+path does (the term is not computed: 0 even where it would be infinite, where numpy's ×0 gives nan), and a
+scenario's years after its economic life are skipped (zeros). No yearly row is kept: a scenario's sixteen years
+live in small buffers, which is what makes this faster than numpy's years × scenarios arrays (bench/run.py).
 
-Rows of `X` are `model.fused.PARAMS`, rows of `out` are `model.fused.PRODUCTS`, in those orders.
+Rows of `X` are `model.fused.PARAMS`, rows of `out` are `model.fused.PRODUCTS` (the last one: Σ rent_pv, which
+`model.fused.run` turns into the levelized rent), in those orders.
 """
 
 from __future__ import annotations
@@ -116,8 +118,9 @@ def irr(G, xg, ug):
         step = p / dp
         nxt = u + step
         step = abs(step)
-        small = step <= TOL
-        newton = small or (nxt > lo and nxt < hi and step <= 0.5 * older)
+        usable = math.isfinite(dp) and dp != 0  # an overflowed derivative gives a zero step far from the root
+        small = usable and step <= TOL
+        newton = small or (usable and nxt > lo and nxt < hi and step <= 0.5 * older)
         quad = newton and was_newton and step * step * step <= QUAD * prev * prev
         was_newton = newton
         mid = (lo + hi) * 0.5
@@ -135,14 +138,14 @@ def irr(G, xg, ug):
 
 
 @_jit
-def p1_outputs(X, out, want, xg, ug):
+def p1_outputs(X, D, out, want, xg, ug):
     """Each scenario (column) of X: operations, debt sized on CFADS, financing, then the P1 outputs into out (the
-    rows `want` marks; the others nan, and what only they need is skipped)."""
+    rows `want` marks; the others nan, and what only they need is skipped). D[t] = (1 − decline)^(t−1)."""
     L, contract_years, tenor, fleet, share, reserved, util, rental = X[0], X[1], X[2], X[3], X[4], X[5], X[6], X[7]
-    decline_rate, hours, cash_cost, afr, gpu_price, dep_years, net_capex = X[8], X[9], X[10], X[11], X[12], X[13], X[14]
+    hours, cash_cost, afr, gpu_price, dep_years, net_capex = X[9], X[10], X[11], X[12], X[13], X[14]
     net_years, tax_rate, proceeds, book, capex, wacc, dscr_target, rate = (X[15], X[16], X[17], X[18], X[19], X[20],
                                                                            X[21], X[22])
-    ltv, coe, sentinel = X[23], X[24], X[25]
+    ltv, coe, sentinel = X[23], X[24], X[25]  # X[8], the decline rate, comes in as D
     cf = np.zeros(YEARS)  # project cash flow
     eq = np.zeros(YEARS)  # equity cash flow
     cfads_ = np.zeros(YEARS)
@@ -160,7 +163,6 @@ def p1_outputs(X, out, want, xg, ug):
         ny = 1  # year 0 and the years 1..L (the rest are zeros)
         while ny < YEARS and ny <= Li:
             ny += 1
-        decline = 1 - decline_rate[i]
         k_cost = fleet[i] * hours[i] * cash_cost[i]
         k_repl = fleet[i] * afr[i] * gpu_price[i]
         k_sale = proceeds[i] - tax_rate[i] * _max(0.0, proceeds[i] - book[i])
@@ -177,38 +179,31 @@ def p1_outputs(X, out, want, xg, ug):
                 R *= r1
                 if w_pv:
                     W *= w1
-            life = 1.0 if 1 <= t and t <= Li else 0.0
-            contract = 1.0 if 1 <= t and t <= contract_years[i] else 0.0
+            market = revenue = ebitda = operating = depreciation = cfads = 0.0
+            if 1 <= t and t <= Li:  # the operating flag: off in year 0
+                contract = 1.0 if t <= contract_years[i] else 0.0
+                Dt = D[t, i]
+                market = rental[i] * Dt
+                contracted = contract * fs
+                rest = (fleet[i] - contracted) * util[i] * market
+                revenue = (contracted * reserved[i] + rest) * hours[i]
+                ebitda = revenue - k_cost
+                replacement = k_repl * Dt
+                c1 = _max(_min(dep_years[i] - t + 1, 1.0), 0.0)  # the share of a year depreciated
+                c2 = _max(_min(net_years[i] - t + 1, 1.0), 0.0)
+                f1 = gpu_per_year if c1 == 1.0 else c1 * gpu_price[i] / dep_years[i]  # 1 · a / b = a / b exactly
+                f2 = net_per_year if c2 == 1.0 else c2 * net_capex[i] / net_years[i]
+                depreciation = (f1 + f2) * fleet[i]
+                operating = ebitda - replacement
+                cfads = operating - _max(operating - depreciation, 0.0) * tax_rate[i]
             debt = 1.0 if 1 <= t and t <= T else 0.0
-            last = 1.0 if t == Li else 0.0
-            e = t - 1
-            if e <= 0:
-                D = 1.0
-            elif e == 1:
-                D = decline
-            elif e == 2:
-                D = decline * decline
-            else:
-                D = decline ** float(e)
-            market = rental[i] * D * life
-            contracted = life * contract * fs
-            rest = (fleet[i] - contracted) * util[i] * market
-            revenue = (contracted * reserved[i] + rest) * hours[i]
-            ebitda = revenue - life * k_cost
-            replacement = k_repl * D * life
-            c1 = _max(_min(dep_years[i] - t + 1, 1.0), 0.0)  # the share of a year depreciated
-            c2 = _max(_min(net_years[i] - t + 1, 1.0), 0.0)
-            f1 = gpu_per_year if c1 == 1.0 else c1 * gpu_price[i] / dep_years[i]  # 1 · a / b = a / b exactly
-            f2 = net_per_year if c2 == 1.0 else c2 * net_capex[i] / net_years[i]
-            depreciation = (f1 + f2) * fleet[i] * life
-            operating = ebitda - replacement
-            cfads = operating - _max(operating - depreciation, 0.0) * tax_rate[i]
-            sale = last * k_sale
+            sale = k_sale if t == Li else 0.0
             flow = cfads + sale
             if t == 0:
                 flow -= capex[i]
             cf[t], cfads_[t], operating_[t], dep_[t], sale_[t], debt_[t] = flow, cfads, operating, depreciation, sale, debt
-            capacity += _max(cfads, 0.0) / dscr_target[i] / R * debt
+            if debt:
+                capacity += _max(cfads, 0.0) / dscr_target[i] / R
             revenue_total += revenue
             ebitda_total += ebitda
             if w_project_npv:
@@ -219,11 +214,11 @@ def p1_outputs(X, out, want, xg, ug):
         fleet_debt = _min(capacity, ltv[i] * capex[i])
         scale = fleet_debt / capacity if capacity > 0 else 0.0
         for t in range(ny):
-            ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale * debt_[t]
+            ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale if debt_[t] else 0.0
         pv = 0.0
         for t in range(ny - 1, -1, -1):
             pv = (ds[t] + pv) / r1
-            interest = pv * debt_[t] * rate[i]
+            interest = pv * rate[i] if debt_[t] else 0.0
             levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate[i]
             eq[t] = operating_[t] - levered_tax - ds[t] + sale_[t]
         eq[0] -= capex[i] - fleet_debt
@@ -243,10 +238,6 @@ def p1_outputs(X, out, want, xg, ug):
         if ny < YEARS:
             low = _min(low, sentinel[i])
         invested = capex[i] - fleet_debt
-        crf = np.nan
-        if w_rent:
-            rate_l = wacc[i]
-            crf = 1 / Li if rate_l < 1e-9 else rate_l / (1 - (1 + rate_l) ** -Li)
         out[0, i] = capacity
         out[1, i] = fleet_debt
         out[2, i] = low if fleet_debt > 0 and w_min_dscr else np.nan
@@ -257,4 +248,4 @@ def p1_outputs(X, out, want, xg, ug):
         out[7, i] = equity_npv if w_equity_npv else np.nan
         out[8, i] = irr(eq, xg, ug) if w_equity_irr else np.nan
         out[9, i] = np.nan if invested == 0 or not w_multiple else returned / invested
-        out[10, i] = crf * rent_total
+        out[10, i] = rent_total if w_rent else np.nan

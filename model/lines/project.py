@@ -181,6 +181,25 @@ def _carry(base, first: int, out, np):
     return out
 
 
+def decline_powers(decline_rate, out) -> object:
+    """out[t] = (1 − decline_rate)^(t−1) for t ≥ 1 (out[0] = 1), each a power as `decline ** (t − 1)` computes it
+    (not carried: cfads can cancel and show the last bits); out is years × scenarios. The compiled P1
+    (model/fused.py) reads the same rows."""
+    import numpy as np
+
+    decline = 1 - decline_rate
+    out[0] = 1.0
+    for t in range(1, len(out)):
+        e = t - 1
+        if e <= 1:
+            out[t] = 1.0 if e == 0 else decline
+        elif e == 2:
+            np.square(decline, out=out[t])
+        else:
+            np.power(decline, float(e), out=out[t])
+    return out
+
+
 def _frozen_zeros(shape, np):
     z = np.zeros(shape)
     z.flags.writeable = False
@@ -247,16 +266,7 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     (D, W, R, market, contracted, rest, revenue, cash_costs, ebitda, replacement, depreciation, scratch,
      unlevered_tax, cfads, sale, cash_flow, project_pv, abs_flow, capacity_pv, rent_pv) = xp.scratch(
         "P1.operations", (20, n) + shape)
-    decline = 1 - decline_rate
-    D[0] = 1.0
-    for t in range(1, n):  # (1 − decline)^(t−1) as `decline ** (t − 1)` computes it (not carried: cfads cancels)
-        e = t - 1
-        if e <= 1:
-            D[t] = 1.0 if e == 0 else decline
-        elif e == 2:
-            np.square(decline, out=D[t])
-        else:
-            np.power(decline, float(e), out=D[t])
+    decline_powers(decline_rate, D)
     _carry(1 + rate, 0, R, np)
     k_cost = fleet * hours * cash_cost
     k_repl = fleet * afr * gpu_price
