@@ -280,3 +280,14 @@ def test_ieee_edges_fused_as_on_floats():
             a, b = scalar[name], float(arrays[name][0])
             assert (math.isnan(a) and math.isnan(b)) or a == b or (
                 math.isfinite(a) and math.isfinite(b) and agree(a, b, name)), (overrides, name, a, b)
+
+
+def test_numba_only_for_p1():
+    # 10,000 scenarios of a cost line (no P1 output) do not import numba: a UDF server or a sweep of costs
+    # stays lean (numba's objects also slow every later full garbage collection a little); P1 outputs do
+    code = ("import sys, numpy as np, model; p = np.linspace(2e4, 4e4, 10000); "
+            "model.evaluate({'gpu_price': p}, outputs=['total_cost_per_gpu_hour']); a = 'numba' in sys.modules; "
+            "model.evaluate({'gpu_price': p}, outputs=['equity_irr']); print(a, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["False", "True"]
