@@ -157,12 +157,22 @@ def p1_outputs(X, D, out, want, xg, ug):
     w_min_dscr, w_project_npv, w_project_irr, w_equity_npv = want[2], want[5], want[6], want[7]
     w_equity_irr, w_multiple, w_rent = want[8], want[9], want[10]
     w_pv = w_project_npv or w_rent
+    need_fin = w_min_dscr or w_equity_npv or w_equity_irr or w_multiple  # the debt and equity years
+    need_ops = need_fin or want[0] or want[1] or want[3] or want[4] or w_project_npv or w_project_irr
+    out[:] = np.nan
     for i in range(X.shape[1]):
         Li = L[i]
         T = _min(tenor[i], Li)
         ny = 1  # year 0 and the years 1..L (the rest are zeros)
         while ny < YEARS and ny <= Li:
             ny += 1
+        if not need_ops:  # the levelized rent alone (E2's lines): Σ market price / (1 + wacc)^t, t = 1..L
+            W, w1, rent_total = 1.0, 1 + wacc[i], 0.0
+            for t in range(1, ny):
+                W *= w1
+                rent_total += rental[i] * D[t, i] / W
+            out[10, i] = rent_total
+            continue
         k_cost = fleet[i] * hours[i] * cash_cost[i]
         k_repl = fleet[i] * afr[i] * gpu_price[i]
         k_sale = proceeds[i] - tax_rate[i] * _max(0.0, proceeds[i] - book[i])
@@ -212,31 +222,32 @@ def p1_outputs(X, D, out, want, xg, ug):
                 rent_total += market / W
         # fleet_debt, then the sculpted debt service, its present value from the last year back, equity
         fleet_debt = _min(capacity, ltv[i] * capex[i])
-        scale = fleet_debt / capacity if capacity > 0 else 0.0
-        for t in range(ny):
-            ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale if debt_[t] else 0.0
-        pv = 0.0
-        for t in range(ny - 1, -1, -1):
-            pv = (ds[t] + pv) / r1
-            interest = pv * rate[i] if debt_[t] else 0.0
-            levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate[i]
-            eq[t] = operating_[t] - levered_tax - ds[t] + sale_[t]
-        eq[0] -= capex[i] - fleet_debt
-        E = 1.0
         equity_npv = returned = 0.0
         low = sentinel[i]
-        for t in range(ny):  # the years after hold zeros (equity) and the sentinel (no debt service)
-            if t >= 1:
-                returned += eq[t]
-            if w_equity_npv:
+        if need_fin:
+            scale = fleet_debt / capacity if capacity > 0 else 0.0
+            for t in range(ny):
+                ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale if debt_[t] else 0.0
+            pv = 0.0
+            for t in range(ny - 1, -1, -1):
+                pv = (ds[t] + pv) / r1
+                interest = pv * rate[i] if debt_[t] else 0.0
+                levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate[i]
+                eq[t] = operating_[t] - levered_tax - ds[t] + sale_[t]
+            eq[0] -= capex[i] - fleet_debt
+            E = 1.0
+            for t in range(ny):  # the years after hold zeros (equity) and the sentinel (no debt service)
                 if t >= 1:
-                    E *= e1
-                equity_npv += eq[t] / E
-            if w_min_dscr:
-                v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
-                low = v if t == 0 else _min(low, v)
-        if ny < YEARS:
-            low = _min(low, sentinel[i])
+                    returned += eq[t]
+                if w_equity_npv:
+                    if t >= 1:
+                        E *= e1
+                    equity_npv += eq[t] / E
+                if w_min_dscr:
+                    v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
+                    low = v if t == 0 else _min(low, v)
+            if ny < YEARS:
+                low = _min(low, sentinel[i])
         invested = capex[i] - fleet_debt
         out[0, i] = capacity
         out[1, i] = fleet_debt

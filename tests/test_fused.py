@@ -291,3 +291,19 @@ def test_numba_only_for_p1():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_each_output_alone_as_in_the_full_evaluation():
+    # the kernel skips what unasked-for outputs need (financing, IRRs, present values; all but the market
+    # prices when only the levelized rent is read): each output that goes through it, asked for alone or with
+    # others, has the full evaluation's bits
+    x = samples.random_inputs(2000, seed=8)
+    full = model.evaluate(x, fused=True)
+    through = [n for n in OUTPUTS if n in fused.PRODUCTS or graph.fused_plan(graph.needed(frozenset([n])))]
+    assert "economic_cost_per_hour" in through and "fleet_gearing" in through
+    for name in through:
+        alone = model.evaluate(x, outputs=[name], fused=True)[name]
+        assert np.array_equal(alone, full[name], equal_nan=True), name
+    pair = model.evaluate(x, outputs=["rent_levelized_per_gpu_hour", "fleet_revenue_total"], fused=True)
+    for name, v in pair.items():
+        assert np.array_equal(v, full[name], equal_nan=True), name
