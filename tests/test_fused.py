@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 from test_model_cases import P1_CASES
+from test_model_properties import N, _same, array_inputs
 
 import model
 from model import fused, graph, samples
@@ -307,3 +309,16 @@ def test_each_output_alone_as_in_the_full_evaluation():
     pair = model.evaluate(x, outputs=["rent_levelized_per_gpu_hour", "fleet_revenue_total"], fused=True)
     for name, v in pair.items():
         assert np.array_equal(v, full[name], equal_nan=True), name
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                                                  HealthCheck.data_too_large])
+@given(values=array_inputs())
+def test_fused_equals_floats_at_the_domains_edges(values):
+    # test_model_properties' strategy (every input over its domain, its closed ends included), compiled P1 this
+    # time; the same comparison with the float path, scenario by scenario
+    res = model.evaluate(values, fused=True)
+    for i in range(N):
+        one = model.evaluate({k: float(v[i]) for k, v in values.items()})
+        for name, v in one.items():
+            assert _same(float(res[name][i]), v, name), f"{name}[{i}]: fused {res[name][i]!r} vs floats {v!r}"
