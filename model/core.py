@@ -71,9 +71,11 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
     outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass), `threads`
     chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it).
-    `fused`: P1 compiled (model.fused) for this call; None: where numba is installed, from
-    fused.MIN_SCENARIOS scenarios."""
+    `fused`: P1 compiled (model.fused) for this call where numba is installed and AIE_NUMBA is not 0 (else
+    numpy, silently); None: from fused.MIN_SCENARIOS scenarios; False: numpy."""
     names = output_names(outputs)
+    if getattr(getattr(fused, "dtype", None), "kind", None) == "b" and getattr(fused, "ndim", None) == 0:
+        fused = bool(fused)  # np.True_, np.False_
     if not (fused is None or isinstance(fused, bool)):
         raise InputError(f"fused = {short(fused)}: expected True, False or None (compiled P1 where numba is installed)")
     only = ORDER if outputs is None else graph.needed(frozenset(names))
@@ -140,8 +142,8 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outpu
     and every output comes back with the broadcast shape (floats when all are scalars).
     Long one-dimensional arrays are evaluated `chunk` scenarios at a time, `threads` chunks at once
     (default: the cores, at most 4); the numbers do not depend on either. Where numba is installed, P1 runs
-    compiled on 4,096 scenarios or more (model/fused.py; equal to the numpy path's numbers to rounding);
-    `fused=True`/`False` decides for this call.
+    compiled on 4,096 scenarios or more (model/fused.py; the numpy path's numbers, IRRs to their last bits);
+    `fused=True`/`False` decides for this call (True still needs numba, and AIE_NUMBA not 0).
     Undefined outputs are nan. Bad input raises `InputError`.
     """
     names = output_names(outputs)  # an unknown output name fails before any work

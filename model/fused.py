@@ -34,6 +34,7 @@ PARAMS = ("economic_life_years", "contract_years", "fleet_debt_tenor_years", "fl
 PRODUCTS = ("fleet_debt_capacity", "fleet_debt", "fleet_min_dscr", "fleet_revenue_total", "fleet_ebitda_margin",
             "project_npv", "project_irr", "equity_npv", "equity_irr", "equity_multiple", "rent_levelized_per_gpu_hour")
 REPLACED = frozenset(BLOCKS + PRODUCTS)
+# AIE_NUMBA=0 (read when model is imported) turns compiled P1 off, fused=True included
 ENABLED = os.environ.get("AIE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
 MIN_SCENARIOS = 4096
 YEARS = 16  # model.lines.project.YEARS
@@ -96,7 +97,11 @@ def _kernel():
         xg = np.exp(np.negative(ug))  # the grid's x as the numpy path computes them
         X, D = np.ones((len(PARAMS), 1)), np.ones((YEARS, 1))
         p1_kernel.p1_outputs(X, D, np.empty((len(PRODUCTS), 1)), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
-    except ImportError:
+    except ImportError as exc:
+        from importlib.util import find_spec
+
+        if find_spec("numba") is not None:  # installed, yet not importable (say, against a newer numpy)
+            warnings.warn(f"model.fused: numba is installed but does not import ({exc}); using numpy", stacklevel=2)
         return None
     except Exception as exc:  # a numba that cannot compile here: numpy does the work
         warnings.warn(f"model.fused: numba could not compile the P1 kernel ({exc}); using numpy", stacklevel=2)

@@ -23,7 +23,16 @@ IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # as model.finance
 X_LO, X_HI = math.exp(-IRR_U_LOW), math.exp(-IRR_U_HIGH)
 TOL, QUAD, MAX_ITER = 1e-10, 1e-13, 100  # model.finance's _TOL, _QUAD, _MAX_ITER
 
-_jit = njit(cache=True, nogil=True, error_model="numpy")
+
+def _jit(func):
+    """Compiled once and cached by numba (beside this file, else in the user's cache folder or NUMBA_CACHE_DIR);
+    where no folder is writable, compiled in each process instead (~3 s) rather than not at all."""
+    try:
+        return njit(cache=True, nogil=True, error_model="numpy")(func)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return njit(nogil=True, error_model="numpy")(func)
+
+
 _inline = njit(inline="always", error_model="numpy")
 
 
