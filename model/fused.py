@@ -1,6 +1,6 @@
 """P1 fused: on many scenarios, the fleet project's outputs from one compiled pass per scenario (numba), instead of
 numpy's years × scenarios rows. Optional: without numba (``pip install -e ".[fast]"``), with AIE_NUMBA=0 (or
-ENABLED = False), or for fewer than MIN_SCENARIOS scenarios (not worth importing numba: ~0.7 s once per process),
+ENABLED = False), or for fewer than MIN_SCENARIOS scenarios (not worth importing numba: ~0.5 s once per process),
 the line functions of model/lines/project.py run on arrays as they are; `evaluate(..., fused=True/False)` decides
 for one call. The choice is made once per call, for all its chunks; Monte Carlo makes it once for all its draws.
 One scenario on plain floats never comes here.
@@ -20,6 +20,7 @@ import threading
 import warnings
 
 from . import registry as R
+from .lines.project import YEARS
 
 NAME = "P1.fused"
 BLOCKS = ("fleet_operations", "fleet_financing")
@@ -37,13 +38,11 @@ REPLACED = frozenset(BLOCKS + PRODUCTS)
 # AIE_NUMBA=0 (read when model is imported) turns compiled P1 off, fused=True included
 ENABLED = os.environ.get("AIE_NUMBA", "1").strip().lower() not in ("0", "false", "no", "off")
 MIN_SCENARIOS = 4096
-YEARS = 16  # model.lines.project.YEARS
 
 
 class Node:
     """The fused node as the graph walks it: params and a function returning {product: array}."""
 
-    section = "P1"
     params = PARAMS
 
     def __init__(self, wanted: frozenset):

@@ -18,10 +18,13 @@ import math
 import numpy as np
 from numba import njit
 
-YEARS = 16
-IRR_U_LOW, IRR_U_HIGH = -30.0, math.log(10001.0)  # as model.finance
-X_LO, X_HI = math.exp(-IRR_U_LOW), math.exp(-IRR_U_HIGH)
-TOL, QUAD, MAX_ITER = 1e-10, 1e-13, 100  # model.finance's _TOL, _QUAD, _MAX_ITER
+from .finance import _MAX_ITER as MAX_ITER
+from .finance import _QUAD as QUAD
+from .finance import _TOL as TOL
+from .finance import IRR_U_HIGH, IRR_U_LOW
+from .lines.project import YEARS
+
+X_LO, X_HI = math.exp(-IRR_U_LOW), math.exp(-IRR_U_HIGH)  # as model.finance._irr_arrays
 
 
 def _jit(func):

@@ -209,15 +209,6 @@ def test_switched_off_terms_are_zero_as_on_floats():
     assert math.isfinite(one["fleet_debt_capacity"]) and one["fleet_min_dscr"] == pytest.approx(1.5)
 
 
-def test_constants_as_p1_and_finance():
-    from model import finance, p1_kernel
-    from model.lines import project
-
-    assert fused.YEARS == project.YEARS == p1_kernel.YEARS
-    assert (p1_kernel.TOL, p1_kernel.QUAD, p1_kernel.MAX_ITER) == (finance._TOL, finance._QUAD, finance._MAX_ITER)
-    assert (p1_kernel.IRR_U_LOW, p1_kernel.IRR_U_HIGH) == (finance.IRR_U_LOW, finance.IRR_U_HIGH)
-
-
 def test_numbers_do_not_depend_on_batching():
     # fused, a scenario evaluated alone (a 1-element array), in a chunk, or among thousands: the same bits
     x = samples.random_inputs(3000, seed=2)
