@@ -30,8 +30,9 @@ IRRS = {"project_irr", "equity_irr"}
 
 
 def agree(a: float, b: float, name: str) -> bool:
-    """Both nan, or equal to rounding: powers and exponentials come from libm in the kernel, from numpy or
-    Python's float ** elsewhere (a few ulps, which cancellation in CFADS can raise to ~1e-13)."""
+    """Both nan, or equal to rounding: the float path raises its powers with Python's float ** (numpy's on
+    arrays: a few ulps apart, which cancellation in CFADS can raise to ~1e-13) and finds its IRRs by another
+    iteration (within 1e-9, as MODEL.md asks)."""
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if name in IRRS:
