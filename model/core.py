@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import fused as model_fused
 from . import (
     graph,
     lines,  # noqa: F401  (registers the outputs)
@@ -90,8 +89,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     threads = THREADS if threads is None else threads
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
-    # once for every chunk of this call; numba is not even imported when no P1 output is asked for
-    fuse = graph.fused_plan(only) is not None and model_fused.available(math.prod(shape), fused)
+    fuse = graph.fuses(only, math.prod(shape), fused)  # once for every chunk of this call
     if len(shape) != 1 or chunk is None or shape[0] <= chunk:
         ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names), fuse=fuse)
         out = {}

@@ -124,6 +124,12 @@ def fused_plan(only: tuple[str, ...]) -> tuple[tuple[str, ...], dict] | None:
     return fused.plan(only, nodes())
 
 
+def fuses(only: tuple[str, ...], n: int | None = None, fused_: bool | None = None) -> bool:
+    """Whether an array evaluation of `only` over n scenarios runs P1 compiled: only when it reads a P1 output
+    (numba is not imported otherwise), then as model.fused.available decides (`fused_`: evaluate's `fused=`)."""
+    return fused_plan(only) is not None and fused.available(n, fused_)
+
+
 @functools.cache
 def last_uses(only: tuple[str, ...], keep: frozenset[str], fuse: bool = False) -> dict[str, tuple[str, ...]]:
     """For an evaluation of `only` (in order; fused if `fuse`): after each node, the computed nodes nobody reads
@@ -159,7 +165,7 @@ def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | N
         scalar = is_scalar_set(values)
     graph = nodes()
     walk = order() if only is None else only
-    fuse = fuse and not scalar and only is not None and fused_plan(only) is not None and fused.available()
+    fuse = fuse and not scalar and only is not None and fuses(only)
     if fuse:
         walk, graph = fused_plan(only)
     drops = last_uses(only, keep, fuse) if keep is not None and only is not None else {}

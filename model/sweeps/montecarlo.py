@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import fused, graph
+from .. import graph
 from ..core import resolve_inputs
 from ..errors import InputError
 from ..registry import INPUTS, OUTPUTS
@@ -184,8 +184,7 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
 
         bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,
                    disable=None if progress is None else False)
-    # compiled P1 or not, once for every chunk (the samples do not depend on `chunk`); numba only for P1
-    fuse = graph.fused_plan(graph.needed(frozenset(names))) is not None and fused.available(sp.n)
+    fuse = graph.fuses(graph.needed(frozenset(names)), sp.n)  # once for every chunk: samples independent of `chunk`
     try:
         for first in range(0, sp.n, BLOCK):  # blocks of draws (memory), each evaluated in chunks
             last = min(first + BLOCK, sp.n)
