@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -89,8 +90,13 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     threads = THREADS if threads is None else threads
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
+    chunked = len(shape) == 1 and chunk is not None and shape[0] > chunk
+    if chunked:
+        out = {name: np.empty(shape[0]) for name in names}
+        # numba's first load (if this call wants it) runs beside the page faults of the outputs' first writes
+        graph.load_during(only, shape[0], fused, (functools.partial(a.fill, np.nan) for a in out.values()))
     fuse = graph.fuses(only, math.prod(shape), fused)  # once for every chunk of this call
-    if len(shape) != 1 or chunk is None or shape[0] <= chunk:
+    if not chunked:
         ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names), fuse=fuse)
         out = {}
         for name in names:
@@ -99,7 +105,6 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
                 else np.broadcast_to(v, shape).astype(float)
         return out
     n = shape[0]
-    out = {name: np.empty(n) for name in names}
     arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == n]
     keep = frozenset(names)
 

@@ -18,8 +18,11 @@ import functools
 import os
 import threading
 import warnings
+from collections.abc import Callable, Iterable
+from importlib.util import find_spec
 
 from . import registry as R
+from . import xp
 from .lines.project import YEARS
 
 NAME = "P1.fused"
@@ -94,11 +97,9 @@ def _kernel():
 
         ug = _grid()
         xg = np.exp(np.negative(ug))  # the grid's x as the numpy path computes them
-        X, D = np.ones((len(PARAMS), 1)), np.ones((YEARS, 1))
-        p1_kernel.p1_outputs(X, D, np.empty((len(PRODUCTS), 1)), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
+        X, D = np.ones((1, len(PARAMS))), np.ones((1, YEARS))
+        p1_kernel.p1_outputs(X, D, np.empty((1, len(PRODUCTS))), np.ones(len(PRODUCTS), dtype=bool), xg, ug)  # compile
     except ImportError as exc:
-        from importlib.util import find_spec
-
         if find_spec("numba") is not None:  # installed, yet not importable (say, against a newer numpy)
             warnings.warn(f"model.fused: numba is installed but does not import ({exc}); using numpy", stacklevel=2)
         return None
@@ -108,14 +109,34 @@ def _kernel():
     return p1_kernel.p1_outputs, xg, ug
 
 
+def _wanted(n: int | None, fused: bool | None) -> bool:
+    return ENABLED and fused is not False and (fused is True or n is None or n >= MIN_SCENARIOS)
+
+
 def available(n: int | None = None, fused: bool | None = None) -> bool:
     """Whether an evaluation of n scenarios runs P1 fused: `fused` True or False decides (True only where
     numba is installed); None fuses from MIN_SCENARIOS scenarios (n None: any). The first True imports numba
     and loads the kernel."""
-    if not ENABLED or fused is False or (fused is None and n is not None and n < MIN_SCENARIOS):
+    if not _wanted(n, fused):
         return False
     with _lock:  # one thread compiles; the others wait for it
         return _kernel() is not None
+
+
+def load_during(n: int, fused: bool | None, tasks: Iterable[Callable[[], object]]) -> None:
+    """Where this evaluation will want the kernel and no thread has loaded it yet, load it (numba's import and
+    the cached kernel: ~0.4 s) in a second thread while `tasks` run in this one, until the kernel is ready:
+    work the evaluation must do anyway and that leaves the interpreter free, as the page faults of its fresh
+    outputs. Numbers do not change: the decision to fuse is still made afterwards, once, by `available`."""
+    if not _wanted(n, fused) or _kernel.cache_info().currsize or find_spec("numba") is None:
+        return
+    loader = threading.Thread(target=available, args=(n, fused), name="aie-numba-load", daemon=True)
+    loader.start()
+    for task in tasks:
+        if not loader.is_alive():
+            break
+        task()
+    loader.join()
 
 
 def run(values: dict, wanted: frozenset) -> dict:
@@ -130,17 +151,21 @@ def run(values: dict, wanted: frozenset) -> dict:
     kernel, xg, ug = _kernel()
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     m = int(np.prod(shape))
-    X = np.empty((len(PARAMS), m))
-    for row, name in zip(X, PARAMS):
-        row[...] = np.broadcast_to(values[name], shape).reshape(-1)
-    L = X[PARAMS.index("economic_life_years")]
+    # scenario-major for the kernel; buffers kept per thread from chunk to chunk (fresh memory costs page faults)
+    X = xp.scratch("fused.X", (m, len(PARAMS)))
+    for j, name in enumerate(PARAMS):
+        X[:, j] = np.broadcast_to(values[name], shape).reshape(-1)
+    decline = X[:, PARAMS.index("market_price_decline_per_year")]
+    L = X[:, PARAMS.index("economic_life_years")]
     longest = float(np.max(L)) if m else 0.0
     n = min(YEARS, int(longest) + 1) if np.isfinite(longest) else YEARS  # the kernel reads years ≤ each life
-    D = np.empty((YEARS, m))
-    decline_powers(X[PARAMS.index("market_price_decline_per_year")], D[:n])
-    out = np.empty((len(PRODUCTS), m))
+    rows = decline_powers(decline, xp.scratch("fused.D_rows", (n, m)))  # years × scenarios, as the numpy path
+    D = xp.scratch("fused.D", (m, YEARS))
+    D[:, :n] = rows.T
+    del rows
+    out = xp.scratch("fused.out", (m, len(PRODUCTS)))
     kernel(X, D, out, np.array([name in wanted for name in PRODUCTS]), xg, ug)
-    res = {name: row.reshape(shape) for name, row in zip(PRODUCTS, out)}
+    res = {name: out[:, j].reshape(shape) for j, name in enumerate(PRODUCTS)}
     if "rent_levelized_per_gpu_hour" in wanted:  # the kernel's row is Σ rent_pv
         res["rent_levelized_per_gpu_hour"] = crf(values["wacc"], values["economic_life_years"]) * res[
             "rent_levelized_per_gpu_hour"]

@@ -130,6 +130,13 @@ def fuses(only: tuple[str, ...], n: int | None = None, fused_: bool | None = Non
     return fused_plan(only) is not None and fused.available(n, fused_)
 
 
+def load_during(only: tuple[str, ...], n: int, fused_: bool | None, tasks: Iterable) -> None:
+    """Before an array evaluation of `only` that may run P1 compiled: model.fused.load_during (the kernel's
+    first load in a second thread while `tasks` run)."""
+    if fused_plan(only) is not None:
+        fused.load_during(n, fused_, tasks)
+
+
 @functools.cache
 def last_uses(only: tuple[str, ...], keep: frozenset[str], fuse: bool = False) -> dict[str, tuple[str, ...]]:
     """For an evaluation of `only` (in order; fused if `fuse`): after each node, the computed nodes nobody reads

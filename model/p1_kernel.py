@@ -7,8 +7,9 @@ path does (the term is not computed: 0 even where it would be infinite, where nu
 scenario's years after its economic life are skipped (zeros). No yearly row is kept: a scenario's sixteen years
 live in small buffers, which is what makes this faster than numpy's years × scenarios arrays (bench/run.py).
 
-Rows of `X` are `model.fused.PARAMS`, rows of `out` are `model.fused.PRODUCTS` (the last one: Σ rent_pv, which
-`model.fused.run` turns into the levelized rent), in those orders.
+Arrays are scenario-major (a scenario's values adjacent: a few memory streams, not one per row): the columns of
+`X` are `model.fused.PARAMS`, the columns of `out` are `model.fused.PRODUCTS` (the last one: Σ rent_pv, which
+`model.fused.run` turns into the levelized rent), in those orders; `D` is scenarios × years.
 """
 
 from __future__ import annotations
@@ -151,13 +152,8 @@ def irr(G, xg, ug):
 
 @_jit
 def p1_outputs(X, D, out, want, xg, ug):
-    """Each scenario (column) of X: operations, debt sized on CFADS, financing, then the P1 outputs into out (the
-    rows `want` marks; the others nan, and what only they need is skipped). D[t] = (1 − decline)^(t−1)."""
-    L, contract_years, tenor, fleet, share, reserved, util, rental = X[0], X[1], X[2], X[3], X[4], X[5], X[6], X[7]
-    hours, cash_cost, afr, gpu_price, dep_years, net_capex = X[9], X[10], X[11], X[12], X[13], X[14]
-    net_years, tax_rate, proceeds, book, capex, wacc, dscr_target, rate = (X[15], X[16], X[17], X[18], X[19], X[20],
-                                                                           X[21], X[22])
-    ltv, coe, sentinel = X[23], X[24], X[25]  # X[8], the decline rate, comes in as D
+    """Each scenario (row) of X: operations, debt sized on CFADS, financing, then the P1 outputs into its row of out
+    (the columns `want` marks; the others nan, and what only they need is skipped). D[i, t] = (1 − decline)^(t−1)."""
     cf = np.zeros(YEARS)  # project cash flow
     eq = np.zeros(YEARS)  # equity cash flow
     cfads_ = np.zeros(YEARS)
@@ -172,25 +168,29 @@ def p1_outputs(X, D, out, want, xg, ug):
     need_fin = w_min_dscr or w_equity_npv or w_equity_irr or w_multiple  # the debt and equity years
     need_ops = need_fin or want[0] or want[1] or want[3] or want[4] or w_project_npv or w_project_irr
     out[:] = np.nan
-    for i in range(X.shape[1]):
-        Li = L[i]
-        T = _min(tenor[i], Li)
+    for i in range(X.shape[0]):
+        x = X[i]  # this scenario's PARAMS (x[8], the decline rate, comes in as D[i])
+        Li, contract_years, tenor, fleet, share, reserved, util, rental = x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]
+        hours, cash_cost, afr, gpu_price, dep_years, net_capex = x[9], x[10], x[11], x[12], x[13], x[14]
+        net_years, tax_rate, proceeds, book, capex, wacc, dscr_target = x[15], x[16], x[17], x[18], x[19], x[20], x[21]
+        rate, ltv, coe, sentinel = x[22], x[23], x[24], x[25]
+        T = _min(tenor, Li)
         ny = 1  # year 0 and the years 1..L (the rest are zeros)
         while ny < YEARS and ny <= Li:
             ny += 1
         if not need_ops:  # the levelized rent alone (E2's lines): Σ market price / (1 + wacc)^t, t = 1..L
-            W, w1, rent_total = 1.0, 1 + wacc[i], 0.0
+            W, w1, rent_total = 1.0, 1 + wacc, 0.0
             for t in range(1, ny):
                 W *= w1
-                rent_total += rental[i] * D[t, i] / W
-            out[10, i] = rent_total
+                rent_total += rental * D[i, t] / W
+            out[i, 10] = rent_total
             continue
-        k_cost = fleet[i] * hours[i] * cash_cost[i]
-        k_repl = fleet[i] * afr[i] * gpu_price[i]
-        k_sale = proceeds[i] - tax_rate[i] * _max(0.0, proceeds[i] - book[i])
-        fs = fleet[i] * share[i]
-        gpu_per_year, net_per_year = 1.0 * gpu_price[i] / dep_years[i], 1.0 * net_capex[i] / net_years[i]
-        r1, w1, e1 = 1 + rate[i], 1 + wacc[i], 1 + coe[i]
+        k_cost = fleet * hours * cash_cost
+        k_repl = fleet * afr * gpu_price
+        k_sale = proceeds - tax_rate * _max(0.0, proceeds - book)
+        fs = fleet * share
+        gpu_per_year, net_per_year = 1.0 * gpu_price / dep_years, 1.0 * net_capex / net_years
+        r1, w1, e1 = 1 + rate, 1 + wacc, 1 + coe
         R = W = 1.0
         capacity = revenue_total = ebitda_total = project_npv = rent_total = 0.0
         for t in range(YEARS):
@@ -203,29 +203,29 @@ def p1_outputs(X, D, out, want, xg, ug):
                     W *= w1
             market = revenue = ebitda = operating = depreciation = cfads = 0.0
             if 1 <= t and t <= Li:  # the operating flag: off in year 0
-                contract = 1.0 if t <= contract_years[i] else 0.0
-                Dt = D[t, i]
-                market = rental[i] * Dt
+                contract = 1.0 if t <= contract_years else 0.0
+                Dt = D[i, t]
+                market = rental * Dt
                 contracted = contract * fs
-                rest = (fleet[i] - contracted) * util[i] * market
-                revenue = (contracted * reserved[i] + rest) * hours[i]
+                rest = (fleet - contracted) * util * market
+                revenue = (contracted * reserved + rest) * hours
                 ebitda = revenue - k_cost
                 replacement = k_repl * Dt
-                c1 = _max(_min(dep_years[i] - t + 1, 1.0), 0.0)  # the share of a year depreciated
-                c2 = _max(_min(net_years[i] - t + 1, 1.0), 0.0)
-                f1 = gpu_per_year if c1 == 1.0 else c1 * gpu_price[i] / dep_years[i]  # 1 · a / b = a / b exactly
-                f2 = net_per_year if c2 == 1.0 else c2 * net_capex[i] / net_years[i]
-                depreciation = (f1 + f2) * fleet[i]
+                c1 = _max(_min(dep_years - t + 1, 1.0), 0.0)  # the share of a year depreciated
+                c2 = _max(_min(net_years - t + 1, 1.0), 0.0)
+                f1 = gpu_per_year if c1 == 1.0 else c1 * gpu_price / dep_years  # 1 · a / b = a / b exactly
+                f2 = net_per_year if c2 == 1.0 else c2 * net_capex / net_years
+                depreciation = (f1 + f2) * fleet
                 operating = ebitda - replacement
-                cfads = operating - _max(operating - depreciation, 0.0) * tax_rate[i]
+                cfads = operating - _max(operating - depreciation, 0.0) * tax_rate
             debt = 1.0 if 1 <= t and t <= T else 0.0
             sale = k_sale if t == Li else 0.0
             flow = cfads + sale
             if t == 0:
-                flow -= capex[i]
+                flow -= capex
             cf[t], cfads_[t], operating_[t], dep_[t], sale_[t], debt_[t] = flow, cfads, operating, depreciation, sale, debt
             if debt:
-                capacity += _max(cfads, 0.0) / dscr_target[i] / R
+                capacity += _max(cfads, 0.0) / dscr_target / R
             revenue_total += revenue
             ebitda_total += ebitda
             if w_project_npv:
@@ -233,20 +233,20 @@ def p1_outputs(X, D, out, want, xg, ug):
             if w_rent:
                 rent_total += market / W
         # fleet_debt, then the sculpted debt service, its present value from the last year back, equity
-        fleet_debt = _min(capacity, ltv[i] * capex[i])
+        fleet_debt = _min(capacity, ltv * capex)
         equity_npv = returned = 0.0
-        low = sentinel[i]
+        low = sentinel
         if need_fin:
             scale = fleet_debt / capacity if capacity > 0 else 0.0
             for t in range(ny):
-                ds[t] = _max(cfads_[t], 0.0) / dscr_target[i] * scale if debt_[t] else 0.0
+                ds[t] = _max(cfads_[t], 0.0) / dscr_target * scale if debt_[t] else 0.0
             pv = 0.0
             for t in range(ny - 1, -1, -1):
                 pv = (ds[t] + pv) / r1
-                interest = pv * rate[i] if debt_[t] else 0.0
-                levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate[i]
+                interest = pv * rate if debt_[t] else 0.0
+                levered_tax = _max(operating_[t] - dep_[t] - interest, 0.0) * tax_rate
                 eq[t] = operating_[t] - levered_tax - ds[t] + sale_[t]
-            eq[0] -= capex[i] - fleet_debt
+            eq[0] -= capex - fleet_debt
             E = 1.0
             for t in range(ny):  # the years after hold zeros (equity) and the sentinel (no debt service)
                 if t >= 1:
@@ -256,19 +256,19 @@ def p1_outputs(X, D, out, want, xg, ug):
                         E *= e1
                     equity_npv += eq[t] / E
                 if w_min_dscr:
-                    v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel[i]
+                    v = cfads_[t] / ds[t] if ds[t] > 0 else sentinel
                     low = v if t == 0 else _min(low, v)
             if ny < YEARS:
-                low = _min(low, sentinel[i])
-        invested = capex[i] - fleet_debt
-        out[0, i] = capacity
-        out[1, i] = fleet_debt
-        out[2, i] = low if fleet_debt > 0 and w_min_dscr else np.nan
-        out[3, i] = revenue_total
-        out[4, i] = np.nan if revenue_total == 0 else ebitda_total / revenue_total
-        out[5, i] = project_npv if w_project_npv else np.nan
-        out[6, i] = irr(cf, xg, ug) if w_project_irr else np.nan
-        out[7, i] = equity_npv if w_equity_npv else np.nan
-        out[8, i] = irr(eq, xg, ug) if w_equity_irr else np.nan
-        out[9, i] = np.nan if invested == 0 or not w_multiple else returned / invested
-        out[10, i] = rent_total if w_rent else np.nan
+                low = _min(low, sentinel)
+        invested = capex - fleet_debt
+        out[i, 0] = capacity
+        out[i, 1] = fleet_debt
+        out[i, 2] = low if fleet_debt > 0 and w_min_dscr else np.nan
+        out[i, 3] = revenue_total
+        out[i, 4] = np.nan if revenue_total == 0 else ebitda_total / revenue_total
+        out[i, 5] = project_npv if w_project_npv else np.nan
+        out[i, 6] = irr(cf, xg, ug) if w_project_irr else np.nan
+        out[i, 7] = equity_npv if w_equity_npv else np.nan
+        out[i, 8] = irr(eq, xg, ug) if w_equity_irr else np.nan
+        out[i, 9] = np.nan if invested == 0 or not w_multiple else returned / invested
+        out[i, 10] = rent_total if w_rent else np.nan

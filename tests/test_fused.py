@@ -252,6 +252,26 @@ def test_without_numba_the_line_functions_run():
     assert np.allclose(slow[1], fast["project_npv"], rtol=1e-12, atol=0)
 
 
+def test_the_first_load_runs_beside_the_outputs_first_writes():
+    # a fresh process: the first chunked evaluation that wants the kernel loads it in a second thread while this
+    # one writes its outputs for the first time (their page faults); a warm call runs nothing beside; both give
+    # the same bits
+    code = ("import sys, numpy as np, model; from model import fused, samples; "
+            "x = samples.random_inputs(20000, seed=3); seen = []; load = fused.load_during\n"
+            "def spy(n, f, tasks):\n"
+            "    load(n, f, (seen.append(t) or t for t in tasks))\n"
+            "fused.load_during = spy; names = ['equity_irr', 'fleet_debt', 'total_cost_per_gpu_hour']\n"
+            "a = model.evaluate(x, outputs=names, chunk=4096); first = len(seen)\n"
+            "b = model.evaluate(x, outputs=names, chunk=4096)\n"
+            "same = all(np.array_equal(a[k], b[k], equal_nan=True) for k in names)\n"
+            "print(first, len(seen), fused.available(20000), same)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    first, total, loaded, same = out.stdout.split()
+    assert 1 <= int(first) <= 3 and int(total) == int(first)  # at most one task per output; none when warm
+    assert loaded == "True" and same == "True"
+
+
 def test_fused_false_builds_the_rows():
     only = graph.needed(frozenset(["equity_irr"]))
     values = model.resolve_inputs({"gpu_price": np.array([25000.0, 30000.0])})
