@@ -1,8 +1,10 @@
 """One fresh process of bench/run.py's evaluate measurements (run as a subprocess: first calls are first).
 
-    python bench/evaluate_child.py time N      # floor, evaluate first call and warm, subsets, scalar rate
-    python bench/evaluate_child.py first N     # floor and evaluate's first call only
-    python bench/evaluate_child.py memory N    # tracemalloc peak of one evaluate (all outputs incl. P1)
+    python bench/evaluate_child.py time N [SOURCE]    # floor, evaluate first call and warm, subsets, scalar rate
+    python bench/evaluate_child.py first N [SOURCE]   # floor and evaluate's first call only
+    python bench/evaluate_child.py memory N [SOURCE]  # tracemalloc peak of one evaluate (all outputs incl. P1)
+
+SOURCE: the random scenarios' seed (default 0), or a .npz/.csv file of scenarios (bench/run.py's `scenarios`).
 
 AIE_NUMBA=0 in the environment measures the numpy path (no compiled P1); NUMBA_CACHE_DIR set to an empty folder
 measures a first call that compiles the kernel.
@@ -23,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
-from run import random_inputs, scalar_scenarios  # noqa: E402
+from run import scalar_scenarios, scenarios  # noqa: E402
 
 import model  # noqa: E402
 from model.registry import OUTPUTS  # noqa: E402
@@ -46,27 +48,29 @@ def floor(arrays: dict, n: int, n_out: int) -> float:
     return time.perf_counter() - t0
 
 
-def engine() -> dict:
-    """Whether P1 ran compiled (model.fused) in this process, and with which numba."""
-    numba = sys.modules.get("numba")
-    return {"fused": model.fused.available(), "numba": getattr(numba, "__version__", None)}
+def engine(n: int) -> dict:
+    """Whether P1 ran compiled (model.fused) in an evaluation of n scenarios, and with which numba."""
+    fused = model.graph.fuses(model.ORDER, n)
+    return {"fused": fused, "numba": getattr(sys.modules.get("numba"), "__version__", None)}
 
 
-def first(n: int, arrays: dict | None = None) -> dict:
+def first(n: int, source: str = "0", arrays: dict | None = None) -> dict:
     """The floor, then evaluate's first call in this process (all outputs)."""
-    arrays = random_inputs(n, seed=0) if arrays is None else arrays
+    arrays = scenarios(n, source) if arrays is None else arrays
+    n = len(next(iter(arrays.values())))
     r: dict = {"n": n, "inputs": len(arrays), "outputs": len(OUTPUTS)}
     r["floor_all_s"] = floor(arrays, n, len(OUTPUTS))
     t0 = time.perf_counter()
     model.evaluate(arrays)
     r["first_all_s"] = time.perf_counter() - t0
     r["first_over_floor"] = r["first_all_s"] / r["floor_all_s"]
-    return {**r, **engine()}
+    return {**r, **engine(n)}
 
 
-def timing(n: int, repeat: int = 3) -> dict:
-    arrays = random_inputs(n, seed=0)
-    r = first(n, arrays)
+def timing(n: int, source: str = "0", repeat: int = 3) -> dict:
+    arrays = scenarios(n, source)
+    n = len(next(iter(arrays.values())))
+    r = first(n, source, arrays)
     cases = {"all": None, "all_no_p1": NO_P1, "subset": SUBSET, "subset_no_p1": SUBSET[:2]}
     for name, outs in cases.items():
         times = []
@@ -77,7 +81,8 @@ def timing(n: int, repeat: int = 3) -> dict:
         r[f"warm_{name}_s"] = statistics.median(times)
         r[f"warm_{name}_per_s"] = n / statistics.median(times)
     r["floor_subset_s"] = floor(arrays, n, len(SUBSET))
-    scen = scalar_scenarios(random_inputs(2000, seed=1), 2000)
+    some = scenarios(2000, str(int(source) + 1) if source.isdigit() else source)
+    scen = scalar_scenarios(some, min(2000, len(next(iter(some.values())))))
     model.evaluate(scen[0])
     t0 = time.perf_counter()
     for s in scen:
@@ -87,10 +92,10 @@ def timing(n: int, repeat: int = 3) -> dict:
     return r
 
 
-def memory(n: int) -> dict:
+def memory(n: int, source: str = "0") -> dict:
     import tracemalloc
 
-    arrays = random_inputs(n, seed=0)
+    arrays = scenarios(n, source)
     in_bytes = sum(v.nbytes for v in arrays.values())
     tracemalloc.start()
     tracemalloc.reset_peak()
@@ -106,4 +111,5 @@ def memory(n: int) -> dict:
 
 if __name__ == "__main__":
     what, n = sys.argv[1], int(float(sys.argv[2]))
-    print(json.dumps({"time": timing, "first": first, "memory": memory}[what](n)))
+    source = sys.argv[3] if len(sys.argv) > 3 else "0"
+    print(json.dumps({"time": timing, "first": first, "memory": memory}[what](n, source)))

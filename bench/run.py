@@ -5,6 +5,8 @@ the Python model and the UDFs run.
     python bench/run.py                      # full sizes (a few minutes, most of it LibreOffice and formulas)
     python bench/run.py --quick              # smaller sizes, for a smoke run
     python bench/run.py --skip-libreoffice   # without the LibreOffice recalculation
+    python bench/run.py --seed 7             # other random scenarios (default 0)
+    python bench/run.py --inputs mine.npz    # your scenarios (.npz or .csv, a column per input name)
 
 Prints a table and the same numbers as JSON on stdout, and writes them to bench/results.json
 (--out to change). Nothing here asserts a time: it measures and reports.
@@ -110,6 +112,38 @@ def random_inputs(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return draw(n, seed)
 
 
+def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
+    """The scenarios of the vectorised measurements: n random ones drawn with seed `source` (digits), or every
+    scenario in the file `source` (.npz: an array per input name; .csv: a header of input names, a row per
+    scenario); inputs the file leaves out take the seed template's value. model.evaluate validates the values."""
+    if source.isdigit():
+        return random_inputs(n, seed=int(source))
+    import model
+
+    path = Path(source)
+    try:
+        if path.suffix.lower() == ".npz":
+            with np.load(path) as f:
+                given = {k: np.asarray(f[k], dtype=float) for k in f.files}
+        elif path.suffix.lower() == ".csv":
+            table_ = np.genfromtxt(path, delimiter=",", names=True, dtype=float, encoding="utf-8")
+            given = {k: np.atleast_1d(table_[k]).astype(float) for k in table_.dtype.names}
+        else:
+            raise SystemExit(f"--inputs {source}: expected a .npz or .csv file of scenarios")
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"--inputs {source}: cannot read it ({exc})") from None
+    unknown = sorted(set(given) - set(model.INPUTS))
+    if unknown:
+        raise SystemExit(f"--inputs {source}: {', '.join(unknown)} not input names (model.INPUTS lists them)")
+    sizes = {v.shape for v in given.values()}
+    if len(sizes) != 1 or len(next(iter(sizes))) != 1:
+        raise SystemExit(f"--inputs {source}: every input needs one value per scenario, the same count "
+                         f"(shapes {sorted(sizes)})")
+    m = next(iter(sizes))[0]
+    seed = model.load("seed").values
+    return {name: given[name] if name in given else np.full(m, float(seed[name])) for name in model.INPUTS}
+
+
 def scalar_scenarios(arrays: dict[str, np.ndarray], k: int) -> list[dict[str, float]]:
     return [{name: float(v[i]) for name, v in arrays.items()} for i in range(k)]
 
@@ -207,11 +241,15 @@ def _minflt() -> int | None:
         return None
 
 
-def bench_evaluate(n_scalar: int, n_vector: int, repeat: int) -> dict:
+def bench_evaluate(n_scalar: int, n_vector: int, repeat: int, source: str = "0") -> dict:
     import model
 
-    arrays = random_inputs(n_vector, seed=0)
-    scen = scalar_scenarios(random_inputs(n_scalar, seed=1), n_scalar)
+    arrays = scenarios(n_vector, source)
+    n_vector = len(next(iter(arrays.values())))
+    scalar_source = str(int(source) + 1) if source.isdigit() else source
+    some = scenarios(n_scalar, scalar_source)
+    n_scalar = min(n_scalar, len(next(iter(some.values()))))
+    scen = scalar_scenarios(some, n_scalar)
     model.evaluate(scen[0])  # warm caches (template load, imports)
     t0 = time.perf_counter()
     for s in scen:
@@ -232,7 +270,7 @@ def bench_evaluate(n_scalar: int, n_vector: int, repeat: int) -> dict:
             "payback_undefined_share": nan_share}
 
 
-def bench_evaluate_fresh(n: int) -> dict:
+def bench_evaluate_fresh(n: int, source: str = "0") -> dict:
     """bench/evaluate_child.py in fresh processes: the floor (read each input once, write each output once),
     evaluate's first call and warm calls (all outputs, without P1, the 4-output subset, the subset without the
     IRRs), the scalar rate; the same on the numpy path (AIE_NUMBA=0: P1 not compiled); with numba, a first call
@@ -240,7 +278,7 @@ def bench_evaluate_fresh(n: int) -> dict:
     evaluate of all outputs."""
 
     def child(what: str, **env: str) -> dict:
-        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "evaluate_child.py"), what, str(n)],
+        proc = subprocess.run([sys.executable, str(ROOT / "bench" / "evaluate_child.py"), what, str(n), source],
                               capture_output=True, text=True, cwd=ROOT, timeout=1800, env={**os.environ, **env})
         return json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-300:]}
 
@@ -400,15 +438,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON file to write")
     p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random scenarios (default 0)")
+    p.add_argument("--inputs", help="scenarios from a file instead of random ones: .npz (an array per input name) or "
+                                    ".csv (a header of input names, a row per scenario); the rest from the seed")
     args = p.parse_args(argv)
+    if args.seed < 0:
+        p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
+    source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
+    if args.inputs:
+        scenarios(0, source)  # a bad file stops here, before anything is measured
     if args.only_evaluate:
         report = {"machine": machine(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                  "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000)}
+                  "scenarios": source, "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000,
+                                                                              source)}
         print(table(report))
         print(json.dumps(report, indent=1, default=float))
         return 0
     q = args.quick
-    report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenarios": source}
     with tempfile.TemporaryDirectory(prefix="aie-bench-") as tmpdir:
         tmp = Path(tmpdir)
         print("1/6 build ...", file=sys.stderr)
@@ -422,9 +469,9 @@ def main(argv: list[str] | None = None) -> int:
             report["libreoffice"] = bench_libreoffice(path, tmp, repeat=1 if q else 3)
         print("5/6 evaluate ...", file=sys.stderr)
         report["evaluate"] = bench_evaluate(n_scalar=300 if q else 2000, n_vector=100_000 if q else 1_000_000,
-                                            repeat=1 if q else 5)
+                                            repeat=1 if q else 5, source=source)
         print("5b/6 evaluate in fresh processes ...", file=sys.stderr)
-        report["evaluate_fresh"] = bench_evaluate_fresh(100_000 if q else 1_000_000)
+        report["evaluate_fresh"] = bench_evaluate_fresh(100_000 if q else 1_000_000, source)
         print("6/6 UDF ...", file=sys.stderr)
         report["udf"] = bench_udf(calls=200 if q else 2000)
     print(table(report))

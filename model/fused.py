@@ -27,14 +27,14 @@ from .lines.project import YEARS
 
 NAME = "P1.fused"
 BLOCKS = ("fleet_operations", "fleet_financing")
-# kernel rows of X (model.p1_kernel.p1_outputs unpacks them in this order)
+# kernel columns of X (model.p1_kernel.p1_outputs unpacks them in this order)
 PARAMS = ("economic_life_years", "contract_years", "fleet_debt_tenor_years", "fleet_gpus", "contracted_share",
           "reserved_contract_price_per_hour", "gpu_utilization", "rental_price_per_gpu_hour",
           "market_price_decline_per_year", "hours_per_year", "cash_cost_per_gpu_hour", "annual_failure_rate",
           "gpu_price", "depreciation_years", "network_capex_per_gpu", "network_life_years", "tax_rate",
           "fleet_sale_proceeds", "fleet_book_value_at_sale", "fleet_capex", "wacc", "target_dscr", "fleet_debt_rate",
           "equipment_ltv", "cost_of_equity", "dscr_sentinel")
-# kernel rows of out, in this order
+# kernel columns of out, in this order
 PRODUCTS = ("fleet_debt_capacity", "fleet_debt", "fleet_min_dscr", "fleet_revenue_total", "fleet_ebitda_margin",
             "project_npv", "project_irr", "equity_npv", "equity_irr", "equity_multiple", "rent_levelized_per_gpu_hour")
 REPLACED = frozenset(BLOCKS + PRODUCTS)

@@ -1,0 +1,56 @@
+"""bench/run.py measures on random scenarios (`--seed`) or on the user's own (`--inputs` .npz or .csv): the file
+is read as given, left-out inputs take the seed template's values, and a bad file stops with its reason before
+anything is measured. No timings here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import model
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from run import scenarios  # noqa: E402
+
+
+def test_random_scenarios_by_seed():
+    a, b, c = scenarios(5, "3"), scenarios(5, "3"), scenarios(5, "4")
+    assert set(a) == set(model.INPUTS) and all(v.shape == (5,) for v in a.values())
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert not np.array_equal(a["gpu_price"], c["gpu_price"])
+
+
+def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
+    seed = model.load("seed").values
+    price, life = np.array([20000.0, 30000.0, 41000.0]), np.array([1.0, 6.0, 15.0])
+    np.savez(tmp_path / "s.npz", gpu_price=price, economic_life_years=life)
+    (tmp_path / "s.csv").write_text("gpu_price,economic_life_years\n20000,1\n30000,6\n41000,15\n", encoding="utf-8")
+    for name in ("s.npz", "s.csv"):
+        x = scenarios(10**6, str(tmp_path / name))  # the file decides how many
+        assert set(x) == set(model.INPUTS)
+        assert np.array_equal(x["gpu_price"], price) and np.array_equal(x["economic_life_years"], life)
+        assert np.array_equal(x["tax_rate"], np.full(3, seed["tax_rate"]))
+        r = model.evaluate(x, outputs=["capex_per_gpu_hour"])
+        assert r["capex_per_gpu_hour"].shape == (3,)
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("bad.npz", {"gpu_price": [1.0, 2.0], "gpu_prize": [1.0, 2.0]}, "gpu_prize not input names"),
+    ("bad.npz", {"gpu_price": [1.0, 2.0], "tax_rate": [0.1, 0.2, 0.3]}, "the same count"),
+    ("bad.npz", {"gpu_price": [[1.0, 2.0]]}, "one value per scenario"),
+    ("bad.csv", "gpu_price,tax_rat\n1,2\n", "tax_rat not input names"),
+    ("bad.txt", "gpu_price\n1\n", "expected a .npz or .csv"),
+    ("missing.npz", None, "cannot read it"),
+])
+def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):
+    path = tmp_path / name
+    if isinstance(content, dict):
+        np.savez(path, **{k: np.array(v) for k, v in content.items()})
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit, match=message) as exc:
+        scenarios(10, str(path))
+    assert str(path) in str(exc.value)
