@@ -76,10 +76,45 @@ def _horner(G, last, x):
     return p
 
 
-@_jit
-def irr(G, xg, ug):
-    """model.finance._irr_arrays for one scenario's flows G (16 years): one sign change or nan, the grid bracket
-    (`ug`, its x = e^−u in `xg`), regula falsi, then safeguarded Newton in u = ln(1 + r) with the same stops."""
+@_inline
+def _horner_d(G, last, x):
+    """p = Σ G_t x^t and dp = Σ t G_t x^(t−1), from the last year down."""
+    p = 0.0
+    dp = 0.0
+    for t in range(last, -1, -1):
+        dp = dp * x + p
+        p = p * x + G[t]
+    return p, dp
+
+
+# Two scenarios' flows side by side: two independent chains in one loop, which the CPU runs at once (each chain
+# waits on its own multiply-add). From `last`, the later of the two last years: a flow's zeros after its own last
+# year leave its sums at exactly 0 (0·x + 0), so each is what _horner gives it alone.
+@_inline
+def _horner2(G1, G2, last, x1, x2):
+    p1 = 0.0
+    p2 = 0.0
+    for t in range(last, -1, -1):
+        p1 = p1 * x1 + G1[t]
+        p2 = p2 * x2 + G2[t]
+    return p1, p2
+
+
+@_inline
+def _horner2_d(G1, G2, last, x1, x2):
+    p1 = dp1 = p2 = dp2 = 0.0
+    for t in range(last, -1, -1):
+        dp1 = dp1 * x1 + p1
+        p1 = p1 * x1 + G1[t]
+        dp2 = dp2 * x2 + p2
+        p2 = p2 * x2 + G2[t]
+    return p1, dp1, p2, dp2
+
+
+@_inline
+def _start(G):
+    """(defined, last year with a non-zero flow, the sign at u = IRR_U_LOW, NPV at both ends of the range): one
+    sign change in the flows and a root inside, or not defined."""
     prev = 0.0
     flips = 0
     last = 0
@@ -92,62 +127,138 @@ def irr(G, xg, ug):
         if cf != 0:
             last = t
     if flips != 1:
-        return np.nan
+        return False, last, 0.0, 0.0, 0.0
     f_lo, f_hi = _horner(G, last, X_LO), _horner(G, last, X_HI)
     s_lo, s_hi = _sign(f_lo), _sign(f_hi)
     if s_lo != s_lo:
         s_lo = 0.0
     if s_hi != s_hi:
         s_hi = 0.0
-    if not (s_lo != 0 and s_lo != s_hi):
-        return np.nan
-    s = s_lo
-    il, ih, fa, fb = 0, ug.size - 1, f_lo, f_hi
-    while ih - il > 1:
-        im = (il + ih) // 2
-        p = _horner(G, last, xg[im])
-        if _sign(p) == s:
-            il, fa = im, p
-        else:
-            ih, fb = im, p
+    return s_lo != 0 and s_lo != s_hi, last, s_lo, f_lo, f_hi
+
+
+@_inline
+def _grid_step(p, s, im, il, ih, fa, fb):
+    """The grid bracket after NPV p at grid point im: the root is above where the sign is still s."""
+    if _sign(p) == s:
+        return im, ih, p, fb
+    return il, im, fa, p
+
+
+@_inline
+def _first_guess(ug, il, ih, fa, fb):
+    """Regula falsi inside the grid cell (its middle if that falls outside): u, lo, hi."""
     lo, hi = ug[il], ug[ih]
     u = lo - fa * (hi - lo) / (fb - fa)
     if not (u > lo and u < hi):
         u = (lo + hi) * 0.5
+    return u, lo, hi
+
+
+@_inline
+def _newton(u, lo, hi, p, dp, x, s, older, prev, was_newton):
+    """One safeguarded Newton step in u from NPV p and its derivative dp at x = e^−u: (u, lo, hi, older, prev,
+    was_newton, done)."""
+    if _sign(p) == s:
+        lo = u
+    else:
+        hi = u
+    dp = dp * x
+    step = p / dp
+    nxt = u + step
+    step = abs(step)
+    usable = math.isfinite(dp) and dp != 0  # an overflowed derivative gives a zero step far from the root
+    small = usable and step <= TOL
+    newton = small or (usable and nxt > lo and nxt < hi and step <= 0.5 * older)
+    quad = newton and was_newton and step * step * step <= QUAD * prev * prev
+    mid = (lo + hi) * 0.5
+    if not newton:
+        nxt = mid
+    older, prev = prev, abs(nxt - u)
+    at_root = p == 0
+    done = small or quad or at_root or mid == lo or mid == hi
+    if at_root:
+        nxt = u
+    return nxt, lo, hi, older, prev, newton, done
+
+
+@_jit
+def irr(G, xg, ug):
+    """model.finance._irr_arrays for one scenario's flows G (16 years): one sign change or nan, the grid bracket
+    (`ug`, its x = e^−u in `xg`), regula falsi, then safeguarded Newton in u = ln(1 + r) with the same stops."""
+    ok, last, s, fa, fb = _start(G)
+    if not ok:
+        return np.nan
+    il, ih = 0, ug.size - 1
+    while ih - il > 1:
+        im = (il + ih) // 2
+        il, ih, fa, fb = _grid_step(_horner(G, last, xg[im]), s, im, il, ih, fa, fb)
+    u, lo, hi = _first_guess(ug, il, ih, fa, fb)
     older = prev = hi - lo
     was_newton = False
     for _ in range(MAX_ITER):
         x = math.exp(-u)
-        p = 0.0
-        dp = 0.0
-        for t in range(last, -1, -1):
-            dp = dp * x + p
-            p = p * x + G[t]
-        if _sign(p) == s:
-            lo = u
-        else:
-            hi = u
-        dp = dp * x
-        step = p / dp
-        nxt = u + step
-        step = abs(step)
-        usable = math.isfinite(dp) and dp != 0  # an overflowed derivative gives a zero step far from the root
-        small = usable and step <= TOL
-        newton = small or (usable and nxt > lo and nxt < hi and step <= 0.5 * older)
-        quad = newton and was_newton and step * step * step <= QUAD * prev * prev
-        was_newton = newton
-        mid = (lo + hi) * 0.5
-        if not newton:
-            nxt = mid
-        older, prev = prev, abs(nxt - u)
-        at_root = p == 0
-        done = small or quad or at_root or mid == lo or mid == hi
-        if at_root:
-            nxt = u
-        u = nxt
+        p, dp = _horner_d(G, last, x)
+        u, lo, hi, older, prev, was_newton, done = _newton(u, lo, hi, p, dp, x, s, older, prev, was_newton)
         if done:
             break
     return math.expm1(u)
+
+
+@_jit
+def irr2(G1, G2, xg, ug):
+    """(irr(G1), irr(G2)) to the bit, the two solved in step: where both are open, one loop evaluates both
+    (project and equity flows of one scenario: about the time of one)."""
+    ok1, last1, s1, fa1, fb1 = _start(G1)
+    ok2, last2, s2, fa2, fb2 = _start(G2)
+    if not (ok1 and ok2):
+        return irr(G1, xg, ug) if ok1 else np.nan, irr(G2, xg, ug) if ok2 else np.nan
+    last = max(last1, last2)
+    il1 = il2 = 0
+    ih1 = ih2 = ug.size - 1
+    while ih1 - il1 > 1 or ih2 - il2 > 1:
+        if ih1 - il1 > 1 and ih2 - il2 > 1:
+            im1, im2 = (il1 + ih1) // 2, (il2 + ih2) // 2
+            p1, p2 = _horner2(G1, G2, last, xg[im1], xg[im2])
+            il1, ih1, fa1, fb1 = _grid_step(p1, s1, im1, il1, ih1, fa1, fb1)
+            il2, ih2, fa2, fb2 = _grid_step(p2, s2, im2, il2, ih2, fa2, fb2)
+        elif ih1 - il1 > 1:
+            im1 = (il1 + ih1) // 2
+            il1, ih1, fa1, fb1 = _grid_step(_horner(G1, last1, xg[im1]), s1, im1, il1, ih1, fa1, fb1)
+        else:
+            im2 = (il2 + ih2) // 2
+            il2, ih2, fa2, fb2 = _grid_step(_horner(G2, last2, xg[im2]), s2, im2, il2, ih2, fa2, fb2)
+    u1, lo1, hi1 = _first_guess(ug, il1, ih1, fa1, fb1)
+    u2, lo2, hi2 = _first_guess(ug, il2, ih2, fa2, fb2)
+    older1 = prev1 = hi1 - lo1
+    older2 = prev2 = hi2 - lo2
+    newton1 = newton2 = done1 = done2 = False
+    n1 = n2 = 0  # Newton iterations so far: each stops at MAX_ITER, as irr does
+    while not (done1 and done2):
+        if not done1 and not done2:
+            x1, x2 = math.exp(-u1), math.exp(-u2)
+            p1, dp1, p2, dp2 = _horner2_d(G1, G2, last, x1, x2)
+            u1, lo1, hi1, older1, prev1, newton1, done1 = _newton(u1, lo1, hi1, p1, dp1, x1, s1, older1, prev1,
+                                                                  newton1)
+            u2, lo2, hi2, older2, prev2, newton2, done2 = _newton(u2, lo2, hi2, p2, dp2, x2, s2, older2, prev2,
+                                                                  newton2)
+            n1 += 1
+            n2 += 1
+        elif not done1:
+            x1 = math.exp(-u1)
+            p1, dp1 = _horner_d(G1, last1, x1)
+            u1, lo1, hi1, older1, prev1, newton1, done1 = _newton(u1, lo1, hi1, p1, dp1, x1, s1, older1, prev1,
+                                                                  newton1)
+            n1 += 1
+        else:
+            x2 = math.exp(-u2)
+            p2, dp2 = _horner_d(G2, last2, x2)
+            u2, lo2, hi2, older2, prev2, newton2, done2 = _newton(u2, lo2, hi2, p2, dp2, x2, s2, older2, prev2,
+                                                                  newton2)
+            n2 += 1
+        done1 = done1 or n1 == MAX_ITER
+        done2 = done2 or n2 == MAX_ITER
+    return math.expm1(u1), math.expm1(u2)
 
 
 @_jit
@@ -267,8 +378,11 @@ def p1_outputs(X, D, out, want, xg, ug):
         out[i, 3] = revenue_total
         out[i, 4] = np.nan if revenue_total == 0 else ebitda_total / revenue_total
         out[i, 5] = project_npv if w_project_npv else np.nan
-        out[i, 6] = irr(cf, xg, ug) if w_project_irr else np.nan
+        if w_project_irr and w_equity_irr:
+            out[i, 6], out[i, 8] = irr2(cf, eq, xg, ug)
+        else:
+            out[i, 6] = irr(cf, xg, ug) if w_project_irr else np.nan
+            out[i, 8] = irr(eq, xg, ug) if w_equity_irr else np.nan
         out[i, 7] = equity_npv if w_equity_npv else np.nan
-        out[i, 8] = irr(eq, xg, ug) if w_equity_irr else np.nan
         out[i, 9] = np.nan if invested == 0 or not w_multiple else returned / invested
         out[i, 10] = rent_total if w_rent else np.nan

@@ -272,6 +272,33 @@ def test_the_first_load_runs_beside_the_outputs_first_writes():
     assert loaded == "True" and same == "True"
 
 
+def test_two_irrs_in_step_are_each_alone():
+    # p1_kernel.irr2 solves a scenario's project and equity IRRs in one loop: each must be irr's own bits, for
+    # flows of different lengths (the shorter one's zeros), one or both undefined, zeros inside, −0.0, inf, nan
+    from model import p1_kernel
+
+    _, xg, ug = fused._kernel()
+    rng = np.random.default_rng(5)
+
+    def flows() -> np.ndarray:
+        G = np.zeros(16)
+        last = int(rng.integers(0, 16))
+        G[1:last + 1] = rng.uniform(0.0, 1.0, last) * 10 ** rng.uniform(-3, 3)
+        G[0] = -10 ** rng.uniform(-2, 4)
+        k = rng.integers(0, 16)
+        G[k] = rng.choice([0.0, -0.0, G[k], G[k], G[k], np.inf, -np.inf, np.nan, 1e308, -G[k]])
+        return G
+
+    pairs = 0
+    for _ in range(4000):
+        G1, G2 = flows(), flows()
+        both = p1_kernel.irr2(G1, G2, xg, ug)
+        alone = (p1_kernel.irr(G1, xg, ug), p1_kernel.irr(G2, xg, ug))
+        assert np.array_equal(both, alone, equal_nan=True), (G1, G2, both, alone)
+        pairs += all(math.isfinite(r) for r in alone)
+    assert pairs > 500, pairs  # many pairs take the shared loop to its end
+
+
 def test_fused_false_builds_the_rows():
     only = graph.needed(frozenset(["equity_irr"]))
     values = model.resolve_inputs({"gpu_price": np.array([25000.0, 30000.0])})
