@@ -27,19 +27,30 @@ if TYPE_CHECKING:
 ORDER = tuple(n for n in graph.order() if n not in CHECKS)
 
 
+CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
+THREADS = min(os.cpu_count() or 1, 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
+PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates them on THREADS threads
+
+
 def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
     """Template values overridden by `inputs`, each validated; returns name -> float or array."""
     values: dict = dict(load(template).values)
-    for name, value in (inputs or {}).items():
+    given = list((inputs or {}).items())
+    for name, _ in given:
         if name not in INPUTS:
             raise InputError(unknown(name))
-        values[name] = check_value(name, value)
+    if sum(getattr(v, "size", 0) for _, v in given) < PARALLEL_CHECKS:
+        checked = [check_value(name, value) for name, value in given]
+    else:  # a million scenarios: each check is a few passes over an array, which numpy makes without the GIL
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(THREADS) as pool:  # map raises the first failure in input order
+            checked = list(pool.map(check_value, *zip(*given)))
+    values.update(zip((name for name, _ in given), checked))
     check_cross(values)
     return values
 
 
-CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
-THREADS = min(os.cpu_count() or 1, 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
 
 
 def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -70,6 +70,25 @@ def test_threaded_error_names_the_first_bad_scenario():
             model.evaluate({"kv_gb_per_sequence": kv}, chunk=16, threads=4)
 
 
+def test_large_inputs_checked_on_threads_report_the_first_bad_input():
+    """From core.PARALLEL_CHECKS values the inputs are checked on threads; the error is still the first bad
+    input's, in the order given, as one by one."""
+    from model import core
+
+    n = core.PARALLEL_CHECKS // 2 + 1  # two inputs: past the threshold together
+    price, tax = np.full(n, 30000.0), np.full(n, 0.2)
+    price[n - 1], tax[3] = -5.0, 1.5
+    for order in ((("gpu_price", price), ("tax_rate", tax)), (("tax_rate", tax), ("gpu_price", price))):
+        first = order[0][0]
+        with pytest.raises(model.InputError, match=rf"^{first}\[") as big:
+            model.resolve_inputs(dict(order))
+        with pytest.raises(model.InputError) as small:
+            model.resolve_inputs({k: v[:10] if k == "tax_rate" else v[n - 10:] for k, v in order})
+        assert str(big.value).split("]")[1] == str(small.value).split("]")[1]  # the same value and domain text
+    good = model.resolve_inputs({"gpu_price": np.full(n, 30000.0), "tax_rate": np.full(n, 0.2)})
+    assert good["gpu_price"].shape == (n,) and good["tax_rate"][0] == 0.2
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True])
 def test_bad_threads(threads):
     with pytest.raises(model.InputError, match="threads"):
