@@ -100,6 +100,25 @@ def exp(x):
         return inf
 
 
+def expm1(x):
+    """e^x − 1, exact near 0."""
+    np = _np(x)
+    if np is not None:
+        return np.expm1(x)
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return inf
+
+
+def log1p(x):
+    """ln(1 + x), exact near 0; nan below −1 (−inf at −1) as numpy."""
+    np = _np(x)
+    if np is not None:
+        return np.log1p(x)
+    return math.log1p(x) if x > -1 else (-inf if x == -1 else nan)
+
+
 def total(values):
     """Σ of a year row (a list of per-year floats or arrays), added in year order as Excel's SUM does."""
     out = 0.0

@@ -178,8 +178,8 @@ def test_random_scenarios_match_the_numpy_path():
 
 
 def test_levelized_rent_near_the_crf_switch_as_numpy():
-    # 1 − (1 + wacc)^−L cancels the last bit of the power up to ~1e-8 near wacc = 1e-9: the compiled path takes
-    # the numpy path's CRF, so the two agree exactly (the power's last bit differs between numpy and libm)
+    # the compiled path takes the numpy path's CRF (numpy's expm1 and log1p), so the two agree exactly near the
+    # switch to 1/L, as everywhere
     x = {"equity_share": np.full(3, 1.0), "cost_of_equity": np.array([1e-9, 3e-9, 1e-6]),
          "economic_life_years": np.full(3, 11.0)}
     outs = ["rent_levelized_per_gpu_hour", "economic_cost_per_hour"]

@@ -10,9 +10,11 @@ Constants used below: 8760 hours per year, 730 hours per month, 1e6 tokens per m
 
 from __future__ import annotations
 
+import decimal
 import math
 from statistics import NormalDist
 
+import numpy as np
 import pytest
 
 import model
@@ -778,3 +780,34 @@ def test_irr_long_annuity_arrays_and_floats(years):
 def test_only_documented_outputs_are_nan_at_seed():
     res = model.evaluate()
     assert not [k for k, v in res.items() if math.isnan(v)]
+
+
+@pytest.mark.parametrize("years", [1.0, 11.0, 15.0])
+@pytest.mark.parametrize("rate", [1e-9, 1.0000001e-9, 3e-8, 1e-6, 0.08, 5.0])
+def test_crf_and_annuity_factor_to_every_digit(rate, years):
+    # r / (1 − (1 + r)^−n) and its inverse in 60-digit decimal arithmetic. Just above the switch at 1e-9 the
+    # formula written as it reads keeps ~8 digits (1 − (1 + r)^−n cancels); one scenario and an array keep all
+    from model.lines.buy_rent import annuity_factor, crf
+
+    D = decimal.Decimal
+    with decimal.localcontext() as ctx:
+        ctx.prec = 60
+        one_minus = 1 - (1 + D(rate)) ** -D(years)
+        want = {crf: float(D(rate) / one_minus), annuity_factor: float(one_minus / D(rate))}
+    for f, expected in want.items():
+        for got in (f(rate, years), float(f(np.array([rate]), np.array([years]))[0])):
+            assert abs(got - expected) <= 4e-16 * expected, (f.__name__, got, expected)
+
+
+def test_levelized_rent_one_scenario_as_in_an_array_near_the_switch():
+    # wacc from 1.1e-9 to 1e-7 (cost of equity 0, a sliver of debt): the levelized rent of each scenario alone and
+    # in an array agree to rounding (they differed by up to 1e-8 while the CRF cancelled)
+    debt_cost = np.geomspace(0.0184, 1.67, 40)
+    x = {"equity_share": 0.99999, "cost_of_equity": 0.0, "tax_rate": 0.994, "economic_life_years": 13.0}
+    names = ["rent_levelized_per_gpu_hour", "economic_cost_per_hour", "wacc"]
+    arr = model.evaluate({**x, "cost_of_debt": debt_cost}, outputs=names)
+    assert 1e-9 < arr["wacc"].min() < 1.2e-9 and 9e-8 < arr["wacc"].max() < 1.1e-7
+    for i, c in enumerate(debt_cost):
+        one = model.evaluate({**x, "cost_of_debt": float(c)}, outputs=names)
+        for name in names:
+            assert abs(arr[name][i] - one[name]) <= 1e-14 * abs(one[name]), (name, one["wacc"])

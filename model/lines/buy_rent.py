@@ -63,15 +63,22 @@ def residual_value(residual_case, residual_value_bull, residual_value_base, resi
                     xp.where(residual_case == 2, residual_value_base, residual_value_bear))
 
 
+def _one_minus_discount(rate, years):
+    """1 − (1 + r)^−n as −expm1(−n · ln(1 + r)): the same number without the cancellation of 1 − (1 + r)^−n,
+    which just above r = 1e-9 keeps only ~8 digits and would differ between any two ways of raising the power
+    (Python's float ** and numpy's), so between one scenario and an array, by up to 1e-8."""
+    return -xp.expm1(-years * xp.log1p(rate))
+
+
 def crf(rate, years):
     """Capital recovery factor r / (1 − (1 + r)^−n); 1/n when r < 1e-9."""
-    exact = xp.div(rate, 1 - (1 + rate) ** -years)
+    exact = xp.div(rate, _one_minus_discount(rate, years))
     return xp.where(rate < 1e-9, 1 / years, exact)
 
 
 def annuity_factor(rate, years):
     """Annuity factor (1 − (1 + r)^−n) / r; n when r < 1e-9."""
-    exact = xp.div(1 - (1 + rate) ** -years, rate)
+    exact = xp.div(_one_minus_discount(rate, years), rate)
     return xp.where(rate < 1e-9, years, exact)
 
 
