@@ -126,7 +126,7 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
             with np.load(path) as f:
                 given = {k: np.asarray(f[k], dtype=float) for k in f.files}
         elif path.suffix.lower() == ".csv":
-            table_ = np.genfromtxt(path, delimiter=",", names=True, dtype=float, encoding="utf-8")
+            table_ = np.genfromtxt(path, delimiter=",", names=True, dtype=float, encoding="utf-8-sig")  # Excel's BOM
             given = {k: np.atleast_1d(table_[k]).astype(float) for k in table_.dtype.names}
         else:
             raise SystemExit(f"--inputs {source}: expected a .npz or .csv file of scenarios")
@@ -136,10 +136,14 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
     if unknown:
         raise SystemExit(f"--inputs {source}: {', '.join(unknown)} not input names (model.INPUTS lists them)")
     sizes = {v.shape for v in given.values()}
+    if not given:
+        raise SystemExit(f"--inputs {source}: no inputs in it")
     if len(sizes) != 1 or len(next(iter(sizes))) != 1:
         raise SystemExit(f"--inputs {source}: every input needs one value per scenario, the same count "
                          f"(shapes {sorted(sizes)})")
     m = next(iter(sizes))[0]
+    if m == 0:
+        raise SystemExit(f"--inputs {source}: no scenarios in it")
     seed = model.load("seed").values
     return {name: given[name] if name in given else np.full(m, float(seed[name])) for name in model.INPUTS}
 
@@ -453,8 +457,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed < 0:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
     source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
-    if args.inputs:
-        scenarios(0, source)  # a bad file stops here, before anything is measured
+    if args.inputs:  # a bad file stops here, before anything is measured
+        import model
+
+        try:
+            model.resolve_inputs(scenarios(0, source))
+        except model.InputError as exc:
+            raise SystemExit(f"--inputs {source}: {exc}") from None
     if args.only_evaluate:
         report = {"machine": machine(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                   "scenarios": source, "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000,

@@ -130,7 +130,13 @@ def load_during(n: int, fused: bool | None, tasks: Iterable[Callable[[], object]
     outputs. Numbers do not change: the decision to fuse is still made afterwards, once, by `available`."""
     if not _wanted(n, fused) or _kernel.cache_info().currsize or find_spec("numba") is None:
         return
-    loader = threading.Thread(target=available, args=(n, fused), name="aie-numba-load", daemon=True)
+    def load() -> None:
+        try:
+            available(n, fused)
+        except BaseException:  # noqa: BLE001 - a warning turned error, say: raised again where available runs next
+            pass
+
+    loader = threading.Thread(target=load, name="aie-numba-load", daemon=True)
     loader.start()
     for task in tasks:
         if not loader.is_alive():
@@ -140,9 +146,9 @@ def load_during(n: int, fused: bool | None, tasks: Iterable[Callable[[], object]
 
 
 def run(values: dict, wanted: frozenset) -> dict:
-    """The PRODUCTS from PARAMS' values (floats or arrays of one broadcast shape). The decline powers and the
-    levelized rent's capital recovery factor come from the numpy path's own functions: powers are where numpy
-    and libm differ in the last bit, and 1 − (1 + wacc)^−L cancels that bit up to ~1e-8 near wacc = 1e-9."""
+    """The `wanted` PRODUCTS from PARAMS' values (floats or arrays of one broadcast shape), each an array of its
+    own (the kernel's buffers are reused by the next call). The decline powers and the levelized rent's capital
+    recovery factor come from the numpy path's own functions, so that the last bits are numpy's."""
     import numpy as np
 
     from .lines.buy_rent import crf
@@ -165,11 +171,11 @@ def run(values: dict, wanted: frozenset) -> dict:
     del rows
     out = xp.scratch("fused.out", (m, len(PRODUCTS)))
     kernel(X, D, out, np.array([name in wanted for name in PRODUCTS]), xg, ug)
-    res = {name: out[:, j].reshape(shape) for j, name in enumerate(PRODUCTS)}
-    if "rent_levelized_per_gpu_hour" in wanted:  # the kernel's row is Σ rent_pv
+    res = {name: out[:, j].reshape(shape) for j, name in enumerate(PRODUCTS) if name in wanted}
+    if "rent_levelized_per_gpu_hour" in wanted:  # the kernel's column is Σ rent_pv
         res["rent_levelized_per_gpu_hour"] = crf(values["wacc"], values["economic_life_years"]) * res[
             "rent_levelized_per_gpu_hour"]
-    return res
+    return {name: v.copy() if v.base is not None else v for name, v in res.items()}
 
 
 def reads_outside() -> frozenset:

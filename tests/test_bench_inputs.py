@@ -44,13 +44,30 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("bad.csv", "gpu_price,tax_rat\n1,2\n", "tax_rat not input names"),
     ("bad.txt", "gpu_price\n1\n", "expected a .npz or .csv"),
     ("missing.npz", None, "cannot read it"),
+    ("bad.csv", "gpu_price,tax_rate\n", "no scenarios in it"),
+    ("bad.npz", {}, "no inputs in it"),
 ])
 def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):
     path = tmp_path / name
     if isinstance(content, dict):
-        np.savez(path, **{k: np.array(v) for k, v in content.items()})
+        np.savez(path, **{k: np.array(v) for k, v in content.items()})  # {}: an archive with nothing in it
     elif content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(SystemExit, match=message) as exc:
         scenarios(10, str(path))
     assert str(path) in str(exc.value)
+
+
+def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
+    # Excel's "CSV UTF-8" starts with a byte order mark; a value outside its domain stops bench/run.py before
+    # it measures anything, naming the input, the scenario and the domain
+    from run import main
+
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes("\ufeffgpu_price,tax_rate\n20000,0.2\n30000,0.3\n".encode())
+    x = scenarios(0, str(bom))
+    assert np.array_equal(x["gpu_price"], [20000.0, 30000.0]) and np.array_equal(x["tax_rate"], [0.2, 0.3])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("gpu_price,tax_rate\n20000,0.2\n30000,1.5\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"tax_rate\[1\] = 1.5 is outside its domain; .*\[0, 1\]"):
+        main(["--only-evaluate", "--inputs", str(bad), "--out", str(tmp_path / "r.json")])

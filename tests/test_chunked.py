@@ -89,6 +89,19 @@ def test_large_inputs_checked_on_threads_report_the_first_bad_input():
     assert good["gpu_price"].shape == (n,) and good["tax_rate"][0] == 0.2
 
 
+@pytest.mark.parametrize("big", [False, True])
+def test_an_unknown_name_is_reported_in_its_place(big):
+    # a bad value before an unknown name is the error, and the other way round, one scenario or a million
+    from model import core
+
+    n = core.PARALLEL_CHECKS if big else 1
+    bad = np.full(n, -5.0) if big else -5.0
+    with pytest.raises(model.InputError, match=r"^gpu_price"):
+        model.resolve_inputs({"gpu_price": bad, "gpu_prize": 1.0})
+    with pytest.raises(model.InputError, match="unknown input 'gpu_prize'"):
+        model.resolve_inputs({"gpu_prize": 1.0, "gpu_price": bad})
+
+
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True])
 def test_bad_threads(threads):
     with pytest.raises(model.InputError, match="threads"):

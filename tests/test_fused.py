@@ -299,6 +299,18 @@ def test_two_irrs_in_step_are_each_alone():
     assert pairs > 500, pairs  # many pairs take the shared loop to its end
 
 
+def test_outputs_are_arrays_of_their_own():
+    # the kernel's buffers serve the next call: what evaluate returns is neither a view of them (a later call
+    # would write into it wherever the buffer's reference count read low) nor strided through them
+    x1, x2 = samples.random_inputs(300, seed=21), samples.random_inputs(300, seed=22)
+    first = model.evaluate(x1, outputs=sorted(fused.PRODUCTS), fused=True)
+    kept = {k: v.copy() for k, v in first.items()}
+    model.evaluate(x2, outputs=sorted(fused.PRODUCTS), fused=True)
+    for name, v in first.items():
+        assert v.flags.c_contiguous and v.flags.owndata, name
+        assert np.array_equal(v, kept[name], equal_nan=True), name
+
+
 def test_fused_false_builds_the_rows():
     only = graph.needed(frozenset(["equity_irr"]))
     values = model.resolve_inputs({"gpu_price": np.array([25000.0, 30000.0])})
