@@ -86,7 +86,8 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         fused = bool(fused)  # np.True_, np.False_
     if not (fused is None or isinstance(fused, bool)):
         raise InputError(f"fused = {short(fused)}: expected True, False or None (compiled P1 where numba is installed)")
-    only = ORDER if outputs is None else graph.needed(frozenset(names))
+    # the model must fit whatever is asked for (MODEL.md: bad input, as a segment share that does not add up)
+    only = ORDER if outputs is None else graph.needed(frozenset(names) | {"effective_batch"})
     if graph.is_scalar_set(values):
         ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
         return {name: float(ctx[name]) for name in names}

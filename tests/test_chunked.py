@@ -89,6 +89,19 @@ def test_large_inputs_checked_on_threads_report_the_first_bad_input():
     assert good["gpu_price"].shape == (n,) and good["tax_rate"][0] == 0.2
 
 
+@pytest.mark.parametrize("outputs", [["project_irr"], ["capex_per_gpu_hour", "wacc"], ["token_revenue_per_replica_hour"]])
+def test_a_model_that_does_not_fit_is_bad_input_whatever_is_asked_for(outputs):
+    # MODEL.md: the model must fit (effective_batch ≥ 1), bad input like a segment share that does not add up;
+    # the workbook fails its master check whichever line one reads. One scenario, and the scenario among others
+    with pytest.raises(model.InputError, match="does not fit in memory"):
+        model.evaluate({"kv_gb_per_sequence": 1e6}, outputs=outputs)
+    kv = np.full(20, 0.5)
+    kv[13] = 1e6
+    with pytest.raises(model.InputError, match="does not fit in memory.*index 13"):
+        model.evaluate({"kv_gb_per_sequence": kv}, outputs=outputs)
+    assert set(model.evaluate({"kv_gb_per_sequence": 0.5}, outputs=outputs)) == set(outputs)
+
+
 @pytest.mark.parametrize("big", [False, True])
 def test_an_unknown_name_is_reported_in_its_place(big):
     # a bad value before an unknown name is the error, and the other way round, one scenario or a million
