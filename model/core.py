@@ -48,8 +48,6 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     return values
 
 
-
-
 def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
     """The outputs asked for, checked and without repeats: every output for None, one for a name."""
     if outputs is None:

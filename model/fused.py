@@ -130,6 +130,7 @@ def load_during(n: int, fused: bool | None, tasks: Iterable[Callable[[], object]
     outputs. Numbers do not change: the decision to fuse is still made afterwards, once, by `available`."""
     if not _wanted(n, fused) or _kernel.cache_info().currsize or find_spec("numba") is None:
         return
+
     def load() -> None:
         try:
             available(n, fused)
