@@ -182,13 +182,17 @@ def _newton(u, lo, hi, p, dp, x, s, older, prev, was_newton):
     return nxt, lo, hi, older, prev, newton, done
 
 
+@_inline
+def _step(G, last, u, lo, hi, s, older, prev, was_newton):
+    """One Newton iteration of G's IRR at u: NPV and its derivative there, then _newton."""
+    x = math.exp(-u)
+    p, dp = _horner_d(G, last, x)
+    return _newton(u, lo, hi, p, dp, x, s, older, prev, was_newton)
+
+
 @_jit
-def irr(G, xg, ug):
-    """model.finance._irr_arrays for one scenario's flows G (16 years): one sign change or nan, the grid bracket
-    (`ug`, its x = e^−u in `xg`), regula falsi, then safeguarded Newton in u = ln(1 + r) with the same stops."""
-    ok, last, s, fa, fb = _start(G)
-    if not ok:
-        return np.nan
+def _solve(G, last, s, fa, fb, xg, ug):
+    """G's IRR once _start has found it defined: the grid bracket, regula falsi, then Newton steps."""
     il, ih = 0, ug.size - 1
     while ih - il > 1:
         im = (il + ih) // 2
@@ -197,12 +201,18 @@ def irr(G, xg, ug):
     older = prev = hi - lo
     was_newton = False
     for _ in range(MAX_ITER):
-        x = math.exp(-u)
-        p, dp = _horner_d(G, last, x)
-        u, lo, hi, older, prev, was_newton, done = _newton(u, lo, hi, p, dp, x, s, older, prev, was_newton)
+        u, lo, hi, older, prev, was_newton, done = _step(G, last, u, lo, hi, s, older, prev, was_newton)
         if done:
             break
     return math.expm1(u)
+
+
+@_jit
+def irr(G, xg, ug):
+    """model.finance._irr_arrays for one scenario's flows G (16 years): one sign change or nan, the grid bracket
+    (`ug`, its x = e^−u in `xg`), regula falsi, then safeguarded Newton in u = ln(1 + r) with the same stops."""
+    ok, last, s, fa, fb = _start(G)
+    return _solve(G, last, s, fa, fb, xg, ug) if ok else np.nan
 
 
 @_jit
@@ -212,7 +222,8 @@ def irr2(G1, G2, xg, ug):
     ok1, last1, s1, fa1, fb1 = _start(G1)
     ok2, last2, s2, fa2, fb2 = _start(G2)
     if not (ok1 and ok2):
-        return irr(G1, xg, ug) if ok1 else np.nan, irr(G2, xg, ug) if ok2 else np.nan
+        return (_solve(G1, last1, s1, fa1, fb1, xg, ug) if ok1 else np.nan,
+                _solve(G2, last2, s2, fa2, fb2, xg, ug) if ok2 else np.nan)
     last = max(last1, last2)
     il1 = il2 = 0
     ih1 = ih2 = ug.size - 1
@@ -245,16 +256,10 @@ def irr2(G1, G2, xg, ug):
             n1 += 1
             n2 += 1
         elif not done1:
-            x1 = math.exp(-u1)
-            p1, dp1 = _horner_d(G1, last1, x1)
-            u1, lo1, hi1, older1, prev1, newton1, done1 = _newton(u1, lo1, hi1, p1, dp1, x1, s1, older1, prev1,
-                                                                  newton1)
+            u1, lo1, hi1, older1, prev1, newton1, done1 = _step(G1, last1, u1, lo1, hi1, s1, older1, prev1, newton1)
             n1 += 1
         else:
-            x2 = math.exp(-u2)
-            p2, dp2 = _horner_d(G2, last2, x2)
-            u2, lo2, hi2, older2, prev2, newton2, done2 = _newton(u2, lo2, hi2, p2, dp2, x2, s2, older2, prev2,
-                                                                  newton2)
+            u2, lo2, hi2, older2, prev2, newton2, done2 = _step(G2, last2, u2, lo2, hi2, s2, older2, prev2, newton2)
             n2 += 1
         done1 = done1 or n1 == MAX_ITER
         done2 = done2 or n2 == MAX_ITER
