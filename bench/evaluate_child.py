@@ -82,8 +82,7 @@ def timing(n: int, source: str = "0", repeat: int = 3) -> dict:
         r[f"warm_{name}_s"] = statistics.median(times)
         r[f"warm_{name}_per_s"] = n / statistics.median(times)
     r["floor_subset_s"] = floor(arrays, n, len(SUBSET))
-    some = scenarios(2000, str(int(source) + 1) if source.isdigit() else source)
-    scen = scalar_scenarios(some, min(2000, len(next(iter(some.values())))))
+    scen = scalar_scenarios(2000, source)
     model.evaluate(scen[0])
     t0 = time.perf_counter()
     for s in scen:

@@ -148,7 +148,11 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
     return {name: given[name] if name in given else np.full(m, float(seed[name])) for name in model.INPUTS}
 
 
-def scalar_scenarios(arrays: dict[str, np.ndarray], k: int) -> list[dict[str, float]]:
+def scalar_scenarios(k: int, source: str = "0") -> list[dict[str, float]]:
+    """Up to k single scenarios of plain floats for the scalar rate: drawn with the seed after `source`'s, or
+    the first k of its file."""
+    arrays = scenarios(k, str(int(source) + 1) if source.isdigit() else source)
+    k = min(k, len(next(iter(arrays.values()))))
     return [{name: float(v[i]) for name, v in arrays.items()} for i in range(k)]
 
 
@@ -250,10 +254,8 @@ def bench_evaluate(n_scalar: int, n_vector: int, repeat: int, source: str = "0")
 
     arrays = scenarios(n_vector, source)
     n_vector = len(next(iter(arrays.values())))
-    scalar_source = str(int(source) + 1) if source.isdigit() else source
-    some = scenarios(n_scalar, scalar_source)
-    n_scalar = min(n_scalar, len(next(iter(some.values()))))
-    scen = scalar_scenarios(some, n_scalar)
+    scen = scalar_scenarios(n_scalar, source)
+    n_scalar = len(scen)
     model.evaluate(scen[0])  # warm caches (template load, imports)
     t0 = time.perf_counter()
     for s in scen:
