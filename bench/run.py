@@ -459,11 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed < 0:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
     source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
-    if args.inputs:  # a bad file stops here, before anything is measured
+    if args.inputs:  # a bad file stops here, before anything is measured: domains, shares, and the fit
         import model
 
         try:
-            model.resolve_inputs(scenarios(0, source))
+            model.evaluate(scenarios(0, source), outputs=["effective_batch"])
         except model.InputError as exc:
             raise SystemExit(f"--inputs {source}: {exc}") from None
     if args.only_evaluate:

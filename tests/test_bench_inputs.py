@@ -71,3 +71,9 @@ def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
     bad.write_text("gpu_price,tax_rate\n20000,0.2\n30000,1.5\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"tax_rate\[1\] = 1.5 is outside its domain; .*\[0, 1\]"):
         main(["--only-evaluate", "--inputs", str(bad), "--out", str(tmp_path / "r.json")])
+    # each value in its domain, but scenario 1 does not fit: one sequence's KV cache (500 GB) exceeds the 80 GB
+    # GPU's whole memory, so not one sequence of the batch fits (effective_batch 0)
+    big = tmp_path / "big.csv"
+    big.write_text("kv_gb_per_sequence,hbm_capacity_gb\n0.125,80\n500,80\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"does not fit in memory at index 1: .*kv_gb_per_sequence=500"):
+        main(["--only-evaluate", "--inputs", str(big), "--out", str(tmp_path / "r.json")])
