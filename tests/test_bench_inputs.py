@@ -46,6 +46,11 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("missing.npz", None, "cannot read it"),
     ("bad.csv", "gpu_price,tax_rate\n", "no scenarios in it"),
     ("bad.npz", {}, "no inputs in it"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n30000,abc\n", "tax_rate in line 3 is 'abc', not a number"),
+    ("bad.csv", "gpu_price,gpu_price\n1,2\n", "gpu_price more than once in the header"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2,7\n", "a row has more values than the header"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n1,2,3\n", r"cannot read it \(.*Expected 2 fields in line 3"),
+    ("bad.csv", "", "cannot read it"),
 ])
 def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):
     path = tmp_path / name
