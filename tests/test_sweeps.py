@@ -109,8 +109,25 @@ def test_two_way_cost_scales_inversely_with_utilization_and_speedup(calls):
         for m in ms:
             assert grid.loc[u, m] == pytest.approx(base * (0.85 / u) * (1.0 / m), rel=1e-12)
             assert grid.loc[u, m] == pytest.approx(cost_per_m_output(u=u, m=m), rel=1e-12)
-    assert len(calls) == 1
-    assert calls[0]["serving_utilization"] == (4, 1) and calls[0]["optimization_multiplier"] == (1, 3)
+    assert len(calls) == 1  # the 12 cells as one vector, row by row (evaluate chunks one-dimensional arrays)
+    assert calls[0]["serving_utilization"] == (12,) and calls[0]["optimization_multiplier"] == (12,)
+
+
+def test_two_way_grid_larger_than_a_chunk_keeps_its_layout(calls):
+    # 150 × 120 = 18,000 cells, more than one chunk of 16,384: capex = gpu_price / (depreciation_years · 8760)
+    prices = np.linspace(10000, 40000, 150)
+    years = np.linspace(1, 7, 120)
+    grid = sweeps.two_way("gpu_price", prices, "depreciation_years", years, "capex_per_gpu_hour")
+    np.testing.assert_allclose(grid.to_numpy(), prices[:, None] / (years[None, :] * H), rtol=1e-14)
+    assert len(calls) == 1 and calls[0]["gpu_price"] == (18000,)
+
+
+def test_two_way_cell_that_does_not_fit_is_named_by_its_row_and_column():
+    # one sequence's KV cache of 500 GB on an 80 GB GPU: not one sequence fits, whatever the price
+    with pytest.raises(InputError) as e:
+        sweeps.two_way("kv_gb_per_sequence", [0.125, 500], "gpu_price", [20000, 30000], "cost_per_m_output_tokens")
+    assert str(e.value).startswith("two-way sweep: the model does not fit in memory for kv_gb_per_sequence = 500, "
+                                   "gpu_price = 20000: effective_batch = 0")
 
 
 def test_two_way_bad_input():

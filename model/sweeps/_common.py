@@ -13,8 +13,9 @@ from ..errors import InputError
 from ..registry import INPUTS, unknown
 from ..validate import SHARES, check_value, short
 
-# Scenarios one sweep may evaluate at once (one-way values, two-way rows × columns): evaluate
-# holds every output for every scenario, about 1.5 kB each, so 10^6 is ~1.5 GB.
+# Scenarios one sweep may evaluate at once (one-way values, two-way rows × columns). evaluate takes them a
+# chunk at a time, but returns what is asked for whole: a one-way sweep of every output keeps 107 numbers
+# (~0.9 kB) per scenario, so 10^6 is ~0.9 GB.
 MAX_SCENARIOS = 1_000_000
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import InputError
 from ..registry import INPUTS
 from ..validate import check_value, short
-from ._common import MAX_SCENARIOS, check_base, check_input, check_outputs, no_shares, run
+from ._common import MAX_SCENARIOS, check_base, check_input, check_outputs, no_shares, run, scenario_hint
 
 
 def _values(name: str, values: Sequence[float] | np.ndarray | None, lo: float | None, hi: float | None,
@@ -60,7 +60,7 @@ def one_way(input: str, values: Sequence[float] | np.ndarray | None = None, *, l
     names = check_outputs(outputs)
     base = check_base(inputs)
     arr = _values(input, values, lo, hi, n)
-    res = run({**base, input: arr}, template)
+    res = run({**base, input: arr}, template, names)
     frame = pd.DataFrame({o: res[o] for o in names}, index=pd.Index(arr, name=input))
     frame.columns.name = "output"
     frame.attrs.update(kind="one_way", input=input, template=str(template))
@@ -72,8 +72,8 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
             inputs: Mapping | None = None) -> pd.DataFrame:
     """A grid of one output over two inputs: rows are `row_input`'s values, columns `col_input`'s.
 
-    The two value vectors broadcast against each other (rows as a column vector, columns as
-    a row vector), so the whole grid is one vectorised `evaluate` call.
+    The grid's cells go to one vectorised `evaluate` call as one long vector (row by row), which evaluate
+    takes a chunk at a time, computing only what the output reads.
     """
     check_input(row_input)
     check_input(col_input)
@@ -90,8 +90,17 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     if rows.size * cols.size > MAX_SCENARIOS:
         raise InputError(f"two-way sweep: {rows.size:,} × {cols.size:,} = {rows.size * cols.size:,} cells; allowed at "
                          f"most {MAX_SCENARIOS:,}")
-    res = run({**base, row_input: rows[:, None], col_input: cols[None, :]}, template)
-    grid = np.broadcast_to(res[name], (rows.size, cols.size))
+    # a one-dimensional vector of cells, not a broadcast (rows × 1, 1 × columns): evaluate chunks only 1-D arrays
+    cells = {row_input: np.repeat(rows, cols.size), col_input: np.tile(cols, rows.size)}
+
+    def which(i: int) -> str:
+        return f"{row_input} = {rows[i // cols.size]:g}, {col_input} = {cols[i % cols.size]:g}"
+
+    try:
+        res = run({**base, **cells}, template, [name])
+    except InputError as exc:
+        raise InputError(f"two-way sweep: {scenario_hint(str(exc), which)}") from None
+    grid = np.broadcast_to(res[name], (rows.size * cols.size,)).reshape(rows.size, cols.size)
     frame = pd.DataFrame(np.array(grid, dtype=float), index=pd.Index(rows, name=row_input),
                          columns=pd.Index(cols, name=col_input))
     frame.attrs.update(kind="two_way", output=name, row_input=row_input, col_input=col_input,

@@ -107,7 +107,7 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
         return "the base case" if i == 2 * k else f"{moved[i // 2]} at its {('low', 'high')[i % 2]}"
 
     try:
-        res = run({**overrides, **arrays}, template)
+        res = run({**overrides, **arrays}, template, [name])
     except InputError as exc:
         raise InputError(f"tornado: {scenario_hint(str(exc), which)}") from None
     out = np.broadcast_to(res[name], (2 * k + 1,))
