@@ -63,19 +63,32 @@ def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
     return names
 
 
-def _shift_index(exc: InputError, offset: int) -> InputError:
-    """The same error with a chunk's 'at index i' turned into the index in the whole array."""
-    text = re.sub(r"at index (\d+)", lambda m: f"at index {int(m.group(1)) + offset}", str(exc), count=1)
-    return InputError(text)
+def _shift_index(exc: InputError, offset: int, shape: tuple[int, ...]) -> InputError:
+    """The same error with a chunk's 'at index i' turned into the index in the whole broadcast `shape`
+    (chunks are slices of its cells in C order: '(2, 5)' for a grid, as one pass would say)."""
+    def whole(m: re.Match) -> str:
+        k = int(m.group(1)) + offset
+        return f"at index {k}" if len(shape) == 1 else f"at index {tuple(int(i) for i in _unravel(k, shape))}"
+
+    return InputError(re.sub(r"at index (\d+)", whole, str(exc), count=1))
+
+
+def _unravel(k: int, shape: tuple[int, ...]) -> list[int]:
+    idx = []
+    for size in reversed(shape):
+        k, i = divmod(k, size)
+        idx.append(i)
+    return idx[::-1]
 
 
 def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,
             threads: int | None = None, fused: bool | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values.
 
-    Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a one-dimensional
-    broadcast shape longer than `chunk` is evaluated `chunk` scenarios at a time into preallocated
-    outputs (elementwise, so the numbers do not depend on `chunk`; None: all in one pass), `threads`
+    Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a broadcast shape of more
+    than `chunk` scenarios is evaluated `chunk` scenarios at a time into preallocated outputs (a grid of
+    several dimensions as its cells in C order; elementwise, so the numbers do not depend on `chunk`; None:
+    all in one pass), `threads`
     chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it).
     `fused`: P1 compiled (model.fused) for this call where numba is installed and AIE_NUMBA is not 0 (else
     numpy, silently); None: from fused.MIN_SCENARIOS scenarios; False: numpy."""
@@ -97,11 +110,12 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     threads = THREADS if threads is None else threads
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
-    chunked = len(shape) == 1 and chunk is not None and shape[0] > chunk
+    size = math.prod(shape)
+    chunked = len(shape) >= 1 and chunk is not None and size > chunk
     if chunked:
-        out = {name: np.empty(shape[0]) for name in names}
+        out = {name: np.empty(size) for name in names}
         # numba's first load (if this call wants it) runs beside the page faults of the outputs' first writes
-        graph.load_during(only, shape[0], fused, (functools.partial(a.fill, np.nan) for a in out.values()))
+        graph.load_during(only, size, fused, (functools.partial(a.fill, np.nan) for a in out.values()))
     fuse = graph.fuses(only, math.prod(shape), fused)  # once for every chunk of this call
     if not chunked:
         ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names), fuse=fuse)
@@ -111,7 +125,9 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
             out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == np.float64 \
                 else np.broadcast_to(v, shape).astype(float)
         return out
-    n = shape[0]
+    n = size
+    if len(shape) > 1:  # a grid: its cells in one vector (inputs of fewer cells broadcast: a copy of each)
+        values = {k: np.broadcast_to(v, shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()}
     arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == n]
     keep = frozenset(names)
 
@@ -123,7 +139,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         try:
             ctx = graph.context(part, only=only, scalar=False, keep=keep, fuse=fuse)
         except InputError as exc:
-            raise _shift_index(exc, start) from None
+            raise _shift_index(exc, start, shape) from None
         for name in names:
             out[name][start:stop] = ctx[name]
 
@@ -140,7 +156,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
                 f.result()
             # each worker's scratch buffers go with its thread
     xp.release_scratch()
-    return out
+    return {name: a.reshape(shape) for name, a in out.items()}
 
 
 def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outputs: Iterable[str] | None = None,
@@ -150,7 +166,7 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outpu
     `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
     and every output comes back with the broadcast shape (floats when all are scalars).
-    Long one-dimensional arrays are evaluated `chunk` scenarios at a time, `threads` chunks at once
+    Many scenarios (any broadcast shape) are evaluated `chunk` scenarios at a time, `threads` chunks at once
     (default: the cores, at most 4); the numbers do not depend on either. Where numba is installed, P1 runs
     compiled on 4,096 scenarios or more (model/fused.py; the numpy path's numbers, IRRs to their last bits);
     `fused=True`/`False` decides for this call (True still needs numba, and AIE_NUMBA not 0).

@@ -53,6 +53,31 @@ def test_chunked_error_names_the_index_in_the_whole_array():
     assert str(many.value) == str(one.value)
 
 
+def test_a_grid_is_chunked_as_its_cells_with_its_shape_and_indices(monkeypatch):
+    # prices down the rows, utilizations across: capex = gpu_price / (depreciation_years · 8760), by hand;
+    # 40 × 30 = 1,200 cells in chunks of 7; a cell that does not fit is named (row, column), as in one pass
+    prices = np.linspace(15000, 40000, 40)[:, None]
+    util = np.linspace(0.3, 1.0, 30)[None, :]
+    whole = model.evaluate({"gpu_price": prices, "gpu_utilization": util}, chunk=None)
+    passes, context = [], model.graph.context
+    monkeypatch.setattr(model.graph, "context", lambda v, **kw: passes.append(
+        {np.shape(x) for x in v.values()}) or context(v, **kw))
+    parts = model.evaluate({"gpu_price": prices, "gpu_utilization": util}, chunk=7, threads=3)
+    assert len(passes) == math.ceil(1200 / 7) and all(p <= {(), (7,), (1200 % 7,)} for p in passes)
+    np.testing.assert_allclose(parts["capex_per_gpu_hour"], np.broadcast_to(prices / (3 * 8760), (40, 30)),
+                               rtol=1e-14)
+    for name in OUTPUTS:
+        assert parts[name].shape == (40, 30) and parts[name].flags.c_contiguous, name
+        assert same(parts[name], whole[name]), name
+    kv = np.full((6, 5), 0.5)
+    kv[4, 2] = 1e6
+    with pytest.raises(model.InputError) as one:
+        model.evaluate({"kv_gb_per_sequence": kv, "gpu_price": prices[:6]}, chunk=None)
+    with pytest.raises(model.InputError) as many:
+        model.evaluate({"kv_gb_per_sequence": kv, "gpu_price": prices[:6]}, chunk=4)
+    assert "at index (4, 2)" in str(one.value) and str(many.value) == str(one.value)
+
+
 def test_threads_give_the_same_numbers():
     x = random_inputs(3000, seed=7)
     one = model.evaluate(x, chunk=250, threads=1)

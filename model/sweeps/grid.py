@@ -72,8 +72,8 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
             inputs: Mapping | None = None) -> pd.DataFrame:
     """A grid of one output over two inputs: rows are `row_input`'s values, columns `col_input`'s.
 
-    The grid's cells go to one vectorised `evaluate` call as one long vector (row by row), which evaluate
-    takes a chunk at a time, computing only what the output reads.
+    The grid's cells go to one vectorised `evaluate` call as one vector (row by row), which evaluate takes
+    a chunk at a time, computing only what the output reads.
     """
     check_input(row_input)
     check_input(col_input)
@@ -90,7 +90,8 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     if rows.size * cols.size > MAX_SCENARIOS:
         raise InputError(f"two-way sweep: {rows.size:,} × {cols.size:,} = {rows.size * cols.size:,} cells; allowed at "
                          f"most {MAX_SCENARIOS:,}")
-    # a one-dimensional vector of cells, not a broadcast (rows × 1, 1 × columns): evaluate chunks only 1-D arrays
+    # the cells as one vector, row by row (evaluate would take a rows × 1, 1 × columns broadcast in chunks too;
+    # a flat index is what scenario_hint turns into the cell's row and column values)
     cells = {row_input: np.repeat(rows, cols.size), col_input: np.tile(cols, rows.size)}
 
     def which(i: int) -> str:
