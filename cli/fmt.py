@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Mapping, Sequence
-
-import numpy as np
 
 COUNT_UNITS = {"GPUs", "sequences", "GPUs/yr", "customers"}
 MILLION = 1e6
+
+
+def _is(v: object, builtin: type | tuple[type, ...], numpy_type: str) -> bool:
+    """isinstance(v, builtin) or of numpy's `numpy_type`, without importing numpy: if nothing imported it, v
+    cannot be a numpy value (a workbook build never imports numpy, and starts faster for it)."""
+    np = sys.modules.get("numpy")
+    return isinstance(v, builtin) or (np is not None and isinstance(v, getattr(np, numpy_type)))
 
 
 def _plain(v: float, min_dp: int = 0, strip: bool = True) -> str:
@@ -30,11 +36,11 @@ def value(v: object, unit: str = "") -> str:
     """One value as text for its unit: 39.8 %, $ 1.323, $ 2,140.8 m, 941 (GPUs), 1.50×."""
     if v is None:
         return "—"
-    if isinstance(v, (bool, np.bool_)):
+    if _is(v, bool, "bool_"):
         return str(bool(v))
-    if isinstance(v, (int, np.integer)) and unit not in ("%", "%/yr"):
+    if _is(v, int, "integer") and unit not in ("%", "%/yr"):
         return f"{int(v):,}"
-    if not isinstance(v, (float, np.floating, int)):
+    if not _is(v, (float, int), "floating"):
         return str(v)
     v = float(v)
     if math.isnan(v):
@@ -72,13 +78,13 @@ def jsonable(v: object) -> object:
     """Plain JSON types, recursively; nan and ±inf become None (JSON has no such numbers)."""
     if isinstance(v, Mapping):
         return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, np.ndarray)):
+    if _is(v, (list, tuple), "ndarray"):
         return [jsonable(x) for x in v]
-    if isinstance(v, (bool, np.bool_)):
+    if _is(v, bool, "bool_"):
         return bool(v)
-    if isinstance(v, (int, np.integer)):
+    if _is(v, int, "integer"):
         return int(v)
-    if isinstance(v, (float, np.floating)):
+    if _is(v, float, "floating"):
         v = float(v)
         return v if math.isfinite(v) else None
     return v

@@ -23,6 +23,20 @@ def test_import_model_loads_no_workbook_plotting_or_cli_module():
     assert loaded.isdisjoint(FORBIDDEN), loaded & set(FORBIDDEN)
 
 
+def test_a_build_imports_no_numpy(tmp_path):
+    # one scenario on plain floats: a build needs neither numpy nor pandas, numba or scipy (~0.1 s of its start)
+    code = ("import json, runpy, sys\n"
+            f"sys.argv = ['build_workbook.py', '--out', {str(tmp_path / 'b.xlsx')!r}]\n"
+            "try:\n    runpy.run_path('build_workbook.py', run_name='__main__')\nexcept SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    loaded = set(json.loads(p.stdout.splitlines()[-1]))
+    assert loaded.isdisjoint({"numpy", "pandas", "numba", "scipy"}), loaded & {"numpy", "pandas", "numba", "scipy"}
+    assert (tmp_path / "b.xlsx").stat().st_size > 0
+
+
 def test_model_sources_import_nothing_above_it():
     """Only model/__main__.py (run as a script, never on `import model`) may reach the CLI."""
     for path in (ROOT / "model").rglob("*.py"):
