@@ -149,31 +149,42 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
 
 def _read_csv(path: Path, source: str) -> dict[str, np.ndarray]:
     """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
-    numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine."""
+    numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
+    not a number (text, empty, NA) stops the run naming it as the domain checks do: input[scenario]."""
     import csv
     import warnings
 
     import pandas as pd
 
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        header = [h.strip() for h in next(csv.reader(f), [])]
+    with path.open(encoding="utf-8-sig", newline="") as f:  # the names as written: pandas renames a repeated one
+        rows = csv.reader(f, skipinitialspace=True)
+        header = [h.strip() for h in next((r for r in rows if any(c.strip() for c in r)), [])]
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise SystemExit(f"--inputs {source}: {', '.join(twice)} more than once in the header")
+    if "" in header:
+        raise SystemExit(f"--inputs {source}: column {header.index('') + 1} of the header has no name")
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
-        try:
-            frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False)
+        try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
+            frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False, na_filter=False,
+                                low_memory=False)
         except pd.errors.ParserWarning:
             raise SystemExit(f"--inputs {source}: a row has more values than the header has names") from None
     frame.columns = header
     given = {}
     for name in header:
         column = frame[name]
-        if column.dtype.kind not in "fiu" and len(column):  # text in a number's place
-            bad = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
-            i = int(np.argmax(bad))
-            raise SystemExit(f"--inputs {source}: {name} in line {i + 2} is {column.iloc[i]!r}, not a number")
+        if column.dtype.kind not in "fiu" and len(column):  # text somewhere, or numbers pandas left as text
+            numbers = pd.to_numeric(column, errors="coerce") if column.dtype.kind != "b" else \
+                pd.Series(np.nan, index=column.index)  # True/False: not numbers
+            bad = numbers.isna().to_numpy()
+            if bad.any():
+                i = int(np.argmax(bad))
+                cell = str(column.iloc[i]).strip()
+                raise SystemExit(f"--inputs {source}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'}"
+                                 " (scenarios count from 0 after the header)")
+            column = numbers
         given[name] = column.to_numpy(dtype=float)
     return given
 

@@ -113,6 +113,9 @@ def check_fit(effective_batch, values: dict) -> None:
     bad = eb < 1
     if not np.any(bad):
         return
+    # the index in the scenarios' broadcast shape, as a chunked evaluation reports it, not in effective_batch's own
+    eb = np.broadcast_to(eb, np.broadcast_shapes(eb.shape, *(np.shape(v) for v in values.values())))
+    bad = eb < 1
     names = ("model_params_b", "bytes_per_param", "hbm_capacity_gb", "hbm_usable_fraction", "kv_gb_per_sequence",
              "batch_size")
     idx, text = _first_bad(bad)

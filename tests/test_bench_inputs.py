@@ -46,7 +46,11 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("missing.npz", None, "cannot read it"),
     ("bad.csv", "gpu_price,tax_rate\n", "no scenarios in it"),
     ("bad.npz", {}, "no inputs in it"),
-    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n30000,abc\n", "tax_rate in line 3 is 'abc', not a number"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n\n30000,abc\n", r"tax_rate\[1\] = 'abc' is not a number"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n30000\n", r"tax_rate\[1\] = '' is empty"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,NA\n", r"tax_rate\[0\] = 'NA' is not a number"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,True\n", r"tax_rate\[0\] = 'True' is not a number"),
+    ("bad.csv", "gpu_price,tax_rate,\n20000,0.2,\n", "column 3 of the header has no name"),
     ("bad.csv", "gpu_price,gpu_price\n1,2\n", "gpu_price more than once in the header"),
     ("bad.csv", "gpu_price,tax_rate\n20000,0.2,7\n", "a row has more values than the header"),
     ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n1,2,3\n", r"cannot read it \(.*Expected 2 fields in line 3"),
@@ -61,6 +65,17 @@ def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):
     with pytest.raises(SystemExit, match=message) as exc:
         scenarios(10, str(path))
     assert str(path) in str(exc.value)
+
+
+def test_csv_numbers_as_written(tmp_path):
+    # 17 significant digits round-trip exactly; a column pandas keeps as text because of a number too large for
+    # an integer is still numbers; a blank line before the header, CRLF, quotes and spaces are fine
+    path = tmp_path / "n.csv"
+    path.write_text('\r\ngpu_price, "tax_rate"\r\n0.30000000000000004,0.1\r\n1e23,2.2250738585072014e-308\r\n'
+                    '123456789012345678901234,"0.5"\r\n', encoding="utf-8")
+    x = scenarios(0, str(path))
+    assert np.array_equal(x["gpu_price"], [0.30000000000000004, 1e23, 123456789012345678901234.0])
+    assert np.array_equal(x["tax_rate"], [0.1, 2.2250738585072014e-308, 0.5])
 
 
 def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):

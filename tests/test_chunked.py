@@ -76,6 +76,12 @@ def test_a_grid_is_chunked_as_its_cells_with_its_shape_and_indices(monkeypatch):
     with pytest.raises(model.InputError) as many:
         model.evaluate({"kv_gb_per_sequence": kv, "gpu_price": prices[:6]}, chunk=4)
     assert "at index (4, 2)" in str(one.value) and str(many.value) == str(one.value)
+    # the cell in the grid, whichever input decides the fit: a row of KV sizes against a column of prices
+    kv_row = np.full(5, 0.5)
+    kv_row[2] = 1e6
+    for chunk in (None, 4):
+        with pytest.raises(model.InputError, match=r"at index \(0, 2\):"):
+            model.evaluate({"kv_gb_per_sequence": kv_row, "gpu_price": prices[:6]}, chunk=chunk)
 
 
 def test_threads_give_the_same_numbers():

@@ -95,7 +95,7 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     cells = {row_input: np.repeat(rows, cols.size), col_input: np.tile(cols, rows.size)}
 
     def which(i: int) -> str:
-        return f"{row_input} = {rows[i // cols.size]:g}, {col_input} = {cols[i % cols.size]:g}"
+        return f"{row_input} = {rows[i // cols.size]:.15g}, {col_input} = {cols[i % cols.size]:.15g}"
 
     try:
         res = run({**base, **cells}, template, [name])
