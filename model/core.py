@@ -122,8 +122,9 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         out = {}
         for name in names:
             v = ctx[name]
+            # C order always (a line on transposed inputs can come out in Fortran order), as the chunked path
             out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == np.float64 \
-                else np.broadcast_to(v, shape).astype(float)
+                and v.flags.c_contiguous else np.broadcast_to(v, shape).astype(float, order="C")
         return out
     n = size
     if len(shape) > 1:  # a grid: its cells in one vector (inputs of fewer cells broadcast: a copy of each)
