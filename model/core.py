@@ -18,7 +18,7 @@ from . import (
 from .errors import InputError
 from .registry import BLOCKS, CHECKS, OUTPUTS, unknown
 from .templates import load
-from .validate import check_cross, check_value, short
+from .validate import check_cross, check_value, index_text, short
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,19 +66,12 @@ def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
 def _shift_index(exc: InputError, offset: int, shape: tuple[int, ...]) -> InputError:
     """The same error with a chunk's 'at index i' turned into the index in the whole broadcast `shape`
     (chunks are slices of its cells in C order: '(2, 5)' for a grid, as one pass would say)."""
+    import numpy as np
+
     def whole(m: re.Match) -> str:
-        k = int(m.group(1)) + offset
-        return f"at index {k}" if len(shape) == 1 else f"at index {tuple(int(i) for i in _unravel(k, shape))}"
+        return "at index " + index_text(tuple(int(i) for i in np.unravel_index(int(m.group(1)) + offset, shape)))
 
     return InputError(re.sub(r"at index (\d+)", whole, str(exc), count=1))
-
-
-def _unravel(k: int, shape: tuple[int, ...]) -> list[int]:
-    idx = []
-    for size in reversed(shape):
-        k, i = divmod(k, size)
-        idx.append(i)
-    return idx[::-1]
 
 
 def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,
@@ -116,7 +109,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         out = {name: np.empty(size) for name in names}
         # numba's first load (if this call wants it) runs beside the page faults of the outputs' first writes
         graph.load_during(only, size, fused, (functools.partial(a.fill, np.nan) for a in out.values()))
-    fuse = graph.fuses(only, math.prod(shape), fused)  # once for every chunk of this call
+    fuse = graph.fuses(only, size, fused)  # once for every chunk of this call
     if not chunked:
         ctx = graph.context(values, only=only, scalar=False, keep=frozenset(names), fuse=fuse)
         out = {}

@@ -59,7 +59,12 @@ def _first_bad(bad) -> tuple[tuple[int, ...], str]:
     if bad.ndim == 0:
         return (), ""
     idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), bad.shape))
-    return idx, str(idx[0] if len(idx) == 1 else idx)
+    return idx, index_text(idx)
+
+
+def index_text(idx: tuple[int, ...]) -> str:
+    """An array index as messages write it: '3' in a vector, '(1, 2)' in a grid."""
+    return str(idx[0] if len(idx) == 1 else idx)
 
 
 def short(value: object, width: int = 60) -> str:

@@ -101,8 +101,7 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
         res = run({**base, **cells}, template, [name])
     except InputError as exc:
         raise InputError(f"two-way sweep: {scenario_hint(str(exc), which)}") from None
-    grid = np.broadcast_to(res[name], (rows.size * cols.size,)).reshape(rows.size, cols.size)
-    frame = pd.DataFrame(np.array(grid, dtype=float), index=pd.Index(rows, name=row_input),
+    frame = pd.DataFrame(res[name].reshape(rows.size, cols.size), index=pd.Index(rows, name=row_input),
                          columns=pd.Index(cols, name=col_input))
     frame.attrs.update(kind="two_way", output=name, row_input=row_input, col_input=col_input,
                        template=str(template))
