@@ -81,8 +81,8 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     Plain floats in, plain floats out (numpy is not imported). Arrays broadcast; a broadcast shape of more
     than `chunk` scenarios is evaluated `chunk` scenarios at a time into preallocated outputs (a grid of
     several dimensions as its cells in C order; elementwise, so the numbers do not depend on `chunk`; None:
-    all in one pass), `threads`
-    chunks at once (default THREADS; each chunk writes its own slice, so the numbers do not depend on it).
+    all in one pass), `threads` chunks at once (default THREADS; each chunk writes its own slice, so the
+    numbers do not depend on it).
     `fused`: P1 compiled (model.fused) for this call where numba is installed and AIE_NUMBA is not 0 (else
     numpy, silently); None: from fused.MIN_SCENARIOS scenarios; False: numpy."""
     names = output_names(outputs)
@@ -104,7 +104,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
     size = math.prod(shape)
-    chunked = len(shape) >= 1 and chunk is not None and size > chunk
+    chunked = chunk is not None and size > chunk  # a shape () is one scenario
     if chunked:
         out = {name: np.empty(size) for name in names}
         # numba's first load (if this call wants it) runs beside the page faults of the outputs' first writes
@@ -119,14 +119,13 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
             out[name] = v if np.shape(v) == shape and getattr(v, "dtype", None) == np.float64 \
                 and v.flags.c_contiguous else np.broadcast_to(v, shape).astype(float, order="C")
         return out
-    n = size
     if len(shape) > 1:  # a grid: its cells in one vector (inputs of fewer cells broadcast: a copy of each)
         values = {k: np.broadcast_to(v, shape).reshape(-1) if np.ndim(v) else v for k, v in values.items()}
-    arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == n]
+    arrays = [k for k, v in values.items() if np.ndim(v) and np.shape(v)[0] == size]
     keep = frozenset(names)
 
     def one(start: int) -> None:
-        stop = min(start + chunk, n)
+        stop = min(start + chunk, size)
         part = dict(values)
         for k in arrays:
             part[k] = values[k][start:stop]
@@ -137,7 +136,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         for name in names:
             out[name][start:stop] = ctx[name]
 
-    starts = range(0, n, chunk)
+    starts = range(0, size, chunk)
     if threads == 1 or len(starts) == 1:
         for start in starts:
             one(start)
