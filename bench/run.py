@@ -500,17 +500,42 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed < 0:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
     source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
-    if args.inputs:  # a bad file stops here, before anything is measured: domains, shares, and the fit
-        import model
+    with tempfile.TemporaryDirectory(prefix="aie-bench-inputs-") as held:
+        run_source = source
+        if args.inputs:  # a bad file stops here, before anything is measured: domains, shares, and the fit
+            import model
 
-        try:
-            model.evaluate(scenarios(0, source), outputs=["effective_batch"])
-        except model.InputError as exc:
-            raise SystemExit(f"--inputs {source}: {exc}") from None
+            arrays = scenarios(0, source)
+            try:
+                model.evaluate(arrays, outputs=["effective_batch"])
+            except model.InputError as exc:
+                raise SystemExit(f"--inputs {source}: {exc}") from None
+            if Path(source).suffix.lower() == ".csv":
+                run_source = _as_npz(arrays, Path(held), source)
+            del arrays
+        return _run(args, source, run_source)
+
+
+def _as_npz(arrays: dict, folder: Path, source: str) -> str:
+    """The scenarios read from a CSV, saved as an .npz for the measuring processes: each of them loads it in under
+    a second, where parsing a million-row CSV again takes ~15 s. The CSV itself where the folder has no room."""
+    path = folder / "scenarios.npz"
+    try:
+        np.savez(path, **arrays)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        print(f"--inputs {source}: read again in each process ({exc.strerror or exc} saving a copy as .npz)",
+              file=sys.stderr)
+        return source
+    return str(path)
+
+
+def _run(args: argparse.Namespace, source: str, run_source: str) -> int:
+    """The measurements on `run_source` (the scenarios' seed, or their file), reported as of `source`."""
     if args.only_evaluate:
         report = {"machine": machine(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                   "scenarios": source, "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000,
-                                                                              source)}
+                                                                              run_source)}
         print(table(report))
         print(json.dumps(report, indent=1, default=float))
         return 0
@@ -529,9 +554,9 @@ def main(argv: list[str] | None = None) -> int:
             report["libreoffice"] = bench_libreoffice(path, tmp, repeat=1 if q else 3)
         print("5/6 evaluate ...", file=sys.stderr)
         report["evaluate"] = bench_evaluate(n_scalar=300 if q else 2000, n_vector=100_000 if q else 1_000_000,
-                                            repeat=1 if q else 5, source=source)
+                                            repeat=1 if q else 5, source=run_source)
         print("5b/6 evaluate in fresh processes ...", file=sys.stderr)
-        report["evaluate_fresh"] = bench_evaluate_fresh(100_000 if q else 1_000_000, source)
+        report["evaluate_fresh"] = bench_evaluate_fresh(100_000 if q else 1_000_000, run_source)
         print("6/6 UDF ...", file=sys.stderr)
         report["udf"] = bench_udf(calls=200 if q else 2000)
     print(table(report))

@@ -97,3 +97,30 @@ def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
     big.write_text("kv_gb_per_sequence,hbm_capacity_gb\n0.125,80\n500,80\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"does not fit in memory at index 1: .*kv_gb_per_sequence=500"):
         main(["--only-evaluate", "--inputs", str(big), "--out", str(tmp_path / "r.json")])
+
+
+def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatch):
+    # the measuring processes get an .npz copy of the validated scenarios (a million-row CSV takes ~15 s to parse
+    # in each); the report still names the CSV, and the copy is gone once the run ends
+    import run
+
+    csv = tmp_path / "s.csv"
+    csv.write_text("gpu_price,tax_rate\n20000,0.2\n30000,0.3\n41000,0.25\n", encoding="utf-8")
+    seen = {}
+
+    def measure(args, source, run_source):
+        seen.update(source=source, run_source=run_source, x=scenarios(0, run_source))
+        return 0
+
+    monkeypatch.setattr(run, "_run", measure)
+    assert run.main(["--only-evaluate", "--inputs", str(csv)]) == 0
+    assert seen["source"] == str(csv.resolve()) and seen["run_source"].endswith(".npz")
+    assert not Path(seen["run_source"]).exists()
+    assert np.array_equal(seen["x"]["gpu_price"], [20000.0, 30000.0, 41000.0])
+    assert np.array_equal(seen["x"]["tax_rate"], [0.2, 0.3, 0.25])
+    assert np.array_equal(seen["x"]["hbm_capacity_gb"], np.full(3, model.load("seed").values["hbm_capacity_gb"]))
+    # an .npz is read as it is; a folder with no room for the copy leaves the CSV to be read again
+    npz = tmp_path / "s.npz"
+    np.savez(npz, gpu_price=np.array([20000.0]))
+    assert run.main(["--only-evaluate", "--inputs", str(npz)]) == 0 and seen["run_source"] == str(npz.resolve())
+    assert run._as_npz(seen["x"], tmp_path / "no such folder", "s.csv") == "s.csv"
