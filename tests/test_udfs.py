@@ -544,3 +544,15 @@ def test_classic_without_pywin32_raises():
     with pytest.raises(udfs.UDFError, match="equity_share = 2.0"):
         ns["call_udf"](2, 0.25, 0.08, 0.21)
     assert F._excel_cell(math.nan, classic=True) == "#N/A"  # no pywin32: the text, the best there is
+
+
+def test_evaluate_table_rows_line_up_with_its_results():
+    # trailing empty rows (the unused end of a fixed range) are skipped; an empty row between scenarios is refused,
+    # since the results would move up a row; an error names the scenario row as the table counts it
+    t = [["gpu_price", "gpu_utilization"], [20000, 0.5], [30000, 1.0], [None, None], ["", None]]
+    out = udfs.aie_evaluate(t, ["capex_per_gpu_hour"])  # gpu_price / (depreciation_years · hours): linear in price
+    assert len(out) == 2 and out[1][0] == pytest.approx(1.5 * out[0][0], rel=1e-12)
+    gap = [["gpu_price", "gpu_utilization"], [20000, 0.5], [None, None], [30000, 0.9], [25000, 1.0]]
+    _raises(udfs.aie_evaluate, gap, ["capex_per_gpu_hour"], match=["scenario row 2 is empty, between scenarios"])
+    bad = [["gpu_price", "gpu_utilization"], [20000, 0.5], [30000, 0.9], [25000, 1.5], [None, None]]
+    _raises(udfs.aie_evaluate, bad, ["capex_per_gpu_hour"], match=["scenario row 3: gpu_utilization = 1.5"])

@@ -610,13 +610,20 @@ def aie_output(output_name: OutputName, input_names=None, input_values=None, tem
 
 def _table_inputs(udf: str, table) -> dict[str, list[float]]:
     """A header row of input names and one scenario per row -> name -> column of floats.
-    Empty rows (e.g. the unused end of a fixed range) and empty columns are skipped."""
+    Empty rows at the end (the unused end of a fixed range) and empty columns are skipped; an empty row between
+    scenarios is refused, as the result's rows would no longer line up with the table's."""
     rows = _rows(table)
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
-    header, body = rows[0], [r for r in rows[1:] if not all(_blank(c) for c in r)]
+    header, body = rows[0], rows[1:]
+    while body and all(_blank(c) for c in body[-1]):
+        body.pop()
     if not body:
         raise UDFError(f"{udf}: inputs_table needs a header row of input names and at least one scenario row")
+    for i, r in enumerate(body, start=1):
+        if all(_blank(c) for c in r):
+            raise UDFError(f"{udf}: inputs_table scenario row {i} is empty, between scenarios: fill it or remove it "
+                           f"(one result row per scenario row; empty rows only at the end)")
     columns: dict[str, list[float]] = {}
     for j, n in enumerate(header):
         cells = [r[j] for r in body]
