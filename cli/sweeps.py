@@ -219,9 +219,12 @@ def cmd_tornado(args: argparse.Namespace) -> int:
                          *(fmt.value(v, unit) for v in (r.output_at_low, r.output_at_high, r.swing))])
         print(fmt.table(rows, ["#", "input", "unit", "low", "high", "output at low", "output at high", "swing"],
                         right={0, 3, 4, 5, 6, 7}))
-        if len(shown) < len(frame):
-            print(f"\n{len(frame) - len(shown)} more inputs (--top 0 shows all); "
-                  f"{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0")
+        undefined = int(frame["swing"].isna().sum())
+        if len(shown) < len(frame) or undefined:
+            more = f"{len(frame) - len(shown)} more inputs (--top 0 shows all); " if len(shown) < len(frame) else ""
+            print(f"\n{more}{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0"
+                  + (f"; {undefined} leave {out} undefined (n/a) at an end, ranked by the other end's move from the "
+                     f"base" if undefined else ""))
     if args.png:
         from .plots import plot_tornado
 

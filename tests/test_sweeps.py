@@ -183,6 +183,34 @@ def test_tornado_range_mode_and_explicit_ranges():
     assert t.loc["residual_base"].swing == pytest.approx(25000 * 1.0)  # [0, 1]
 
 
+def test_tornado_ranks_a_move_that_leaves_the_output_undefined_by_its_defined_end():
+    # payback = (gpu_price + network) / ((rental · utilization − cash cost) · hours), undefined where the bracket
+    # is ≤ 0: rental at $0.10 is below the seed's cash cost (~$0.27), so that end is n/a; its other end ($4.40)
+    # moves payback from 1.64 to 27,600 / ((4.40 − 0.273) · 8,760) = 0.76 years, 0.87 below the base, more than
+    # gpu_price's 20,000 → 30,000 swing of 10,000 / ((2.20 − 0.273) · 8,760) = 0.59: rental ranks first, not last
+    t = sweeps.tornado("gpu_payback_years", inputs=["gpu_price", "rental_price_per_gpu_hour", "pue"],
+                       ranges={"gpu_price": (20000, 30000), "rental_price_per_gpu_hour": (0.1, 4.4)})
+    assert list(t["input"]) == ["rental_price_per_gpu_hour", "gpu_price", "pue"]
+    rental = t.iloc[0]
+    assert np.isnan(rental.output_at_low) and np.isnan(rental.swing)
+    assert t.attrs["base_output"] - rental.output_at_high == pytest.approx(0.87, abs=0.01)
+    assert t.iloc[1].swing == pytest.approx(0.59, abs=0.01)
+
+
+def test_cli_tornado_counts_the_undefined_ends(capsys):
+    # rental 0.30 at utilization 0.95: 0.285 $/h, just above the seed's cash cost (~0.273); utilization 10% lower,
+    # 0.2565, is below it: payback n/a at that end, the other end (1.0: 0.30) ranks it above gpu_price (±10%)
+    sets = ["--set", "rental_price_per_gpu_hour=0.3", "--set", "gpu_utilization=0.95"]
+    assert run_cli(["tornado", "--output", "gpu_payback_years", "--input", "gpu_price", *sets]) == 0
+    assert "undefined" not in capsys.readouterr().out
+    assert run_cli(["tornado", "--output", "gpu_payback_years", "--input", "gpu_price", "--input", "gpu_utilization",
+                    *sets]) == 0
+    out = capsys.readouterr().out
+    ranked = [w[1] for w in (line.split() for line in out.splitlines()) if len(w) > 1 and w[0] in ("1", "2")]
+    assert ranked == ["gpu_utilization", "gpu_price"]
+    assert "0 of 2 have swing 0; 1 leave gpu_payback_years undefined (n/a) at an end" in out
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"output": "capex_per_gpu_hour", "inputs": ["share_batch"]}, "must sum to 1"),
     ({"output": "capex_per_gpu_hour", "pct": 1.5}, "allowed (0, 1)"),

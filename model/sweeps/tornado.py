@@ -47,8 +47,10 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
 
     Returns one row per input, ranked by |swing|, with columns input, base_value, low_value,
     high_value, output_at_low, output_at_high, swing (= output_at_high − output_at_low, so its
-    sign shows the direction), basis. An input the output does not read has swing 0; an
-    undefined (nan) output gives a nan swing, ranked last. ``attrs["base_output"]`` holds the
+    sign shows the direction), basis. An input the output does not read has swing 0. Where the
+    output is undefined (nan) at one end, the swing is nan and the input ranks by its defined end's
+    distance from the base output (a move that makes the output undefined is a driver, not a
+    non-event); undefined at both ends, it ranks last. ``attrs["base_output"]`` holds the
     output at the base case. All 2 × len(inputs) scenarios are one vectorised `evaluate` call.
     """
     (name,) = check_outputs([output]) if isinstance(output, str) else (None,)
@@ -115,12 +117,20 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
     frame = pd.DataFrame({"input": moved, "base_value": base_vals, "low_value": low, "high_value": high,
                           "output_at_low": at_low, "output_at_high": at_high, "swing": at_high - at_low,
                           "basis": basis})
-    order = np.lexsort((np.arange(k), -np.nan_to_num(np.abs(frame["swing"].to_numpy()), nan=-1.0)))
+    order = np.lexsort((np.arange(k), -_rank_key(at_low, at_high, base_out)))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.index = pd.RangeIndex(1, k + 1, name="rank")
     frame.attrs.update(kind="tornado", output=name, base_output=base_out, pct=float(pct), mode=mode,
                        template=str(template))
     return frame
+
+
+def _rank_key(at_low: np.ndarray, at_high: np.ndarray, base: float) -> np.ndarray:
+    """|swing| where both ends are defined; |defined end − base| where one is; −1 (last) where neither is."""
+    one_end = np.fmax(np.abs(at_low - base), np.abs(at_high - base))  # fmax: the defined one of the two
+    both = np.abs(at_high - at_low)
+    key = np.where(np.isnan(both), one_end, both)
+    return np.nan_to_num(key, nan=-1.0)
 
 
 def _pct_moves(moved: list[str], base_vals: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray]:
