@@ -31,6 +31,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from xl.output import write_workbook
 
     overrides = parse_sets(args.set)
+    if args.from_ and args.template is not None:
+        raise InputError(f"--template {args.template} with --from: the edited workbook's scenarios and its selected "
+                         f"scenario are carried over as they are; select another on its Cover, or build without "
+                         f"--from")
     if args.from_:
         from xl.carry import build_from, print_carried
 
@@ -40,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         out = args.out or DEFAULT_OUT
         check_target(out, "--out", args.overwrite, (".xlsx",))  # before the work
-        scenarios = xl.scenarios_for(args.template, overrides)
+        scenarios = xl.scenarios_for(args.template or "seed", overrides)
         check_text(scenarios[0])
         result, _ = write_workbook(out, scenarios, args.udf_sheet, args.overwrite)
     from model.registry import OUTPUTS
@@ -64,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="python build_workbook.py", description="Write ai_inference_economics.xlsx, every number a live formula.")
     p.add_argument("--out", default=None,
                    help=f"output .xlsx (default {DEFAULT_OUT}; with --from, the edited file itself, kept as .bak)")
-    p.add_argument("--template", default="seed", help="selected template: bundled name or path to a .toml")
+    p.add_argument("--template", default=None,
+                   help="selected template: bundled name or path to a .toml (default seed; not with --from)")
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input of the selected template")
     p.add_argument("--udf-sheet", nargs="?", const="classic", default=None,
                    choices=("classic", "lite", "server", "server-dev"),

@@ -272,6 +272,16 @@ def test_numbered_backups_never_overwritten(tmp_path):
     assert (tmp_path / "book.xlsx.bak.1").read_bytes() == second
 
 
+def test_template_with_from_refused_before_anything_is_written(tmp_path):
+    # --from carries the edited workbook's scenarios and selection; a --template beside it was silently ignored
+    src = tmp_path / "book.xlsx"
+    xl.build(src)
+    before = snapshot(tmp_path)
+    refused(run("build_workbook.py", "--from", str(src), "--template", "h200"), "--template h200 with --from",
+            "select another on its Cover")
+    assert snapshot(tmp_path) == before
+
+
 def _edit(src: Path, change) -> Path:
     wb = openpyxl.load_workbook(src)
     change(wb)
