@@ -302,6 +302,25 @@ def test_bad_template_headers_refused(tmp_path, header, fragment):
     assert snapshot(tmp_path) == before
 
 
+def test_export_refuses_a_column_that_would_not_load(tmp_path):
+    # share_batch edited to 0.5 in the seed column: the shares sum to 1.3, which --from refuses; export-inputs wrote
+    # the column as a template that then failed to load. It refuses it too now, and writes nothing; the other
+    # columns still export
+    def change(wb):
+        ws = wb["Inputs"]
+        row = next(r for r in range(carry.HEADER_ROW + 1, ws.max_row + 1) if ws.cell(r, 2).value == "share_batch")
+        ws.cell(row, carry.TEMPLATE_COL0 + 1).value = 0.5  # the seed column
+
+    src = _edit(_workbook(tmp_path), change)
+    out = tmp_path / "seed.toml"
+    before = snapshot(tmp_path)
+    refused(run("export-inputs", str(src), "-o", str(out), "--column", "seed"), "seed column", "segment shares",
+            "must sum to 1")
+    assert snapshot(tmp_path) == before
+    assert run("export-inputs", str(src), "-o", str(tmp_path / "h200.toml"), "--column", "h200").returncode == 0
+    assert model.load(tmp_path / "h200.toml").values == model.load("h200").values
+
+
 def test_uncarried_edits_are_warned_by_name(tmp_path):
     def change(wb):
         wb.create_sheet("My notes")["A1"] = "hand-written"

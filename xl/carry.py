@@ -221,11 +221,17 @@ def scenarios_from(edited: EditedInputs, overrides: dict | None = None) -> tuple
         sel.overrides = {k: float(sel.values[k]) for k in overrides if k in sel.values}
         sel.values = {**sel.values, **overrides}
     for s in scenarios:
-        try:
-            model.compute(model.resolve_inputs(s.values, "seed"))
-        except InputError as exc:
-            raise InputError(f"--from {edited.path.name}, {s.name} column: {exc}") from None
+        check_column(s.values, f"--from {edited.path.name}, {s.name} column")
     return scenarios, selected, report
+
+
+def check_column(values: dict, where: str) -> None:
+    """A full input set as model/ would take it (each domain, the segment shares, the fit), or an InputError
+    saying `where`: what --from builds and export-inputs writes must load again as a template."""
+    try:
+        model.compute(model.resolve_inputs(values, "seed"), outputs=["effective_batch"])
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 @dataclass
@@ -304,6 +310,7 @@ def export_toml(src: str | Path, out: str | Path, column: str | None = None, ove
     if col not in edited.columns:
         raise InputError(f"{what} --column: no template column {col!r} in {Path(src).name}; "
                          f"columns: {', '.join(edited.columns)}")
+    check_column({**_base_values(col), **edited.columns[col]}, f"{what} {edited.path.name}, {col} column")
     return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",))
 
 
