@@ -61,6 +61,21 @@ def value(v: object, unit: str = "") -> str:
     return _plain(v)
 
 
+def axis(values: Sequence[float], unit: str = "") -> list[str]:
+    """A sweep's axis labels: `value` for each, or, where that shows two different values alike (1.004 and
+    1.006 both as 1.00×), the fewest decimals, the same for all, that tell every pair apart."""
+    labels = [value(v, unit) for v in values]
+    if len(set(labels)) == len(set(values)):
+        return labels
+    scale, before, after = (100.0, "", " %") if unit in ("%", "%/yr") else \
+        (1.0, "$ ", "") if unit.startswith("$") else (1.0, "", "×") if unit.startswith("×") else (1.0, "", "")
+    for decimals in range(18):
+        labels = [f"{before}{float(v) * scale:,.{decimals}f}{after}" for v in values]
+        if len(set(labels)) == len(set(values)):
+            break
+    return labels
+
+
 def table(rows: Sequence[Sequence[object]], header: Sequence[str], right: set[int] | None = None) -> str:
     """Columns padded to width; `right` (default: all but the first) right-aligned. Cells are shown
     with str() unless already text: format them with `value` first."""

@@ -45,10 +45,14 @@ def _float(text: str, what: str) -> float:
 
 
 def parse_list(text: str, what: str, limit: int = MAX_POINTS) -> list[float]:
-    """'a,b,c' as floats."""
-    items = [t for t in text.split(",") if t.strip()]
-    if not items:
+    """'a,b,c' as floats; an empty item ('1,,3', a trailing comma) is refused rather than dropped."""
+    items = text.split(",")
+    if not text.strip():
         raise InputError(f"{what}: expected comma-separated numbers, got {text!r}")
+    for i, t in enumerate(items, start=1):
+        if not t.strip():
+            raise InputError(f"{what}: item {i} of {len(items)} is empty in {text[:60]!r}; expected comma-separated "
+                             f"numbers")
     if len(items) > limit:
         raise InputError(f"{what}: {len(items):,} values; at most {limit:,}")
     return [_float(t, what) for t in items]
@@ -168,9 +172,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         ri, ci = INPUTS[args.input].unit, INPUTS[args.col_input].unit
         print(f"{out} [{unit}]: rows {args.input} [{ri}], columns {args.col_input} [{ci}] ({_where(args)})\n")
-        header = [f"{args.input} \\ {args.col_input}", *[fmt.value(float(c), ci) for c in frame.columns]]
-        print(fmt.table([[fmt.value(float(i), ri), *(fmt.value(v, unit) for v in r)]
-                         for i, r in zip(frame.index, frame.to_numpy())], header))
+        header = [f"{args.input} \\ {args.col_input}", *fmt.axis(list(frame.columns), ci)]
+        print(fmt.table([[i, *(fmt.value(v, unit) for v in r)]
+                         for i, r in zip(fmt.axis(list(frame.index), ri), frame.to_numpy())], header))
     if args.png:
         from .plots import plot_two_way
 
@@ -184,9 +188,9 @@ def _one_way_table(frame: pd.DataFrame) -> str:
     unit = INPUTS[name].unit
     if frame.shape[1] <= 3 or frame.shape[1] < frame.shape[0]:
         header = [name, *[f"{c} [{OUTPUTS[c].unit}]" for c in frame.columns]]
-        return fmt.table([[fmt.value(float(i), unit), *(fmt.value(v, OUTPUTS[c].unit) for c, v in zip(frame.columns, r))]
-                          for i, r in zip(frame.index, frame.to_numpy())], header)
-    header = ["output", "unit", *[f"{name}={fmt.value(float(v), unit)}" for v in frame.index]]
+        return fmt.table([[i, *(fmt.value(v, OUTPUTS[c].unit) for c, v in zip(frame.columns, r))]
+                          for i, r in zip(fmt.axis(list(frame.index), unit), frame.to_numpy())], header)
+    header = ["output", "unit", *[f"{name}={v}" for v in fmt.axis(list(frame.index), unit)]]
     return fmt.table([[c, OUTPUTS[c].unit, *(fmt.value(v, OUTPUTS[c].unit) for v in frame[c].to_numpy())]
                       for c in frame.columns], header, right=set(range(2, len(header))))
 
@@ -321,11 +325,14 @@ def register(sub) -> None:
     s.add_argument("--input", required=True, metavar="NAME", help="input to sweep (the rows)")
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--values", metavar="A,B,C", help="the input's values")
-    g.add_argument("--range", metavar="LO,HI,N", help=f"N evenly spaced values from LO to HI (N ≤ {MAX_POINTS:,})")
+    g.add_argument("--range", metavar="LO,HI,N",
+                   help=f"N evenly spaced values from LO to HI (N ≤ {MAX_POINTS:,}; for an integer input rounded to "
+                        f"whole numbers, halves to even, repeats dropped: fewer rows than N where LO..HI is short)")
     s.add_argument("--col-input", metavar="NAME", help="second input (the columns): a two-way grid of one output")
     gc = s.add_mutually_exclusive_group()
     gc.add_argument("--col-values", metavar="A,B,C", help="the second input's values")
-    gc.add_argument("--col-range", metavar="LO,HI,N", help="N evenly spaced values of the second input")
+    gc.add_argument("--col-range", metavar="LO,HI,N", help="N evenly spaced values of the second input (rounded "
+                                                            "and without repeats for an integer input, as --range)")
     s.add_argument("--output", action="append", metavar="NAME",
                    help="output to show (repeatable; default: every output that reads the input; "
                         "exactly one for a two-way grid)")

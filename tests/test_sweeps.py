@@ -436,6 +436,18 @@ def test_cli_one_way_table_and_png(tmp_path, capsys):
     assert is_png(png)
 
 
+def test_cli_sweep_axis_shows_each_value_apart(capsys):
+    # pue 1, 1.0025, 1.005, 1.0075, 1.01 all showed as 1.00× or 1.01×: the labels take as many decimals as it takes
+    assert run_cli(["sweep", "--input", "pue", "--range", "1,1.01,5", "--output", "power_per_gpu_hour"]) == 0
+    labels = [line.split()[0] for line in capsys.readouterr().out.splitlines()[4:]]
+    # the floats nearest 1.0025 and 1.0075 lie just below and just above them
+    assert labels == ["1.000×", "1.002×", "1.005×", "1.008×", "1.010×"]
+    assert run_cli(["sweep", "--input", "gpu_utilization", "--values", "0.8501,0.8504", "--col-input", "pue",
+                    "--col-values", "1.2,1.3", "--output", "cost_per_sold_gpu_hour"]) == 0
+    out = capsys.readouterr().out
+    assert "85.01 %" in out and "85.04 %" in out and "1.20×" in out  # the columns were distinct already
+
+
 def test_cli_one_way_json_defaults_to_outputs_reading_the_input(capsys):
     assert run_cli(["sweep", "--input", "gpu_price", "--range", "20000,30000,3", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -489,6 +501,13 @@ def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
     (["sweep", "--input", "gpu_price", "--values", "1,2", "--col-input", "pue", "--col-values", "1,2"],
      "exactly one --output"),
     (["sweep", "--input", "gpu_price", "--values", "1", "--set", "pue=0.5"], "pue"),
+    # an empty item was dropped, and a --set of the swept input ignored (the title still showed it)
+    (["sweep", "--input", "gpu_price", "--values", "1,,3"], "item 2 of 3 is empty in '1,,3'"),
+    (["sweep", "--input", "gpu_price", "--values", "1,2,"], "item 3 of 3 is empty"),
+    (["sweep", "--input", "gpu_price", "--values", "1,2", "--set", "gpu_price=4"],
+     "gpu_price is swept and also fixed at 4.0"),
+    (["sweep", "--input", "pue", "--values", "1.2,1.3", "--col-input", "gpu_price", "--col-values", "1,2",
+      "--output", "capex_per_gpu_hour", "--set", "gpu_price=4"], "two-way sweep: gpu_price is swept and also fixed"),
     (["tornado", "--output", "capex_per_gpu_hour", "--pct", "2"], "allowed (0, 1)"),
     (["monte-carlo", "no_such_spec.toml"], "file not found"),
 ])
