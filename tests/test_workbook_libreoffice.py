@@ -131,3 +131,32 @@ def test_stored_checks_equal_libreoffice(tmp_path, overrides):
                     assert stored[ws][c.coordinate].value == c.value, c.coordinate
     assert stored["Cover"]["C8"].value == lo["Cover"]["C8"].value
     assert result.master_check == (lo["Cover"]["C8"].value == 1)
+
+
+@pytest.mark.parametrize("case", ["seed", "random0", "random1"])
+def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, case):
+    """Every formula cell, text included, on every sheet: what pandas or a preview reads without recalculating.
+    The random builds carry --set overrides, so their template headers read '<name> (overridden)' (a copy of
+    that header on the Cost stack sheet was stored without the mark)."""
+    src, lo, _ = recalculated[case]
+    formulas = openpyxl.load_workbook(src)
+    stored = openpyxl.load_workbook(src, data_only=True)
+    computed = openpyxl.load_workbook(lo, data_only=True)
+    bad, n = [], 0
+    for ws in formulas:
+        for row in ws.iter_rows():
+            for c in row:
+                if not (isinstance(c.value, str) and c.value.startswith("=")):
+                    continue
+                n += 1
+                want, got = computed[ws.title][c.coordinate].value, stored[ws.title][c.coordinate].value
+                if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+                    # abs 1e-6: a corkscrew's closing check of ~1e8 balances is float noise (1e-8) here and 0 in
+                    # LibreOffice, which rounds a difference of nearly equal numbers to 0
+                    ok = got == pytest.approx(want, rel=1e-9, abs=1e-6)
+                else:
+                    ok = got == want
+                if not ok:
+                    bad.append(f"{ws.title}!{c.coordinate} {c.value[:80]}: stored {got!r}, LibreOffice {want!r}")
+    assert n > 5000
+    assert not bad, f"{len(bad)} of {n}:\n" + "\n".join(bad[:30])

@@ -53,7 +53,7 @@ class CostByTemplate:
         ws.write(r, 0, "Template", st.text)
         for i, s in enumerate(b.scenarios):
             head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
-            b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text, s.name)
+            b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text, s.header)
         self.sheet, self.header, self.n = sheet, r, n_t
         r += 1
         lines = [n for n in chain("total_cost_per_gpu_hour", INPUTS) if n != "total_cost_per_gpu_hour"]
