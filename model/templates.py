@@ -98,6 +98,10 @@ def _load(path: Path) -> Template:
     raw = data.get("inputs", {})
     if not isinstance(meta, dict) or not isinstance(raw, dict):
         raise InputError(f"template {where}: [template] and [inputs] must be tables")
+    extra = sorted(set(meta) - {"name", "description"})
+    if extra:  # base = "coreweave", say, would silently inherit from seed as every template does
+        raise InputError(f"template {where}: unknown key(s) {extra} in [template]; allowed: name, description "
+                         f"(every template inherits from seed; its [inputs] override seed's)")
     name = str(meta.get("name", path.stem))
     is_seed = path.resolve() == (TEMPLATE_DIR / "seed.toml").resolve()
     if is_seed:

@@ -174,6 +174,8 @@ MALFORMED = [
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = \"1.2\"\n")], "not a number"),
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = { val = 1.2 }\n")], "pue"),
     (lambda t: ["--template", _bad_toml(t, "[stuff]\na = 1\n")], "unknown table"),
+    (lambda t: ["--template", _bad_toml(t, "[template]\nbase = \"coreweave\"\n")],
+     "unknown key(s) ['base'] in [template]; allowed: name, description"),
     (lambda t: ["--from", str(t / "nofile.xlsx")], "not found"),
     (lambda t: ["--from", _not_xlsx(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _truncated(t)], "not a readable .xlsx"),
