@@ -311,11 +311,16 @@ REMOVED: dict[str, str] = {
 }
 
 
-def suggest(name: str) -> str:
-    """A did-you-mean hint for an unknown name."""
+def suggest(name: str, kind: str = "input") -> str:
+    """A did-you-mean hint for an unknown name: close names of the same kind only (an output offered for an
+    input would be refused in turn); the name in other letter case first."""
     import difflib
 
-    close = difflib.get_close_matches(name, [*INPUTS, *OUTPUTS], n=3, cutoff=0.6)
+    pool = INPUTS if kind == "input" else OUTPUTS
+    same = [n for n in pool if n.casefold() == name.casefold()]
+    if same:
+        return f" (did you mean {same[0]}? names are lower case)"
+    close = difflib.get_close_matches(name.casefold(), list(pool), n=3, cutoff=0.6)
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
@@ -330,5 +335,5 @@ def unknown(name: object, kind: str = "input") -> str:
     elif kind == "output" and text in INPUTS:
         extra = " (it is an input, not an output)"
     else:
-        extra = suggest(text)
+        extra = suggest(text, kind)
     return f"unknown {kind} {name!r}{extra}"

@@ -144,6 +144,8 @@ def parse_sets(pairs: list[str] | None) -> dict[str, float]:
         name, text = (s.strip() for s in pair.split("=", 1))
         if name not in INPUTS:
             raise InputError(f"--set: {unknown(name)}")
+        if name in out:  # the last one used to win, silently
+            raise InputError(f"--set {name}: given twice ({name}={out[name]:g} and {pair.strip()!r}); give it once")
         try:
             value = float(text.replace("_", ""))
         except ValueError:

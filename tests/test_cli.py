@@ -138,12 +138,15 @@ BAD_SETS = [
     ("batch_size=2.5", ["batch_size", "integer 1..4096"]),
     ("pue=nan", ["pue", "≥1"]),
     ("gpu_price", ["gpu_price"]),
+    ("GPU_PRICE=3", ["unknown input 'GPU_PRICE'", "did you mean gpu_price? names are lower case"]),
+    ("gpu_pric=1", ["did you mean gpu_price, gpu_power_kw?"]),  # not gpus_per_replica, an output
+    ("gpu_price=1e5 gpu_price=2e5", ["--set gpu_price: given twice", "give it once"]),  # the last won, silently
 ]
 
 
 @pytest.mark.parametrize("pair,fragments", BAD_SETS, ids=[b[0] for b in BAD_SETS])
 def test_bad_set_exits_2_with_one_line(pair, fragments):
-    p = run("evaluate", "--set", pair)
+    p = run("evaluate", *(a for one in pair.split(" ") for a in ("--set", one)))
     assert p.returncode == 2
     assert p.stdout == ""
     lines = p.stderr.strip().splitlines()
