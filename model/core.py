@@ -92,17 +92,18 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
         raise InputError(f"fused = {short(fused)}: expected True, False or None (compiled P1 where numba is installed)")
     # the model must fit whatever is asked for (MODEL.md: bad input, as a segment share that does not add up)
     only = ORDER if outputs is None else graph.needed(frozenset(names) | {"effective_batch"})
+    # checked for one scenario too: a call that works on a float must not fail on an array for its arguments
+    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
+        raise InputError(f"chunk = {chunk!r}: expected a whole number ≥ 1 (scenarios per pass) or None")
+    threads = THREADS if threads is None else threads
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
     if graph.is_scalar_set(values):
         ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
         return {name: float(ctx[name]) for name in names}
     import numpy as np
 
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
-    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
-        raise InputError(f"chunk = {chunk!r}: expected a whole number ≥ 1 (scenarios per pass) or None")
-    threads = THREADS if threads is None else threads
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
-        raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
     size = math.prod(shape)
     chunked = chunk is not None and size > chunk  # a shape () is one scenario
     if chunked:

@@ -40,7 +40,10 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     except Exception:  # ragged lists and the like
         raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; "
                          f"{_describe(name)}") from None
-    if arr.dtype.kind not in "iuf" or arr.size == 0:
+    if arr.size == 0:
+        raise InputError(f"{at}{name} = {short(value)} is empty: expected a number or at least one scenario's; "
+                         f"{_describe(name)}")
+    if arr.dtype.kind not in "iuf":
         raise InputError(f"{at}{name} = {short(value)} is not a number; {_describe(name)}")
     arr = arr.astype(float, copy=False)
     if arr.ndim == 0:

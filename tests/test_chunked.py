@@ -147,16 +147,19 @@ def test_an_unknown_name_is_reported_in_its_place(big):
         model.resolve_inputs({"gpu_prize": 1.0, "gpu_price": bad})
 
 
+# one scenario too: a call that works on a float must not fail on an array because of these arguments
+@pytest.mark.parametrize("price", [np.linspace(1e4, 4e4, 40), 25000.0])
 @pytest.mark.parametrize("threads", [0, -1, 1.5, True])
-def test_bad_threads(threads):
-    with pytest.raises(model.InputError, match="threads"):
-        model.evaluate({"gpu_price": np.linspace(1e4, 4e4, 40)}, chunk=8, threads=threads)
+def test_bad_threads(threads, price):
+    with pytest.raises(model.InputError, match=r"threads = .*: expected a whole number ≥ 1"):
+        model.evaluate({"gpu_price": price}, chunk=8, threads=threads)
 
 
+@pytest.mark.parametrize("price", [np.array([20000.0, 30000.0]), 25000.0])
 @pytest.mark.parametrize("chunk", [0, -1, 2.5, True])
-def test_bad_chunk(chunk):
-    with pytest.raises(model.InputError):
-        model.evaluate({"gpu_price": np.array([20000.0, 30000.0])}, chunk=chunk)
+def test_bad_chunk(chunk, price):
+    with pytest.raises(model.InputError, match=r"chunk = .*: expected a whole number ≥ 1"):
+        model.evaluate({"gpu_price": price}, chunk=chunk)
 
 
 SUBSET = ["cost_per_m_output_tokens", "rental_gross_margin", "project_irr", "equity_irr"]

@@ -68,7 +68,7 @@ def test_removed_v1_input_names_its_replacement():
 @pytest.mark.parametrize("inputs,message", [
     ({"gpu_price": np.ones(3) * 25000, "pue": np.ones(4) * 1.2}, "do not broadcast together: gpu_price (3,), pue (4,)"),
     ({"gpu_price": np.array([25000, "x"], dtype=object)}, "is not a number; allowed domain of gpu_price: >0"),
-    ({"gpu_price": np.array([])}, "is not a number; allowed domain of gpu_price: >0"),
+    ({"gpu_price": np.array([])}, "gpu_price = array([], dtype=float64) is empty: expected a number or at least one"),
     ({"gpu_price": 10 ** 400}, "is too large for a number; allowed domain of gpu_price: >0"),
     ({"gpu_price": 10 ** 5000}, "gpu_price = <an integer of more than 4300 digits> is too large for a number"),
 ])
