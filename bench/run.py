@@ -120,6 +120,16 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
         return random_inputs(n, seed=int(source))
     import model
 
+    given = scenario_file(source)
+    m = len(next(iter(given.values())))
+    seed = model.load("seed").values
+    return {name: given[name] if name in given else np.full(m, float(seed[name])) for name in model.INPUTS}
+
+
+def scenario_file(source: str) -> dict[str, np.ndarray]:
+    """The inputs a file of scenarios gives (`scenarios` fills in the rest), one value per scenario each."""
+    import model
+
     path = Path(source)
     try:
         if path.suffix.lower() == ".npz":
@@ -140,11 +150,9 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
     if len(sizes) != 1 or len(next(iter(sizes))) != 1:
         raise SystemExit(f"--inputs {source}: every input needs one value per scenario, the same count "
                          f"(shapes {sorted(sizes)})")
-    m = next(iter(sizes))[0]
-    if m == 0:
+    if next(iter(sizes))[0] == 0:
         raise SystemExit(f"--inputs {source}: no scenarios in it")
-    seed = model.load("seed").values
-    return {name: given[name] if name in given else np.full(m, float(seed[name])) for name in model.INPUTS}
+    return given
 
 
 def _read_csv(path: Path, source: str) -> dict[str, np.ndarray]:
@@ -505,20 +513,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.inputs:  # a bad file stops here, before anything is measured: domains, shares, and the fit
             import model
 
-            arrays = scenarios(0, source)
+            given = scenario_file(source)
             try:
-                model.evaluate(arrays, outputs=["effective_batch"])
+                model.evaluate(given, outputs=["effective_batch"])  # the rest from the seed, as `scenarios` fills them
             except model.InputError as exc:
                 raise SystemExit(f"--inputs {source}: {exc}") from None
             if Path(source).suffix.lower() == ".csv":
-                run_source = _as_npz(arrays, Path(held), source)
-            del arrays
+                run_source = _as_npz(given, Path(held), source)
+            del given
         return _run(args, source, run_source)
 
 
 def _as_npz(arrays: dict, folder: Path, source: str) -> str:
-    """The scenarios read from a CSV, saved as an .npz for the measuring processes: each of them loads it in under
-    a second, where parsing a million-row CSV again takes ~15 s. The CSV itself where the folder has no room."""
+    """The inputs a CSV gives, saved as an .npz for the measuring processes: each of them loads it in under a
+    second, where parsing a million-row CSV again takes ~15 s. The CSV itself where the folder has no room."""
     path = folder / "scenarios.npz"
     try:
         np.savez(path, **arrays)

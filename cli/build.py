@@ -44,7 +44,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     else:
         out = args.out or DEFAULT_OUT
         check_target(out, "--out", args.overwrite, (".xlsx",))  # before the work
-        scenarios = xl.scenarios_for(args.template or "seed", overrides)
+        scenarios = xl.scenarios_for("seed" if args.template is None else args.template, overrides)
         check_text(scenarios[0])
         result, _ = write_workbook(out, scenarios, args.udf_sheet, args.overwrite)
     from model.registry import OUTPUTS

@@ -65,13 +65,14 @@ def axis(values: Sequence[float], unit: str = "") -> list[str]:
     """A sweep's axis labels: `value` for each, or, where that shows two different values alike (1.004 and
     1.006 both as 1.00×), the fewest decimals, the same for all, that tell every pair apart."""
     labels = [value(v, unit) for v in values]
-    if len(set(labels)) == len(set(values)):
+    distinct = len({"nan" if v != v else v for v in values})  # nan != nan: counted once
+    if len(set(labels)) == distinct:
         return labels
     scale, before, after = (100.0, "", " %") if unit in ("%", "%/yr") else \
         (1.0, "$ ", "") if unit.startswith("$") else (1.0, "", "×") if unit.startswith("×") else (1.0, "", "")
     for decimals in range(18):
-        labels = [f"{before}{float(v) * scale:,.{decimals}f}{after}" for v in values]
-        if len(set(labels)) == len(set(values)):
+        labels = [value(v, unit) if v != v else f"{before}{float(v) * scale:,.{decimals}f}{after}" for v in values]
+        if len(set(labels)) == distinct:
             break
     return labels
 

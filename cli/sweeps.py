@@ -128,6 +128,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     base = parse_sets(args.set)
     template = args.template or "seed"
     _input(args.input, "--input")
+    for swept in (args.input, args.col_input):  # the sweep's values would silently replace the --set
+        if swept in base:
+            raise InputError(f"--set {swept}={base[swept]:g}: {swept} is swept (--input/--col-input); drop one")
     _files(args)
     kw = {"values": parse_list(args.values, "--values")} if args.values is not None else \
         dict(zip(("lo", "hi", "n"), parse_range(args.range, "--range")))
@@ -223,12 +226,20 @@ def cmd_tornado(args: argparse.Namespace) -> int:
                          *(fmt.value(v, unit) for v in (r.output_at_low, r.output_at_high, r.swing))])
         print(fmt.table(rows, ["#", "input", "unit", "low", "high", "output at low", "output at high", "swing"],
                         right={0, 3, 4, 5, 6, 7}))
-        undefined = int(frame["swing"].isna().sum())
-        if len(shown) < len(frame) or undefined:
+        lo, hi, base_na = frame["output_at_low"].isna(), frame["output_at_high"].isna(), pd.isna(frame.attrs["base_output"])
+        one = int(((lo ^ hi) & (not base_na)).sum())  # ranked by the other end's move from the base
+        last = int((lo | hi).sum()) - one  # undefined at both ends, or at one with the base undefined: ranked last
+        notes = [f"{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0"]
+        if one:
+            notes.append(f"{one} {'leaves' if one == 1 else 'leave'} {out} undefined (n/a) at one end, ranked by the "
+                         f"other end's move from the base")
+        if last:
+            notes.append(f"{last} {'leaves' if last == 1 else 'leave'} it undefined at both ends"
+                         + (" or at one, with the base undefined too, ranked after the rest" if base_na else
+                            ", ranked last"))
+        if len(shown) < len(frame) or one or last:
             more = f"{len(frame) - len(shown)} more inputs (--top 0 shows all); " if len(shown) < len(frame) else ""
-            print(f"\n{more}{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0"
-                  + (f"; {undefined} leave {out} undefined (n/a) at an end, ranked by the other end's move from the "
-                     f"base" if undefined else ""))
+            print(f"\n{more}{'; '.join(notes)}")
     if args.png:
         from .plots import plot_tornado
 

@@ -328,11 +328,12 @@ def unknown(name: object, kind: str = "input") -> str:
     """The one message for a name that is not a `kind` ("input" or "output"): says when it is the
     other kind, when MODEL.md v2 removed it (and what replaces it), else offers close names."""
     text = str(name)
-    if kind == "input" and text in REMOVED:
-        extra = f" (removed in MODEL.md v2: use {REMOVED[text]})"
-    elif kind == "input" and text in OUTPUTS:
+    low = text.casefold()  # names are lower case: GPU_Price is still an input, not a typo
+    if kind == "input" and low in REMOVED:
+        extra = f" (removed in MODEL.md v2: use {REMOVED[low]})"
+    elif kind == "input" and low in OUTPUTS:
         extra = " (it is an output, not an input)"
-    elif kind == "output" and text in INPUTS:
+    elif kind == "output" and low in INPUTS:
         extra = " (it is an input, not an output)"
     else:
         extra = suggest(text, kind)

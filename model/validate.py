@@ -141,14 +141,16 @@ def check_fit(effective_batch, values: dict) -> None:
 def parse_sets(pairs: list[str] | None) -> dict[str, float]:
     """Command-line `--set name=value` pairs as validated numbers; a bad pair raises InputError naming it."""
     out: dict[str, float] = {}
+    given: dict[str, str] = {}
     for pair in pairs or []:
         if "=" not in pair:
             raise InputError(f"--set {pair!r}: expected name=value")
         name, text = (s.strip() for s in pair.split("=", 1))
         if name not in INPUTS:
             raise InputError(f"--set: {unknown(name)}")
-        if name in out:  # the last one used to win, silently
-            raise InputError(f"--set {name}: given twice ({name}={out[name]:g} and {pair.strip()!r}); give it once")
+        if name in given:  # the last one used to win, silently
+            raise InputError(f"--set {name}: given twice ({given[name]!r} and {pair.strip()!r}); give it once")
+        given[name] = pair.strip()
         try:
             value = float(text.replace("_", ""))
         except ValueError:

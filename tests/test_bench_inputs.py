@@ -110,11 +110,15 @@ def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatc
 
     def measure(args, source, run_source):
         seen.update(source=source, run_source=run_source, x=scenarios(0, run_source))
+        if run_source.endswith(".npz"):
+            with np.load(run_source) as f:
+                seen["npz"] = sorted(f.files)
         return 0
 
     monkeypatch.setattr(run, "_run", measure)
     assert run.main(["--only-evaluate", "--inputs", str(csv)]) == 0
     assert seen["source"] == str(csv.resolve()) and seen["run_source"].endswith(".npz")
+    assert seen["npz"] == ["gpu_price", "tax_rate"]  # the CSV's own columns: the seed fills the rest in each process
     assert not Path(seen["run_source"]).exists()
     assert np.array_equal(seen["x"]["gpu_price"], [20000.0, 30000.0, 41000.0])
     assert np.array_equal(seen["x"]["tax_rate"], [0.2, 0.3, 0.25])

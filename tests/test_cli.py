@@ -140,7 +140,9 @@ BAD_SETS = [
     ("gpu_price", ["gpu_price"]),
     ("GPU_PRICE=3", ["unknown input 'GPU_PRICE'", "did you mean gpu_price? names are lower case"]),
     ("gpu_pric=1", ["did you mean gpu_price, gpu_power_kw?"]),  # not gpus_per_replica, an output
-    ("gpu_price=1e5 gpu_price=2e5", ["--set gpu_price: given twice", "give it once"]),  # the last won, silently
+    ("Capex_Per_Gpu_Hour=1", ["unknown input 'Capex_Per_Gpu_Hour' (it is an output, not an input)"]),
+    ("gpu_price=25000.123456 gpu_price=2e5", ["--set gpu_price: given twice ('gpu_price=25000.123456' and "
+                                              "'gpu_price=2e5'); give it once"]),  # the last won, silently
 ]
 
 

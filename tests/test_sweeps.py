@@ -208,7 +208,16 @@ def test_cli_tornado_counts_the_undefined_ends(capsys):
     out = capsys.readouterr().out
     ranked = [w[1] for w in (line.split() for line in out.splitlines()) if len(w) > 1 and w[0] in ("1", "2")]
     assert ranked == ["gpu_utilization", "gpu_price"]
-    assert "0 of 2 have swing 0; 1 leave gpu_payback_years undefined (n/a) at an end" in out
+    assert "0 of 2 have swing 0; 1 leaves gpu_payback_years undefined (n/a) at one end, ranked by" in out
+    # rental 0.26 at utilization 1: the base itself is n/a (0.26 < cash cost); rental +10% (0.286) is defined at its
+    # high end, and ranks before the inputs whose moves leave payback n/a at both ends, whatever their order
+    assert run_cli(["tornado", "--output", "gpu_payback_years", "--input", "gpu_price", "--input",
+                    "rental_price_per_gpu_hour", "--input", "pue", "--set", "rental_price_per_gpu_hour=0.26",
+                    "--set", "gpu_utilization=1"]) == 0
+    out = capsys.readouterr().out
+    ranked = [w[1] for w in (line.split() for line in out.splitlines()) if len(w) > 1 and w[0] in ("1", "2", "3")]
+    assert ranked == ["rental_price_per_gpu_hour", "gpu_price", "pue"]
+    assert "3 leave it undefined at both ends or at one, with the base undefined too, ranked after the rest" in out
 
 
 @pytest.mark.parametrize("kwargs, fragment", [
@@ -505,9 +514,9 @@ def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
     (["sweep", "--input", "gpu_price", "--values", "1,,3"], "item 2 of 3 is empty in '1,,3'"),
     (["sweep", "--input", "gpu_price", "--values", "1,2,"], "item 3 of 3 is empty"),
     (["sweep", "--input", "gpu_price", "--values", "1,2", "--set", "gpu_price=4"],
-     "gpu_price is swept and also fixed at 4.0"),
+     "--set gpu_price=4: gpu_price is swept (--input/--col-input); drop one"),
     (["sweep", "--input", "pue", "--values", "1.2,1.3", "--col-input", "gpu_price", "--col-values", "1,2",
-      "--output", "capex_per_gpu_hour", "--set", "gpu_price=4"], "two-way sweep: gpu_price is swept and also fixed"),
+      "--output", "capex_per_gpu_hour", "--set", "gpu_price=4"], "--set gpu_price=4: gpu_price is swept"),
     (["tornado", "--output", "capex_per_gpu_hour", "--pct", "2"], "allowed (0, 1)"),
     (["monte-carlo", "no_such_spec.toml"], "file not found"),
 ])

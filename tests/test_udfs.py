@@ -553,6 +553,6 @@ def test_evaluate_table_rows_line_up_with_its_results():
     out = udfs.aie_evaluate(t, ["capex_per_gpu_hour"])  # gpu_price / (depreciation_years · hours): linear in price
     assert len(out) == 2 and out[1][0] == pytest.approx(1.5 * out[0][0], rel=1e-12)
     gap = [["gpu_price", "gpu_utilization"], [20000, 0.5], [None, None], [30000, 0.9], [25000, 1.0]]
-    _raises(udfs.aie_evaluate, gap, ["capex_per_gpu_hour"], match=["scenario row 2 is empty, between scenarios"])
+    _raises(udfs.aie_evaluate, gap, ["capex_per_gpu_hour"], match=["scenario row 2 is empty, above the last scenario row"])
     bad = [["gpu_price", "gpu_utilization"], [20000, 0.5], [30000, 0.9], [25000, 1.5], [None, None]]
     _raises(udfs.aie_evaluate, bad, ["capex_per_gpu_hour"], match=["scenario row 3: gpu_utilization = 1.5"])

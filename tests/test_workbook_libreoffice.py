@@ -151,9 +151,9 @@ def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, c
                 n += 1
                 want, got = computed[ws.title][c.coordinate].value, stored[ws.title][c.coordinate].value
                 if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-                    # abs 1e-6: a corkscrew's closing check of ~1e8 balances is float noise (1e-8) here and 0 in
-                    # LibreOffice, which rounds a difference of nearly equal numbers to 0
-                    ok = got == pytest.approx(want, rel=1e-9, abs=1e-6)
+                    # LibreOffice rounds a difference of nearly equal numbers to 0: a corkscrew's closing check of
+                    # ~1e8 balances is float noise (1e-8) here and 0 there; elsewhere 1e-9 relative
+                    ok = abs(got) <= 1e-6 if want == 0 else got == pytest.approx(want, rel=1e-9, abs=1e-12)
                 else:
                     ok = got == want
                 if not ok:

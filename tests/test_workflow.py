@@ -167,6 +167,7 @@ MALFORMED = [
     (lambda t: ["--set", "rent_price_per_gpu_hour=2"], "removed in MODEL.md v2: use rental_price_per_gpu_hour"),
     (lambda t: ["--set", "contract_years=0"], "integer 1..10"),
     (lambda t: ["--template", "nosuch"], "unknown template"),
+    (lambda t: ["--template", ""], "got ''"),  # not taken as the default seed
     (lambda t: ["--template", str(t / "missing.toml")], "not found"),
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = = 1\n")], "line 2"),
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npeu = 1.2\n")], "peu"),

@@ -622,8 +622,8 @@ def _table_inputs(udf: str, table) -> dict[str, list[float]]:
         raise UDFError(f"{udf}: inputs_table needs a header row of input names and at least one scenario row")
     for i, r in enumerate(body, start=1):
         if all(_blank(c) for c in r):
-            raise UDFError(f"{udf}: inputs_table scenario row {i} is empty, between scenarios: fill it or remove it "
-                           f"(one result row per scenario row; empty rows only at the end)")
+            raise UDFError(f"{udf}: inputs_table scenario row {i} is empty, above the last scenario row: fill it or "
+                           f"remove it (one result row per scenario row; empty rows only at the end)")
     columns: dict[str, list[float]] = {}
     for j, n in enumerate(header):
         cells = [r[j] for r in body]

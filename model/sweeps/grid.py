@@ -45,12 +45,6 @@ def _values(name: str, values: Sequence[float] | np.ndarray | None, lo: float | 
     return arr
 
 
-def _not_fixed(base: dict, name: str, what: str) -> None:
-    """A swept input given a fixed value too would be silently overridden by the sweep: refused."""
-    if name in base:
-        raise InputError(f"{what}: {name} is swept and also fixed at {short(base[name])} (inputs / --set): drop one")
-
-
 def one_way(input: str, values: Sequence[float] | np.ndarray | None = None, *, lo: float | None = None,
             hi: float | None = None, n: int | None = None, outputs: str | Iterable[str] | None = None,
             template: str | Path = "seed", inputs: Mapping | None = None) -> pd.DataFrame:
@@ -65,7 +59,6 @@ def one_way(input: str, values: Sequence[float] | np.ndarray | None = None, *, l
     no_shares(input, "one-way sweep")
     names = check_outputs(outputs)
     base = check_base(inputs)
-    _not_fixed(base, input, "one-way sweep")
     arr = _values(input, values, lo, hi, n)
     res = run({**base, input: arr}, template, names)
     frame = pd.DataFrame({o: res[o] for o in names}, index=pd.Index(arr, name=input))
@@ -92,8 +85,6 @@ def two_way(row_input: str, row_values: Sequence[float] | np.ndarray, col_input:
     if name is None:
         raise InputError(f"two-way sweep takes one output, got {short(output)}")
     base = check_base(inputs)
-    _not_fixed(base, row_input, "two-way sweep")
-    _not_fixed(base, col_input, "two-way sweep")
     rows = _values(row_input, row_values, None, None, None)
     cols = _values(col_input, col_values, None, None, None)
     if rows.size * cols.size > MAX_SCENARIOS:

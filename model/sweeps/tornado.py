@@ -50,8 +50,9 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
     sign shows the direction), basis. An input the output does not read has swing 0. Where the
     output is undefined (nan) at one end, the swing is nan and the input ranks by its defined end's
     distance from the base output (a move that makes the output undefined is a driver, not a
-    non-event); undefined at both ends, it ranks last. ``attrs["base_output"]`` holds the
-    output at the base case. All 2 × len(inputs) scenarios are one vectorised `evaluate` call.
+    non-event); with the base undefined too, it ranks after the rest, and undefined at both ends,
+    last. ``attrs["base_output"]`` holds the output at the base case. All 2 × len(inputs)
+    scenarios are one vectorised `evaluate` call.
     """
     (name,) = check_outputs([output]) if isinstance(output, str) else (None,)
     if name is None:
@@ -126,11 +127,12 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
 
 
 def _rank_key(at_low: np.ndarray, at_high: np.ndarray, base: float) -> np.ndarray:
-    """|swing| where both ends are defined; |defined end − base| where one is; −1 (last) where neither is."""
-    one_end = np.fmax(np.abs(at_low - base), np.abs(at_high - base))  # fmax: the defined one of the two
+    """|swing| where both ends are defined; |defined end − base| where one is and the base is; then, the base
+    undefined, the inputs with one end defined (−0.5); last those undefined at both ends (−1)."""
+    one_end = np.fmax(np.abs(at_low - base), np.abs(at_high - base))  # fmax: the defined one (nan: base undefined)
     both = np.abs(at_high - at_low)
     key = np.where(np.isnan(both), one_end, both)
-    return np.nan_to_num(key, nan=-1.0)
+    return np.where(np.isnan(key), np.where(np.isnan(at_low) & np.isnan(at_high), -1.0, -0.5), key)
 
 
 def _pct_moves(moved: list[str], base_vals: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray]:
