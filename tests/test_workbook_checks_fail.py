@@ -135,3 +135,14 @@ def test_cover_headlines_flagged_when_master_fails(broken):
     ws = openpyxl.load_workbook(base)["Cover"]
     rules = [(str(rng.sqref), rule.formula) for rng in ws.conditional_formatting for rule in rng.rules]
     assert any(sq.startswith("C11:") and f == ["$C$8<>1"] for sq, f in rules), rules
+
+
+def test_text_pasted_over_an_input_fails_the_master_check(tmp_path):
+    """Pasting skips data validation: text in an input cell makes checks error (#VALUE!); the master check reads
+    that as a failure (0, so the headlines turn red), not as an error that the red-headline rule cannot test."""
+    xl.build(tmp_path / "base.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "base.xlsx")
+    _input(wb, "gpu_price", "twenty thousand")
+    wb.save(tmp_path / "text.xlsx")
+    (out,) = recalculate_many([tmp_path / "text.xlsx"], tmp_path / "lo")
+    assert openpyxl.load_workbook(out, data_only=True)["Cover"]["C8"].value == 0

@@ -214,6 +214,22 @@ def test_every_chart_range_non_empty(built):
         assert any(c.value not in (None, "") for c in flat), ref
 
 
+def test_yearly_charts_cover_every_year_a_scenario_can_have(built):
+    """A chart's ranges are fixed when it is written, while the economic life and the tenor are inputs the user may
+    change in the workbook (the seed: 3 years, tenor 12): the yearly charts run over every column of their block,
+    Project to U (year 15), DSCR to AI (year 30); the fleet P&L chart's axis is free to go below 0 (loss years)."""
+    path, _ = built
+    with zipfile.ZipFile(path) as z:
+        xml = {n: z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")}
+    yearly = {n: x for n, x in xml.items() if re.search(r"<c:f>(Project|DSCR)!", x)}
+    assert len(yearly) == 4
+    for n, x in yearly.items():
+        for ref in re.findall(r"<c:f>((?:Project|DSCR)![^<]+)</c:f>", x):
+            assert ref.endswith(("$U$" if ref.startswith("Project") else "$AI$") + ref.rsplit("$", 1)[1]), (n, ref)
+    pnl = next(x for x in yearly.values() if "CFADS" in x)
+    assert '<c:min val="0"/>' not in pnl
+
+
 def test_secondary_axes_share_the_primary_zero(built):
     """A chart with a second value axis pins both to start at 0 (so their zeros sit level); charts whose values
     can turn negative (returns by contracted share) use one axis each instead."""
@@ -234,6 +250,22 @@ def test_units_column_and_number_formats(built):
         c = ws[cell]
         assert ws.cell(c.row, 3).value == o.unit, name
         assert c.number_format != "General", name
+
+
+def test_project_rows_state_the_unit_their_cells_hold(built):
+    """The fleet's sums are displayed in $ millions ("154.2m") but hold dollars: the unit column says "$" (it said
+    "$ m", off by 10^6 for anyone reading or linking the cell)."""
+    _, wb = built
+    ws = wb["Project"]
+    rows = {row.key: row.unit for blk in ("fleet_operations", "fleet_financing") for row in BLOCKS[blk].rows}
+    seen = 0
+    for r in range(1, ws.max_row + 1):
+        key = ws.cell(r, 2).value
+        if key in rows and ws.cell(r, 7).data_type == "f":
+            assert ws.cell(r, 3).value == rows[key], (r, key, ws.cell(r, 3).value)
+            seen += 1
+    assert seen >= 30
+    assert ws["G33"].value.startswith("=") and ws.cell(33, 3).value == "$"  # revenue, shown as $154.2m
 
 
 def _cell_of(wb, name):

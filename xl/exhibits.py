@@ -224,23 +224,21 @@ class StageTable:
 
 class YearlyChart:
     """Rows of laid-out yearly blocks by year. `series`: (block, key, label, "column" | "line"); all on one
-    value axis (same unit), which starts at 0 unless a series goes negative. The x axis runs over the live
-    columns only: `first_year` to `last_year(values)` (a column index: the live term in the stored values)."""
+    value axis (same unit), which starts at 0 unless a series can go negative. The x axis runs from `first_year`
+    over every column of the block: a chart's ranges are fixed when it is written, and the term (economic life,
+    tenor) is an input the user may change in the workbook; the flags zero the years after it."""
 
     section = None  # reads blocks the section sheets laid out
 
-    def __init__(self, title: str, series: tuple, y_name: str, last_year, first_year: int = 0,
-                 negative: bool = False):
+    def __init__(self, title: str, series: tuple, y_name: str, first_year: int = 0, negative: bool = False):
         self.title, self.series, self.y_name = title, series, y_name
-        self.last_year, self.first_year, self.negative = last_year, first_year, negative
+        self.first_year, self.negative = first_year, negative
 
     def write(self, b: Book, ws, sheet: str, r: int) -> int:
         return r
 
     def years(self, b: Book) -> tuple[int, int]:
-        blk = self.series[0][0]
-        last = min(BLOCKS[blk].years - 1, max(self.first_year, int(round(self.last_year({**b.base, **b.values})))))
-        return C0 + self.first_year, C0 + last
+        return C0 + self.first_year, C0 + BLOCKS[self.series[0][0]].years - 1
 
     def chart(self, b: Book):
         c0, c1 = self.years(b)
@@ -275,19 +273,15 @@ def exhibits() -> list:
         StageTable(),
         YearlyChart("Sculpted debt: balance and debt service", (
             ("sculpting", "closing", "Closing balance", "column"),
-            ("sculpting", "debt_service", "Debt service", "line")), "$ (balance; service per year)",
-            lambda v: v["tenor_contracted_years"] - 1),  # this block's column t is year t + 1
-        YearlyChart("Fleet project: revenue, EBITDA, CFADS and debt service", (
+            ("sculpting", "debt_service", "Debt service", "line")), "$ (balance; service per year)"),
+        YearlyChart("Fleet project: revenue, EBITDA, CFADS and debt service", (  # EBITDA and CFADS can be < 0
             ("fleet_operations", "revenue", "Revenue", "column"),
             ("fleet_operations", "ebitda", "EBITDA", "column"),
             ("fleet_operations", "cfads", "CFADS", "column"),
-            ("fleet_financing", "debt_service", "Debt service", "line")), "$ per year",
-            lambda v: v["economic_life_years"], first_year=1),
+            ("fleet_financing", "debt_service", "Debt service", "line")), "$ per year", first_year=1, negative=True),
         YearlyChart("Fleet debt balance", (
-            ("fleet_financing", "closing", "Closing balance", "column"),), "$",
-            lambda v: min(v["fleet_debt_tenor_years"], v["economic_life_years"])),
+            ("fleet_financing", "closing", "Closing balance", "column"),), "$"),
         YearlyChart("Fleet equity cash flows", (
-            ("fleet_financing", "equity_cash_flow", "Equity cash flow", "column"),), "$ per year",
-            lambda v: v["economic_life_years"], negative=True),
+            ("fleet_financing", "equity_cash_flow", "Equity cash flow", "column"),), "$ per year", negative=True),
         Sweep("D2", "Cost per M output tokens across batch size", "batch_size", "cost_per_m_output_tokens", log=True),
     ]

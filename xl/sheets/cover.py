@@ -38,7 +38,8 @@ def write_cover(b: Book, ws) -> None:
     b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
     b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")
     ws.write(7, 1, "Master check", st.text)
-    b.formula(ws, 7, 2, f"MIN({','.join(b.check_cells)})", st.master, b.master)
+    # an error in a check (text pasted over an input, past its validation) reads as a failure, not as #VALUE!
+    b.formula(ws, 7, 2, f"IFERROR(MIN({','.join(b.check_cells)}),0)", st.master, b.master)
     ws.write(9, 1, "Headline outputs", st.section)
     ws.write(9, 2, None, st.section)
     ws.write(9, 3, None, st.section)

@@ -12,7 +12,7 @@ COLUMNS = ("Name", "Kind", "Label", "Unit", "Section", "Definition", "Excel")
 
 def rows() -> list[tuple[str, ...]]:
     def sec(s: str) -> str:
-        return f"{s} {SECTIONS[s][1]}" if s in SECTIONS else s
+        return SECTIONS[s][1] if s in SECTIONS else s  # its title starts with its code: "D1 Cost stack per GPU-hour"
 
     out = [(c.name, "constant", c.label, c.unit, "", f"= {c.value:g}", "") for c in CONSTANTS.values()]
     out += [(i.name, "input", i.label, i.unit, sec(i.section), f"{i.description} (allowed: {i.domain.text()})", "")
@@ -32,8 +32,8 @@ def write_definitions(b: Book) -> None:
     st = b.st
     ws.write(0, 0, "Definitions", st.title)
     ws.write(1, 0, "Every name in the workbook, generated from the model's registry. In the Excel column, "
-                   "[key] is the same year's cell of a yearly row, [key<] the previous year's, "
-                   "[block.key:] the whole row.", st.subtitle)
+                   "[key] is the same year's cell of a yearly row, [key<] the previous year's, [key>] the next "
+                   "year's, [block.key:] the whole row.", st.subtitle)
     for c, h in enumerate(COLUMNS):
         ws.write(3, c, h, st.header)
     r = 3

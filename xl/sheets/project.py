@@ -87,7 +87,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         unit = BIG.get(row.unit, row.unit)
         ws.write(rr_, 0, row.label, st.text)
         ws.write(rr_, 1, row.key, st.name)
-        ws.write(rr_, 2, "$ m" if unit == "$m" else row.unit, st.unit)
+        ws.write(rr_, 2, row.unit, st.unit)  # the cell holds dollars; "$m" is only how it is displayed
         if (blk, row.key) in helpers:  # folded away (outline level 1); the + in the margin shows them
             ws.set_row(rr_, None, None, {"level": 1, "hidden": True})
         for t in range(n):
