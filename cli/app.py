@@ -21,12 +21,27 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+# optional packages -> the extra of pyproject.toml that installs them
+EXTRAS = {"pandas": "sweeps", "scipy": "sweeps", "matplotlib": "sweeps", "tqdm": "sweeps", "xlsxwriter": "workbook",
+          "openpyxl": "workbook", "formulas": "workbook", "defusedxml": "workbook", "xlwings": "udfs"}
+
+
 def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit."""
+    """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit; an optional
+    package not installed -> one line naming the extra that installs it, status 2."""
     try:
         code = handler(args)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in EXTRAS:
+            raise
+        extra = EXTRAS[top]
+        print(f"error: this command needs {top}, which the project's '{extra}' extra installs: "
+              f"pip install 'ai-inference-economics[{extra}]' (in a clone: pip install -e '.[{extra}]')",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # `... | head`: the reader has gone. Point stdout at /dev/null so the final flush is quiet too.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -12,15 +12,18 @@ Handlers take parsed arguments and return an exit code; bad input raises `InputE
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from model.errors import InputError
 from model.registry import INPUTS, OUTPUTS, unknown
 from model.validate import parse_sets
 
 from . import fmt
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROGRESS_FROM = 200_000  # Monte Carlo runs this large show a progress bar (on a terminal)
 MAX_POINTS = 100_000  # values of one swept input
@@ -99,6 +102,8 @@ def _input(name: str, what: str) -> str:
 
 def _files(args: argparse.Namespace) -> None:
     """Refuse output files that cannot or may not be written before any work is done."""
+    if not (args.png or getattr(args, "csv", None)):
+        return  # xl (the workbook extra) only where a file is written
     from xl.atomic import check_target
 
     from .plots import SUFFIXES
@@ -226,7 +231,8 @@ def cmd_tornado(args: argparse.Namespace) -> int:
                          *(fmt.value(v, unit) for v in (r.output_at_low, r.output_at_high, r.swing))])
         print(fmt.table(rows, ["#", "input", "unit", "low", "high", "output at low", "output at high", "swing"],
                         right={0, 3, 4, 5, 6, 7}))
-        lo, hi, base_na = frame["output_at_low"].isna(), frame["output_at_high"].isna(), pd.isna(frame.attrs["base_output"])
+        lo, hi = frame["output_at_low"].isna(), frame["output_at_high"].isna()
+        base_na = math.isnan(frame.attrs["base_output"])
         one = int(((lo ^ hi) & (not base_na)).sum())  # ranked by the other end's move from the base
         last = int((lo | hi).sum()) - one  # undefined at both ends, or at one with the base undefined: ranked last
         notes = [f"{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0"]

@@ -194,3 +194,31 @@ def test_project_command():
     assert data["years"] == list(range(16))
     assert {"revenue", "cfads", "debt_service", "dscr", "equity_cash_flow"} <= set(data["rows"])
     assert "NaN" not in p.stdout and "Infinity" not in p.stdout
+
+
+def _without(modules: list[str], *argv: str) -> subprocess.CompletedProcess:
+    """The CLI in a process where `modules` cannot be imported, as on an install without the extras."""
+    code = (f"import sys\nfor m in {modules!r}: sys.modules[m] = None\n"
+            f"from cli import main\nsys.exit(main({list(argv)!r}))")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+OPTIONAL = ["pandas", "scipy", "matplotlib", "tqdm", "xlsxwriter", "openpyxl", "formulas", "xlwings", "numba"]
+
+
+def test_base_install_evaluates_and_names_the_extra_a_command_needs():
+    # numpy alone (pip install ai-inference-economics): evaluate and --help work; a sweep says which extra it needs,
+    # in one line, where it used to end in a ModuleNotFoundError traceback (pandas was imported for --help too)
+    assert _without(OPTIONAL, "--help").returncode == 0
+    p = _without(OPTIONAL, "evaluate", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["capex_per_gpu_hour"] == pytest.approx(25000 / (3 * 8760), rel=1e-12)
+    p = _without(OPTIONAL, "sweep", "--input", "gpu_price", "--values", "20000,30000")
+    assert p.returncode == 2 and "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert "needs pandas, which the project's 'sweeps' extra installs" in p.stderr
+    # the sweeps extra without the workbook's: a sweep runs (xl only for --csv / --png files)
+    p = _without(["xlsxwriter", "openpyxl", "formulas"], "sweep", "--input", "gpu_price", "--values", "20000,30000",
+                 "--output", "capex_per_gpu_hour")
+    assert p.returncode == 0, p.stderr
+    p = _without(["xlsxwriter"], "export-inputs", "x.xlsx", "-o", "x.toml")
+    assert p.returncode == 2 and "needs xlsxwriter, which the project's 'workbook' extra installs" in p.stderr

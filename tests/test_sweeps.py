@@ -536,3 +536,13 @@ def test_python_dash_m_model_when_wired(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "model", "sweep", "--input", "share_batch", "--values", "0.5"],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert bad.returncode == 2 and "must sum to 1" in bad.stderr
+
+
+def test_monte_carlo_without_tqdm(monkeypatch):
+    # tqdm came only with the workbook extra's formulas: without it, an automatic bar (None) is left out; a bar
+    # asked for says what is missing
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    r = sweeps.monte_carlo(ROOT / "examples" / "monte_carlo.toml", n=500, seed=1, progress=None)
+    assert r.n == 500
+    with pytest.raises(InputError, match="progress = True needs tqdm"):
+        sweeps.monte_carlo(ROOT / "examples" / "monte_carlo.toml", n=500, seed=1, progress=True)

@@ -180,10 +180,16 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
     kept: dict[str, np.ndarray] = {}
     bar = None
     if progress or progress is None:
-        from tqdm import tqdm
-
-        bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,
-                   disable=None if progress is None else False)
+        try:
+            from tqdm import tqdm
+        except ModuleNotFoundError:
+            if progress:  # asked for: say what is missing; on its own (None) a run goes on without a bar
+                raise InputError("monte-carlo progress = True needs tqdm (the 'sweeps' extra: pip install tqdm)") \
+                    from None
+            tqdm = None
+        if tqdm is not None:
+            bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,
+                       disable=None if progress is None else False)
     fuse = graph.fuses(graph.needed(frozenset(names)), sp.n)  # once for every chunk: samples independent of `chunk`
     try:
         for first in range(0, sp.n, BLOCK):  # blocks of draws (memory), each evaluated in chunks
