@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,10 @@ PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates th
 def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
     """Template values overridden by `inputs`, each validated; returns name -> float or array."""
     values: dict = dict(load(template).values)
+    if inputs is not None and not isinstance(inputs, Mapping):
+        what = short(inputs) if type(inputs).__module__ == "builtins" else f"a {type(inputs).__name__}"
+        raise InputError(f"inputs = {what}: expected a mapping of input name to value, e.g. a dict (of a "
+                         f"pandas Series: .to_dict(); of a DataFrame's columns: {{c: df[c].to_numpy() for c in df}})")
     given = list((inputs or {}).items())  # check_value names an unknown input: the first bad one, in order
     if sum(getattr(v, "size", 0) for _, v in given) < PARALLEL_CHECKS:
         checked = [check_value(name, value) for name, value in given]
@@ -74,6 +79,25 @@ def _shift_index(exc: InputError, offset: int, shape: tuple[int, ...]) -> InputE
     return InputError(re.sub(r"at index (\d+)", whole, str(exc), count=1))
 
 
+def _whole(n: object) -> bool:
+    """A whole number ≥ 1: int or numpy integer, not bool."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and type(n).__name__ != "bool_" and n >= 1
+
+
+def _check_room(size: int, outputs: int) -> None:
+    """Refuse, before allocating, outputs that would not fit in this machine's memory (a broadcast of two long
+    axes, say): an InputError saying what was asked for, rather than numpy's MemoryError or the OOM killer."""
+    need = size * outputs * 8
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): numpy says it
+        return
+    if need > have:
+        raise InputError(f"evaluate: {size:,} scenarios × {outputs} outputs need {need / 1e9:,.1f} GB for the "
+                         f"outputs alone; this machine has {have / 1e9:,.1f} GB: ask for fewer outputs "
+                         f"(outputs=[...]) or evaluate the scenarios in parts")
+
+
 def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,
             threads: int | None = None, fused: bool | None = None) -> dict:
     """Every output (or just `outputs`, evaluating only what they read) from validated input values.
@@ -93,11 +117,12 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     # the model must fit whatever is asked for (MODEL.md: bad input, as a segment share that does not add up)
     only = ORDER if outputs is None else graph.needed(frozenset(names) | {"effective_batch"})
     # checked for one scenario too: a call that works on a float must not fail on an array for its arguments
-    if chunk is not None and (not isinstance(chunk, int) or isinstance(chunk, bool) or chunk < 1):
+    if chunk is not None and not _whole(chunk):
         raise InputError(f"chunk = {chunk!r}: expected a whole number ≥ 1 (scenarios per pass) or None")
     threads = THREADS if threads is None else threads
-    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+    if not _whole(threads):
         raise InputError(f"threads = {threads!r}: expected a whole number ≥ 1 (chunks evaluated at once)")
+    chunk, threads = None if chunk is None else int(chunk), int(threads)  # np.int64(4) as 4
     if graph.is_scalar_set(values):
         ctx = graph.context(values, only=only, scalar=True, keep=frozenset(names))
         return {name: float(ctx[name]) for name in names}
@@ -105,6 +130,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
 
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))
     size = math.prod(shape)
+    _check_room(size, len(names))
     chunked = chunk is not None and size > chunk  # a shape () is one scenario
     if chunked:
         out = {name: np.empty(size) for name in names}

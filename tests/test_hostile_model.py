@@ -5,6 +5,7 @@ file in the working directory could hijack a bundled template, that the bundled 
 """
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import model
@@ -76,3 +77,33 @@ def test_arrays_that_do_not_fit(inputs, message):
     with pytest.raises(model.InputError) as exc:
         model.evaluate(inputs)
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("inputs,message", [
+    ([("pue", 1.2)], "inputs = [('pue', 1.2)]: expected a mapping of input name to value"),
+    ("pue", "inputs = 'pue': expected a mapping"),
+    (pd.Series({"pue": 1.2}), "inputs = a Series: expected a mapping of input name to value, e.g. a dict (of a pandas "
+                              "Series: .to_dict()"),
+    (pd.DataFrame({"pue": [1.2]}), "inputs = a DataFrame: expected a mapping"),
+])
+def test_inputs_that_are_not_a_mapping(inputs, message):
+    # a list of pairs raised AttributeError, a Series or DataFrame pandas' "truth value is ambiguous"
+    with pytest.raises(model.InputError) as exc:
+        model.evaluate(inputs)
+    assert message in str(exc.value)
+
+
+def test_outputs_that_would_not_fit_in_memory_are_refused_before_allocating():
+    # 100,000 × 100,000 cells broadcast from two small arrays: 10^10 scenarios, 8.56 TB for 107 outputs (numpy's
+    # MemoryError, or the OOM killer, before); one output of 1,000 × 1,000 still runs
+    grid = {"gpu_price": np.full((100_000, 1), 30000.0), "pue": np.full((1, 100_000), 1.2)}
+    with pytest.raises(model.InputError, match=r"10,000,000,000 scenarios × 107 outputs need 8,560.0 GB .* fewer outputs"):
+        model.evaluate(grid)
+    small = {"gpu_price": np.full((1000, 1), 30000.0), "pue": np.full((1, 1000), 1.2)}
+    assert model.evaluate(small, outputs=["power_per_gpu_hour"])["power_per_gpu_hour"].shape == (1000, 1000)
+
+
+def test_numpy_integers_for_chunk_and_threads():
+    x = {"gpu_price": np.linspace(2e4, 3e4, 10)}
+    got = model.evaluate(x, outputs=["capex_per_gpu_hour"], chunk=np.int64(4), threads=np.int32(2))
+    assert np.array_equal(got["capex_per_gpu_hour"], x["gpu_price"] / (3 * 8760))

@@ -554,5 +554,10 @@ def test_evaluate_table_rows_line_up_with_its_results():
     assert len(out) == 2 and out[1][0] == pytest.approx(1.5 * out[0][0], rel=1e-12)
     gap = [["gpu_price", "gpu_utilization"], [20000, 0.5], [None, None], [30000, 0.9], [25000, 1.0]]
     _raises(udfs.aie_evaluate, gap, ["capex_per_gpu_hour"], match=["scenario row 2 is empty, above the last scenario row"])
+    # the same for the output names: a blank between two names would put the second's results under the blank
+    two = udfs.aie_evaluate([["gpu_price"], [20000]], [["capex_per_gpu_hour", "wacc", None, ""]])
+    assert len(two) == 1 and len(two[0]) == 2
+    _raises(udfs.aie_evaluate, [["gpu_price"], [20000]], [["wacc", None, "project_irr"]],
+            match=["output_names cell 2 is empty, before the last name"])
     bad = [["gpu_price", "gpu_utilization"], [20000, 0.5], [30000, 0.9], [25000, 1.5], [None, None]]
     _raises(udfs.aie_evaluate, bad, ["capex_per_gpu_hour"], match=["scenario row 3: gpu_utilization = 1.5"])

@@ -657,9 +657,15 @@ def aie_evaluate(inputs_table, output_names, template: TemplateName = "seed"):
     udf = "aie_evaluate"
     tpl = _template(udf, template)
     columns = _table_inputs(udf, inputs_table)
-    outs = [c for c in _flatten(output_names) if not _blank(c)]
+    outs = _flatten(output_names)
+    while outs and _blank(outs[-1]):  # the unused end of a fixed range
+        outs.pop()
     if not outs:
         raise UDFError(f"{udf}: output_names is missing (give a row or column of output names)")
+    for i, c in enumerate(outs, start=1):
+        if _blank(c):  # the result's columns would no longer sit under their names
+            raise UDFError(f"{udf}: output_names cell {i} is empty, before the last name: fill it or remove it "
+                           f"(one result column per name; empty cells only at the end)")
     outs = [_output_name(udf, c, f"output_names cell {i}") for i, c in enumerate(outs, start=1)]
     n = len(next(iter(columns.values())))
     try:
