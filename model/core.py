@@ -217,6 +217,8 @@ def _frame(rows: dict, index: str = "year"):
 
 
 def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
+    if not isinstance(all_years, bool):  # "no" would be truthy: every year
+        raise InputError(f"all_years = {short(all_years)}: expected True or False")
     values, ctx = _block_rows(block, inputs, template)
     frame = _frame(ctx[block]["rows"])
     return frame if all_years else frame.loc[frame.index <= int(values[term])]

@@ -4,6 +4,8 @@ Each case asserts the one-line InputError (naming the thing and what is allowed)
 file in the working directory could hijack a bundled template, that the bundled one is used.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -107,3 +109,15 @@ def test_numpy_integers_for_chunk_and_threads():
     x = {"gpu_price": np.linspace(2e4, 3e4, 10)}
     got = model.evaluate(x, outputs=["capex_per_gpu_hour"], chunk=np.int64(4), threads=np.int32(2))
     assert np.array_equal(got["capex_per_gpu_hour"], x["gpu_price"] / (3 * 8760))
+
+
+def test_schedule_years_and_monte_carlo_seed_checked():
+    # all_years="no" returned all thirty years (a truthy string); seed=-1 raised numpy's ValueError
+    with pytest.raises(model.InputError, match=r"all_years = 'no': expected True or False"):
+        model.sculpting_schedule(all_years="no")
+    assert len(model.sculpting_schedule(all_years=False)) == 12 and len(model.sculpting_schedule(all_years=True)) == 30
+    from model import sweeps
+
+    with pytest.raises(model.InputError, match=r"monte-carlo seed = -1 must be ≥ 0"):
+        sweeps.monte_carlo(Path(__file__).resolve().parent.parent / "examples" / "monte_carlo.toml", n=10, seed=-1,
+                           progress=False)

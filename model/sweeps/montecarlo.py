@@ -152,6 +152,8 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
         sp.n = _positive_int("monte-carlo", "n", n)
     if seed is not None:
         sp.seed = _number("monte-carlo", "seed", seed, integer=True)
+        if sp.seed < 0:  # as a spec's [settings] seed (numpy's own message named neither)
+            raise InputError(f"monte-carlo seed = {sp.seed} must be ≥ 0")
     if chunk is not None:
         sp.chunk = _positive_int("monte-carlo", "chunk", chunk)
     if template is not None:
