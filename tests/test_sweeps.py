@@ -91,6 +91,9 @@ def test_one_way_integer_range_is_rounded_and_deduplicated():
     ({"input": "gpu_price", "lo": 1, "hi": 3, "n": 1}, "n = 1"),
     ({"input": "gpu_price", "values": [1], "lo": 1}, "not both"),
     ({"input": "gpu_price"}, "give values"),
+    # a swept value whose model does not fit is named by its value (it said "at index 1"), as two_way names a cell
+    ({"input": "kv_gb_per_sequence", "values": [0.1, 1e6], "outputs": "wacc"},
+     "one-way sweep: the model does not fit in memory for kv_gb_per_sequence = 1000000:"),
 ])
 def test_one_way_bad_input(kwargs, fragment):
     with pytest.raises(InputError) as e:

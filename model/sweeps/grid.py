@@ -60,7 +60,10 @@ def one_way(input: str, values: Sequence[float] | np.ndarray | None = None, *, l
     names = check_outputs(outputs)
     base = check_base(inputs)
     arr = _values(input, values, lo, hi, n)
-    res = run({**base, input: arr}, template, names)
+    try:
+        res = run({**base, input: arr}, template, names)
+    except InputError as exc:  # "at index 1" as the swept value
+        raise InputError(f"one-way sweep: {scenario_hint(str(exc), lambda i: f'{input} = {arr[i]:.15g}')}") from None
     frame = pd.DataFrame({o: res[o] for o in names}, index=pd.Index(arr, name=input))
     frame.columns.name = "output"
     frame.attrs.update(kind="one_way", input=input, template=str(template))
