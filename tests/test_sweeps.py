@@ -549,3 +549,25 @@ def test_monte_carlo_without_tqdm(monkeypatch):
     assert r.n == 500
     with pytest.raises(InputError, match="progress = True needs tqdm"):
         sweeps.monte_carlo(ROOT / "examples" / "monte_carlo.toml", n=500, seed=1, progress=True)
+
+
+def test_monte_carlo_spec_template_path_is_the_specs_folders(tmp_path, monkeypatch):
+    # examples/monte_carlo.toml: a template path is relative to the spec's file. A missing one fell back to a file
+    # of that name in the working directory, silently; now it is an error naming the spec, the key and the folder
+    spec_dir = tmp_path / "specs"
+    spec_dir.mkdir()
+    spec = spec_dir / "s.toml"
+    spec.write_text('[settings]\ntemplate = "mine.toml"\nn = 10\n[inputs.gpu_price]\ndist = "uniform"\n'
+                    'low = 20000\nhigh = 30000\n', encoding="utf-8")
+    (tmp_path / "mine.toml").write_text("[inputs]\npue = 1.5\n", encoding="utf-8")  # the cwd's, not the spec's
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match=r"s.toml: \[settings\] template = 'mine.toml': template file .*specs.mine.toml"
+                                         r"' not found \(a path is taken from .*specs\)"):
+        sweeps.monte_carlo(spec, progress=False)
+    (spec_dir / "mine.toml").write_text("[inputs]\npue = 1.25\n", encoding="utf-8")
+    r = sweeps.monte_carlo(spec, outputs=["power_per_gpu_hour"], progress=False)
+    # gpu_power_kw 0.7 × pue 1.25 (the spec folder's template, not the cwd's 1.5) × $0.035/kWh, in every draw
+    assert np.allclose(r.samples["power_per_gpu_hour"], 0.7 * 1.25 * 0.035, rtol=1e-12)
+    spec.write_text('[settings]\ntemplate = "nope"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"s.toml: \[settings\] template = 'nope': unknown template 'nope'"):
+        sweeps.monte_carlo(spec, progress=False)

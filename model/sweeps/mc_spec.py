@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..registry import INPUTS, unknown
+from ..templates import load
 from ..validate import SHARES, check_value, short
 from ._common import check_outputs
 
@@ -221,8 +222,16 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
         t = settings["template"]
         if not isinstance(t, str):
             raise InputError(f"{where}: [settings] template must be a bundled name or a path to a .toml")
-        rel = base_dir / t
-        out.template = rel if (t.endswith(".toml") and not Path(t).is_absolute() and rel.is_file()) else t
+        # a path is the spec's folder's (a dict's: the working directory's), never the working directory's as a
+        # fallback; the template is read here, so that a missing or broken one names the spec and its key
+        is_path = t.endswith(".toml") or "/" in t or "\\" in t
+        out.template = (Path(t) if Path(t).is_absolute() else base_dir / t) if is_path else t
+        try:
+            load(out.template)
+        except InputError as exc:
+            raise InputError(f"{where}: [settings] template = {t!r}: {exc}"
+                             + (f" (a path is taken from {base_dir})" if is_path and not Path(t).is_absolute()
+                                else "")) from None
     if "normalize_shares" in settings:
         if not isinstance(settings["normalize_shares"], bool):
             raise InputError(f"{where}: [settings] normalize_shares must be true or false")
