@@ -56,10 +56,16 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return 2
 
 
+def invoked_as(default: str) -> str:
+    """The command's name in usage lines: `aie` / `aie-build` where the console script ran, else `default`."""
+    name = os.path.basename(sys.argv[0] if sys.argv else "")
+    return name if name in ("aie", "aie-build") else default
+
+
 def parser() -> Parser:
     from . import commands, sweeps
 
-    p = Parser(prog="python -m model", description="The economics of AI inference, in Python.")
+    p = Parser(prog=invoked_as("python -m model"), description="The economics of AI inference, in Python.")
     sub = p.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     commands.register(sub)
     sweeps.register(sub)

@@ -8,7 +8,7 @@ import time
 
 from model.errors import InputError
 
-from .app import Parser, run
+from .app import Parser, invoked_as, run
 
 DEFAULT_OUT = "ai_inference_economics.xlsx"
 MAX_CELL_TEXT = 32_767  # characters one workbook cell holds (Excel truncates or refuses longer text)
@@ -65,7 +65,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python build_workbook.py", description="Write ai_inference_economics.xlsx, every number a live formula.")
+    p = Parser(prog=invoked_as("python build_workbook.py"),
+               description="Write ai_inference_economics.xlsx, every number a live formula.")
     p.add_argument("--out", default=None,
                    help=f"output .xlsx (default {DEFAULT_OUT}; with --from, the edited file itself, kept as .bak)")
     p.add_argument("--template", default=None,

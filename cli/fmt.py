@@ -102,7 +102,7 @@ def jsonable(v: object) -> object:
         return int(v)
     if _is(v, float, "floating"):
         v = float(v)
-        return v if math.isfinite(v) else None
+        return (v + 0.0) if math.isfinite(v) else None  # + 0.0: -0.0 (an input of -0.0 passes through) as 0.0
     return v
 
 

@@ -22,6 +22,16 @@ from .errors import InputError
 from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
 from .templates import Template, bundled, load
 
+
+def __getattr__(name: str):
+    """`model.sweeps` after `import model` (imported on first use: it needs pandas, the sweeps extra)."""
+    if name == "sweeps":
+        import importlib
+
+        return importlib.import_module(".sweeps", __name__)
+    raise AttributeError(f"module 'model' has no attribute {name!r}")
+
+
 __all__ = [
     "BLOCKS", "CONSTANTS", "INPUTS", "ORDER", "OUTPUTS", "SECTIONS", "InputError", "Template", "bundled",
     "compute", "evaluate", "load", "project_schedule", "reserved_contract_schedule", "resolve_inputs", "sculpting_schedule",

@@ -183,7 +183,7 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outpu
              chunk: int | None = CHUNK, threads: int | None = None, fused: bool | None = None) -> dict:
     """Every output of MODEL.md, under its name (or only `outputs`, computing just what they read).
 
-    `template` is a bundled name (``seed``, ``coreweave``, ``h200``) or a path to a TOML
+    `template` is a bundled name (``seed``, ``coreweave``, ``h200``, ``h100-market``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
     and every output comes back with the broadcast shape (floats when all are scalars).
     Many scenarios (any broadcast shape) are evaluated `chunk` scenarios at a time, `threads` chunks at once

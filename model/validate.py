@@ -52,7 +52,8 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
         return arr
     bad = INPUTS[name].domain.violations(arr)
     idx, idx_text = _first_bad(bad)
-    raise InputError(f"{at}{name}[{idx_text}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
+    inner = idx_text[1:-1] if idx_text.startswith("(") else idx_text  # gpu_price[2, 1], as numpy indexes it
+    raise InputError(f"{at}{name}[{inner}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:

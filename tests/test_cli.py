@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import model
@@ -222,3 +223,10 @@ def test_base_install_evaluates_and_names_the_extra_a_command_needs():
     assert p.returncode == 0, p.stderr
     p = _without(["xlsxwriter"], "export-inputs", "x.xlsx", "-o", "x.toml")
     assert p.returncode == 2 and "needs xlsxwriter, which the project's 'workbook' extra installs" in p.stderr
+
+
+def test_json_writes_negative_zero_as_zero():
+    # an input of -0.0 passes through to outputs as -0.0; scripts reading "-0.0" would see a sign that is not there
+    from cli import fmt
+
+    assert fmt.dumps({"x": -0.0, "y": [np.float64(-0.0)]}) == '{\n "x": 0.0,\n "y": [\n  0.0\n ]\n}'

@@ -521,6 +521,9 @@ def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
     (["sweep", "--input", "pue", "--values", "1.2,1.3", "--col-input", "gpu_price", "--col-values", "1,2",
       "--output", "capex_per_gpu_hour", "--set", "gpu_price=4"], "--set gpu_price=4: gpu_price is swept"),
     (["tornado", "--output", "capex_per_gpu_hour", "--pct", "2"], "allowed (0, 1)"),
+    (["tornado", "--output", "nope"], "--output: unknown output 'nope'"),  # named the option as --input's do
+    (["sweep", "--input", "gpu_price", "--values", "1,2", "--output", "GPU_Price"],
+     "--output: unknown output 'GPU_Price' (it is an input, not an output)"),
     (["monte-carlo", "no_such_spec.toml"], "file not found"),
 ])
 def test_cli_bad_input_raises_input_error(argv, fragment):

@@ -242,6 +242,7 @@ def test_meta_lists_every_udf_with_its_arguments(server):
         sig = inspect.signature(fn)
         assert f["name"] == name.upper()
         assert f["description"] == fn.__doc__
+        assert "\n" not in f["description"] and "  " not in f["description"]  # the add-in shows one line
         assert f.get("helpUrl") == udfs.HELP_URL
         assert not f.get("options", {}).get("volatile", False)
         assert [p["name"] for p in f["parameters"]] == list(sig.parameters)

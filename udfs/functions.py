@@ -306,13 +306,21 @@ def _not_number(label: str, value, allowed: str) -> UDFError:
     return UDFError(f"{label}{sep}{what}; {allowed}")
 
 
+def _float(label: str, value, allowed: str) -> float:
+    """A number's float; an integer beyond the float range (only Python passes one) -> a UDFError saying so."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise UDFError(f"{label} = {str(value)[:20]}... is too large for a number; {allowed}") from None
+
+
 def _check(udf: str, name: str, value, label: str | None = None) -> float:
     """`value` (a cell's content, not None) as a float inside the domain of argument `name`."""
     label = label or name
     if not _is_number(value):
         raise _not_number(f"{udf}: {label}", value, _allowed(udf, name))
     domain, model_input = _domain(udf, name)
-    x = float(value)
+    x = _float(f"{udf}: {label}", value, _allowed(udf, name))
     if model_input is not None:
         return check_value(model_input, x)  # the model's own check; InputError -> UDFError in _guard
     if not domain.contains(x):
@@ -430,7 +438,7 @@ def _overrides(udf: str, input_names, input_values) -> dict[str, float]:
             raise UDFError(f"{udf}: the value for {name} is missing (empty cell); {allowed}")
         if not _is_number(v):
             raise _not_number(f"{udf}: {name}", v, allowed)
-        out[name] = float(v)
+        out[name] = _float(f"{udf}: {name}", v, allowed)
     return out
 
 
@@ -472,6 +480,7 @@ def _udf(f):
     ARGUMENTS, and ``err_to_str=True`` so that an error cell arrives as its text (``'#DIV/0!'``)
     and is reported, not mistaken for an empty cell."""
     g = _guard(f)
+    g.__doc__ = " ".join((f.__doc__ or "").split())  # Excel's description is one line (read at the first decorator)
     if not ENUMS:
         g.__annotations__ = {k: v for k, v in g.__annotations__.items() if v not in ENUM_ANNOTATIONS}
     for name in f.__code__.co_varnames[:f.__code__.co_argcount]:
@@ -641,7 +650,7 @@ def _table_inputs(udf: str, table) -> dict[str, list[float]]:
                 raise UDFError(f"{udf}: {name} in scenario row {i} is empty; {allowed}")
             if not _is_number(c):
                 raise _not_number(f"{udf}: {name} in scenario row {i}", c, allowed)
-            col.append(float(c))
+            col.append(_float(f"{udf}: {name} in scenario row {i}", c, allowed))
         columns[name] = col
     if not columns:
         raise UDFError(f"{udf}: inputs_table has no input names in its header row")
