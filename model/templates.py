@@ -23,10 +23,25 @@ from .validate import check_value
 
 
 def _template_dir() -> Path:
-    """The bundled TOML files are package data of `model` (a wheel, a zip or Pyodide carries them)."""
+    """The bundled TOML files are package data of `model` (a wheel or Pyodide unpacks them beside it). Imported
+    from a zip (the wheel itself on sys.path), they are not files: copied once into a temporary folder, read
+    through importlib.resources, and removed at exit."""
     from importlib.resources import files
 
-    return Path(str(files("model") / "bundled_templates"))
+    res = files("model") / "bundled_templates"
+    here = Path(str(res))
+    if here.is_dir():
+        return here
+    import atexit
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="aie-templates-"))
+    atexit.register(shutil.rmtree, copy, True)
+    for entry in res.iterdir():
+        if entry.name.endswith(".toml"):
+            (copy / entry.name).write_bytes(entry.read_bytes())
+    return copy
 
 
 TEMPLATE_DIR = _template_dir()

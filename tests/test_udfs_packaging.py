@@ -86,3 +86,17 @@ print(json.dumps({t: udfs.aie_output("total_cost_per_gpu_hour", None, None, t) f
     assert set(out) == {"seed", "coreweave", "h200", "h100-market"}
     assert out["seed"] == pytest.approx(1.3234639269406394, rel=1e-12)
     assert out["coreweave"] == pytest.approx(1.6379452054794523, rel=1e-12)
+    # the same wheel imported as a zip (on sys.path as it is): the templates are not files there, yet they load
+    code = r"""
+import json, sys
+sys.path.insert(0, @WHEEL@)
+import model
+assert model.__file__.startswith(@WHEEL@), model.__file__
+print(json.dumps({t: model.evaluate(template=t)["total_cost_per_gpu_hour"] for t in model.bundled()}))
+""".replace("@WHEEL@", repr(str(wheel)))
+    env.pop("PYTHONPATH")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=work,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    zipped = json.loads(proc.stdout)
+    assert zipped["seed"] == pytest.approx(1.3234639269406394, rel=1e-12) and set(zipped) == set(out)
