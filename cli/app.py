@@ -26,6 +26,15 @@ EXTRAS = {"pandas": "sweeps", "scipy": "sweeps", "matplotlib": "sweeps", "tqdm":
           "openpyxl": "workbook", "formulas": "workbook", "defusedxml": "workbook", "xlwings": "udfs"}
 
 
+def _not_installed(package: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(package) is None
+    except (ImportError, ValueError):  # a None in sys.modules: blocked, as good as absent
+        return True
+
+
 def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit; an optional
     package not installed -> one line naming the extra that installs it, status 2."""
@@ -35,7 +44,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return code
     except ModuleNotFoundError as exc:
         top = (exc.name or "").split(".")[0]
-        if top not in EXTRAS:
+        if top not in EXTRAS or not _not_installed(top):  # pandas there but pandas.foo missing: a bug, raised
             raise
         extra = EXTRAS[top]
         print(f"error: this command needs {top}, which the project's '{extra}' extra installs: "

@@ -18,7 +18,7 @@ from . import (
 )
 from .errors import InputError
 from .registry import BLOCKS, CHECKS, OUTPUTS, unknown
-from .templates import load
+from .templates import bundled, load
 from .validate import check_cross, check_value, index_text, short
 
 if TYPE_CHECKING:
@@ -38,8 +38,10 @@ def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed")
     values: dict = dict(load(template).values)
     if inputs is not None and not isinstance(inputs, Mapping):
         what = short(inputs) if type(inputs).__module__ == "builtins" else f"a {type(inputs).__name__}"
+        hint = f" (a template? template={inputs!r})" if isinstance(inputs, str) and inputs in bundled() else ""
         raise InputError(f"inputs = {what}: expected a mapping of input name to value, e.g. a dict (of a "
-                         f"pandas Series: .to_dict(); of a DataFrame's columns: {{c: df[c].to_numpy() for c in df}})")
+                         f"pandas Series: .to_dict(); of a DataFrame's columns: {{c: df[c].to_numpy() for c in df}})"
+                         + hint)
     given = list((inputs or {}).items())  # check_value names an unknown input: the first bad one, in order
     if sum(getattr(v, "size", 0) for _, v in given) < PARALLEL_CHECKS:
         checked = [check_value(name, value) for name, value in given]
@@ -92,7 +94,7 @@ def _check_room(size: int, outputs: int) -> None:
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows): numpy says it
         return
-    if need > have:
+    if have > 0 and need > have:  # sysconf's -1: not known here
         raise InputError(f"evaluate: {size:,} scenarios × {outputs} outputs need {need / 1e9:,.1f} GB for the "
                          f"outputs alone; this machine has {have / 1e9:,.1f} GB: ask for fewer outputs "
                          f"(outputs=[...]) or evaluate the scenarios in parts")
@@ -217,7 +219,7 @@ def _frame(rows: dict, index: str = "year"):
 
 
 def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
-    if not isinstance(all_years, bool):  # "no" would be truthy: every year
+    if not (isinstance(all_years, bool) or type(all_years).__name__ == "bool_"):  # "no" would be truthy: every year
         raise InputError(f"all_years = {short(all_years)}: expected True or False")
     values, ctx = _block_rows(block, inputs, template)
     frame = _frame(ctx[block]["rows"])

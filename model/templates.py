@@ -33,11 +33,13 @@ def _template_dir() -> Path:
     if here.is_dir():
         return here
     import atexit
+    import os
     import shutil
     import tempfile
 
-    copy = Path(tempfile.mkdtemp(prefix="aie-templates-"))
-    atexit.register(shutil.rmtree, copy, True)
+    copy, owner = Path(tempfile.mkdtemp(prefix="aie-templates-")), os.getpid()
+    # only by the process that made it: a forked child exiting must not take the parent's templates with it
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(copy, True))
     for entry in res.iterdir():
         if entry.name.endswith(".toml"):
             (copy / entry.name).write_bytes(entry.read_bytes())

@@ -230,3 +230,29 @@ def test_json_writes_negative_zero_as_zero():
     from cli import fmt
 
     assert fmt.dumps({"x": -0.0, "y": [np.float64(-0.0)]}) == '{\n "x": 0.0,\n "y": [\n  0.0\n ]\n}'
+
+
+def test_a_missing_submodule_is_a_bug_not_an_install():
+    # pandas installed but pandas.nonexistent missing: a traceback (a bug to report), not "install the sweeps extra"
+    import argparse
+
+    from cli.app import run
+
+    def handler(args):
+        import pandas.nonexistent_submodule  # noqa: F401
+
+    with pytest.raises(ModuleNotFoundError):
+        run(handler, argparse.Namespace())
+
+
+def test_usage_lines_name_the_command_that_ran():
+    aie = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['/usr/bin/aie', '--help']; from cli import main; "
+                          "main()"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert aie.stdout.startswith("usage: aie ")
+    assert run("--help").stdout.startswith("usage: python -m model ")
+
+
+def test_model_sweeps_after_a_bare_import():
+    code = "import model; print(model.sweeps.one_way.__name__, model.sweeps.tornado.__name__)"
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert p.stdout.split() == ["one_way", "tornado"], p.stderr

@@ -121,3 +121,30 @@ def test_schedule_years_and_monte_carlo_seed_checked():
     with pytest.raises(model.InputError, match=r"monte-carlo seed = -1 must be ≥ 0"):
         sweeps.monte_carlo(Path(__file__).resolve().parent.parent / "examples" / "monte_carlo.toml", n=10, seed=-1,
                            progress=False)
+
+
+def test_templates_from_a_zip_survive_a_forked_child(tmp_path):
+    # imported from a zip, the bundled templates are copied to a temporary folder removed at exit: by the process
+    # that made it only (a forked worker exiting took the parent's templates with it)
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    zipped = tmp_path / "model.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        for f in (root / "model").rglob("*"):
+            if f.is_file() and "__pycache__" not in f.parts:
+                z.write(f, f.relative_to(root).as_posix())
+    code = f"""import os, sys
+sys.path.insert(0, {str(zipped)!r})
+import model
+assert model.__file__.startswith({str(zipped)!r}), model.__file__
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)
+os.waitpid(pid, 0)
+print(model.load("h200").values["hbm_capacity_gb"])
+"""
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and p.stdout.split() == ["141.0"], p.stderr

@@ -485,6 +485,7 @@ def test_cli_tornado_table_json_png(tmp_path, capsys):
     out = capsys.readouterr().out
     # 108 inputs less the four segment shares = 104 moved; all but gpu_price and depreciation_years leave capex flat
     assert "depreciation_years" in out and "gpu_price" in out and "102 of 104 have swing 0" in out
+    assert "each input moved alone ±10% (template seed)" in out  # it said ±0.1
     assert is_png(png)
     assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--top", "2", "--json",
                     "--set", "gpu_price=30000"]) == 0
@@ -550,7 +551,7 @@ def test_monte_carlo_without_tqdm(monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", None)
     r = sweeps.monte_carlo(ROOT / "examples" / "monte_carlo.toml", n=500, seed=1, progress=None)
     assert r.n == 500
-    with pytest.raises(InputError, match="progress = True needs tqdm"):
+    with pytest.raises(InputError, match=r"a progress bar \(--progress, progress=True\) needs tqdm"):
         sweeps.monte_carlo(ROOT / "examples" / "monte_carlo.toml", n=500, seed=1, progress=True)
 
 
@@ -567,6 +568,9 @@ def test_monte_carlo_spec_template_path_is_the_specs_folders(tmp_path, monkeypat
     with pytest.raises(InputError, match=r"s.toml: \[settings\] template = 'mine.toml': template file .*specs.mine.toml"
                                          r"' not found \(a path is taken from .*specs\)"):
         sweeps.monte_carlo(spec, progress=False)
+    # a template given to the run replaces the spec's, which is then not read at all
+    r = sweeps.monte_carlo(spec, template="seed", outputs=["power_per_gpu_hour"], progress=False)
+    assert np.allclose(r.samples["power_per_gpu_hour"], 0.7 * 1.2 * 0.035, rtol=1e-12)  # seed's pue 1.2
     (spec_dir / "mine.toml").write_text("[inputs]\npue = 1.25\n", encoding="utf-8")
     r = sweeps.monte_carlo(spec, outputs=["power_per_gpu_hour"], progress=False)
     # gpu_power_kw 0.7 × pue 1.25 (the spec folder's template, not the cwd's 1.5) × $0.035/kWh, in every draw

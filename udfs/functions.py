@@ -42,7 +42,7 @@ from model.core import compute, resolve_inputs
 from model.errors import InputError
 from model.lines.dscr import SCHEDULE_COLUMNS, sculpt_schedule
 from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS, Domain, parse_domain, unknown
-from model.validate import check_value
+from model.validate import check_value, short
 
 __all__ = [
     "ARGUMENTS", "CATEGORY", "EXCEL_NAMES", "ExcelError", "HELP_URL", "UDFError", "UDFS",
@@ -311,7 +311,7 @@ def _float(label: str, value, allowed: str) -> float:
     try:
         return float(value)
     except OverflowError:
-        raise UDFError(f"{label} = {str(value)[:20]}... is too large for a number; {allowed}") from None
+        raise UDFError(f"{label} = {short(value)} is beyond the range of a number; {allowed}") from None
 
 
 def _check(udf: str, name: str, value, label: str | None = None) -> float:

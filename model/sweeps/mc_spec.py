@@ -81,6 +81,7 @@ class Spec:
     seed: int = 0
     outputs: list[str] | None = None
     template: str | Path = "seed"
+    template_setting: str | None = None  # [settings] template as written (messages)
     fixed: dict = field(default_factory=dict)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
     normalize_shares: bool = False
@@ -223,15 +224,10 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
         if not isinstance(t, str):
             raise InputError(f"{where}: [settings] template must be a bundled name or a path to a .toml")
         # a path is the spec's folder's (a dict's: the working directory's), never the working directory's as a
-        # fallback; the template is read here, so that a missing or broken one names the spec and its key
+        # fallback; check_template reads it where a run uses it (a --template given instead replaces it)
         is_path = t.endswith(".toml") or "/" in t or "\\" in t
         out.template = (Path(t) if Path(t).is_absolute() else base_dir / t) if is_path else t
-        try:
-            load(out.template)
-        except InputError as exc:
-            raise InputError(f"{where}: [settings] template = {t!r}: {exc}"
-                             + (f" (a path is taken from {base_dir})" if is_path and not Path(t).is_absolute()
-                                else "")) from None
+        out.template_setting = t
     if "normalize_shares" in settings:
         if not isinstance(settings["normalize_shares"], bool):
             raise InputError(f"{where}: [settings] normalize_shares must be true or false")
@@ -276,3 +272,16 @@ def _parse_thresholds(where: str, raw) -> dict[str, dict[str, float]]:
             raise InputError(f"{where}: {key} must be {{ below = x }} and/or {{ above = x }}, got {short(cond)}")
         out[name] = {c: _number(where, f"{key} {c}", v) for c, v in cond.items()}
     return out
+
+
+def check_template(sp: Spec) -> None:
+    """The spec's own template loads, or an InputError naming the spec, its key and where a path was looked for."""
+    if sp.template_setting is None:
+        return
+    try:
+        load(sp.template)
+    except InputError as exc:
+        t = sp.template_setting
+        folder = Path(sp.template).parent if isinstance(sp.template, Path) and not Path(t).is_absolute() else None
+        raise InputError(f"{sp.where}: [settings] template = {t!r}: {exc}"
+                         + (f" (a path is taken from {folder})" if folder else "")) from None

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..registry import INPUTS, OUTPUTS
 from ..validate import SHARES
 from ._common import check_base, check_outputs, depends_on, run, scenario_hint
-from .mc_spec import Draw, Spec, _number, _parse_thresholds, _positive_int, load_spec
+from .mc_spec import Draw, Spec, _number, _parse_thresholds, _positive_int, check_template, load_spec
 
 
 @dataclass
@@ -157,7 +157,8 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
     if chunk is not None:
         sp.chunk = _positive_int("monte-carlo", "chunk", chunk)
     if template is not None:
-        sp.template = template
+        sp.template, sp.template_setting = template, None
+    check_template(sp)
     if outputs is not None:
         sp.outputs = check_outputs(outputs)
     if thresholds is not None:
@@ -186,8 +187,8 @@ def monte_carlo(spec: str | Path | Mapping, n: int | None = None, seed: int | No
             from tqdm import tqdm
         except ModuleNotFoundError:
             if progress:  # asked for: say what is missing; on its own (None) a run goes on without a bar
-                raise InputError("monte-carlo progress = True needs tqdm (the 'sweeps' extra: pip install tqdm)") \
-                    from None
+                raise InputError("monte-carlo: a progress bar (--progress, progress=True) needs tqdm (the 'sweeps' "
+                                 "extra: pip install tqdm)") from None
             tqdm = None
         if tqdm is not None:
             bar = tqdm(total=sp.n, unit="draws", unit_scale=True, desc="monte-carlo", leave=False,

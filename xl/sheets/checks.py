@@ -15,7 +15,8 @@ def write_checks(b: Book) -> None:
     ws = b.sheet("Checks", "checks")
     st = b.st
     ws.write(0, 0, "Checks", st.title)
-    ws.write(1, 0, "1 = OK, 0 = failed. The master check on the Cover is the minimum of all checks.", st.subtitle)
+    ws.write(1, 0, "1 = OK, 0 = failed. The master check on the Cover is the minimum of all checks (0 if one shows "
+                   "an error).", st.subtitle)
     for c, h in enumerate(["Check", "Result", "What it tests"]):
         ws.write(3, c, h, st.header)
     # the stored result of each check is its Python body on the model's values, so a file that is not

@@ -72,7 +72,7 @@ SHEET_NOTES = {
     "Scenarios": "Every template's headline outputs side by side; returns across the contracted share",
     "Scenario calc": "The line items the Scenarios sheet reads, laid out once per template and per contracted share",
     "Charts": "Every chart, over live ranges of the model sheets",
-    "Checks": "Integrity checks (1 = OK); the master check above is their minimum",
+    "Checks": "Integrity checks (1 = OK); the master check above is their minimum (0 if one shows an error)",
     "Definitions": "Every name: unit, section, definition and Excel formula, generated from the model's registry",
 }
 
