@@ -82,8 +82,15 @@ def _shift_index(exc: InputError, offset: int, shape: tuple[int, ...]) -> InputE
 
 
 def _whole(n: object) -> bool:
-    """A whole number ≥ 1: int or numpy integer, not bool."""
-    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and type(n).__name__ != "bool_" and n >= 1
+    """A whole number ≥ 1: int or numpy integer, not bool (numpy's bools are no Integral)."""
+    return isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1
+
+
+def _plain_bool(value: object) -> object:
+    """numpy's True_ / False_ as True / False; anything else as it is (for the caller to check)."""
+    if getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", None) == 0:
+        return bool(value)
+    return value
 
 
 def _check_room(size: int, outputs: int) -> None:
@@ -112,8 +119,7 @@ def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | 
     `fused`: P1 compiled (model.fused) for this call where numba is installed and AIE_NUMBA is not 0 (else
     numpy, silently); None: from fused.MIN_SCENARIOS scenarios; False: numpy."""
     names = output_names(outputs)
-    if getattr(getattr(fused, "dtype", None), "kind", None) == "b" and getattr(fused, "ndim", None) == 0:
-        fused = bool(fused)  # np.True_, np.False_
+    fused = _plain_bool(fused)
     if not (fused is None or isinstance(fused, bool)):
         raise InputError(f"fused = {short(fused)}: expected True, False or None (compiled P1 where numba is installed)")
     # the model must fit whatever is asked for (MODEL.md: bad input, as a segment share that does not add up)
@@ -219,7 +225,8 @@ def _frame(rows: dict, index: str = "year"):
 
 
 def _schedule(block: str, inputs: Mapping | None, template: str | Path, all_years: bool, term: str):
-    if not (isinstance(all_years, bool) or type(all_years).__name__ == "bool_"):  # "no" would be truthy: every year
+    all_years = _plain_bool(all_years)
+    if not isinstance(all_years, bool):  # "no" would be truthy: every year
         raise InputError(f"all_years = {short(all_years)}: expected True or False")
     values, ctx = _block_rows(block, inputs, template)
     frame = _frame(ctx[block]["rows"])

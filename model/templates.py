@@ -66,6 +66,11 @@ def bundled() -> list[str]:
     return [n for n in BUNDLED_ORDER if n in found] + [n for n in found if n not in BUNDLED_ORDER]
 
 
+def looks_like_path(text: str) -> bool:
+    """A template given as text is a path when it ends in .toml or has a folder separator, else a bundled name."""
+    return text.endswith(".toml") or "/" in text or "\\" in text
+
+
 def resolve_path(template: str | Path) -> Path:
     """A bare name means a bundled template (a file of that name in the working directory never shadows it);
     a path must look like one: it contains a folder separator or ends in .toml."""
@@ -73,7 +78,7 @@ def resolve_path(template: str | Path) -> Path:
         raise InputError(f"template must be a bundled name ({', '.join(bundled())}) or a path to a .toml file, "
                          f"got {template!r}")
     text = str(template)
-    if isinstance(template, Path) or text.endswith(".toml") or "/" in text or "\\" in text:
+    if isinstance(template, Path) or looks_like_path(text):
         p = Path(template)
         if p.is_dir():
             raise InputError(f"template {text!r} is a folder; give a .toml file")

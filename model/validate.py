@@ -51,9 +51,9 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     if INPUTS[name].domain.contains_all(arr):
         return arr
     bad = INPUTS[name].domain.violations(arr)
-    idx, idx_text = _first_bad(bad)
-    inner = idx_text[1:-1] if idx_text.startswith("(") else idx_text  # gpu_price[2, 1], as numpy indexes it
-    raise InputError(f"{at}{name}[{inner}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
+    idx, _ = _first_bad(bad)
+    where = ", ".join(map(str, idx))  # gpu_price[2, 1], as numpy indexes it
+    raise InputError(f"{at}{name}[{where}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:

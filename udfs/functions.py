@@ -617,6 +617,16 @@ def aie_output(output_name: OutputName, input_names=None, input_values=None, tem
     return float(compute(values, (name, "effective_batch"))[name])
 
 
+def _up_to_last(items: list, empty) -> tuple[list, int | None]:
+    """`items` without the empty ones at the end (the unused end of a fixed range), and the 1-based position of an
+    empty one before the last filled one (None if none): results would no longer line up with their rows or names."""
+    end = len(items)
+    while end and empty(items[end - 1]):
+        end -= 1
+    kept = items[:end]
+    return kept, next((i for i, x in enumerate(kept, start=1) if empty(x)), None)
+
+
 def _table_inputs(udf: str, table) -> dict[str, list[float]]:
     """A header row of input names and one scenario per row -> name -> column of floats.
     Empty rows at the end (the unused end of a fixed range) and empty columns are skipped; an empty row between
@@ -624,15 +634,13 @@ def _table_inputs(udf: str, table) -> dict[str, list[float]]:
     rows = _rows(table)
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
-    header, body = rows[0], rows[1:]
-    while body and all(_blank(c) for c in body[-1]):
-        body.pop()
+    header = rows[0]
+    body, gap = _up_to_last(rows[1:], lambda r: all(_blank(c) for c in r))
     if not body:
         raise UDFError(f"{udf}: inputs_table needs a header row of input names and at least one scenario row")
-    for i, r in enumerate(body, start=1):
-        if all(_blank(c) for c in r):
-            raise UDFError(f"{udf}: inputs_table scenario row {i} is empty, above the last scenario row: fill it or "
-                           f"remove it (one result row per scenario row; empty rows only at the end)")
+    if gap:
+        raise UDFError(f"{udf}: inputs_table scenario row {gap} is empty, above the last scenario row: fill it or "
+                       f"remove it (one result row per scenario row; empty rows only at the end)")
     columns: dict[str, list[float]] = {}
     for j, n in enumerate(header):
         cells = [r[j] for r in body]
@@ -666,15 +674,12 @@ def aie_evaluate(inputs_table, output_names, template: TemplateName = "seed"):
     udf = "aie_evaluate"
     tpl = _template(udf, template)
     columns = _table_inputs(udf, inputs_table)
-    outs = _flatten(output_names)
-    while outs and _blank(outs[-1]):  # the unused end of a fixed range
-        outs.pop()
+    outs, gap = _up_to_last(_flatten(output_names), _blank)
     if not outs:
         raise UDFError(f"{udf}: output_names is missing (give a row or column of output names)")
-    for i, c in enumerate(outs, start=1):
-        if _blank(c):  # the result's columns would no longer sit under their names
-            raise UDFError(f"{udf}: output_names cell {i} is empty, before the last name: fill it or remove it "
-                           f"(one result column per name; empty cells only at the end)")
+    if gap:
+        raise UDFError(f"{udf}: output_names cell {gap} is empty, before the last name: fill it or remove it "
+                       f"(one result column per name; empty cells only at the end)")
     outs = [_output_name(udf, c, f"output_names cell {i}") for i, c in enumerate(outs, start=1)]
     n = len(next(iter(columns.values())))
     try:

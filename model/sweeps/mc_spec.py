@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..registry import INPUTS, unknown
-from ..templates import load
+from ..templates import load, looks_like_path
 from ..validate import SHARES, check_value, short
 from ._common import check_outputs
 
@@ -225,8 +225,7 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
             raise InputError(f"{where}: [settings] template must be a bundled name or a path to a .toml")
         # a path is the spec's folder's (a dict's: the working directory's), never the working directory's as a
         # fallback; check_template reads it where a run uses it (a --template given instead replaces it)
-        is_path = t.endswith(".toml") or "/" in t or "\\" in t
-        out.template = (Path(t) if Path(t).is_absolute() else base_dir / t) if is_path else t
+        out.template = (Path(t) if Path(t).is_absolute() else base_dir / t) if looks_like_path(t) else t
         out.template_setting = t
     if "normalize_shares" in settings:
         if not isinstance(settings["normalize_shares"], bool):
