@@ -127,74 +127,15 @@ def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
 
 
 def scenario_file(source: str) -> dict[str, np.ndarray]:
-    """The inputs a file of scenarios gives (`scenarios` fills in the rest), one value per scenario each."""
+    """The inputs a file of scenarios gives (`scenarios` fills in the rest), one value per scenario each: read
+    as `aie evaluate --scenarios` reads it; a problem stops the run."""
     import model
+    from cli.scenarios import read
 
-    path = Path(source)
     try:
-        if path.suffix.lower() == ".npz":
-            with np.load(path) as f:
-                given = {k: np.asarray(f[k], dtype=float) for k in f.files}
-        elif path.suffix.lower() == ".csv":
-            given = _read_csv(path, source)
-        else:
-            raise SystemExit(f"--inputs {source}: expected a .npz or .csv file of scenarios")
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"--inputs {source}: cannot read it ({str(exc).strip()})") from None
-    unknown = sorted(set(given) - set(model.INPUTS))
-    if unknown:
-        raise SystemExit(f"--inputs {source}: {', '.join(unknown)} not input names (model.INPUTS lists them)")
-    sizes = {v.shape for v in given.values()}
-    if not given:
-        raise SystemExit(f"--inputs {source}: no inputs in it")
-    if len(sizes) != 1 or len(next(iter(sizes))) != 1:
-        raise SystemExit(f"--inputs {source}: every input needs one value per scenario, the same count "
-                         f"(shapes {sorted(sizes)})")
-    if next(iter(sizes))[0] == 0:
-        raise SystemExit(f"--inputs {source}: no scenarios in it")
-    return given
-
-
-def _read_csv(path: Path, source: str) -> dict[str, np.ndarray]:
-    """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
-    numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
-    not a number (text, empty, NA) stops the run naming it as the domain checks do: input[scenario]."""
-    import csv
-    import warnings
-
-    import pandas as pd
-
-    with path.open(encoding="utf-8-sig", newline="") as f:  # the names as written: pandas renames a repeated one
-        rows = csv.reader(f, skipinitialspace=True)
-        header = [h.strip() for h in next((r for r in rows if any(c.strip() for c in r)), [])]
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        raise SystemExit(f"--inputs {source}: {', '.join(twice)} more than once in the header")
-    if "" in header:
-        raise SystemExit(f"--inputs {source}: column {header.index('') + 1} of the header has no name")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
-        try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
-            frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False, na_filter=False,
-                                low_memory=False)
-        except pd.errors.ParserWarning:
-            raise SystemExit(f"--inputs {source}: a row has more values than the header has names") from None
-    frame.columns = header
-    given = {}
-    for name in header:
-        column = frame[name]
-        if column.dtype.kind not in "fiu" and len(column):  # text somewhere, or numbers pandas left as text
-            numbers = pd.to_numeric(column, errors="coerce") if column.dtype.kind != "b" else \
-                pd.Series(np.nan, index=column.index)  # True/False: not numbers
-            bad = numbers.isna().to_numpy()
-            if bad.any():
-                i = int(np.argmax(bad))
-                cell = str(column.iloc[i]).strip()
-                raise SystemExit(f"--inputs {source}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'}"
-                                 " (scenarios count from 0 after the header)")
-            column = numbers
-        given[name] = column.to_numpy(dtype=float)
-    return given
+        return read(source, "--inputs")
+    except model.InputError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def scalar_scenarios(k: int, source: str = "0") -> list[dict[str, float]]:
@@ -499,7 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
-    p.add_argument("--out", default=str(ROOT / "bench" / "results.json"), help="JSON file to write")
+    p.add_argument("--out", help="JSON file to write (default bench/results.json for a full run; with "
+                                 "--only-evaluate, written only where given)")
     p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random scenarios (default 0)")
     p.add_argument("--inputs", help="scenarios from a file instead of random ones: .npz (an array per input name) or "
@@ -545,7 +487,10 @@ def _run(args: argparse.Namespace, source: str, run_source: str) -> int:
                   "scenarios": source, "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000,
                                                                               run_source)}
         print(table(report))
-        print(json.dumps(report, indent=1, default=float))
+        text = json.dumps(report, indent=1, default=float)
+        print(text)
+        if args.out:  # a partial report does not replace results.json unless asked to
+            _write(Path(args.out), text)
         return 0
     q = args.quick
     report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenarios": source}
@@ -571,11 +516,14 @@ def _run(args: argparse.Namespace, source: str, run_source: str) -> int:
     print()
     text = json.dumps(report, indent=1, default=float)
     print(text)
-    out = Path(args.out)
+    _write(Path(args.out) if args.out else ROOT / "bench" / "results.json", text)
+    return 0
+
+
+def _write(out: Path, text: str) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n", encoding="utf-8")
     print(f"wrote {out}", file=sys.stderr)
-    return 0
 
 
 if __name__ == "__main__":

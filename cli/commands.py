@@ -15,14 +15,87 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from model import evaluate
     from model.registry import OUTPUTS, SECTIONS
 
-    res = evaluate(parse_sets(args.set), args.template)
+    names = _output_names(args.output)
+    if args.scenarios:
+        return _evaluate_file(args, names)
+    if args.csv or args.overwrite:
+        raise InputError(f"{'--csv' if args.csv else '--overwrite'}: only with --scenarios FILE (one scenario is "
+                         "shown as a table, or as --json)")
+    res = evaluate(parse_sets(args.set), args.template, outputs=names)
     if args.json:
         print(fmt.dumps(res))
         return 0
     for sec, (_, title) in SECTIONS.items():
-        rows = [[o.label, n, fmt.value(res[n], o.unit), o.unit] for n, o in OUTPUTS.items() if o.section == sec]
+        rows = [[o.label, n, fmt.value(res[n], o.unit), o.unit] for n, o in OUTPUTS.items()
+                if o.section == sec and n in res]
         if rows:
             print(f"\n{title}\n" + fmt.table(rows, ["output", "name", "value", "unit"], right={2}))
+    return 0
+
+
+def _output_names(given: list[str] | None) -> list[str] | None:
+    """--output, repeatable and comma-separated, each an output name (refused with the option named)."""
+    from model.registry import OUTPUTS, unknown
+
+    if not given:
+        return None
+    names = [n.strip() for item in given for n in item.split(",")]
+    for name in names:
+        if name not in OUTPUTS:
+            raise InputError(f"--output: {unknown(name, 'output') if name else 'an empty name'}")
+    return list(dict.fromkeys(names))
+
+
+ROWS_PER_WRITE = 1 << 16  # rows of the output CSV formatted at a time: a million rows never held as text at once
+
+
+def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
+    """Every scenario of a .csv/.npz file in one evaluation (chunked): CSV (the file's own columns, then the
+    outputs; undefined results empty) on stdout or to --csv, or JSON."""
+    import numpy as np
+
+    from model import evaluate
+
+    from .scenarios import read
+
+    given = read(args.scenarios)
+    sets = parse_sets(args.set)
+    both = [n for n in sets if n in given]
+    if both:
+        raise InputError(f"--set {both[0]}: also a column of --scenarios {args.scenarios}; give it in one place")
+    if not args.json:
+        import pandas  # noqa: F401  (the CSV writer's: a missing one is said before the work, not after)
+    if args.csv:
+        from xl.atomic import check_target
+
+        check_target(args.csv, "--csv", args.overwrite, (".csv",))  # before the work
+    res = evaluate({**sets, **given}, args.template, outputs=names)
+    n = len(next(iter(given.values())))
+    if args.json:
+        print(fmt.dumps({"template": args.template, "scenarios": n, "inputs": given, "outputs": res}))
+        return 0
+    columns = {**given, **res}
+
+    def write(f) -> None:
+        import pandas as pd
+
+        for start in range(0, n, ROWS_PER_WRITE):
+            stop = min(start + ROWS_PER_WRITE, n)
+            part = pd.DataFrame({k: v[start:stop] for k, v in columns.items()}, index=np.arange(start, stop))
+            part.to_csv(f, header=start == 0, index_label="scenario", lineterminator="\n")
+
+    if not args.csv:
+        write(sys.stdout)
+        return 0
+    from xl.atomic import write_atomic
+
+    def to_file(tmp) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            write(f)
+
+    path, _ = write_atomic(args.csv, to_file, "--csv", args.overwrite, (".csv",))
+    print(f"wrote {path}: {n:,} scenarios, {len(given)} input columns and {len(res)} outputs "
+          f"(template {args.template} for the other inputs)")
     return 0
 
 
@@ -130,9 +203,17 @@ HANDLERS = {"reference": cmd_reference, "evaluate": cmd_evaluate, "claims": cmd_
 
 
 def register(sub) -> None:
-    e = sub.add_parser("evaluate", help="every output for one scenario")
+    e = sub.add_parser("evaluate", help="every output for one scenario, or for every scenario of a file")
     e.add_argument("--template", default="seed", help="bundled template name or path to a .toml (default seed)")
     e.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input (repeatable)")
+    e.add_argument("--output", action="append", metavar="NAME",
+                   help="only these outputs (repeatable, or comma-separated; default every output)")
+    e.add_argument("--scenarios", metavar="FILE",
+                   help="many scenarios at once: a .csv (a header of input names, a row per scenario) or an .npz "
+                        "(an array per input name); inputs it leaves out come from --template and --set; prints "
+                        "CSV (its columns, then the outputs; undefined results empty)")
+    e.add_argument("--csv", metavar="PATH", help="with --scenarios: write the CSV to this .csv file instead")
+    e.add_argument("--overwrite", action="store_true", help="replace an existing --csv file")
     e.add_argument("--json", action="store_true", help="JSON for scripts (undefined results are null)")
     c = sub.add_parser("claims", help="audit the source document's claims C01-C48")
     c.add_argument("--json", action="store_true",

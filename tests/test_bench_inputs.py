@@ -38,10 +38,10 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("bad.npz", {"gpu_price": [1.0, 2.0], "gpu_prize": [1.0, 2.0]}, "gpu_prize not input names"),
+    ("bad.npz", {"gpu_price": [1.0, 2.0], "gpu_prize": [1.0, 2.0]}, "unknown input .gpu_prize. \\(did you mean gpu_price\\?\\)"),
     ("bad.npz", {"gpu_price": [1.0, 2.0], "tax_rate": [0.1, 0.2, 0.3]}, "the same count"),
     ("bad.npz", {"gpu_price": [[1.0, 2.0]]}, "one value per scenario"),
-    ("bad.csv", "gpu_price,tax_rat\n1,2\n", "tax_rat not input names"),
+    ("bad.csv", "gpu_price,tax_rat\n1,2\n", "unknown input .tax_rat. \\(did you mean tax_rate"),
     ("bad.txt", "gpu_price\n1\n", "expected a .npz or .csv"),
     ("missing.npz", None, "cannot read it"),
     ("bad.csv", "gpu_price,tax_rate\n", "no scenarios in it"),
@@ -128,3 +128,20 @@ def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatc
     np.savez(npz, gpu_price=np.array([20000.0]))
     assert run.main(["--only-evaluate", "--inputs", str(npz)]) == 0 and seen["run_source"] == str(npz.resolve())
     assert run._as_npz(seen["x"], tmp_path / "no such folder", "s.csv") == "s.csv"
+
+
+def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch):
+    # --out used to be ignored with --only-evaluate; a partial run must not replace a full run's results.json
+    import json
+
+    import run
+
+    monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: {"n": n, "source": source})
+    monkeypatch.setattr(run, "table", lambda report: "")
+    results = Path(run.ROOT) / "bench" / "results.json"
+    before = results.read_bytes() if results.exists() else None
+    out = tmp_path / "sub" / "r.json"
+    assert run.main(["--only-evaluate", "--quick", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["evaluate_fresh"] == {"n": 100_000, "source": "0"}
+    assert run.main(["--only-evaluate", "--quick"]) == 0
+    assert (results.read_bytes() if results.exists() else None) == before
