@@ -93,15 +93,34 @@ def _plain_bool(value: object) -> object:
     return value
 
 
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # v2, v1
+
+
+def memory_limit() -> int | None:
+    """Bytes this process may use: the machine's memory, or a container's smaller limit (cgroup v2 or v1: a
+    container sees the host's memory in sysconf, and its limit is where the OOM killer acts); None if unknown."""
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
+        have = -1
+    limits = [have] if have > 0 else []  # sysconf's -1: not known here
+    for path in CGROUP_LIMITS:
+        try:
+            with open(path, encoding="ascii") as f:
+                text = f.read().strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.isdigit() and int(text) > 0:  # "max": no limit
+            limits.append(int(text))
+    return min(limits) if limits else None
+
+
 def _check_room(size: int, outputs: int) -> None:
     """Refuse, before allocating, outputs that would not fit in this machine's memory (a broadcast of two long
     axes, say): an InputError saying what was asked for, rather than numpy's MemoryError or the OOM killer."""
     need = size * outputs * 8
-    try:
-        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): numpy says it
-        return
-    if have > 0 and need > have:  # sysconf's -1: not known here
+    have = memory_limit()
+    if have is not None and need > have:  # not known (Windows): numpy says it
         raise InputError(f"evaluate: {size:,} scenarios × {outputs} outputs need {need / 1e9:,.1f} GB for the "
                          f"outputs alone; this machine has {have / 1e9:,.1f} GB: ask for fewer outputs "
                          f"(outputs=[...]) or evaluate the scenarios in parts")

@@ -4,6 +4,7 @@ Each case asserts the one-line InputError (naming the thing and what is allowed)
 file in the working directory could hijack a bundled template, that the bundled one is used.
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,21 @@ print(model.load("h200").values["hbm_capacity_gb"])
 """
     p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.split() == ["141.0"], p.stderr
+
+
+def test_a_containers_memory_limit_counts_where_it_is_smaller(tmp_path, monkeypatch):
+    # in a container sysconf reports the host's memory; the cgroup limit is where the OOM killer acts
+    from model import core
+
+    v2, v1 = tmp_path / "memory.max", tmp_path / "limit_in_bytes"
+    monkeypatch.setattr(core, "CGROUP_LIMITS", (str(v2), str(v1)))
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert core.memory_limit() == host  # neither file: the machine's memory
+    v2.write_text("max\n")
+    assert core.memory_limit() == host  # cgroup v2 without a limit
+    v1.write_text("2147483648\n")  # 2 GiB
+    assert core.memory_limit() == min(host, 2147483648)
+    # 300,000,000 scenarios of one output: 2.4 GB, more than the 2 GiB limit (refused before anything is allocated)
+    x = {"gpu_price": np.full((30_000, 1), 30000.0), "pue": np.full((1, 10_000), 1.2)}
+    with pytest.raises(model.InputError, match=r"300,000,000 scenarios × 1 outputs need 2.4 GB .* has 2.1 GB"):
+        model.evaluate(x, outputs=["power_per_gpu_hour"])
