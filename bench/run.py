@@ -89,9 +89,16 @@ def machine() -> dict:
         nb = version("numba")
     except Exception:  # noqa: BLE001 - informational only
         nb = None
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "threads": _threads(),
             "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
             "formulas": formulas.__version__, "xlwings": xlw, "numba": nb}
+
+
+def _threads() -> int:
+    """The chunks model.evaluate runs at once here (the cores this process may use, at most 4)."""
+    from model.core import THREADS
+
+    return THREADS
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float], object]:

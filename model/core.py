@@ -29,7 +29,17 @@ ORDER = tuple(n for n in graph.order() if n not in CHECKS)
 
 
 CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
-THREADS = min(os.cpu_count() or 1, 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count, where Linux says it)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no affinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+THREADS = min(_cores(), 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
 PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates them on THREADS threads
 
 

@@ -167,3 +167,17 @@ def test_a_containers_memory_limit_counts_where_it_is_smaller(tmp_path, monkeypa
     x = {"gpu_price": np.full((30_000, 1), 30000.0), "pue": np.full((1, 10_000), 1.2)}
     with pytest.raises(model.InputError, match=r"300,000,000 scenarios × 1 outputs need 2.4 GB .* has 2.1 GB"):
         model.evaluate(x, outputs=["power_per_gpu_hour"])
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+def test_threads_follow_the_cores_this_process_may_use():
+    # a container limited to one CPU (a CPU set) still reports the host's cores in os.cpu_count()
+    import subprocess
+    import sys
+
+    code = "import os; os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]}); import model.core as c; " \
+           "print(c.THREADS)"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=Path(__file__).resolve().parent.parent)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "1"
