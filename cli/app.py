@@ -37,7 +37,7 @@ def _not_installed(package: str) -> bool:
 
 def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit; an optional
-    package not installed -> one line naming the extra that installs it, status 2."""
+    package not installed -> one line naming the extra that installs it, status 2; Ctrl-C -> status 130."""
     try:
         code = handler(args)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
@@ -51,6 +51,9 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
               f"pip install 'ai-inference-economics[{extra}]' (in a clone: pip install -e '.[{extra}]')",
               file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: files being written are already removed (xl.atomic); no traceback
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # `... | head`: the reader has gone. Point stdout at /dev/null so the final flush is quiet too.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 
 from model.errors import InputError
@@ -16,7 +17,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from model.registry import OUTPUTS, SECTIONS
 
     names = _output_names(args.output)
-    if args.scenarios:
+    if args.scenarios is not None:  # "" (an unset shell variable) is refused, not read as no file
         return _evaluate_file(args, names)
     if args.csv or args.overwrite:
         raise InputError(f"{'--csv' if args.csv else '--overwrite'}: only with --scenarios FILE (one scenario is "
@@ -46,18 +47,32 @@ def _output_names(given: list[str] | None) -> list[str] | None:
     return list(dict.fromkeys(names))
 
 
-ROWS_PER_WRITE = 1 << 16  # rows of the output CSV formatted at a time: a million rows never held as text at once
+ROWS_PER_WRITE = 1 << 16  # rows formatted at a time: a million rows of text are never held at once
 
 
 def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
     """Every scenario of a .csv/.npz file in one evaluation (chunked): CSV (the file's own columns, then the
-    outputs; undefined results empty) on stdout or to --csv, or JSON."""
-    import numpy as np
+    outputs; undefined results empty) on stdout or to --csv, or JSON on stdout."""
+    import os
 
     from model import evaluate
 
     from .scenarios import read
 
+    if args.json and (args.csv or args.overwrite):
+        raise InputError(f"{'--csv' if args.csv else '--overwrite'}: not with --json (JSON goes to stdout; "
+                         "--csv writes CSV)")
+    if args.overwrite and not args.csv:
+        raise InputError("--overwrite: only with --csv PATH")
+    if args.csv:
+        from pathlib import Path
+
+        from xl.atomic import check_target
+
+        check_target(args.csv, "--csv", args.overwrite, (".csv",))  # before the work
+        target, source = Path(args.csv), Path(args.scenarios)
+        if target.exists() and source.exists() and os.path.samefile(target, source):
+            raise InputError(f"--csv {args.csv}: is the --scenarios file itself; write the results elsewhere")
     given = read(args.scenarios)
     sets = parse_sets(args.set)
     both = [n for n in sets if n in given]
@@ -65,20 +80,18 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
         raise InputError(f"--set {both[0]}: also a column of --scenarios {args.scenarios}; give it in one place")
     if not args.json:
         import pandas  # noqa: F401  (the CSV writer's: a missing one is said before the work, not after)
-    if args.csv:
-        from xl.atomic import check_target
-
-        check_target(args.csv, "--csv", args.overwrite, (".csv",))  # before the work
     res = evaluate({**sets, **given}, args.template, outputs=names)
     n = len(next(iter(given.values())))
     if args.json:
-        print(fmt.dumps({"template": args.template, "scenarios": n, "inputs": given, "outputs": res}))
+        _json_columns(sys.stdout, {"template": args.template, "set": sets, "scenarios": n},
+                      {"inputs": given, "outputs": res})
         return 0
-    columns = {**given, **res}
 
     def write(f) -> None:
+        import numpy as np
         import pandas as pd
 
+        columns = {**given, **res}
         for start in range(0, n, ROWS_PER_WRITE):
             stop = min(start + ROWS_PER_WRITE, n)
             part = pd.DataFrame({k: v[start:stop] for k, v in columns.items()}, index=np.arange(start, stop))
@@ -94,9 +107,31 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
             write(f)
 
     path, _ = write_atomic(args.csv, to_file, "--csv", args.overwrite, (".csv",))
-    print(f"wrote {path}: {n:,} scenarios, {len(given)} input columns and {len(res)} outputs "
-          f"(template {args.template} for the other inputs)")
+    shown = f"template {args.template}" + (f", {', '.join(args.set)}" if args.set else "")
+    print(f"wrote {path}: {n:,} scenarios, {len(given)} input columns and {len(res)} outputs ({shown} for the "
+          "other inputs)")
     return 0
+
+
+def _json_columns(f, head: dict, groups: dict) -> None:
+    """JSON of `head` and groups of equally long columns, written a slice of values at a time (fmt.dumps of a
+    million scenarios' columns would hold ~150 bytes per value at once); undefined or infinite values null."""
+    import json
+
+    def number(x: float) -> str:
+        return repr(x + 0.0) if math.isfinite(x) else "null"  # + 0.0: -0.0 as 0.0, as fmt.dumps writes it
+
+    f.write("{\n" + "".join(f" {json.dumps(k)}: {json.dumps(fmt.jsonable(v))},\n" for k, v in head.items()))
+    for gi, (group, columns) in enumerate(groups.items()):
+        f.write(f" {json.dumps(group)}: {{\n")
+        for ci, (name, column) in enumerate(columns.items()):
+            f.write(f"  {json.dumps(name)}: [")
+            flat = column.reshape(-1)
+            for start in range(0, len(flat), ROWS_PER_WRITE):
+                f.write((", " if start else "") + ", ".join(map(number, flat[start:start + ROWS_PER_WRITE].tolist())))
+            f.write("]" + ("," if ci < len(columns) - 1 else "") + "\n")
+        f.write(" }" + ("," if gi < len(groups) - 1 else "") + "\n")
+    f.write("}\n")
 
 
 def cmd_claims(args: argparse.Namespace) -> int:

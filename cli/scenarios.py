@@ -15,16 +15,18 @@ from model.errors import InputError
 from model.registry import INPUTS, unknown
 
 SUFFIXES = (".csv", ".npz")
+KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": "text", "S": "text", "O": "object"}
 
 
 def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]:
     """The inputs a file gives, one float per scenario each (the template fills in the rest)."""
+    if not str(source).strip():
+        raise InputError(f"{what}: an empty path; give a .csv or .npz file of scenarios")
     path = Path(source)
     where = f"{what} {source}"
     try:
         if path.suffix.lower() == ".npz":
-            with np.load(path) as f:  # no pickles: allow_pickle stays False
-                given = {k: np.asarray(f[k], dtype=float) for k in f.files}
+            given = _read_npz(path, where)
         elif path.suffix.lower() == ".csv":
             given = _read_csv(path, where)
         else:
@@ -33,9 +35,6 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{where}: cannot read it ({str(exc).strip() or type(exc).__name__})") from None
-    bad = [n for n in given if n not in INPUTS]
-    if bad:
-        raise InputError(f"{where}: {'; '.join(unknown(n) for n in bad)} (`aie inputs` lists the inputs)")
     if not given:
         raise InputError(f"{where}: no inputs in it")
     sizes = {v.shape for v in given.values()}
@@ -47,11 +46,42 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
     return given
 
 
+def _names(names: list[str], where: str) -> None:
+    """Every column an input, before any value is read (a column of notes is an unknown name, not a bad number)."""
+    bad = [n for n in names if n not in INPUTS]
+    if not bad:
+        return
+    hint = " (the file looks separated by ';': write it with commas)" if any(";" in n for n in bad) else ""
+    raise InputError(f"{where}: {'; '.join(unknown(n) for n in bad[:3])}{' ...' if len(bad) > 3 else ''}{hint} "
+                     "(`aie inputs` lists the inputs)")
+
+
+def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
+    """An archive of arrays as numpy.savez writes it; real numbers only (numpy would read True as 1, a date as
+    its day count, 1+2j as 1: model.evaluate refuses each, and so does this)."""
+    import zipfile
+
+    if path.exists() and not path.is_dir() and not zipfile.is_zipfile(path):
+        raise InputError(f"{where}: not an .npz archive (numpy.savez writes one)")
+    with np.load(path) as f:  # no pickles: allow_pickle stays False
+        _names(list(f.files), where)
+        given = {}
+        for name in f.files:
+            v = f[name]
+            if v.dtype.kind not in "fiu":
+                kind = KINDS.get(v.dtype.kind, str(v.dtype))
+                raise InputError(f"{where}: {name} holds {kind} values, not numbers; allowed domain of {name}: "
+                                 f"{INPUTS[name].domain.text()}")
+            given[name] = v.astype(float)
+    return given
+
+
 def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
     """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
     numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
     not a number (text, empty, NA) is named as the domain checks name a value: input[scenario]."""
     import csv
+    import re
     import warnings
 
     import pandas as pd
@@ -59,18 +89,26 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
     with path.open(encoding="utf-8-sig", newline="") as f:  # the names as written: pandas renames a repeated one
         rows = csv.reader(f, skipinitialspace=True)
         header = [h.strip() for h in next((r for r in rows if any(c.strip() for c in r)), [])]
+        above = rows.line_num - 1 if header else 0  # lines before the header (blank, or Excel's empty ",,")
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
     if "" in header:
         raise InputError(f"{where}: column {header.index('') + 1} of the header has no name")
+    _names(header, where)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
         try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
             frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False, na_filter=False,
-                                low_memory=False)
+                                low_memory=False, skiprows=above)
         except pd.errors.ParserWarning:
-            raise InputError(f"{where}: a row has more values than the header has names") from None
+            raise InputError(f"{where}: the first row has more values than the header has names") from None
+        except pd.errors.ParserError as exc:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+            if not m:
+                raise
+            raise InputError(f"{where}: line {m[2]} of the file has {m[3]} values; the header has {m[1]} "
+                             "names") from None
     frame.columns = header
     given = {}
     for name in header:
@@ -82,8 +120,9 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
             if bad.any():
                 i = int(np.argmax(bad))
                 cell = str(column.iloc[i]).strip()
-                raise InputError(f"{where}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'}"
-                                 " (scenarios count from 0 after the header)")
+                raise InputError(f"{where}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'} "
+                                 f"(scenarios count from 0 after the header); allowed domain of {name}: "
+                                 f"{INPUTS[name].domain.text()}")
             column = numbers
         given[name] = column.to_numpy(dtype=float)
     return given

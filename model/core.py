@@ -103,25 +103,46 @@ def _plain_bool(value: object) -> object:
     return value
 
 
-CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")  # v2, v1
+CGROUP_ROOT, PROC_CGROUP = "/sys/fs/cgroup", "/proc/self/cgroup"
+
+
+def _cgroup_limits() -> list[int]:
+    """The memory limits of this process's cgroup and of each cgroup above it (v2: memory.max; v1: the memory
+    controller's memory.limit_in_bytes): the smallest is where the OOM killer acts."""
+    try:
+        with open(PROC_CGROUP, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+    root, found = Path(CGROUP_ROOT), []
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":  # v2 (the unified tree; in hybrid mode it is mounted at unified/)
+            base = root if (root / "cgroup.controllers").exists() else root / "unified"
+            where = (base, "memory.max")
+        elif "memory" in controllers.split(","):
+            where = (root / "memory", "memory.limit_in_bytes")
+        else:
+            continue
+        parts = [q for q in path.split("/") if q]
+        for depth in range(len(parts), -1, -1):  # the process's own cgroup, then its ancestors
+            try:
+                text = (where[0].joinpath(*parts[:depth]) / where[1]).read_text(encoding="ascii").strip()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if text.isdigit() and int(text) > 0:  # "max": no limit at this level
+                found.append(int(text))
+    return found
 
 
 def memory_limit() -> int | None:
-    """Bytes this process may use: the machine's memory, or a container's smaller limit (cgroup v2 or v1: a
-    container sees the host's memory in sysconf, and its limit is where the OOM killer acts); None if unknown."""
+    """Bytes this process may use: the machine's memory, or a container's smaller limit (a container sees the
+    host's memory in sysconf; its cgroup's limit is where the OOM killer acts); None if unknown."""
     try:
         have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
         have = -1
-    limits = [have] if have > 0 else []  # sysconf's -1: not known here
-    for path in CGROUP_LIMITS:
-        try:
-            with open(path, encoding="ascii") as f:
-                text = f.read().strip()
-        except (OSError, UnicodeDecodeError):
-            continue
-        if text.isdigit() and int(text) > 0:  # "max": no limit
-            limits.append(int(text))
+    limits = ([have] if have > 0 else []) + _cgroup_limits()  # sysconf's -1: not known here
     return min(limits) if limits else None
 
 
@@ -129,11 +150,14 @@ def _check_room(size: int, outputs: int) -> None:
     """Refuse, before allocating, outputs that would not fit in this machine's memory (a broadcast of two long
     axes, say): an InputError saying what was asked for, rather than numpy's MemoryError or the OOM killer."""
     need = size * outputs * 8
+    if need < 1 << 26:  # 64 MB: no machine to worry about, and no files read for a small call
+        return
     have = memory_limit()
     if have is not None and need > have:  # not known (Windows): numpy says it
         raise InputError(f"evaluate: {size:,} scenarios × {outputs} outputs need {need / 1e9:,.1f} GB for the "
-                         f"outputs alone; this machine has {have / 1e9:,.1f} GB: ask for fewer outputs "
-                         f"(outputs=[...]) or evaluate the scenarios in parts")
+                         f"outputs alone; {have / 1e9:,.1f} GB of memory is available here (the machine's, or "
+                         "its container's limit): ask for fewer outputs (outputs=[...]; --output on the command "
+                         "line) or evaluate the scenarios in parts")
 
 
 def compute(values: Mapping, outputs: Iterable[str] | None = None, chunk: int | None = CHUNK,

@@ -52,8 +52,17 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("bad.csv", "gpu_price,tax_rate\n20000,True\n", r"tax_rate\[0\] = 'True' is not a number"),
     ("bad.csv", "gpu_price,tax_rate,\n20000,0.2,\n", "column 3 of the header has no name"),
     ("bad.csv", "gpu_price,gpu_price\n1,2\n", "gpu_price more than once in the header"),
-    ("bad.csv", "gpu_price,tax_rate\n20000,0.2,7\n", "a row has more values than the header"),
-    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n1,2,3\n", r"cannot read it \(.*Expected 2 fields in line 3"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2,7\n", "the first row has more values than the header"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,0.2\n1,2,3\n", "line 3 of the file has 3 values; the header has 2 names"),
+    ("bad.csv", ",\n\ngpu_price,tax_rate\n20000,0.2\n1,2,3\n", "line 5 of the file has 3 values"),
+    ("bad.csv", "notes,gpu_price\nbase case,1\n", "unknown input 'notes'"),  # the name first, not 'not a number'
+    ("bad.csv", "gpu_price;tax_rate\n1;0.2\n", "separated by ';'"),
+    ("bad.csv", "gpu_price,tax_rate\n20000,abc\n", r"tax_rate\[0\] = 'abc' is not a number .*domain of tax_rate: \[0, 1\]"),
+    ("bad.npz", {"residual_case": [True]}, "residual_case holds true/false values, not numbers"),
+    ("bad.npz", {"gpu_price": [1 + 2j]}, "gpu_price holds complex values, not numbers"),
+    ("bad.npz", {"gpu_price": np.array(["2020-01-01"], dtype="datetime64[D]")}, "gpu_price holds date values"),
+    ("bad.npz", {"gpu_price": ["25000"]}, "gpu_price holds text values, not numbers"),
+    ("text.npz", "gpu_price\n1\n", "not an .npz archive"),
     ("bad.csv", "", "cannot read it"),
 ])
 def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):

@@ -68,6 +68,7 @@ def test_an_npz_as_json_with_null_for_undefined(tmp_path, capsys):
     assert main(["evaluate", "--scenarios", str(path), "--output", "gpu_payback_years", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["scenarios"] == 2 and data["inputs"] == {"rental_price_per_gpu_hour": [2.2, 0.25]}
+    assert data["template"] == "seed" and data["set"] == {}
     assert data["outputs"]["gpu_payback_years"][0] == pytest.approx(27600 / ((2.2 - CASH) * 8760), rel=1e-12)
     assert data["outputs"]["gpu_payback_years"][1] is None
 
@@ -96,6 +97,10 @@ BAD = [
     (["--scenarios", "{text}"], "gpu_price[0] = 'abc' is not a number (scenarios count from 0 after the header)"),
     (["--scenarios", "{bad}", "--csv", "{out}"], "gpu_utilization[1] = 1.5"),
     (["--scenarios", "{good}", "--csv", "{txt}"], "must end .csv"),
+    (["--scenarios", "{good}", "--csv", "{out}", "--json"], "--csv: not with --json"),
+    (["--scenarios", "{good}", "--overwrite"], "--overwrite: only with --csv PATH"),
+    (["--scenarios", ""], "--scenarios: an empty path"),  # an unset shell variable: not one seed scenario
+    (["--scenarios", "{good}", "--csv", "{good}", "--overwrite"], "is the --scenarios file itself"),
 ]
 
 
@@ -111,6 +116,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, argv, fragme
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
     assert not files["out"].exists() and not files["txt"].exists()
+    assert files["good"].read_text() == "gpu_price\n1\n"  # the scenarios themselves never replaced
 
 
 def test_one_scenario_with_output_shows_only_those(capsys):
@@ -167,3 +173,26 @@ def test_without_pandas_an_npz_still_evaluates_and_csv_names_the_extra(tmp_path)
     p = run("evaluate", "--scenarios", str(npz))
     assert p.returncode == 2 and "needs pandas, which the project's 'sweeps' extra installs" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_json_is_written_a_slice_at_a_time_and_stays_one_document(tmp_path, capsys, monkeypatch):
+    # fmt.dumps of a million scenarios held ~150 bytes per value at once (17 GB); the columns now go out in
+    # slices: slices of 2 rows over 5 scenarios must still make one valid document; -0.0 as 0, inf and nan as null
+    from cli import commands
+
+    monkeypatch.setattr(commands, "ROWS_PER_WRITE", 2)
+    path = tmp_path / "s.npz"
+    np.savez(path, gpu_price=np.array([25000.0, 30000.0, 1e23, 0.30000000000000004, 1.0]),
+             rental_price_per_gpu_hour=np.array([2.2, 0.25, 2.2, 2.2, 2.2]))
+    assert main(["evaluate", "--scenarios", str(path), "--set", "pue=1.25", "--output", "capex_per_gpu_hour",
+                 "--output", "gpu_payback_years", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["set"] == {"pue": 1.25} and data["scenarios"] == 5
+    assert data["inputs"]["gpu_price"] == [25000.0, 30000.0, 1e23, 0.30000000000000004, 1.0]
+    assert data["outputs"]["capex_per_gpu_hour"] == pytest.approx(
+        [x / (3 * 8760) for x in (25000.0, 30000.0, 1e23, 0.30000000000000004, 1.0)], rel=1e-15)
+    assert data["outputs"]["gpu_payback_years"][1] is None
+    out = io.StringIO()
+    commands._json_columns(out, {"n": 3}, {"outputs": {"x": np.array([-0.0, np.inf, np.nan])}})
+    assert json.loads(out.getvalue()) == {"n": 3, "outputs": {"x": [0.0, None, None]}}
+    assert "-0.0" not in out.getvalue()

@@ -152,20 +152,32 @@ print(model.load("h200").values["hbm_capacity_gb"])
 
 
 def test_a_containers_memory_limit_counts_where_it_is_smaller(tmp_path, monkeypatch):
-    # in a container sysconf reports the host's memory; the cgroup limit is where the OOM killer acts
+    # in a container sysconf reports the host's memory; the limit of the process's cgroup, or of one above it, is
+    # where the OOM killer acts (v1: the memory controller's tree; v2: the unified tree, "max" for none)
     from model import core
 
-    v2, v1 = tmp_path / "memory.max", tmp_path / "limit_in_bytes"
-    monkeypatch.setattr(core, "CGROUP_LIMITS", (str(v2), str(v1)))
+    proc = tmp_path / "cgroup"
+    monkeypatch.setattr(core, "PROC_CGROUP", str(proc))
+    monkeypatch.setattr(core, "CGROUP_ROOT", str(tmp_path / "fs"))
     host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert core.memory_limit() == host  # neither file: the machine's memory
-    v2.write_text("max\n")
-    assert core.memory_limit() == host  # cgroup v2 without a limit
-    v1.write_text("2147483648\n")  # 2 GiB
+    assert core.memory_limit() == host  # no /proc/self/cgroup: the machine's memory
+    proc.write_text("4:memory:/jobs/42\n3:cpu,cpuacct:/jobs/42\n0::/slice/run\n")
+    v1 = tmp_path / "fs" / "memory" / "jobs" / "42"
+    v1.mkdir(parents=True)
+    (v1 / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # the process's own: no limit
+    assert core.memory_limit() == host
+    (v1.parent / "memory.limit_in_bytes").write_text("3221225472\n")  # its parent's: 3 GiB
+    assert core.memory_limit() == min(host, 3221225472)
+    v2 = tmp_path / "fs" / "slice" / "run"
+    v2.mkdir(parents=True)
+    (tmp_path / "fs" / "cgroup.controllers").write_text("memory\n")
+    (v2 / "memory.max").write_text("max\n")
+    (v2.parent / "memory.max").write_text("2147483648\n")  # 2 GiB above the v2 cgroup
     assert core.memory_limit() == min(host, 2147483648)
     # 300,000,000 scenarios of one output: 2.4 GB, more than the 2 GiB limit (refused before anything is allocated)
     x = {"gpu_price": np.full((30_000, 1), 30000.0), "pue": np.full((1, 10_000), 1.2)}
-    with pytest.raises(model.InputError, match=r"300,000,000 scenarios × 1 outputs need 2.4 GB .* has 2.1 GB"):
+    with pytest.raises(model.InputError, match=r"300,000,000 scenarios × 1 outputs need 2.4 GB .* 2.1 GB of memory "
+                                               r"is available here \(the machine's, or its container's limit\)"):
         model.evaluate(x, outputs=["power_per_gpu_hour"])
 
 
