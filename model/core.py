@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import (
     graph,
     lines,  # noqa: F401  (registers the outputs)
+    machine,
     xp,
 )
 from .errors import InputError
@@ -31,15 +31,7 @@ ORDER = tuple(n for n in graph.order() if n not in CHECKS)
 CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
 
 
-def _cores() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's count, where Linux says it)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # no affinity (macOS, Windows)
-        return os.cpu_count() or 1
-
-
-THREADS = min(_cores(), 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
+THREADS = min(machine.cores(), 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
 PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates them on THREADS threads
 
 
@@ -103,56 +95,13 @@ def _plain_bool(value: object) -> object:
     return value
 
 
-CGROUP_ROOT, PROC_CGROUP = "/sys/fs/cgroup", "/proc/self/cgroup"
-
-
-def _cgroup_limits() -> list[int]:
-    """The memory limits of this process's cgroup and of each cgroup above it (v2: memory.max; v1: the memory
-    controller's memory.limit_in_bytes): the smallest is where the OOM killer acts."""
-    try:
-        with open(PROC_CGROUP, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
-    root, found = Path(CGROUP_ROOT), []
-    for line in lines:
-        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
-        if controllers == "":  # v2 (the unified tree; in hybrid mode it is mounted at unified/)
-            base = root if (root / "cgroup.controllers").exists() else root / "unified"
-            where = (base, "memory.max")
-        elif "memory" in controllers.split(","):
-            where = (root / "memory", "memory.limit_in_bytes")
-        else:
-            continue
-        parts = [q for q in path.split("/") if q]
-        for depth in range(len(parts), -1, -1):  # the process's own cgroup, then its ancestors
-            try:
-                text = (where[0].joinpath(*parts[:depth]) / where[1]).read_text(encoding="ascii").strip()
-            except (OSError, UnicodeDecodeError):
-                continue
-            if text.isdigit() and int(text) > 0:  # "max": no limit at this level
-                found.append(int(text))
-    return found
-
-
-def memory_limit() -> int | None:
-    """Bytes this process may use: the machine's memory, or a container's smaller limit (a container sees the
-    host's memory in sysconf; its cgroup's limit is where the OOM killer acts); None if unknown."""
-    try:
-        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
-        have = -1
-    limits = ([have] if have > 0 else []) + _cgroup_limits()  # sysconf's -1: not known here
-    return min(limits) if limits else None
-
-
 def _check_room(size: int, outputs: int) -> None:
     """Refuse, before allocating, outputs that would not fit in this machine's memory (a broadcast of two long
     axes, say): an InputError saying what was asked for, rather than numpy's MemoryError or the OOM killer."""
     need = size * outputs * 8
     if need < 1 << 26:  # 64 MB: no machine to worry about, and no files read for a small call
         return
-    have = memory_limit()
+    have = machine.memory_limit()
     if have is not None and need > have:  # not known (Windows): numpy says it
         raise InputError(f"evaluate: {size:,} scenarios × {outputs} outputs need {need / 1e9:,.1f} GB for the "
                          f"outputs alone; {have / 1e9:,.1f} GB of memory is available here (the machine's, or "

@@ -154,26 +154,26 @@ print(model.load("h200").values["hbm_capacity_gb"])
 def test_a_containers_memory_limit_counts_where_it_is_smaller(tmp_path, monkeypatch):
     # in a container sysconf reports the host's memory; the limit of the process's cgroup, or of one above it, is
     # where the OOM killer acts (v1: the memory controller's tree; v2: the unified tree, "max" for none)
-    from model import core
+    from model import machine
 
     proc = tmp_path / "cgroup"
-    monkeypatch.setattr(core, "PROC_CGROUP", str(proc))
-    monkeypatch.setattr(core, "CGROUP_ROOT", str(tmp_path / "fs"))
+    monkeypatch.setattr(machine, "PROC_CGROUP", str(proc))
+    monkeypatch.setattr(machine, "CGROUP_ROOT", str(tmp_path / "fs"))
     host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    assert core.memory_limit() == host  # no /proc/self/cgroup: the machine's memory
+    assert machine.memory_limit() == host  # no /proc/self/cgroup: the machine's memory
     proc.write_text("4:memory:/jobs/42\n3:cpu,cpuacct:/jobs/42\n0::/slice/run\n")
     v1 = tmp_path / "fs" / "memory" / "jobs" / "42"
     v1.mkdir(parents=True)
     (v1 / "memory.limit_in_bytes").write_text("9223372036854771712\n")  # the process's own: no limit
-    assert core.memory_limit() == host
+    assert machine.memory_limit() == host
     (v1.parent / "memory.limit_in_bytes").write_text("3221225472\n")  # its parent's: 3 GiB
-    assert core.memory_limit() == min(host, 3221225472)
+    assert machine.memory_limit() == min(host, 3221225472)
     v2 = tmp_path / "fs" / "slice" / "run"
     v2.mkdir(parents=True)
     (tmp_path / "fs" / "cgroup.controllers").write_text("memory\n")
     (v2 / "memory.max").write_text("max\n")
     (v2.parent / "memory.max").write_text("2147483648\n")  # 2 GiB above the v2 cgroup
-    assert core.memory_limit() == min(host, 2147483648)
+    assert machine.memory_limit() == min(host, 2147483648)
     # 300,000,000 scenarios of one output: 2.4 GB, more than the 2 GiB limit (refused before anything is allocated)
     x = {"gpu_price": np.full((30_000, 1), 30000.0), "pue": np.full((1, 10_000), 1.2)}
     with pytest.raises(model.InputError, match=r"300,000,000 scenarios × 1 outputs need 2.4 GB .* 2.1 GB of memory "
