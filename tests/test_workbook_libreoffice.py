@@ -160,3 +160,38 @@ def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, c
                     bad.append(f"{ws.title}!{c.coordinate} {c.value[:80]}: stored {got!r}, LibreOffice {want!r}")
     assert n > 5000
     assert not bad, f"{len(bad)} of {n}:\n" + "\n".join(bad[:30])
+
+
+# Flows with losses every year and one small positive year (found among random scenarios): LibreOffice's IRR is
+# Newton on r, and from some guesses it lands on a root below −1, where (1 + r)^t is still real. MODEL.md's IRR
+# is the root in (−1, 10000): a guess whose root lies outside is passed over for the next one.
+WRONG_ROOT = {  # data guess −43.8% → −192.4%; guess −0.5 finds −48.886794191334665% (Python's; also a 60-digit bisection)
+    "gpu_price": 70205.51432228294, "gpu_power_kw": 1.688994633249251, "pue": 3.1607376020176163,
+    "power_price_kwh": 0.04998948010816436, "dc_rate_kw_month": 223.68381727057613,
+    "ops_per_gpu_hour": 0.48259138785798555, "gpu_utilization": 0.03872016963035141,
+    "annual_failure_rate": 0.5949633307684423, "market_price_decline_per_year": 0.34034444467425057,
+    "economic_life_years": 12.0, "residual_bull": 0.6132065075556642, "residual_case": 1.0,
+    "tax_rate": 0.43129536305779115}
+ONLY_WRONG_ROOTS = {  # Python −92.15%: guess −0.9 lands on −188.9%, the others fail; −0.95 would converge
+    "gpu_price": 65904.16797405359, "depreciation_years": 7.2352636884890416, "gpu_power_kw": 0.8585248309265718,
+    "pue": 1.4978663717531049, "power_price_kwh": 0.9168802783643863, "dc_rate_kw_month": 340.935533421312,
+    "network_capex_per_gpu": 2474.3240299010404, "network_life_years": 6.538258454887183,
+    "ops_per_gpu_hour": 0.3095506641587417, "rental_price_per_gpu_hour": 6.14781206103704,
+    "gpu_utilization": 0.19593455835660745, "annual_failure_rate": 0.7625188655050013,
+    "reserved_discount": 0.9821382475512144, "contract_years": 1.0,
+    "market_price_decline_per_year": 0.3134307093048928, "economic_life_years": 4.0,
+    "residual_base": 0.6636465432491468, "tax_rate": 0.8465928500481342}
+
+
+def test_an_irr_below_minus_100_percent_is_never_shown(tmp_path):
+    # before: LibreOffice showed −192.4% and −188.9% (the workbook checked only < 10000)
+    for name, sets in (("wrong_root", WRONG_ROOT), ("only_wrong", ONLY_WRONG_ROOTS)):
+        xl.build(tmp_path / f"{name}.xlsx", "seed", sets)
+    got = {name: read_names(recalculate(tmp_path / f"{name}.xlsx", tmp_path / "lo"))
+           for name in ("wrong_root", "only_wrong")}
+    for irr in ("project_irr", "equity_irr"):  # no debt in either: the equity flows are the project's
+        assert got["wrong_root"][irr] == pytest.approx(-0.48886794191334665, rel=1e-7)
+        # no guess of MODEL.md's four converges inside (−1, 10000): #N/A, where Python finds −92.15% (noted)
+        assert got["only_wrong"][irr] == "#N/A"
+    assert model.evaluate(ONLY_WRONG_ROOTS, outputs=["project_irr"])["project_irr"] == pytest.approx(
+        -0.9215155833858157, rel=1e-9)

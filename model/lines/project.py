@@ -565,12 +565,20 @@ def project_npv(fleet_operations):
 
 
 def _irr_excel(block_: str, flows: str, flips: str) -> str:
-    """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn; a root below 10000."""
+    """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn, each one's root kept
+    only inside (−1, 10000), else the next guess (Newton on r, as LibreOffice's IRR is, can land on a root below
+    −1, where (1 + r)^t is still real: −192% for flows whose IRR is −49%)."""
     row, first, rest = f"[{block_}.{flows}:]", f"[{block_}.{flows}@0]", f"[{block_}.{flows}@1:]"
     guess = f"POWER(MAX(SUM({rest})/ABS({first}),1/1000),1/economic_life_years)-1"
-    cascade = (f"IFERROR(IRR({row},{guess}),IFERROR(IRR({row},irr_guess_1),"
-               f"IFERROR(IRR({row},irr_guess_2),IFERROR(IRR({row},irr_guess_3),NA()))))")
-    return f"IF(SUM([{block_}.{flips}:])<>1,NA(),IF({cascade}<10000,{cascade},NA()))"
+
+    def attempt(g: str) -> str:
+        irr = f"IRR({row},{g})"
+        return f"IF(AND({irr}>-1,{irr}<10000),{irr},NA())"
+
+    cascade = "NA()"
+    for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3")):
+        cascade = f"IFERROR({attempt(g)},{cascade})"
+    return f"IF(SUM([{block_}.{flips}:])<>1,NA(),{cascade})"
 
 
 @line(S, "%", "Project IRR",
