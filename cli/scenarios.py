@@ -15,6 +15,7 @@ from model.errors import InputError
 from model.registry import INPUTS, unknown
 
 SUFFIXES = (".csv", ".npz")
+INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
 KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": "text", "S": "text", "O": "object"}
 
 
@@ -90,12 +91,15 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
         rows = csv.reader(f, skipinitialspace=True)
         header = [h.strip() for h in next((r for r in rows if any(c.strip() for c in r)), [])]
         above = rows.line_num - 1 if header else 0  # lines before the header (blank, or Excel's empty ",,")
+    # a first column without a name (pandas' to_csv writes its index so) or named scenario (evaluate
+    # --scenarios writes one) labels the rows: it is read past, not taken for an input
+    index = bool(header) and header[0] in INDEX_NAMES
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
-    if "" in header:
-        raise InputError(f"{where}: column {header.index('') + 1} of the header has no name")
-    _names(header, where)
+    if "" in header[index:]:
+        raise InputError(f"{where}: column {header.index('', int(index)) + 1} of the header has no name")
+    _names(header[index:], where)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
         try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
@@ -111,7 +115,7 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
                              "names") from None
     frame.columns = header
     given = {}
-    for name in header:
+    for name in header[index:]:
         column = frame[name]
         if column.dtype.kind not in "fiu" and len(column):  # text somewhere, or numbers pandas left as text
             numbers = pd.to_numeric(column, errors="coerce") if column.dtype.kind != "b" else \

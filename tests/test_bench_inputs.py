@@ -154,3 +154,19 @@ def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_al
     assert json.loads(out.read_text())["evaluate_fresh"] == {"n": 100_000, "source": "0"}
     assert run.main(["--only-evaluate", "--quick"]) == 0
     assert (results.read_bytes() if results.exists() else None) == before
+
+
+def test_a_csv_written_by_pandas_with_its_index_reads(tmp_path):
+    # pandas' to_csv writes its index as a first column without a name; evaluate --scenarios writes a `scenario`
+    # column first: either labels the rows and is read past, where it used to stop the run ("no name")
+    import pandas as pd
+
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"gpu_price": [20000.0, 30000.0], "tax_rate": [0.2, 0.3]}, index=[7, 9]).to_csv(path)
+    x = scenarios(0, str(path))
+    assert np.array_equal(x["gpu_price"], [20000.0, 30000.0]) and np.array_equal(x["tax_rate"], [0.2, 0.3])
+    path.write_text("scenario,gpu_price\n0,25000\n1,26280\n", encoding="utf-8")
+    assert np.array_equal(scenarios(0, str(path))["gpu_price"], [25000.0, 26280.0])
+    path.write_text("gpu_price,,tax_rate\n1,2,0.3\n", encoding="utf-8")  # a nameless column elsewhere: refused
+    with pytest.raises(SystemExit, match="column 2 of the header has no name"):
+        scenarios(0, str(path))
