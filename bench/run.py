@@ -434,10 +434,14 @@ def table(r: dict) -> str:
         rows += [("6 UDF", "aie_gpu_hour_cost, plain Python call", _t(u["plain"]["median_s"])),
                  ("", "through xlwings.server.custom_functions_call",
                   _t(s["median_s"]) if "median_s" in s else f"error: {s.get('error')}")]
-    w = [max(len(x[i]) for x in rows) for i in range(3)]
+    w = [max((len(x[i]) for x in rows), default=4) for i in range(3)]
     head = (f"machine: {m['cpu']}, {m['cores']} cores; {m['platform']}; Python {m['python']}"
             f"{' (--quick sizes)' if r['quick'] else ''}")
-    lines = [head, "", f"{'step'.ljust(w[0])}  {'what'.ljust(w[1])}  time",
+    src = r.get("scenarios", "0")
+    where = f"random scenarios, seed {src}" if src.isdigit() else f"scenarios of {src}"
+    if r.get("scenarios_left_out"):
+        where += f" ({r['scenarios_left_out']:,} left out: they do not fit in GPU memory)"
+    lines = [head, f"inputs: {where}", f"{'step'.ljust(w[0])}  {'what'.ljust(w[1])}  time",
              f"{'-' * w[0]}  {'-' * w[1]}  {'-' * w[2]}"]
     lines += [f"{a.ljust(w[0])}  {b_.ljust(w[1])}  {c}" for a, b_, c in rows]
     return "\n".join(lines)
@@ -458,41 +462,66 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
     source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
     with tempfile.TemporaryDirectory(prefix="aie-bench-inputs-") as held:
-        run_source = source
-        if args.inputs:  # a bad file stops here, before anything is measured: domains, shares, and the fit
-            import model
-
+        run_source, left_out = source, 0
+        if args.inputs:  # a bad file stops here, before anything is measured: domains and shares
             given = scenario_file(source)
-            try:
-                model.evaluate(given, outputs=["effective_batch"])  # the rest from the seed, as `scenarios` fills them
-            except model.InputError as exc:
-                raise SystemExit(f"--inputs {source}: {exc}") from None
-            if Path(source).suffix.lower() == ".csv":
-                run_source = _as_npz(given, Path(held), source)
+            given, left_out = _fitting(given, source)
+            if left_out or Path(source).suffix.lower() == ".csv":
+                run_source = _as_npz(given, Path(held), source, required=bool(left_out))
             del given
-        return _run(args, source, run_source)
+        return _run(args, source, run_source, left_out)
 
 
-def _as_npz(arrays: dict, folder: Path, source: str) -> str:
-    """The inputs a CSV gives, saved as an .npz for the measuring processes: each of them loads it in under a
-    second, where parsing a million-row CSV again takes ~15 s. The CSV itself where the folder has no room."""
+def _fitting(given: dict, source: str) -> tuple[dict, int]:
+    """The file's scenarios that fit in GPU memory, and how many do not. model.evaluate refuses a model that does
+    not fit (MODEL.md: bad input); random draws over whole domains include some, and the run measures the rest
+    rather than stopping. Any other bad value stops the run, naming it."""
+    import model
+    from model.graph import solve
+
+    try:
+        model.evaluate(given, outputs=["effective_batch"])  # the rest from the seed, as `scenarios` fills them
+        return given, 0
+    except model.InputError as exc:
+        if "does not fit in memory" not in str(exc):
+            raise SystemExit(f"--inputs {source}: {exc}") from None
+    seed = model.load("seed").values
+    with np.errstate(all="ignore"):  # every domain is checked: only the fit failed
+        fits = np.asarray(solve("effective_batch", {**seed, **given})) >= 1
+    if not fits.any():
+        raise SystemExit(f"--inputs {source}: no scenario in it fits in GPU memory (effective_batch ≥ 1)")
+    left_out = int((~fits).sum())
+    print(f"--inputs {source}: {left_out:,} of {fits.size:,} scenarios do not fit in GPU memory "
+          f"(effective_batch < 1), which model.evaluate refuses: measured on the other {int(fits.sum()):,}",
+          file=sys.stderr)
+    return {k: v[fits] for k, v in given.items()}, left_out
+
+
+def _as_npz(arrays: dict, folder: Path, source: str, required: bool = False) -> str:
+    """The inputs a file gives, saved as an .npz for the measuring processes: each of them loads it in under a
+    second, where parsing a million-row CSV again takes ~15 s. The file itself where the folder has no room,
+    unless `required` (scenarios left out: the file is not what is measured)."""
     path = folder / "scenarios.npz"
     try:
         np.savez(path, **arrays)
     except OSError as exc:
         path.unlink(missing_ok=True)
+        if required:
+            raise SystemExit(f"--inputs {source}: cannot save the scenarios that fit ({exc.strerror or exc})") from None
         print(f"--inputs {source}: read again in each process ({exc.strerror or exc} saving a copy as .npz)",
               file=sys.stderr)
         return source
     return str(path)
 
 
-def _run(args: argparse.Namespace, source: str, run_source: str) -> int:
-    """The measurements on `run_source` (the scenarios' seed, or their file), reported as of `source`."""
+def _run(args: argparse.Namespace, source: str, run_source: str, left_out: int = 0) -> int:
+    """The measurements on `run_source` (the scenarios' seed, or their file), reported as of `source` (with the
+    count of its scenarios left out because they do not fit)."""
     if args.only_evaluate:
+        n = 100_000 if args.quick else 1_000_000
         report = {"machine": machine(), "quick": args.quick, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                  "scenarios": source, "evaluate_fresh": bench_evaluate_fresh(100_000 if args.quick else 1_000_000,
-                                                                              run_source)}
+                  "scenarios": source, "scenarios_left_out": left_out,
+                  "evaluate_fresh": bench_evaluate_fresh(n, run_source)}
         print(table(report))
         text = json.dumps(report, indent=1, default=float)
         print(text)
@@ -500,7 +529,8 @@ def _run(args: argparse.Namespace, source: str, run_source: str) -> int:
             _write(Path(args.out), text)
         return 0
     q = args.quick
-    report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenarios": source}
+    report: dict = {"machine": machine(), "quick": q, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "scenarios": source,
+                    "scenarios_left_out": left_out}
     with tempfile.TemporaryDirectory(prefix="aie-bench-") as tmpdir:
         tmp = Path(tmpdir)
         print("1/6 build ...", file=sys.stderr)

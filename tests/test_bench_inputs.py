@@ -100,12 +100,6 @@ def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
     bad.write_text("gpu_price,tax_rate\n20000,0.2\n30000,1.5\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"tax_rate\[1\] = 1.5 is outside its domain; .*\[0, 1\]"):
         main(["--only-evaluate", "--inputs", str(bad), "--out", str(tmp_path / "r.json")])
-    # each value in its domain, but scenario 1 does not fit: one sequence's KV cache (500 GB) exceeds the 80 GB
-    # GPU's whole memory, so not one sequence of the batch fits (effective_batch 0)
-    big = tmp_path / "big.csv"
-    big.write_text("kv_gb_per_sequence,hbm_capacity_gb\n0.125,80\n500,80\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"does not fit in memory at index 1: .*kv_gb_per_sequence=500"):
-        main(["--only-evaluate", "--inputs", str(big), "--out", str(tmp_path / "r.json")])
 
 
 def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatch):
@@ -117,7 +111,7 @@ def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatc
     csv.write_text("gpu_price,tax_rate\n20000,0.2\n30000,0.3\n41000,0.25\n", encoding="utf-8")
     seen = {}
 
-    def measure(args, source, run_source):
+    def measure(args, source, run_source, left_out=0):
         seen.update(source=source, run_source=run_source, x=scenarios(0, run_source))
         if run_source.endswith(".npz"):
             with np.load(run_source) as f:
@@ -170,3 +164,37 @@ def test_a_csv_written_by_pandas_with_its_index_reads(tmp_path):
     path.write_text("gpu_price,,tax_rate\n1,2,0.3\n", encoding="utf-8")  # a nameless column elsewhere: refused
     with pytest.raises(SystemExit, match="column 2 of the header has no name"):
         scenarios(0, str(path))
+
+
+def test_scenarios_that_do_not_fit_are_left_out_and_counted(tmp_path, monkeypatch):
+    # random draws over whole domains include models that do not fit in GPU memory, which model.evaluate refuses;
+    # the run used to stop there. Now they are left out and counted: scenario 1's sequence of 500 GB KV cache
+    # does not fit an 80 GB GPU at all (effective_batch 0); scenarios 0 and 2 do
+    import json
+
+    import run
+
+    csv = tmp_path / "s.csv"
+    csv.write_text("kv_gb_per_sequence,gpu_price\n0.125,20000\n500,30000\n0.25,40000\n", encoding="utf-8")
+    seen = {}
+
+    def measure(args, source, run_source, left_out=0):
+        seen.update(left_out=left_out, x=scenarios(0, run_source))
+        return 0
+
+    monkeypatch.setattr(run, "_run", measure)
+    assert run.main(["--only-evaluate", "--inputs", str(csv)]) == 0
+    assert seen["left_out"] == 1
+    assert np.array_equal(seen["x"]["gpu_price"], [20000.0, 40000.0])
+    assert np.array_equal(seen["x"]["kv_gb_per_sequence"], [0.125, 0.25])
+    # the count is in the report and its table
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: {"n": n})
+    out = tmp_path / "r.json"
+    assert run.main(["--only-evaluate", "--inputs", str(csv), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["scenarios_left_out"] == 1
+    assert "1 left out: they do not fit in GPU memory" in run.table(json.loads(out.read_text()))
+    # none that fits: the run stops
+    csv.write_text("kv_gb_per_sequence\n500\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no scenario in it fits in GPU memory"):
+        run.main(["--only-evaluate", "--inputs", str(csv)])
