@@ -105,6 +105,7 @@ def memory(n: int, source: str = "0") -> dict:
     import tracemalloc
 
     arrays = scenarios(n, source)
+    n = len(next(iter(arrays.values())))  # a file's own count
     in_bytes = sum(v.nbytes for v in arrays.values())
     tracemalloc.start()
     tracemalloc.reset_peak()
