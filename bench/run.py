@@ -435,7 +435,8 @@ def table(r: dict) -> str:
                  ("", "through xlwings.server.custom_functions_call",
                   _t(s["median_s"]) if "median_s" in s else f"error: {s.get('error')}")]
     w = [max((len(x[i]) for x in rows), default=4) for i in range(3)]
-    head = (f"machine: {m['cpu']}, {m['cores']} cores; {m['platform']}; Python {m['python']}"
+    head = (f"machine: {m['cpu']}, {m['cores']} cores ({m.get('threads', '?')} chunks at once); {m['platform']}; "
+            f"Python {m['python']}"
             f"{' (--quick sizes)' if r['quick'] else ''}")
     src = r.get("scenarios", "0")
     where = f"random scenarios, seed {src}" if src.isdigit() else f"scenarios of {src}"
@@ -558,8 +559,11 @@ def _run(args: argparse.Namespace, source: str, run_source: str, left_out: int =
 
 
 def _write(out: Path, text: str) -> None:
+    """The report through the project's one writer (temporary file, then rename: never half-written)."""
+    from xl.atomic import write_atomic
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n", encoding="utf-8")
+    write_atomic(out, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"), "--out", overwrite=True)
     print(f"wrote {out}", file=sys.stderr)
 
 

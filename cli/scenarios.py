@@ -7,6 +7,7 @@ which names a bad one as input[scenario], scenarios counting from 0 after the he
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
             given = _read_csv(path, where)
         else:
             raise InputError(f"{where}: expected a .npz or .csv file of scenarios")
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError, TypeError, csv.Error) as exc:
         if isinstance(exc, InputError):
             raise
         raise InputError(f"{where}: cannot read it ({str(exc).strip() or type(exc).__name__})") from None
@@ -69,6 +70,8 @@ def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
         given = {}
         for name in f.files:
             v = f[name]
+            if not isinstance(v, np.ndarray):  # a member that is not a .npy: numpy hands back its bytes
+                raise InputError(f"{where}: its member {name} is not an array (numpy.savez writes one per input)")
             if v.dtype.kind not in "fiu":
                 kind = KINDS.get(v.dtype.kind, str(v.dtype))
                 raise InputError(f"{where}: {name} holds {kind} values, not numbers; allowed domain of {name}: "
@@ -81,7 +84,6 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
     """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
     numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
     not a number (text, empty, NA) is named as the domain checks name a value: input[scenario]."""
-    import csv
     import re
     import warnings
 
@@ -94,11 +96,11 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
     # a first column without a name (pandas' to_csv writes its index so) or named scenario (evaluate
     # --scenarios writes one) labels the rows: it is read past, not taken for an input
     index = bool(header) and header[0] in INDEX_NAMES
+    if "" in header[index:]:
+        raise InputError(f"{where}: column {header.index('', int(index)) + 1} of the header has no name")
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
-    if "" in header[index:]:
-        raise InputError(f"{where}: column {header.index('', int(index)) + 1} of the header has no name")
     _names(header[index:], where)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
@@ -114,6 +116,9 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
             raise InputError(f"{where}: line {m[2]} of the file has {m[3]} values; the header has {m[1]} "
                              "names") from None
     frame.columns = header
+    if len(frame) and all(frame[c].dtype.kind == "O" for c in header[index:]):  # only then can a row be all empty
+        empty = np.logical_and.reduce([frame[c].astype(str).str.strip().eq("").to_numpy() for c in header[index:]])
+        frame = frame[~empty]  # Excel's ",,," rows, like blank lines: not scenarios
     given = {}
     for name in header[index:]:
         column = frame[name]

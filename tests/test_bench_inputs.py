@@ -63,17 +63,38 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("bad.npz", {"gpu_price": np.array(["2020-01-01"], dtype="datetime64[D]")}, "gpu_price holds date values"),
     ("bad.npz", {"gpu_price": ["25000"]}, "gpu_price holds text values, not numbers"),
     ("text.npz", "gpu_price\n1\n", "not an .npz archive"),
+    ("member.npz", "zip", "its member gpu_price is not an array"),  # a zip whose member is not a .npy
+    ("bad.csv", '"' + "x" * 200_000 + '"\ngpu_price\n1\n', r"cannot read it \(field larger than field limit"),
+    ("bad.csv", "gpu_price,tax_rate,,\n1,0.2,,\n", "column 3 of the header has no name"),  # not "  more than once"
+    ("bad.csv", ",gpu_price,\n0,1,\n", "column 3 of the header has no name"),
     ("bad.csv", "", "cannot read it"),
 ])
 def test_a_bad_file_says_what_is_wrong(tmp_path, name, content, message):
     path = tmp_path / name
     if isinstance(content, dict):
         np.savez(path, **{k: np.array(v) for k, v in content.items()})  # {}: an archive with nothing in it
+    elif content == "zip":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("gpu_price.npy", b"hello")
     elif content is not None:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(SystemExit, match=message) as exc:
         scenarios(10, str(path))
     assert str(path) in str(exc.value)
+
+
+def test_rows_of_empty_cells_are_skipped_as_blank_lines_are(tmp_path):
+    # Excel writes a formatted empty row as ",": above the header, between and after the scenarios it is no
+    # scenario (it used to stop the run as "gpu_price[2] = '' is empty"); one empty cell in a row still does
+    path = tmp_path / "e.csv"
+    path.write_text("gpu_price,tax_rate\r\n20000,0.2\r\n,\r\n30000,0.3\r\n, \r\n", encoding="utf-8")
+    x = scenarios(0, str(path))
+    assert np.array_equal(x["gpu_price"], [20000.0, 30000.0]) and np.array_equal(x["tax_rate"], [0.2, 0.3])
+    path.write_text("gpu_price,tax_rate\n20000,0.2\n30000,\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"tax_rate\[1\] = '' is empty"):
+        scenarios(0, str(path))
 
 
 def test_csv_numbers_as_written(tmp_path):
