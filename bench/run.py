@@ -89,16 +89,11 @@ def machine() -> dict:
         nb = version("numba")
     except Exception:  # noqa: BLE001 - informational only
         nb = None
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "threads": _threads(),
+    from model.core import THREADS  # the chunks evaluate runs at once: the cores this process may use, at most 4
+
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "threads": THREADS,
             "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
             "formulas": formulas.__version__, "xlwings": xlw, "numba": nb}
-
-
-def _threads() -> int:
-    """The chunks model.evaluate runs at once here (the cores this process may use, at most 4)."""
-    from model.core import THREADS
-
-    return THREADS
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float], object]:
@@ -483,9 +478,10 @@ def _fitting(given: dict, source: str) -> tuple[dict, int]:
     try:
         model.evaluate(given, outputs=["effective_batch"])  # the rest from the seed, as `scenarios` fills them
         return given, 0
+    except model.NotFitting:
+        pass
     except model.InputError as exc:
-        if "does not fit in memory" not in str(exc):
-            raise SystemExit(f"--inputs {source}: {exc}") from None
+        raise SystemExit(f"--inputs {source}: {exc}") from None
     seed = model.load("seed").values
     with np.errstate(all="ignore"):  # every domain is checked: only the fit failed
         fits = np.asarray(solve("effective_batch", {**seed, **given})) >= 1

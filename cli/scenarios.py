@@ -15,7 +15,6 @@ import numpy as np
 from model.errors import InputError
 from model.registry import INPUTS, unknown
 
-SUFFIXES = (".csv", ".npz")
 INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
 KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": "text", "S": "text", "O": "object"}
 

@@ -18,7 +18,7 @@ from .core import (
     resolve_inputs,
     sculpting_schedule,
 )
-from .errors import InputError
+from .errors import InputError, NotFitting
 from .registry import BLOCKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
 from .templates import Template, bundled, load
 
@@ -33,6 +33,6 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "BLOCKS", "CONSTANTS", "INPUTS", "ORDER", "OUTPUTS", "SECTIONS", "InputError", "Template", "bundled",
+    "BLOCKS", "CONSTANTS", "INPUTS", "ORDER", "OUTPUTS", "SECTIONS", "InputError", "NotFitting", "Template", "bundled",
     "compute", "evaluate", "load", "project_schedule", "reserved_contract_schedule", "resolve_inputs", "sculpting_schedule",
 ]

@@ -29,8 +29,6 @@ ORDER = tuple(n for n in graph.order() if n not in CHECKS)
 
 
 CHUNK = 16384  # scenarios per pass over the graph: a pass's working set stays near the CPU caches
-
-
 THREADS = min(machine.cores(), 4)  # chunks evaluated at once: numpy releases the GIL inside each operation
 PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates them on THREADS threads
 
@@ -74,13 +72,13 @@ def output_names(outputs: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def _shift_index(exc: InputError, offset: int, shape: tuple[int, ...]) -> InputError:
     """The same error with a chunk's 'at index i' turned into the index in the whole broadcast `shape`
-    (chunks are slices of its cells in C order: '(2, 5)' for a grid, as one pass would say)."""
+    (chunks are slices of its cells in C order: '(2, 5)' for a grid, as one pass would say), of the same type."""
     import numpy as np
 
     def whole(m: re.Match) -> str:
         return "at index " + index_text(tuple(int(i) for i in np.unravel_index(int(m.group(1)) + offset, shape)))
 
-    return InputError(re.sub(r"at index (\d+)", whole, str(exc), count=1))
+    return type(exc)(re.sub(r"at index (\d+)", whole, str(exc), count=1))
 
 
 def _whole(n: object) -> bool:

@@ -1,4 +1,4 @@
-"""The one error type for bad input."""
+"""The one error type for bad input (and its one kind that a caller may want to tell apart)."""
 
 
 class InputError(ValueError):
@@ -7,3 +7,8 @@ class InputError(ValueError):
     The message names the input, the value and the allowed domain (and, for a
     template, the file and key).
     """
+
+
+class NotFitting(InputError):
+    """The model does not fit in GPU memory (effective_batch < 1) for some scenario: bad input too (MODEL.md), but a
+    benchmark of random draws leaves such scenarios out rather than stopping."""

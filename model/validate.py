@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import TYPE_CHECKING
 
-from .errors import InputError
+from .errors import InputError, NotFitting
 from .registry import INPUTS, unknown
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ def check_fit(effective_batch, values: dict) -> None:
         return float(np.broadcast_to(v, eb.shape)[idx])
 
     shown = ", ".join(f"{n}={pick(values[n]):g}" for n in names)
-    raise InputError(f"the model does not fit in memory{at}: effective_batch = {pick(eb):g} ({shown}); "
+    raise NotFitting(f"the model does not fit in memory{at}: effective_batch = {pick(eb):g} ({shown}); "
                      "allowed: effective_batch ≥ 1 (min(batch_size, max_batch_by_memory)); "
                      "raise hbm_capacity_gb or lower model_params_b, bytes_per_param or kv_gb_per_sequence")
 

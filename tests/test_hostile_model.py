@@ -193,3 +193,15 @@ def test_threads_follow_the_cores_this_process_may_use():
                        cwd=Path(__file__).resolve().parent.parent)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "1"
+
+
+def test_a_model_that_does_not_fit_is_its_own_kind_of_input_error_in_any_chunk():
+    # bench --inputs leaves such scenarios out and stops on any other bad value: it tells them apart by type, which
+    # the chunked path kept only as InputError when it renumbered the index; scenario 40,000 lies in chunk 3
+    kv = np.full(50_000, 0.125)
+    kv[40_000] = 500.0  # one sequence's KV cache larger than the whole 80 GB GPU: effective_batch 0
+    with pytest.raises(model.NotFitting, match="does not fit in memory at index 40000"):
+        model.evaluate({"kv_gb_per_sequence": kv}, outputs=["effective_batch"])
+    with pytest.raises(model.InputError) as exc:  # a value outside its domain is not that kind
+        model.evaluate({"tax_rate": np.array([0.2, 1.5])})
+    assert not isinstance(exc.value, model.NotFitting)
