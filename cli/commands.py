@@ -34,16 +34,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _output_names(given: list[str] | None) -> list[str] | None:
-    """--output, repeatable and comma-separated, each an output name (refused with the option named)."""
+def check_outputs(names: str | list[str] | None) -> None:
+    """Each --output an output name, refused with the option named (as --input is)."""
     from model.registry import OUTPUTS, unknown
 
+    for name in [names] if isinstance(names, str) else names or []:
+        if name not in OUTPUTS:
+            raise InputError(f"--output: {unknown(name, 'output') if name else 'an empty name'}")
+
+
+def _output_names(given: list[str] | None) -> list[str] | None:
+    """--output, repeatable and comma-separated, each an output name; without repeats."""
     if not given:
         return None
     names = [n.strip() for item in given for n in item.split(",")]
-    for name in names:
-        if name not in OUTPUTS:
-            raise InputError(f"--output: {unknown(name, 'output') if name else 'an empty name'}")
+    check_outputs(names)
     return list(dict.fromkeys(names))
 
 

@@ -21,6 +21,7 @@ from model.registry import INPUTS, OUTPUTS, unknown
 from model.validate import parse_sets
 
 from . import fmt
+from .commands import check_outputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,13 +101,6 @@ def _input(name: str, what: str) -> str:
     return name
 
 
-def _outputs(names: str | list[str] | None) -> None:
-    """Each --output an output name, refused with the option named (as --input is)."""
-    for name in [names] if isinstance(names, str) else names or []:
-        if name not in OUTPUTS:
-            raise InputError(f"--output: {unknown(name, 'output')}")
-
-
 def _files(args: argparse.Namespace) -> None:
     """Refuse output files that cannot or may not be written before any work is done."""
     if not (args.png or getattr(args, "csv", None)):
@@ -140,7 +134,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     base = parse_sets(args.set)
     template = args.template or "seed"
     _input(args.input, "--input")
-    _outputs(args.output)
+    check_outputs(args.output)
     for swept in (args.input, args.col_input):  # the sweep's values would silently replace the --set
         if swept in base:
             raise InputError(f"--set {swept}={base[swept]:g}: {swept} is swept (--input/--col-input); drop one")
@@ -218,7 +212,7 @@ def cmd_tornado(args: argparse.Namespace) -> int:
         raise InputError(f"--top {args.top}: must be ≥ 0 (0 = all)")
     base = parse_sets(args.set)
     template = args.template or "seed"
-    _outputs(args.output)
+    check_outputs(args.output)
     _files(args)
     frame = sweeps.tornado(args.output, inputs=args.input, pct=args.pct, mode=args.mode, template=template,
                            base=base)
@@ -282,7 +276,7 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
     fixed = parse_sets(args.set)
     spec = sweeps.load_spec(args.spec)
     n = args.n if args.n is not None else spec.n
-    _outputs(args.output)
+    check_outputs(args.output)
     _check_draws(n, spec, args.output)
     _files(args)
     # the bar (stderr): with --progress always, else on a terminal for large runs; never with --no-progress
