@@ -195,6 +195,35 @@ def test_threads_follow_the_cores_this_process_may_use():
     assert p.stdout.strip() == "1"
 
 
+def test_threads_follow_a_containers_cpu_quota(tmp_path, monkeypatch):
+    # docker --cpus sets a quota, not a CPU set: the cores stay visible, but more threads than the quota only
+    # queue; v2 writes "quota period" in cpu.max ("max" for none), v1 cpu.cfs_quota_us (-1 for none)
+    from model import machine
+
+    proc = tmp_path / "cgroup"
+    monkeypatch.setattr(machine, "PROC_CGROUP", str(proc))
+    monkeypatch.setattr(machine, "CGROUP_ROOT", str(tmp_path / "fs"))
+    monkeypatch.setattr(machine.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert machine.cores() == 16  # no /proc/self/cgroup: the CPU set
+    proc.write_text("3:cpu,cpuacct:/jobs/42\n0::/slice/run\n")
+    v1 = tmp_path / "fs" / "cpu,cpuacct" / "jobs" / "42"
+    v1.mkdir(parents=True)
+    (v1 / "cpu.cfs_quota_us").write_text("-1\n")  # the process's own: none
+    (v1 / "cpu.cfs_period_us").write_text("100000\n")
+    assert machine.cores() == 16
+    (v1.parent / "cpu.cfs_quota_us").write_text("600000\n")  # its parent's: 6 cores
+    (v1.parent / "cpu.cfs_period_us").write_text("100000\n")
+    assert machine.cores() == 6
+    v2 = tmp_path / "fs" / "slice" / "run"
+    v2.mkdir(parents=True)
+    (tmp_path / "fs" / "cgroup.controllers").write_text("cpu memory\n")
+    (v2 / "cpu.max").write_text("max 100000\n")
+    (v2.parent / "cpu.max").write_text("150000 100000\n")  # 1.5 cores above the v2 cgroup: two threads
+    assert machine.cores() == 2
+    (v2 / "cpu.max").write_text("50000 100000\n")  # half a core: one thread, never none
+    assert machine.cores() == 1
+
+
 def test_a_model_that_does_not_fit_is_its_own_kind_of_input_error_in_any_chunk():
     # bench --inputs leaves such scenarios out and stops on any other bad value: it tells them apart by type, which
     # the chunked path kept only as InputError when it renumbered the index; scenario 40,000 lies in chunk 3
