@@ -25,6 +25,9 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
         raise InputError(f"{what}: an empty path; give a .csv or .npz file of scenarios")
     path = Path(source)
     where = f"{what} {source}"
+    if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device: read twice (header, then
+        raise InputError(f"{where}: not a regular file (a pipe or a device cannot be read twice); save the "
+                         "scenarios to a .csv or .npz file first")  # values), the second read would wait forever
     try:
         if path.suffix.lower() == ".npz":
             given = _read_npz(path, where)
@@ -133,4 +136,10 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
                                  f"{INPUTS[name].domain.text()}")
             column = numbers
         given[name] = column.to_numpy(dtype=float)
+        huge = np.isinf(given[name])
+        if huge.any():  # "1e400" reads as infinite: say so, rather than let the domain check show "inf"
+            i = int(np.argmax(huge))
+            raise InputError(f"{where}: {name}[{i}] = {given[name][i]}: infinite, written so or beyond the largest "
+                             "number (±1.8e308; scenarios count from 0 after the header); "
+                             f"allowed domain of {name}: {INPUTS[name].domain.text()}")
     return given

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -101,13 +102,21 @@ BAD = [
     (["--scenarios", "{good}", "--overwrite"], "--overwrite: only with --csv PATH"),
     (["--scenarios", ""], "--scenarios: an empty path"),  # an unset shell variable: not one seed scenario
     (["--scenarios", "{good}", "--csv", "{good}", "--overwrite"], "is the --scenarios file itself"),
+    (["--scenarios", "{huge}"], "gpu_price[1] = inf: infinite, written so or beyond the largest number"),
+    (["--scenarios", "{pipe}"], "not a regular file (a pipe or a device cannot be read twice)"),  # used to hang
 ]
 
 
 @pytest.mark.parametrize(("argv", "fragment"), BAD)
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, argv, fragment):
     files = {"bad": tmp_path / "bad.csv", "text": tmp_path / "text.csv", "good": tmp_path / "good.csv",
-             "out": tmp_path / "out.csv", "txt": tmp_path / "out.txt"}
+             "out": tmp_path / "out.csv", "txt": tmp_path / "out.txt", "huge": tmp_path / "huge.csv",
+             "pipe": tmp_path / "pipe.csv"}
+    files["huge"].write_text("gpu_price\n30000\n1e400\n", encoding="utf-8")  # beyond ±1.8e308: read as inf
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(files["pipe"])
+    elif "{pipe}" in argv:
+        pytest.skip("named pipes are POSIX's")
     files["bad"].write_text("gpu_utilization\n0.5\n1.5\n", encoding="utf-8")
     files["text"].write_text("gpu_price\nabc\n", encoding="utf-8")
     files["good"].write_text("gpu_price\n1\n", encoding="utf-8")
