@@ -104,7 +104,7 @@ def _input(name: str, what: str) -> str:
 def _files(args: argparse.Namespace) -> None:
     """Refuse output files that cannot or may not be written before any work is done."""
     if not (args.png or getattr(args, "csv", None)):
-        return  # xl (the workbook extra) only where a file is written
+        return  # the atomic writer only where a file is written
     from xl.atomic import check_target
 
     from .plots import SUFFIXES

@@ -184,6 +184,24 @@ def test_without_pandas_an_npz_still_evaluates_and_csv_names_the_extra(tmp_path)
     assert len(p.stderr.strip().splitlines()) == 1
 
 
+def test_csv_to_a_file_needs_no_workbook_extra(tmp_path):
+    # the atomic writer lives beside the workbook in xl/, whose package used to import XlsxWriter on the way: with
+    # pandas but no XlsxWriter (the sweeps extra alone), --csv PATH named the workbook extra instead of writing
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "out.csv"
+    code = ("import sys\nsys.modules['xlsxwriter'] = None\nfrom cli import main\n"
+            "sys.exit(main(sys.argv[1:]))")
+    p = subprocess.run([sys.executable, "-c", code, "evaluate", "--scenarios", str(_csv(tmp_path)), "--csv",
+                        str(out), "--output", "capex_per_gpu_hour"], cwd=Path(__file__).resolve().parent.parent,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert [float(r["capex_per_gpu_hour"]) for r in _rows(out.read_text())] == pytest.approx(
+        [r[4] for r in CASES], rel=1e-12)
+
+
 def test_json_is_written_a_slice_at_a_time_and_stays_one_document(tmp_path, capsys, monkeypatch):
     # fmt.dumps of a million scenarios held ~150 bytes per value at once (17 GB); the columns now go out in
     # slices: slices of 2 rows over 5 scenarios must still make one valid document; -0.0 as 0, inf and nan as null

@@ -12,7 +12,7 @@ def write_workbook(out: str | Path, scenarios: tuple[list[Scenario], int], udf_s
                    overwrite: bool = False, backup: bool = False, what: str = "--out") -> tuple[BuildResult, Path | None]:
     """Build straight into the writer's temporary file (no second temporary of its own), then move it
     into place. Returns the build's result (its path the file written) and the backup made, if any."""
-    from .build import Builder
+    from .assemble import Builder
 
     scen, selected = scenarios
     built: list[BuildResult] = []
