@@ -85,6 +85,15 @@ def test_selector_really_recalculated(recalculated):
     hand = 28900 / 26280 + 0.07 + 182 / 730 + 2600 / 26280 + 0.12
     assert got["total_cost_per_gpu_hour"] == pytest.approx(hand, rel=1e-12)
     assert got["scenario_number"] == 2 and got["selected_scenario"] == "coreweave"
+    # coreweave's breakeven is 115% (= economic cost / levelized rent), off the own-vs-rent chart's 0-100% axis:
+    # the marker's name in the legend says so, where the seed's 95% keeps the plain name
+    names = {}
+    for case in ("seed", "selector"):
+        ws = openpyxl.load_workbook(recalculated[case][1], data_only=True)["Buy vs rent"]
+        row = next(r for r in ws.iter_rows() if str(r[0].value).startswith("Breakeven marker's name"))
+        names[case] = row[5].value
+    assert names == {"seed": "Breakeven",
+                     "selector": "Breakeven above 100%: renting costs less at any utilization"}
 
 
 def test_checks_pass_and_charts_keep_data(recalculated):

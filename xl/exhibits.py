@@ -22,6 +22,7 @@ COST_STACK = ("capex_per_gpu_hour", "power_per_gpu_hour", "datacenter_per_gpu_ho
               "ops_per_gpu_hour")
 YEAR_ROW_OF = {"fleet_financing": "fleet_operations"}  # a block without a year row reads this one's
 CHART_SIZE = {"width": 640, "height": 360}
+BREAKEVEN = ("Breakeven", "Breakeven above 100%: renting costs less at any utilization")  # own-vs-rent marker
 
 
 def _chart(b: Book, kind: dict, title: str, legend: bool = True):
@@ -157,7 +158,15 @@ class CurveExhibit:
                 text = substitute(ln.excel, lambda nm, ref=ref: ref if nm == "axis" else None)
                 b.formula(ws, r, C0 + i, text, st.value(ln.unit), ln.value(b.values, x))
             self.rows.append(r)
-        self.sheet, self.n = sheet, n
+        # the chart's axis ends at 100%: a breakeven above it (owning never pays) would drop its marker silently,
+        # so the marker's name, shown in the legend, says so
+        r += 1
+        ws.write(r, 0, "Breakeven marker's name (the chart's legend)", st.text)
+        ws.write(r, 2, "text", st.unit)
+        below = b.values["breakeven_utilization_economic"] <= 1
+        b.formula(ws, r, C0, f'IF(breakeven_utilization_economic<=1,"{BREAKEVEN[0]}","{BREAKEVEN[1]}")', st.text,
+                  BREAKEVEN[0] if below else BREAKEVEN[1])
+        self.sheet, self.n, self.name_cell = sheet, n, (r, C0)
         return r + 1
 
     def chart(self, b: Book):
@@ -169,7 +178,7 @@ class CurveExhibit:
         ch.add_series({"name": "Rent (levelized)", "categories": xr, "values": [sheet, rent, C0, rent, last]})
         be_sheet, be_cell = b.cells["breakeven_utilization_economic"]
         rp_sheet, rp_cell = b.cells["rent_levelized_per_gpu_hour"]
-        ch.add_series({"name": "Breakeven", "categories": f"='{be_sheet}'!{be_cell}",
+        ch.add_series({"name": [sheet, *self.name_cell], "categories": f"='{be_sheet}'!{be_cell}",
                        "values": f"='{rp_sheet}'!{rp_cell}", "marker": {"type": "diamond", "size": 10},
                        "line": {"none": True}, "data_labels": {"series_name": True, "position": "above"}})
         ch.set_x_axis({"name": "GPU utilization", "num_format": "0%", "min": 0, "max": 1})
