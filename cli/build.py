@@ -33,7 +33,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     overrides = parse_sets(args.set)
     if args.from_ and args.template is not None:
         raise InputError(f"--template {args.template} with --from: the edited workbook's scenarios and its selected "
-                         f"scenario are carried over as they are; select another on its Cover, or build without "
+                         f"scenario are carried over as they are; select another in its Inputs!G3, or build without "
                          f"--from")
     if args.from_:
         from xl.carry import build_from, print_carried

@@ -271,5 +271,5 @@ def register(sub) -> None:
     x = sub.add_parser("export-inputs", help="write an edited workbook's inputs as a TOML template")
     x.add_argument("workbook", help="a workbook built by build_workbook.py and edited in Excel or LibreOffice")
     x.add_argument("-o", "--output", required=True, help="the .toml file to write")
-    x.add_argument("--column", help="template column to export (default: the scenario selected on the Cover)")
+    x.add_argument("--column", help="template column to export (default: the scenario selected in Inputs!G3)")
     x.add_argument("--overwrite", action="store_true", help="replace an existing .toml")

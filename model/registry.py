@@ -288,10 +288,10 @@ def check(section: str, label: str, excel: str):
     return register
 
 
-# Workbook controls: the Cover's scenario selector and the column it picks.
+# Workbook controls: the scenario selector (an input on the Inputs sheet) and the template it picks.
 CONTROLS: dict[str, str] = {
-    "selected_scenario": "template chosen on the Cover",
-    "scenario_number": "position of that template among the Inputs columns",
+    "selected_scenario": "name of the template the selector picks (shown on the Cover)",
+    "scenario_number": "the scenario selector: position of the live template among the Inputs columns",
 }
 
 

@@ -278,7 +278,7 @@ def test_template_with_from_refused_before_anything_is_written(tmp_path):
     xl.build(src)
     before = snapshot(tmp_path)
     refused(run("build_workbook.py", "--from", str(src), "--template", "h200"), "--template h200 with --from",
-            "select another on its Cover")
+            "select another in its Inputs!G3")
     assert snapshot(tmp_path) == before
 
 

@@ -63,7 +63,7 @@ BREAKS = {
                                                                           "*2"),
     "Sensitivity base point = Breakeven utilization with WACC":
         lambda wb: _plus(_named(wb, "breakeven_utilization_wacc"), "/2"),
-    "Selected scenario is a template column": lambda wb: setattr(wb["Cover"]["C6"], "value", 1.5),
+    "Selected scenario is a template column": lambda wb: setattr(wb["Inputs"]["G3"], "value", 1.5),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
 }
 

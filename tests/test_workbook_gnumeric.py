@@ -3,7 +3,7 @@ and every named output equals `model.evaluate`, the master check holds. LibreOff
 engines of the other workbook tests; a formula that only they read the same way would show up here.
 
 ssconvert keeps stored values unless asked (`--recalc`); the stale-selector case proves it recalculates:
-the Cover's scenario number is changed in the file's XML, every stored value left as the seed's."""
+the scenario number (Inputs!G3) is changed in the file's XML, every stored value left as the seed's."""
 
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ def test_gnumeric_recalculates_a_stale_file(tmp_path):
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":  # the Cover: scenario number 1 -> 2 (coreweave)
-                text, n = re.subn(r'(<c r="C6"[^>]*><v>)1(</v>)', r"\g<1>2\g<2>", data.decode(), count=1)
+            if item.filename == "xl/worksheets/sheet2.xml":  # Inputs: scenario number (G3) 1 -> 2 (coreweave)
+                text, n = re.subn(r'(<c r="G3"[^>]*><v>)1(</v>)', r"\g<1>2\g<2>", data.decode(), count=1)
                 assert n == 1
                 data = text.encode()
             zout.writestr(item, data)

@@ -1,5 +1,5 @@
 """LibreOffice Calc recalculates the built workbooks (forced recalculation) and every named
-output equals model.evaluate: the seed, the coreweave scenario picked through the Cover's
+output equals model.evaluate: the seed, the coreweave scenario picked through the Inputs sheet's
 selector, and five workbooks built from random inputs. The values stored by the builder
 (read without recalculation) must match too."""
 
@@ -42,10 +42,10 @@ def recalculated(tmp_path_factory):
     cases: dict[str, tuple] = {}
     xl.build(src / "seed.xlsx")
     cases["seed"] = (src / "seed.xlsx", model.evaluate())
-    # coreweave through the Cover's selector: edit the cell as a user would, then recalculate
+    # coreweave through the scenario selector (Inputs!G3): edit the cell as a user would, then recalculate
     xl.build(src / "selector.xlsx")
     wb = openpyxl.load_workbook(src / "selector.xlsx")
-    wb["Cover"]["C6"] = 2  # coreweave, the second template column
+    wb["Inputs"]["G3"] = 2  # coreweave, the second template column
     wb.save(src / "selector.xlsx")
     cases["selector"] = (src / "selector.xlsx", model.evaluate(template="coreweave"))
     seed = model.load("seed").values

@@ -24,7 +24,8 @@ def test_cover_selects_by_number(tmp_path):
     xl.build(out, t)
     wb = openpyxl.load_workbook(out)
     cover = wb["Cover"]
-    assert cover["C6"].value == 5  # after the four bundled templates
+    assert wb["Inputs"]["G3"].value == 5  # after the four bundled templates
+    assert cover["C6"].value == "=scenario_number"  # shown on the Cover, chosen on Inputs
     assert cover["C7"].value.startswith("=INDEX(") and "MATCH" not in cover["C7"].value
     # no text is ever matched (MATCH reads * ? ~ in text as wildcards): no MATCH anywhere in the workbook
     # (the Definitions sheet's column G quotes formulas as text)

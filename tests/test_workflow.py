@@ -39,7 +39,7 @@ def edit(path: Path) -> None:
     ws.cell(cell_of(ws, "pue"), 10).value = 1.35  # h200 column (J)
     ws.cell(cell_of(ws, "batch_size"), 10).value = 128
     ws.cell(cell_of(ws, "cost_of_equity"), 8).value = 0.09  # seed column (H)
-    wb["Cover"]["C6"] = 3  # h200: the third template column
+    wb["Inputs"]["G3"] = 3  # h200: the third template column
     wb.save(path)
 
 
@@ -245,7 +245,7 @@ def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
         for c in row:
             if isinstance(c.value, str) and "HYPERLINK" in c.value:
                 assert c.data_type == "s"
-    assert wb["Cover"]["C6"].value == 5  # selected by position; C7 shows the header through INDEX
+    assert wb["Inputs"]["G3"].value == 5  # selected by position; Cover!C7 shows the header through INDEX
 
 
 def test_sheets_protected_inputs_unlocked(tmp_path):
@@ -259,4 +259,4 @@ def test_sheets_protected_inputs_unlocked(tmp_path):
     r = cell_of(ws, "gpu_price")
     assert ws.cell(r, 8).protection.locked is False  # template input
     assert ws.cell(r, 7).protection.locked is not False  # live formula
-    assert wb["Cover"]["C6"].protection.locked is False
+    assert wb["Inputs"]["G3"].protection.locked is False  # the scenario selector

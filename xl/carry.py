@@ -19,18 +19,19 @@ from model.validate import check_value
 from .atomic import check_target, write_text
 from .book import OVERRIDDEN, Scenario
 from .output import write_workbook
-from .sheets.cover import SELECTOR_CELL
 from .sheets.inputs import (
     AXES,
     AXES_HEAD,
     AXES_TITLE,
     INPUTS_FIXED_COLUMNS,
     INPUTS_HEADER_ROW,
+    SELECTOR_CELL,
     SOURCE_HEADER,
     TEMPLATE_COL0,
 )
 
 HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
+OLD_SELECTOR = "C6"  # where workbooks built before December 2026 kept the scenario selector: on the Cover
 
 
 MAX_UNCOMPRESSED = 200_000_000  # bytes: our workbooks are well under 1 MB; beyond this, a zip bomb
@@ -112,16 +113,18 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
             if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
                 break
             _read_row(edited, row, r, names, last, what)
-        selected = wb["Cover"][SELECTOR_CELL.replace("$", "")].value
+        where, selected = f"Inputs!{SELECTOR_CELL.replace('$', '')}", wb["Inputs"][SELECTOR_CELL.replace("$", "")].value
+        if selected is None:  # built before the selector moved to Inputs: it was on the Cover, a number or a name
+            where, selected = f"Cover!{OLD_SELECTOR}", wb["Cover"][OLD_SELECTOR].value
     finally:
         wb.close()
-    if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position (this version)
+    if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position
         if selected != int(selected) or not 1 <= selected <= len(names):
-            raise InputError(f"{what} {str(path)!r}: the Cover's scenario number {selected!r} is not a template "
-                             f"column (1 to {len(names)})")
+            raise InputError(f"{what} {str(path)!r}: the scenario number in {where}, {selected!r}, is not a "
+                             f"template column (1 to {len(names)})")
         selected = names[int(selected) - 1]
     if selected not in names:
-        raise InputError(f"{what} {str(path)!r}: the Cover's selected template {selected!r} is not one of the "
+        raise InputError(f"{what} {str(path)!r}: the selected template in {where}, {selected!r}, is not one of the "
                          f"template columns {names}")
     edited.selected = str(selected)
     present = set().union(*(set(v) for v in edited.columns.values()))

@@ -1,4 +1,4 @@
-"""The Cover: the scenario selector, the master check, the headline outputs, the contents."""
+"""The Cover: the selected scenario, the master check, the headline outputs, the contents."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from model.registry import INPUTS, OUTPUTS, SECTIONS
 
 from ..book import Book
+from .inputs import SELECTOR_CELL
 
-SELECTOR_CELL = "$C$6"  # on Cover: the scenario NUMBER (the template column's position), an input
 SELECTED_NAME_CELL = "$C$7"  # the selected template's name, read from the header by position
 
 HEADLINES = ("total_cost_per_gpu_hour", "rental_gross_margin", "cost_per_m_output_tokens", "managed_gross_margin",
@@ -22,20 +22,15 @@ def write_cover(b: Book, ws) -> None:
     ws.write(1, 1, "From a GPU-hour to a balance sheet: cost stack, throughput, pricing, business models "
                    "and capital structure, as live formulas.", st.subtitle)
     ws.write(3, 1, "Scenario", st.section)
-    # selection by position: a name typed by a user is never matched (MATCH ignores case and reads * ? ~ as
-    # wildcards), the name shown is the header at that position
-    n = len(b.scenarios)
+    # the selector is an input, so it lives on Inputs; the Cover shows it and links there
     ws.write(5, 1, "Scenario number (template column)", st.text)
-    ws.write_number(5, 2, b.selected + 1, st.selector)
+    b.formula(ws, 5, 2, "scenario_number", st.text, b.selected + 1)
+    ws.write_url(5, 3, f"internal:Inputs!{SELECTOR_CELL.replace('$', '')}", st.link,
+                 f"change it on Inputs, cell {SELECTOR_CELL.replace('$', '')}")
     listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
-    ws.data_validation(5, 2, 5, 2, {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
-                                    "input_title": "Scenario", "input_message": listing[:255],
-                                    "error_title": "Unknown template",
-                                    "error_message": f"A template column number, 1 to {n}"})
     ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
     ws.write(6, 1, "Selected template", st.text)
     b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].header)
-    b.wb.define_name("scenario_number", f"=Cover!{SELECTOR_CELL}")
     b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")
     ws.write(7, 1, "Master check", st.text)
     # an error in a check (text pasted over an input, past its validation) reads as a failure, not as #VALUE!

@@ -16,6 +16,9 @@ INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live v
 TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
 SOURCE_HEADER = "Source note"
 AXES_TITLE = "Sensitivity and chart axes"
+SELECTOR_ROW, SELECTOR_COL = 2, 6  # the scenario NUMBER (the template column's position): G3, over "Live value"
+SELECTOR_CELL = xl_rowcol_to_cell(SELECTOR_ROW, SELECTOR_COL, row_abs=True, col_abs=True)
+SELECTOR_LABEL = "Scenario number (template column)"
 AXES_HEAD = ("Axis", "Name", "Unit", "Domain", "Base case (live)")  # column A of the axes block's head rows
 
 # Axes of the sensitivity grids and chart sweeps: (key, label, input whose domain applies, values)
@@ -38,7 +41,9 @@ def write_inputs(b: Book, ws) -> None:
     src_col = last_t + 1
     ws.write(0, 0, "Inputs", st.title)
     ws.write(1, 0, "Blue cells on a pale fill are inputs: one column per template. The live value (column G) "
-                   "takes the template chosen on the Cover. Data validation enforces each domain.", st.subtitle)
+                   f"takes the template whose column number is in {SELECTOR_CELL.replace('$', '')}. Data validation "
+                   "enforces each domain.", st.subtitle)
+    write_selector(b, ws)
     heads = [*INPUTS_FIXED_COLUMNS, *(s.header for s in b.scenarios),
              SOURCE_HEADER]
     b.header_row = INPUTS_HEADER_ROW
@@ -77,6 +82,23 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(b.header_row)
+
+
+def write_selector(b: Book, ws) -> None:
+    """The scenario selector, an input like any other: the column number of the live template. Selection by
+    position: a name typed by a user is never matched (MATCH ignores case and reads * ? ~ as wildcards); the
+    name shown beside it is the header at that position."""
+    st = b.st
+    n = len(b.scenarios)
+    listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
+    ws.write_string(SELECTOR_ROW, 0, SELECTOR_LABEL, st.text)
+    ws.write_number(SELECTOR_ROW, SELECTOR_COL, b.selected + 1, st.selector)
+    ws.data_validation(SELECTOR_ROW, SELECTOR_COL, SELECTOR_ROW, SELECTOR_COL,
+                       {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": n,
+                        "input_title": "Scenario", "input_message": listing[:255], "error_title": "Unknown template",
+                        "error_message": f"A template column number, 1 to {n}"})
+    ws.write_string(SELECTOR_ROW, TEMPLATE_COL0, f"Template columns: {listing}"[:32_000], st.note)
+    b.wb.define_name("scenario_number", f"=Inputs!{SELECTOR_CELL}")
 
 
 def write_axes(b: Book, ws, r: int, src_col: int) -> int:
