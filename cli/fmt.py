@@ -38,8 +38,8 @@ def value(v: object, unit: str = "") -> str:
         return "—"
     if _is(v, bool, "bool_"):
         return str(bool(v))
-    if _is(v, int, "integer") and unit not in ("%", "%/yr"):
-        return f"{int(v):,}"
+    if _is(v, int, "integer") and not (unit in ("%", "%/yr") or unit.startswith(("$", "×"))):
+        return f"{int(v):,}"  # a count or whole years as written; money and multiples by their unit, as floats
     if not _is(v, (float, int), "floating"):
         return str(v)
     v = float(v)

@@ -55,6 +55,13 @@ def test_evaluate_table():
     (12_911_767.3, "tokens/h", "12,911,767"),
     (float("nan"), "$", "n/a"),
     (float("inf"), "×", "∞"),
+    # whole numbers, as a claim's stated figure or a TOML value is written: money and multiples keep their unit
+    # (claims showed "≈ 3,360" beside the model's "$ 3,360"), counts and years stay as written
+    (72, "$/kW/month", "$ 72.00"),
+    (2_000_000, "$", "$ 2.0 m"),
+    (50, "×", "50.00×"),
+    (64, "sequences", "64"),
+    (np.int64(3), "years", "3"),
 ])
 def test_format_by_unit(value, unit, text):
     from cli import fmt
