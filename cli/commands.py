@@ -62,7 +62,7 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
 
     from model import evaluate
 
-    from .scenarios import read
+    from .scenarios import read_labelled
 
     if args.json and (args.csv or args.overwrite):
         raise InputError(f"{'--csv' if args.csv else '--overwrite'}: not with --json (JSON goes to stdout; "
@@ -78,7 +78,7 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
         target, source = Path(args.csv), Path(args.scenarios)
         if target.exists() and source.exists() and os.path.samefile(target, source):
             raise InputError(f"--csv {args.csv}: is the --scenarios file itself; write the results elsewhere")
-    given = read(args.scenarios)
+    given, labels = read_labelled(args.scenarios)
     sets = parse_sets(args.set)
     both = [n for n in sets if n in given]
     if both:
@@ -88,7 +88,8 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
     res = evaluate({**sets, **given}, args.template, outputs=names)
     n = len(next(iter(given.values())))
     if args.json:
-        _json_columns(sys.stdout, {"template": args.template, "set": sets, "scenarios": n},
+        head = {"template": args.template, "set": sets, "scenarios": n}
+        _json_columns(sys.stdout, head if labels is None else {**head, "labels": labels},
                       {"inputs": given, "outputs": res})
         return 0
 
@@ -99,7 +100,8 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
         columns = {**given, **res}
         for start in range(0, n, ROWS_PER_WRITE):
             stop = min(start + ROWS_PER_WRITE, n)
-            part = pd.DataFrame({k: v[start:stop] for k, v in columns.items()}, index=np.arange(start, stop))
+            rows = np.arange(start, stop) if labels is None else labels[start:stop]  # the file's own labels
+            part = pd.DataFrame({k: v[start:stop] for k, v in columns.items()}, index=rows)
             part.to_csv(f, header=start == 0, index_label="scenario", lineterminator="\n")
 
     if not args.csv:

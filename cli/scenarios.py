@@ -21,6 +21,12 @@ KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": 
 
 def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]:
     """The inputs a file gives, one float per scenario each (the template fills in the rest)."""
+    return read_labelled(source, what)[0]
+
+
+def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[str, np.ndarray], list[str] | None]:
+    """The inputs a file gives, and the rows' labels where a CSV's first column gives them (named scenario, or
+    unnamed as pandas writes its index), as text; None where it has none."""
     if not str(source).strip():
         raise InputError(f"{what}: an empty path; give a .csv or .npz file of scenarios")
     path = Path(source)
@@ -28,11 +34,12 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
     if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device: read twice (header, then
         raise InputError(f"{where}: not a regular file (a pipe or a device cannot be read twice); save the "
                          "scenarios to a .csv or .npz file first")  # values), the second read would wait forever
+    labels = None
     try:
         if path.suffix.lower() == ".npz":
             given = _read_npz(path, where)
         elif path.suffix.lower() == ".csv":
-            given = _read_csv(path, where)
+            given, labels = _read_csv(path, where)
         else:
             raise InputError(f"{where}: expected a .npz or .csv file of scenarios")
     except (OSError, ValueError, TypeError, csv.Error) as exc:
@@ -47,7 +54,7 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
                          f"(shapes {sorted(sizes)})")
     if next(iter(sizes))[0] == 0:
         raise InputError(f"{where}: no scenarios in it")
-    return given
+    return given, labels
 
 
 def _names(names: list[str], where: str) -> None:
@@ -82,7 +89,7 @@ def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
     return given
 
 
-def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
+def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
     """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
     numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
     not a number (text, empty, NA) is named as the domain checks name a value: input[scenario]."""
@@ -96,7 +103,7 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
         header = [h.strip() for h in next((r for r in rows if any(c.strip() for c in r)), [])]
         above = rows.line_num - 1 if header else 0  # lines before the header (blank, or Excel's empty ",,")
     # a first column without a name (pandas' to_csv writes its index so) or named scenario (evaluate
-    # --scenarios writes one) labels the rows: it is read past, not taken for an input
+    # --scenarios writes one) labels the rows: kept as their labels, not taken for an input
     index = bool(header) and header[0] in INDEX_NAMES
     if "" in header[index:]:
         raise InputError(f"{where}: column {header.index('', int(index)) + 1} of the header has no name")
@@ -120,7 +127,8 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
     frame.columns = header
     if len(frame) and all(frame[c].dtype.kind == "O" for c in header[index:]):  # only then can a row be all empty
         empty = np.logical_and.reduce([frame[c].astype(str).str.strip().eq("").to_numpy() for c in header[index:]])
-        frame = frame[~empty]  # Excel's ",,," rows, like blank lines: not scenarios
+        frame = frame[~empty]  # Excel's ",,," rows, like blank lines: not scenarios (a label alone: a row of notes)
+    labels = [str(x).strip() for x in frame.iloc[:, 0].tolist()] if index else None
     given = {}
     for name in header[index:]:
         column = frame[name]
@@ -142,4 +150,4 @@ def _read_csv(path: Path, where: str) -> dict[str, np.ndarray]:
             raise InputError(f"{where}: {name}[{i}] = {given[name][i]}: infinite, written so or beyond the largest "
                              "number (±1.8e308; scenarios count from 0 after the header); "
                              f"allowed domain of {name}: {INPUTS[name].domain.text()}")
-    return given
+    return given, labels

@@ -184,6 +184,22 @@ def test_without_pandas_an_npz_still_evaluates_and_csv_names_the_extra(tmp_path)
     assert len(p.stderr.strip().splitlines()) == 1
 
 
+def test_the_files_row_labels_name_the_rows_of_the_results(tmp_path, capsys):
+    # a first column named scenario (or unnamed, as pandas writes its index) labels the rows: the labels, not a
+    # count, head the results' rows, so a blank row between them cannot shift a result onto the wrong name
+    path = tmp_path / "l.csv"
+    path.write_text("scenario,gpu_price\nbase,25000\n,\nhigh,30000\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", str(path), "--output", "capex_per_gpu_hour"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert [(r["scenario"], float(r["capex_per_gpu_hour"])) for r in rows] == [
+        ("base", pytest.approx(25000 / (3 * 8760), rel=1e-12)), ("high", pytest.approx(30000 / (3 * 8760), rel=1e-12))]
+    assert main(["evaluate", "--scenarios", str(path), "--output", "capex_per_gpu_hour", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == ["base", "high"]
+    path.write_text(",gpu_price\n7,25000\n9,30000\n", encoding="utf-8")  # pandas' index of a filtered frame
+    assert main(["evaluate", "--scenarios", str(path), "--output", "capex_per_gpu_hour"]) == 0
+    assert [r["scenario"] for r in _rows(capsys.readouterr().out)] == ["7", "9"]
+
+
 def test_csv_to_a_file_needs_no_workbook_extra(tmp_path):
     # the atomic writer lives beside the workbook in xl/, whose package used to import XlsxWriter on the way: with
     # pandas but no XlsxWriter (the sweeps extra alone), --csv PATH named the workbook extra instead of writing
