@@ -69,14 +69,16 @@ def fleet_corkscrew_closes(fleet_financing, fleet_capex):
 
 @check("P1", "Fleet debt within the equipment LTV", "IF(ROUND((fleet_debt-equipment_ltv*fleet_capex)/fleet_capex,9)<=0,1,0)")
 def fleet_debt_within_ltv(fleet_debt, equipment_ltv, fleet_capex):
-    """fleet_debt ≤ equipment_ltv · fleet_capex"""
+    """fleet_debt ≤ equipment_ltv · fleet_capex (integrity, not a covenant test: the debt is sized at most this, so
+    only an edited formula fails it)"""
     return _ok(xp.round_((fleet_debt - equipment_ltv * fleet_capex) / fleet_capex, 9) <= 0)
 
 
 @check("P1", "Every year's DSCR at or above the target",
        "IF(fleet_debt>0,IF(ROUND(fleet_min_dscr-target_dscr,9)>=0,1,0),1)")
 def fleet_dscr_at_target(fleet_debt, fleet_min_dscr, target_dscr):
-    """min DSCR ≥ target_dscr over the years with debt service (above it when the LTV cap binds)"""
+    """min DSCR ≥ target_dscr over the years with debt service, above it when the LTV cap binds (integrity, not a
+    covenant test: the debt is sculpted to the target, so only an edited formula fails it)"""
     return 1 if fleet_debt <= 0 else _ok(xp.round_(fleet_min_dscr - target_dscr, 9) >= 0)
 
 
@@ -95,8 +97,9 @@ def project_npv_zero_at_irr(fleet_operations, project_irr):
 
 @check("P1", "CFADS never above EBITDA", "IF(SUMPRODUCT(([fleet_operations.cfads:]>[fleet_operations.ebitda:])*1)=0,1,0)")
 def cfads_within_ebitda(fleet_operations):
-    """cfads ≤ ebitda in every year (replacement capex and tax are never negative; exact in floating point,
-    since subtracting a non-negative number never rounds above the minuend)"""
+    """cfads ≤ ebitda in every year (integrity: replacement capex and tax are never negative, so only an edited
+    formula fails it; exact in floating point, since subtracting a non-negative number never rounds above the
+    minuend)"""
     return _ok(all(c <= e for c, e in zip(fleet_operations["cfads"], fleet_operations["ebitda"])))
 
 
