@@ -62,7 +62,7 @@ def write_cover(b: Book, ws) -> None:
 
 # what each sheet is (section sheets: their MODEL.md section title)
 SHEET_NOTES = {
-    "Inputs": "Every input: the scenario selector (G3), one column per template, the live column it picks, the axes of the exhibits",
+    "Inputs": "Every input: the scenario selector (G3), a column per template, the live column, the axes of the exhibits",
     "Sensitivity": "Two-way grids of live formulas around the live scenario",
     "Scenarios": "Every template's headline outputs side by side; returns across the contracted share",
     "Scenario calc": "The line items the Scenarios sheet reads, laid out once per template and per contracted share",
