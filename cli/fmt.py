@@ -40,9 +40,12 @@ def value(v: object, unit: str = "") -> str:
         return str(bool(v))
     if _is(v, int, "integer") and not (unit in ("%", "%/yr") or unit.startswith(("$", "×"))):
         return f"{int(v):,}"  # a count or whole years as written; money and multiples by their unit, as floats
-    if not _is(v, (float, int), "floating"):
+    if not (_is(v, (float, int), "floating") or _is(v, int, "integer")):
         return str(v)
-    v = float(v)
+    try:
+        v = float(v)
+    except OverflowError:  # an integer beyond the float range: its digits, grouped
+        return f"{int(v):,}"
     if math.isnan(v):
         return "n/a"
     if math.isinf(v):

@@ -25,8 +25,8 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
 
 
 def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[str, np.ndarray], list[str] | None]:
-    """The inputs a file gives, and the rows' labels where a CSV's first column gives them (named scenario, or
-    unnamed as pandas writes its index), as text; None where it has none."""
+    """The inputs a file gives, and the rows' labels as text where it has them (a CSV's first column named
+    scenario, or unnamed as pandas writes its index; an .npz's scenario array), else None."""
     if not str(source).strip():
         raise InputError(f"{what}: an empty path; give a .csv or .npz file of scenarios")
     path = Path(source)
@@ -37,7 +37,7 @@ def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[s
     labels = None
     try:
         if path.suffix.lower() == ".npz":
-            given = _read_npz(path, where)
+            given, labels = _read_npz(path, where)
         elif path.suffix.lower() == ".csv":
             given, labels = _read_csv(path, where)
         else:
@@ -67,7 +67,7 @@ def _names(names: list[str], where: str) -> None:
                      "(`aie inputs` lists the inputs)")
 
 
-def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
+def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
     """An archive of arrays as numpy.savez writes it; real numbers only (numpy would read True as 1, a date as
     its day count, 1+2j as 1: model.evaluate refuses each, and so does this)."""
     import zipfile
@@ -75,9 +75,16 @@ def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
     if path.exists() and not path.is_dir() and not zipfile.is_zipfile(path):
         raise InputError(f"{where}: not an .npz archive (numpy.savez writes one)")
     with np.load(path) as f:  # no pickles: allow_pickle stays False
-        _names(list(f.files), where)
-        given = {}
-        for name in f.files:
+        members = [m for m in f.files if m != "scenario"]  # a "scenario" array labels the rows, as in a CSV
+        _names(members, where)
+        given, labels = {}, None
+        if "scenario" in f.files:
+            labels = f["scenario"]
+            if not isinstance(labels, np.ndarray) or labels.ndim != 1 or labels.dtype.kind not in "USiu":
+                raise InputError(f"{where}: its scenario member labels the rows: one text or whole number per "
+                                 "scenario")
+            labels = [str(x) for x in labels.tolist()]
+        for name in members:
             v = f[name]
             if not isinstance(v, np.ndarray):  # a member that is not a .npy: numpy hands back its bytes
                 raise InputError(f"{where}: its member {name} is not an array (numpy.savez writes one per input)")
@@ -86,7 +93,9 @@ def _read_npz(path: Path, where: str) -> dict[str, np.ndarray]:
                 raise InputError(f"{where}: {name} holds {kind} values, not numbers; allowed domain of {name}: "
                                  f"{INPUTS[name].domain.text()}")
             given[name] = v.astype(float)
-    return given
+    if labels is not None and given and len(labels) != len(next(iter(given.values()))):
+        raise InputError(f"{where}: {len(labels)} scenario labels for {len(next(iter(given.values())))} scenarios")
+    return given, labels
 
 
 def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
@@ -115,7 +124,8 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
         try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
             frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False, na_filter=False,
-                                low_memory=False, skiprows=above)
+                                low_memory=False, skiprows=above,
+                                converters={0: str} if index else None)  # labels as written: 007 stays 007
         except pd.errors.ParserWarning:
             raise InputError(f"{where}: the first row has more values than the header has names") from None
         except pd.errors.ParserError as exc:

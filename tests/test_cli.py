@@ -62,6 +62,8 @@ def test_evaluate_table():
     (50, "×", "50.00×"),
     (64, "sequences", "64"),
     (np.int64(3), "years", "3"),
+    (np.int64(3360), "$", "$ 3,360"),  # numpy's whole numbers too (they printed as 3360)
+    (np.int32(50), "×", "50.00×"),
 ])
 def test_format_by_unit(value, unit, text):
     from cli import fmt

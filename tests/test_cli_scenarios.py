@@ -198,6 +198,17 @@ def test_the_files_row_labels_name_the_rows_of_the_results(tmp_path, capsys):
     path.write_text(",gpu_price\n7,25000\n9,30000\n", encoding="utf-8")  # pandas' index of a filtered frame
     assert main(["evaluate", "--scenarios", str(path), "--output", "capex_per_gpu_hour"]) == 0
     assert [r["scenario"] for r in _rows(capsys.readouterr().out)] == ["7", "9"]
+    # labels that look like numbers stay as written (pandas read them as 7.0, 2.5, 1.2345678901234567e+19)
+    path.write_text("scenario,gpu_price\n007,25000\n2.50,25000\n12345678901234567890,25000\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", str(path), "--output", "capex_per_gpu_hour"]) == 0
+    assert [r["scenario"] for r in _rows(capsys.readouterr().out)] == ["007", "2.50", "12345678901234567890"]
+    npz = tmp_path / "l.npz"  # an .npz's scenario array labels its rows the same way
+    np.savez(npz, scenario=np.array(["base", "high"]), gpu_price=np.array([25000.0, 30000.0]))
+    assert main(["evaluate", "--scenarios", str(npz), "--output", "capex_per_gpu_hour"]) == 0
+    assert [r["scenario"] for r in _rows(capsys.readouterr().out)] == ["base", "high"]
+    np.savez(npz, scenario=np.array(["base"]), gpu_price=np.array([25000.0, 30000.0]))
+    assert main(["evaluate", "--scenarios", str(npz)]) == 2
+    assert "1 scenario labels for 2 scenarios" in capsys.readouterr().err
 
 
 def test_csv_to_a_file_needs_no_workbook_extra(tmp_path):

@@ -341,3 +341,32 @@ def test_zip_bomb_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(carry, "MAX_UNCOMPRESSED", 1000)  # our workbook stands in for an absurd one
     with pytest.raises(model.InputError, match=r"unpacks to .* MB.*refusing to open it"):
         carry.read_inputs(src)
+
+
+# the scenario selector (Inputs!G3) as a user may leave it -> the one line --from gives (None: carried, and the
+# template it selects); a workbook built before the selector moved kept it on the Cover (C6), without a label in A3
+SELECTOR_CASES = [
+    ({"G3": 3}, None, "h200"),
+    ({"G3": 0}, "the scenario number in Inputs!G3, 0, is not a template column (1 to 4)", None),
+    ({"G3": 2.5}, "the scenario number in Inputs!G3, 2.5, is not a template column", None),
+    ({"G3": None}, "the scenario number in Inputs!G3 is empty", None),  # was sent to the Cover's formula cell
+    ({"G3": "nobody"}, "the selected template in Inputs!G3, 'nobody', is not one of the template columns", None),
+    ({"G3": None, "A3": None, "Cover!C6": 2}, None, "coreweave"),  # the layout before: the Cover's number
+    ({"G3": None, "A3": None, "Cover!C6": "h100-market"}, None, "h100-market"),  # older still: the name
+]
+
+
+@pytest.mark.parametrize(("cells", "fragment", "selected"), SELECTOR_CASES)
+def test_the_scenario_selector_as_carried(tmp_path, cells, fragment, selected):
+    def change(wb):
+        for ref, value in cells.items():
+            sheet, cell = ref.split("!") if "!" in ref else ("Inputs", ref)
+            wb[sheet][cell].value = value
+
+    src = _edit(_workbook(tmp_path), change)
+    if fragment:
+        with pytest.raises(model.InputError) as exc:
+            carry.read_inputs(src)
+        assert fragment in str(exc.value) and "victim.xlsx" in str(exc.value)
+    else:
+        assert carry.read_inputs(src).selected == selected

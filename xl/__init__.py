@@ -1,4 +1,5 @@
-"""The formula-driven workbook: `xl.build(...)` writes it, `build_workbook.py` is its command line.
+"""The formula-driven workbook: `xl.build(out, template, overrides)` writes it and `xl.scenarios_for(template,
+overrides)` gives the scenarios it lays out; `build_workbook.py` is the command line.
 
 Loaded on first use (PEP 562), so that the workbook-free helpers beside it (`xl.atomic`, the one atomic writer
 of CSVs and charts too, and `xl.libreoffice`) import without XlsxWriter, which only the workbook extra installs.
@@ -12,6 +13,10 @@ __all__ = ["build", "scenarios_for"]
 
 if TYPE_CHECKING:
     from .assemble import build, scenarios_for
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
 
 
 def __getattr__(name: str) -> Any:

@@ -26,6 +26,7 @@ from .sheets.inputs import (
     INPUTS_FIXED_COLUMNS,
     INPUTS_HEADER_ROW,
     SELECTOR_CELL,
+    SELECTOR_LABEL,
     SOURCE_HEADER,
     TEMPLATE_COL0,
 )
@@ -113,9 +114,13 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
             if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
                 break
             _read_row(edited, row, r, names, last, what)
-        where, selected = f"Inputs!{SELECTOR_CELL.replace('$', '')}", wb["Inputs"][SELECTOR_CELL.replace("$", "")].value
-        if selected is None:  # built before the selector moved to Inputs: it was on the Cover, a number or a name
-            where, selected = f"Cover!{OLD_SELECTOR}", wb["Cover"][OLD_SELECTOR].value
+        cell = SELECTOR_CELL.replace("$", "")
+        where, selected = f"Inputs!{cell}", wb["Inputs"][cell].value
+        if wb["Inputs"][f"A{cell[1:]}"].value != SELECTOR_LABEL:  # built before the selector moved to Inputs: it
+            where, selected = f"Cover!{OLD_SELECTOR}", wb["Cover"][OLD_SELECTOR].value  # was there, number or name
+        elif selected is None:
+            raise InputError(f"{what} {str(path)!r}: the scenario number in {where} is empty; type the template "
+                             f"column's number (1 to {len(names)})")
     finally:
         wb.close()
     if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position

@@ -25,7 +25,7 @@ def write_cover(b: Book, ws) -> None:
     # the selector is an input, so it lives on Inputs; the Cover shows it and links there
     ws.write(5, 1, "Scenario number (template column)", st.text)
     b.formula(ws, 5, 2, "scenario_number", st.text, b.selected + 1)
-    ws.write_url(5, 3, f"internal:Inputs!{SELECTOR_CELL.replace('$', '')}", st.link,
+    ws.write_url(5, 4, f"internal:Inputs!{SELECTOR_CELL.replace('$', '')}", st.link,
                  f"change it on Inputs, cell {SELECTOR_CELL.replace('$', '')}")
     listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
     ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
