@@ -38,6 +38,16 @@ def _plus(cell, extra: str) -> None:
     cell.value = f"=({cell.value[1:]}){extra}"
 
 
+def _copy(wb, label: str, point: int, after: str | None = None):
+    """The Scenario calc cell that the Scenarios sheet shows for `label` at column `point` (0: F), in the block
+    headed `after` if given (the seed's contracted share 0.5 is the share axis's point 2)."""
+    ws = wb["Scenarios"]
+    start = _row(ws, 1, after) if after else 1
+    r = next(r for r in range(start, ws.max_row + 1) if ws.cell(r, 1).value == label)
+    sheet, ref = ws.cell(r, 6 + point).value[1:].split("!")
+    return wb[sheet.strip("'")][ref.replace("$", "")]
+
+
 def _input(wb, name: str, value: float, col: int = 8) -> None:
     ws = wb["Inputs"]
     ws.cell(_row(ws, 2, name), col).value = value
@@ -64,6 +74,11 @@ BREAKS = {
     "Sensitivity base point = Breakeven utilization with WACC":
         lambda wb: _plus(_named(wb, "breakeven_utilization_wacc"), "/2"),
     "Selected scenario is a template column": lambda wb: setattr(wb["Inputs"]["G3"], "value", 1.5),
+    # the Scenarios sheet reads copies of the model laid out on Scenario calc: a copy edited, the named model not
+    "Scenarios: the selected template's column = the live outputs":
+        lambda wb: _plus(_copy(wb, "Total cost per GPU-hour", 0), "*2"),  # the seed, the selected template
+    "Scenarios: returns at the live contracted share = the live outputs":
+        lambda wb: _plus(_copy(wb, "Fleet debt", 2, after="Returns by contracted share (live scenario)"), "/2"),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
 }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import openpyxl
 
 import xl
+from model.registry import INPUTS
 
 
 def test_user_template_with_bundled_name_in_other_case_is_renamed(tmp_path):
@@ -27,9 +28,13 @@ def test_cover_selects_by_number(tmp_path):
     assert wb["Inputs"]["G3"].value == 5  # after the four bundled templates
     assert cover["C6"].value == "=scenario_number"  # shown on the Cover, chosen on Inputs
     assert cover["C7"].value.startswith("=INDEX(") and "MATCH" not in cover["C7"].value
-    # no text is ever matched (MATCH reads * ? ~ in text as wildcards): no MATCH anywhere in the workbook
-    # (the Definitions sheet's column G quotes formulas as text)
-    assert not any("MATCH(" in str(c.value) for ws in wb.worksheets
-                   for row in ws.iter_rows() for c in row if ws.title != "Definitions" or c.column != 7)
+    # no text is ever matched (MATCH reads * ? ~ in text as wildcards): the one MATCH in the workbook finds the
+    # live contracted share, a number, among the share axis's validated numbers (the Definitions sheet's column G
+    # quotes formulas as text)
+    import re
+
+    looked_up = {m for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                 if ws.title != "Definitions" or c.column != 7 for m in re.findall(r"MATCH\(([^,]*),", str(c.value))}
+    assert looked_up == {"contracted_share"} and INPUTS["contracted_share"].domain.text() == "[0, 1]"
     stored = openpyxl.load_workbook(out, data_only=True)["Cover"]
     assert stored["C7"].value == "se*"

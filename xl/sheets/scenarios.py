@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 import model
 from model.registry import INPUTS, OUTPUTS
 
-from ..book import YEAR_COL0, Book
+from ..book import YEAR_COL0, Book, r9
 from ..exhibits import C0, _chart
 from .layout import lay_out
 
@@ -26,6 +26,33 @@ def _ref(cells: dict, name: str) -> str:
     """An output's cell on the calc sheet, or its defined name when it does not move with the mapping."""
     return f"'{CALC}'!{cells[name]}" if name in cells else name
 
+
+
+def _cell(r: int, c: int) -> str:
+    return xl_rowcol_to_cell(r, c, row_abs=True, col_abs=True)
+
+
+def _row(r: int, c0: int, c1: int) -> str:
+    return f"{_cell(r, c0)}:{_cell(r, c1)}"
+
+
+def _agree(copy: float, live: float) -> int:
+    """As _agree_excel: equal to 1e-9 of the value (of 1 below 1); an undefined live value is another check's."""
+    if live != live:
+        return 1
+    return int(copy == copy and r9((copy - live) / max(1.0, abs(live))) == 0)
+
+
+def _agree_excel(row: str, position: str, live: str) -> str:
+    """1 when the copy at `position` along `row` equals the live cell; an error in the live cell passes (its own
+    check's business), an error in the copy alone fails."""
+    return (f"IFERROR(IF(ROUND((INDEX({row},1,{position})-{live})/MAX(1,ABS({live})),9)=0,1,0),"
+            f"IFERROR({live}*0,1))")
+
+
+def _reconcile(b: Book, label: str, r0: int, r1: int, col: int, flags: list[int], note: str) -> None:
+    """One check on the Checks sheet over a column of per-row flags."""
+    b.extra_checks.append((label, f"IF(MIN('{SHEET}'!{_cell(r0, col)}:{_cell(r1, col)})=1,1,0)", min(flags), note))
 
 
 def _across(b: Book, ws, r: int, name: str, layouts: list) -> None:
@@ -85,11 +112,20 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ws.write(r, C0 + n, "Selected (live)", st.header_num)
     ws.set_row(r, 27)  # two lines: room for "<template> (overridden)"
     header = r
+    ws.write(header, C0 + n + 1, "Selected = live (1 = OK)", st.header_num)
+    flags = []
     for name in HEADLINES:
         r += 1
         _across(b, ws, r, name, per_template)
         o = OUTPUTS[name]
         b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
+        # the selected template's copy of the model (Scenario calc) against the named model: one source of truth
+        ok = _agree(per_template[b.selected][1][name], b.values[name])
+        b.formula(ws, r, C0 + n + 1, _agree_excel(_row(r, C0, C0 + n - 1), "scenario_number", _cell(r, C0 + n)),
+                  st.check, ok)
+        flags.append(ok)
+    _reconcile(b, "Scenarios: the selected template's column = the live outputs", header + 1, r, C0 + n + 1, flags,
+               "the Scenario calc copy of the selected template gives every headline the named model gives")
     r += 2
     ex = ReturnsByShare()
     b.section_row(ws, r, "Returns by contracted share (live scenario)", C0 + len(shares))
@@ -99,10 +135,27 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
         b.formula(ws, r, C0 + j, ref, st.value(inp.unit), shares[j])
     ex.axis_row, ex.rows = r, {}
+    m = len(shares)
+    b.formula(ws, r, C0 + m, SHARE_KEY, st.value(inp.unit, "live"), b.base[SHARE_KEY])
+    ws.write(r, C0 + m + 1, "At the live share = live (1 = OK)", st.header_num)
+    axis = _row(r, C0, C0 + m - 1)
+    at = [j for j, x in enumerate(shares) if x == b.base[SHARE_KEY]]  # as MATCH(…, 0): exact
+    flags = []
     for name in RETURNS:
         r += 1
         _across(b, ws, r, name, per_share)
         ex.rows[name] = r
+        o = OUTPUTS[name]
+        b.formula(ws, r, C0 + m, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
+        # the copy at the axis point equal to the live share, if there is one, against the named model
+        ok = _agree(per_share[at[0]][1][name], b.values[name]) if at else 1
+        where = f"MATCH({SHARE_KEY},{axis},0)"
+        b.formula(ws, r, C0 + m + 1, f"IF(IFERROR({where},0)=0,1,"
+                  f"{_agree_excel(_row(r, C0, C0 + m - 1), where, _cell(r, C0 + m))})", st.check, ok)
+        flags.append(ok)
+    _reconcile(b, "Scenarios: returns at the live contracted share = the live outputs", ex.axis_row + 1, r,
+               C0 + m + 1, flags, "where an axis point equals the live contracted share, its copy of the model gives "
+               "the named model's returns (1 when no point equals it: nothing to compare)")
     ex.n = len(shares)
     ex.header = header
     ws.set_column(0, 0, 36)
