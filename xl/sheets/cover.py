@@ -47,7 +47,8 @@ def write_cover(b: Book, ws) -> None:
         r += 1
     # every headline flagged while the master check fails
     ws.conditional_format(10, 2, r - 1, 2, {"type": "formula", "criteria": "=$C$8<>1", "format": st.flagged})
-    ws.write(r, 1, "Headlines on red: a check has failed (see Checks).", st.note)
+    ws.write(r, 1, "Headlines on a red fill: a check has failed (see Checks); red figures alone are negative.",
+             st.note)
     r += 1
     r = about(b, ws, r)
     ws.set_column(0, 0, 2)

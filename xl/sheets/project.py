@@ -21,7 +21,7 @@ GROUPS = (
     ("1 Revenue", [(OPS, "market_price"), (OPS, "contracted_gpus"), (OPS, "revenue")]),
     ("2 Costs", [(OPS, "cash_costs")]),
     ("3 EBITDA", [(OPS, "ebitda")]),
-    ("4 Tax (unlevered)", [(OPS, "replacement_capex"), (OPS, "tax_depreciation"), (OPS, "unlevered_tax")]),
+    ("4 Replacement capex and unlevered tax", [(OPS, "replacement_capex"), (OPS, "tax_depreciation"), (OPS, "unlevered_tax")]),
     ("5 CFADS", [(OPS, "cfads")]),
     ("6 Debt: sizing and service", [(OPS, "capacity_pv"), (FIN, "debt_service")]),
     ("7 Debt corkscrew", [(FIN, k) for k in ("opening", "drawdown", "interest", "principal", "closing",
@@ -29,6 +29,7 @@ GROUPS = (
     ("8 Coverage", [(FIN, "dscr")]),
     ("9 Project cash flow", [(OPS, "sale_cash"), (OPS, "project_cash_flow"), (OPS, "project_pv")]),
     ("10 Equity cash flow", [(FIN, "levered_tax"), (FIN, "equity_cash_flow"), (FIN, "equity_pv")]),
+    ("11 Market rent for buy vs rent (E2 levelizes it)", [(OPS, "rent_pv")]),
 )
 HELPERS = "Helpers (IRR sign changes, check and chart rows)"
 BIG = {"$": "$m"}  # whole-fleet sums in $ millions
@@ -88,8 +89,8 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         ws.write(rr_, 0, row.label, st.text)
         ws.write(rr_, 1, row.key, st.name)
         ws.write(rr_, 2, row.unit, st.unit)  # the cell holds dollars; "$m" is only how it is displayed
-        if (blk, row.key) in helpers:  # folded away (outline level 1); the + in the margin shows them
-            ws.set_row(rr_, None, None, {"level": 1, "hidden": True})
+        if (blk, row.key) in helpers:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
+            ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
         for t in range(n):
             b.formula(ws, rr_, YEAR_COL0 + t, row_formula(row.excel, blk, cell, t, n), st.value(unit), vals[t])
     ws.set_column(YEAR_COL0, last, 11)
