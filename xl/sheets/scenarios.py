@@ -136,7 +136,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         b.formula(ws, r, C0 + j, ref, st.value(inp.unit), shares[j])
     ex.axis_row, ex.rows = r, {}
     m = len(shares)
-    b.formula(ws, r, C0 + m, SHARE_KEY, st.value(inp.unit, "live"), b.base[SHARE_KEY])
+    ws.write(r, C0 + m, "Live (the live share)", st.header_num)  # text: the axis row holds only axis points
     ws.write(r, C0 + m + 1, "At the live share = live (1 = OK)", st.header_num)
     axis = _row(r, C0, C0 + m - 1)
     at = [j for j, x in enumerate(shares) if x == b.base[SHARE_KEY]]  # as MATCH(…, 0): exact
