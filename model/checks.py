@@ -95,6 +95,26 @@ def project_npv_zero_at_irr(fleet_operations, project_irr):
     return _ok(_zero(npv / scale))
 
 
+@check("P1", "Sources equal uses in year 0",
+       "IF(ROUND(([fleet_operations.capex@0]-[fleet_financing.drawdown@0]+[fleet_financing.equity_cash_flow@0])"
+       "/fleet_capex,9)=0,1,0)")
+def sources_equal_uses(fleet_operations, fleet_financing, fleet_capex):
+    """capex (uses) = debt drawn + equity put in (− the year-0 equity cash flow), within 1e-9 of the capex
+    (integrity: holds by construction, so only an edited formula fails it)"""
+    uses = fleet_operations["capex"][0]
+    return _ok(_zero((uses - fleet_financing["drawdown"][0] + fleet_financing["equity_cash_flow"][0]) / fleet_capex))
+
+
+@check("P1", "Project to equity cash flow bridge closes every year",
+       "IF(AND(ROUND(MAX([fleet_financing.bridge_gap:])/fleet_capex,9)=0,"
+       "ROUND(MIN([fleet_financing.bridge_gap:])/fleet_capex,9)=0),1,0)")
+def equity_bridge_closes(fleet_financing, fleet_capex):
+    """equity cash flow = project cash flow − debt service + debt drawn − (levered − unlevered tax) in every year,
+    within 1e-9 of the capex (the lenders' view and the equity's agree on every other line)"""
+    gaps = fleet_financing["bridge_gap"]
+    return _ok(_zero(max(gaps) / fleet_capex) and _zero(min(gaps) / fleet_capex))
+
+
 @check("P1", "CFADS never above EBITDA", "IF(SUMPRODUCT(([fleet_operations.cfads:]>[fleet_operations.ebitda:])*1)=0,1,0)")
 def cfads_within_ebitda(fleet_operations):
     """cfads ≤ ebitda in every year (integrity: replacement capex and tax are never negative, so only an edited

@@ -85,7 +85,8 @@ OPERATIONS = [
     Row("cfads", "CFADS", "$", "[ebitda]-[replacement_capex]-[unlevered_tax]"),
     Row("sale_cash", "Sale proceeds after tax", "$",
         "[last]*(fleet_sale_proceeds-tax_rate*MAX(0,fleet_sale_proceeds-fleet_book_value_at_sale))"),
-    Row("project_cash_flow", "Project cash flow", "$", "[cfads]+[sale_cash]-[start]*fleet_capex"),
+    Row("capex", "Fleet capex (year 0)", "$", "[start]*fleet_capex"),
+    Row("project_cash_flow", "Project cash flow", "$", "[cfads]+[sale_cash]-[capex]"),
     Row("project_pv", "Project cash flow, PV at WACC", "$", "[project_cash_flow]/(1+wacc)^[year]"),
     Row("project_abs_flow", "Project cash flow, absolute (check helper)", "$", "ABS([project_cash_flow])"),
     Row("project_sign", "Project cash flow sign (IRR helper)", "sign",
@@ -165,7 +166,8 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
         cash_flow = cfads + sale - capex if t == 0 else cfads + sale
         flows.append(cash_flow)
         values = (ft + 1.0, ft, 1.0 if t == 0 else 0.0, life, contract, debt, last, market, contracted, revenue,
-                  cash_costs, ebitda, replacement, depreciation, unlevered_tax, cfads, sale, cash_flow, cash_flow / W,
+                  cash_costs, ebitda, replacement, depreciation, unlevered_tax, cfads, sale, capex if t == 0 else 0.0,
+                  cash_flow, cash_flow / W,
                   abs(cash_flow), 0.0, 0.0, max(0.0, cfads) / dscr / R if debt else 0.0, market / W)
         for key, v in zip(rows, values):
             rows[key].append(v)
@@ -337,6 +339,7 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
         return {"project_sign": s + [s[-1]] * (YEARS - n), "project_flip": f + pad}
 
     later = {"project_pv": at_wacc, "rent_pv": at_wacc, "project_sign": signs, "project_flip": signs,
+             "capex": lambda: {"capex": [np.broadcast_to(capex, shape) + 0.0] + [zero] * (YEARS - 1)},
              "project_abs_flow": lambda: {"project_abs_flow": _year_rows(np.absolute(cash_flow, out=abs_flow), pad)}}
     out = _Rows(rows, later)
     return out.complete(OPERATIONS) if keep_rows else out
@@ -380,6 +383,9 @@ DEBT = [
     Row("equity_cash_flow", "Equity cash flow", "$",
         "[fleet_operations.ebitda]-[fleet_operations.replacement_capex]-[levered_tax]-[debt_service]"
         "+[fleet_operations.sale_cash]-[fleet_operations.start]*(fleet_capex-fleet_debt)"),
+    Row("bridge_gap", "Equity − (project − debt service + drawn − tax shield lost) (check)", "$",
+        "[equity_cash_flow]-([fleet_operations.project_cash_flow]-[debt_service]+[drawdown]"
+        "-([levered_tax]-[fleet_operations.unlevered_tax]))"),
     Row("equity_pv", "Equity cash flow, PV at cost of equity", "$",
         "[equity_cash_flow]/(1+cost_of_equity)^[fleet_operations.year]"),
     Row("equity_sign", "Equity cash flow sign (IRR helper)", "sign",
@@ -429,9 +435,10 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         if t == 0:
             equity -= capex - debt_
         flows.append(equity)
+        bridge = equity - (ops["project_cash_flow"][t] - ds[t] + drawdown - (levered_tax - ops["unlevered_tax"][t]))
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
                   opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
-                  levered_tax, equity, equity / E, 0.0, 0.0)
+                  levered_tax, equity, bridge, equity / E, 0.0, 0.0)
         for key, v in zip(rows, values):
             rows[key].append(v)
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
@@ -521,6 +528,12 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         return {"dscr": list(dscr) + [nan_row] * (YEARS - n),
                 "dscr_or_sentinel": list(dscr_or) + [sentinel_row] * (YEARS - n)}
 
+    def bridge():  # in the workbook's order of operations, so that both show the same float noise
+        inner = np.subtract(stack("project_cash_flow", scratch), ds)  # a new array: stack may be a view
+        inner[0] += debt_
+        inner -= levered_tax - stack("unlevered_tax", scratch)
+        return {"bridge_gap": _year_rows(np.subtract(equity, inner, out=inner), pad)}
+
     def at_cost_of_equity():
         return {"equity_pv": _year_rows(np.divide(equity, _carry(1 + coe, 0, scratch, np), out=equity_pv), pad)}
 
@@ -530,6 +543,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
 
     later = {"drawdown": drawdown, "principal": corkscrew, "closing": corkscrew, "corkscrew_gap": corkscrew,
              "dscr": cover, "dscr_or_sentinel": cover, "equity_pv": at_cost_of_equity, "equity_sign": signs,
+             "bridge_gap": bridge,
              "equity_flip": signs}
     out = _Rows(rows, later)
     return out.complete(DEBT) if keep_rows else out

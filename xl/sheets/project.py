@@ -27,8 +27,8 @@ GROUPS = (
     ("7 Debt corkscrew", [(FIN, k) for k in ("opening", "drawdown", "interest", "principal", "closing",
                                             "corkscrew_gap")]),
     ("8 Coverage", [(FIN, "dscr")]),
-    ("9 Project cash flow", [(OPS, "sale_cash"), (OPS, "project_cash_flow"), (OPS, "project_pv")]),
-    ("10 Equity cash flow", [(FIN, "levered_tax"), (FIN, "equity_cash_flow"), (FIN, "equity_pv")]),
+    ("9 Project cash flow", [(OPS, "sale_cash"), (OPS, "capex"), (OPS, "project_cash_flow"), (OPS, "project_pv")]),
+    ("10 Equity cash flow", [(FIN, "levered_tax"), (FIN, "equity_cash_flow"), (FIN, "bridge_gap"), (FIN, "equity_pv")]),
     ("11 Market rent for buy vs rent (E2 levelizes it)", [(OPS, "rent_pv")]),
 )
 HELPERS = "Helpers (IRR sign changes, check and chart rows)"
