@@ -245,7 +245,7 @@ def line(section: str, unit: str, label: str, excel: str, block: str | None = No
         if name in OUTPUTS or name in INPUTS:
             raise ValueError(f"duplicate output name {name!r}")
         params = tuple(inspect.signature(func).parameters)
-        doc = inspect.getdoc(func) or ""
+        doc = " ".join((inspect.getdoc(func) or "").split())  # one line: a cell, a table row, a tooltip
         OUTPUTS[name] = Output(name, label, unit, section, func, params, excel, doc, block)
         return func
 
@@ -282,7 +282,7 @@ def check(section: str, label: str, excel: str):
             raise ValueError(f"duplicate check name {name!r}")
         check_excel(name, excel)
         params = tuple(inspect.signature(func).parameters)
-        CHECKS[name] = Check(name, label, section, func, params, excel, inspect.getdoc(func) or "")
+        CHECKS[name] = Check(name, label, section, func, params, excel, " ".join((inspect.getdoc(func) or "").split()))
         return func
 
     return register

@@ -78,9 +78,9 @@ BREAKS = {
         lambda wb: _plus(_named(wb, "breakeven_utilization_wacc"), "/2"),
     "Selected scenario is a template column": lambda wb: setattr(wb["Inputs"]["G3"], "value", 1.5),
     # the Scenarios sheet reads copies of the model laid out on Scenario calc: a copy edited, the named model not
-    "Scenarios: the selected template's column = the live outputs":
+    "Scenarios: selected template = live":
         lambda wb: _plus(_copy(wb, "Total cost per GPU-hour", 0), "*2"),  # the seed, the selected template
-    "Scenarios: returns at the live contracted share = the live outputs":
+    "Scenarios: returns at live share = live":
         lambda wb: _plus(_copy(wb, "Fleet debt", 2, after="Returns by contracted share (live scenario)"), "/2"),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
 }

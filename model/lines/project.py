@@ -383,7 +383,7 @@ DEBT = [
     Row("equity_cash_flow", "Equity cash flow", "$",
         "[fleet_operations.ebitda]-[fleet_operations.replacement_capex]-[levered_tax]-[debt_service]"
         "+[fleet_operations.sale_cash]-[fleet_operations.start]*(fleet_capex-fleet_debt)"),
-    Row("bridge_gap", "Equity − (project − debt service + drawn + interest tax shield) (check)", "$",
+    Row("bridge_gap", "Project-to-equity bridge gap (check)", "$",
         "[equity_cash_flow]-([fleet_operations.project_cash_flow]-[debt_service]+[drawdown]"
         "-([levered_tax]-[fleet_operations.unlevered_tax]))"),
     Row("equity_pv", "Equity cash flow, PV at cost of equity", "$",

@@ -124,7 +124,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         b.formula(ws, r, C0 + n + 1, _agree_excel(_row(r, C0, C0 + n - 1), "scenario_number", _cell(r, C0 + n)),
                   st.check, ok)
         flags.append(ok)
-    _reconcile(b, "Scenarios: the selected template's column = the live outputs", header + 1, r, C0 + n + 1, flags,
+    _reconcile(b, "Scenarios: selected template = live", header + 1, r, C0 + n + 1, flags,
                "the Scenario calc copy of the selected template gives every headline the named model gives")
     r += 2
     ex = ReturnsByShare()
@@ -153,7 +153,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         b.formula(ws, r, C0 + m + 1, f"IF(IFERROR({where},0)=0,1,"
                   f"{_agree_excel(_row(r, C0, C0 + m - 1), where, _cell(r, C0 + m))})", st.check, ok)
         flags.append(ok)
-    _reconcile(b, "Scenarios: returns at the live contracted share = the live outputs", ex.axis_row + 1, r,
+    _reconcile(b, "Scenarios: returns at live share = live", ex.axis_row + 1, r,
                C0 + m + 1, flags, "where an axis point equals the live contracted share, its copy of the model gives "
                "the named model's returns (1 when no point equals it: nothing to compare)")
     ex.n = len(shares)
