@@ -116,6 +116,7 @@ class Constant:
     value: float
     unit: str
     label: str
+    excel: str | None = None  # where the constant follows from another (the workbook writes the formula)
 
 
 @dataclass
@@ -190,7 +191,7 @@ CONSTANTS: dict[str, Constant] = {
     c.name: c
     for c in (
         Constant("hours_per_year", 8760, "hours", "Hours per year"),
-        Constant("hours_per_month", 730, "hours", "Hours per month (8760 / 12)"),
+        Constant("hours_per_month", 730, "hours", "Hours per month (hours per year / 12)", "hours_per_year/12"),
         Constant("tokens_per_million", 1e6, "tokens", "Tokens per million"),
         Constant("seconds_per_hour", 3600, "seconds", "Seconds per hour"),
         Constant("irr_guess_1", 0.1, "%", "IRR guess 1"),

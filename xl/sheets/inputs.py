@@ -57,7 +57,10 @@ def write_inputs(b: Book, ws) -> None:
     r += 1
     for c in CONSTANTS.values():
         b.line_head(ws, r, c.label, c.name, c.unit)
-        ws.write_number(r, 6, c.value, st.value(c.unit, "const"))
+        if c.excel:  # one source per fact: 730 is 8760 / 12
+            b.formula(ws, r, 6, c.excel, st.value(c.unit, "const"), c.value)
+        else:
+            ws.write_number(r, 6, c.value, st.value(c.unit, "const"))
         b.name_cell(c.name, "Inputs", r, 6)
         r += 1
     for sec, (_, title) in SECTIONS.items():
