@@ -29,6 +29,21 @@ def r9(x: float) -> float:
     return xp.round_(float(x), 9)
 
 
+def agree_excel(copy: str, live: str, relative: bool = False) -> str:
+    """A writer-level check that a copy of a number equals the live one: ROUND of the difference (relative: over
+    the live value's size, at least 1) to 9 decimals is 0; an error in the live cell passes (its own check's
+    business), an error in the copy alone fails."""
+    diff = f"({copy}-{live})/MAX(1,ABS({live}))" if relative else f"{copy}-{live}"
+    return f"IFERROR(IF(ROUND({diff},9)=0,1,0),IFERROR({live}*0,1))"
+
+
+def agree(copy: float, live: float, relative: bool = False) -> int:
+    """agree_excel's result on the model's values (an undefined value, nan, is the workbook's #N/A)."""
+    if live != live:
+        return 1
+    return int(copy == copy and r9((copy - live) / (max(1.0, abs(live)) if relative else 1.0)) == 0)
+
+
 def clean(v):
     """A value XlsxWriter can store as a formula's cached result."""
     if v is None:

@@ -10,7 +10,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 import model
 from model.registry import INPUTS, OUTPUTS
 
-from ..book import YEAR_COL0, Book, r9
+from ..book import YEAR_COL0, Book, agree, agree_excel
 from ..exhibits import C0, _chart
 from .layout import lay_out
 
@@ -34,20 +34,6 @@ def _cell(r: int, c: int) -> str:
 
 def _row(r: int, c0: int, c1: int) -> str:
     return f"{_cell(r, c0)}:{_cell(r, c1)}"
-
-
-def _agree(copy: float, live: float) -> int:
-    """As _agree_excel: equal to 1e-9 of the value (of 1 below 1); an undefined live value is another check's."""
-    if live != live:
-        return 1
-    return int(copy == copy and r9((copy - live) / max(1.0, abs(live))) == 0)
-
-
-def _agree_excel(row: str, position: str, live: str) -> str:
-    """1 when the copy at `position` along `row` equals the live cell; an error in the live cell passes (its own
-    check's business), an error in the copy alone fails."""
-    return (f"IFERROR(IF(ROUND((INDEX({row},1,{position})-{live})/MAX(1,ABS({live})),9)=0,1,0),"
-            f"IFERROR({live}*0,1))")
 
 
 def _reconcile(b: Book, label: str, r0: int, r1: int, col: int, flags: list[int], note: str) -> None:
@@ -120,9 +106,9 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         o = OUTPUTS[name]
         b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
         # the selected template's copy of the model (Scenario calc) against the named model: one source of truth
-        ok = _agree(per_template[b.selected][1][name], b.values[name])
-        b.formula(ws, r, C0 + n + 1, _agree_excel(_row(r, C0, C0 + n - 1), "scenario_number", _cell(r, C0 + n)),
-                  st.check, ok)
+        ok = agree(per_template[b.selected][1][name], b.values[name], relative=True)
+        copy = f"INDEX({_row(r, C0, C0 + n - 1)},1,scenario_number)"
+        b.formula(ws, r, C0 + n + 1, agree_excel(copy, _cell(r, C0 + n), relative=True), st.check, ok)
         flags.append(ok)
     _reconcile(b, "Scenarios: selected template = live", header + 1, r, C0 + n + 1, flags,
                "the Scenario calc copy of the selected template gives every headline the named model gives")
@@ -148,10 +134,11 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         o = OUTPUTS[name]
         b.formula(ws, r, C0 + m, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
         # the copy at the axis point equal to the live share, if there is one, against the named model
-        ok = _agree(per_share[at[0]][1][name], b.values[name]) if at else 1
+        ok = agree(per_share[at[0]][1][name], b.values[name], relative=True) if at else 1
         where = f"MATCH({SHARE_KEY},{axis},0)"
-        b.formula(ws, r, C0 + m + 1, f"IF(IFERROR({where},0)=0,1,"
-                  f"{_agree_excel(_row(r, C0, C0 + m - 1), where, _cell(r, C0 + m))})", st.check, ok)
+        copy = f"INDEX({_row(r, C0, C0 + m - 1)},1,{where})"
+        b.formula(ws, r, C0 + m + 1, f"IF(IFERROR({where},0)=0,1,{agree_excel(copy, _cell(r, C0 + m), relative=True)})",
+                  st.check, ok)
         flags.append(ok)
     _reconcile(b, "Scenarios: returns at live share = live", ex.axis_row + 1, r,
                C0 + m + 1, flags, "where an axis point equals the live contracted share, its copy of the model gives "

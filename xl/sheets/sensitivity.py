@@ -6,7 +6,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from model.registry import INPUTS, OUTPUTS
 
-from ..book import Book, r9
+from ..book import Book, agree, agree_excel
 from ..formula import inline
 
 GRIDS = (
@@ -72,10 +72,8 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     # writer-level check: the grid's base point, recomputed inline with the live inputs, is the headline
     # (an error in both counts as equal: the headline's own error is another check's business)
     base = f"Sensitivity!$C${first + 1}"
-    text = f"IFERROR(IF(ROUND({base}-{target},9)=0,1,0),IFERROR({target}*0,1))"
-    got = points[0][target]
-    want = b.values[target]
-    ok = 1 if want != want else int(got == got and r9(got - want) == 0)  # as the formula: NaN is #N/A
+    text = agree_excel(base, target)
+    ok = agree(points[0][target], b.values[target])
     b.extra_checks.append((f"Sensitivity base point = {OUTPUTS[target].label}", text, ok,
                            f"the grid's base case ({row_key}, {col_key} at their live values) equals {target}"))
     ws.write(r + 1, 0, "First row and column (shaded): the base case, the live inputs; an axis point equal to "
