@@ -237,6 +237,11 @@ def check_excel(where: str, excel: str) -> None:
         raise ValueError(f"{where}: literal number(s) {lits} in a formula; name them as constants")
 
 
+def _one_line(func: Callable) -> str:
+    """A function's docstring as one line: it is shown in a cell, a table row, a tooltip."""
+    return " ".join((inspect.getdoc(func) or "").split())
+
+
 def line(section: str, unit: str, label: str, excel: str, block: str | None = None):
     """Register a function as the output named like it; its parameters are the names it reads."""
 
@@ -246,8 +251,7 @@ def line(section: str, unit: str, label: str, excel: str, block: str | None = No
         if name in OUTPUTS or name in INPUTS:
             raise ValueError(f"duplicate output name {name!r}")
         params = tuple(inspect.signature(func).parameters)
-        doc = " ".join((inspect.getdoc(func) or "").split())  # one line: a cell, a table row, a tooltip
-        OUTPUTS[name] = Output(name, label, unit, section, func, params, excel, doc, block)
+        OUTPUTS[name] = Output(name, label, unit, section, func, params, excel, _one_line(func), block)
         return func
 
     return register
@@ -283,7 +287,7 @@ def check(section: str, label: str, excel: str):
             raise ValueError(f"duplicate check name {name!r}")
         check_excel(name, excel)
         params = tuple(inspect.signature(func).parameters)
-        CHECKS[name] = Check(name, label, section, func, params, excel, " ".join((inspect.getdoc(func) or "").split()))
+        CHECKS[name] = Check(name, label, section, func, params, excel, _one_line(func))
         return func
 
     return register

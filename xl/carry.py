@@ -25,8 +25,9 @@ from .sheets.inputs import (
     AXES_TITLE,
     INPUTS_FIXED_COLUMNS,
     INPUTS_HEADER_ROW,
-    SELECTOR_CELL,
     SELECTOR_LABEL,
+    SELECTOR_LABEL_REF,
+    SELECTOR_REF,
     SOURCE_HEADER,
     TEMPLATE_COL0,
 )
@@ -114,9 +115,8 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
             if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
                 break
             _read_row(edited, row, r, names, last, what)
-        cell = SELECTOR_CELL.replace("$", "")
-        where, selected = f"Inputs!{cell}", wb["Inputs"][cell].value
-        if wb["Inputs"][f"A{cell[1:]}"].value != SELECTOR_LABEL:  # built before the selector moved to Inputs: it
+        where, selected = f"Inputs!{SELECTOR_REF}", wb["Inputs"][SELECTOR_REF].value
+        if wb["Inputs"][SELECTOR_LABEL_REF].value != SELECTOR_LABEL:  # built before the selector moved to Inputs: it
             where, selected = f"Cover!{OLD_SELECTOR}", wb["Cover"][OLD_SELECTOR].value  # was there, number or name
         elif selected is None:
             raise InputError(f"{what} {str(path)!r}: the scenario number in {where} is empty; type the template "

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from model.registry import INPUTS, OUTPUTS, SECTIONS
 
 from ..book import Book
-from .inputs import SELECTOR_CELL
+from .inputs import SELECTOR_REF, template_columns
 
 SELECTED_NAME_CELL = "$C$7"  # the selected template's name, read from the header by position
 
@@ -25,10 +25,8 @@ def write_cover(b: Book, ws) -> None:
     # the selector is an input, so it lives on Inputs; the Cover shows it and links there
     ws.write(5, 1, "Scenario number (template column)", st.text)
     b.formula(ws, 5, 2, "scenario_number", st.text, b.selected + 1)
-    ws.write_url(5, 4, f"internal:Inputs!{SELECTOR_CELL.replace('$', '')}", st.link,
-                 f"change it on Inputs, cell {SELECTOR_CELL.replace('$', '')}")
-    listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
-    ws.write_string(4, 1, f"Template columns: {listing}"[:32_000], st.note)
+    ws.write_url(5, 4, f"internal:Inputs!{SELECTOR_REF}", st.link, f"change it on Inputs, cell {SELECTOR_REF}")
+    ws.write_string(4, 1, f"Template columns: {template_columns(b)}"[:32_000], st.note)
     ws.write(6, 1, "Selected template", st.text)
     b.formula(ws, 6, 2, f"INDEX({b.template_header},1,scenario_number)", st.text, b.scenarios[b.selected].header)
     b.wb.define_name("selected_scenario", f"=Cover!{SELECTED_NAME_CELL}")

@@ -17,7 +17,8 @@ TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
 SOURCE_HEADER = "Source note"
 AXES_TITLE = "Sensitivity and chart axes"
 SELECTOR_ROW, SELECTOR_COL = 2, 6  # the scenario NUMBER (the template column's position): G3, over "Live value"
-SELECTOR_CELL = xl_rowcol_to_cell(SELECTOR_ROW, SELECTOR_COL, row_abs=True, col_abs=True)
+SELECTOR_CELL = xl_rowcol_to_cell(SELECTOR_ROW, SELECTOR_COL, row_abs=True, col_abs=True)  # $G$3, as names read it
+SELECTOR_REF, SELECTOR_LABEL_REF = xl_rowcol_to_cell(SELECTOR_ROW, SELECTOR_COL), xl_rowcol_to_cell(SELECTOR_ROW, 0)
 SELECTOR_LABEL = "Scenario number (template column)"
 AXES_HEAD = ("Axis", "Name", "Unit", "Domain", "Base case (live)")  # column A of the axes block's head rows
 
@@ -41,7 +42,7 @@ def write_inputs(b: Book, ws) -> None:
     src_col = last_t + 1
     ws.write(0, 0, "Inputs", st.title)
     ws.write(1, 0, "Blue cells on a pale fill are inputs: one column per template. The live value (column G) "
-                   f"takes the template whose column number is in {SELECTOR_CELL.replace('$', '')}. Data validation "
+                   f"takes the template whose column number is in {SELECTOR_REF}. Data validation "
                    "enforces each domain.", st.subtitle)
     write_selector(b, ws)
     heads = [*INPUTS_FIXED_COLUMNS, *(s.header for s in b.scenarios),
@@ -87,13 +88,19 @@ def write_inputs(b: Book, ws) -> None:
     ws.repeat_rows(b.header_row)
 
 
+def template_columns(b: Book) -> str:
+    """What each scenario number selects: "1 = seed; 2 = coreweave; ..." (the selector's prompt, and the notes
+    beside it and on the Cover)."""
+    return "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
+
+
 def write_selector(b: Book, ws) -> None:
     """The scenario selector, an input like any other: the column number of the live template. Selection by
     position: a name typed by a user is never matched (MATCH ignores case and reads * ? ~ as wildcards); the
     name shown beside it is the header at that position."""
     st = b.st
     n = len(b.scenarios)
-    listing = "; ".join(f"{i + 1} = {s.name}" for i, s in enumerate(b.scenarios))
+    listing = template_columns(b)
     ws.write_string(SELECTOR_ROW, 0, SELECTOR_LABEL, st.text)
     ws.write_number(SELECTOR_ROW, SELECTOR_COL, b.selected + 1, st.selector)
     ws.data_validation(SELECTOR_ROW, SELECTOR_COL, SELECTOR_ROW, SELECTOR_COL,
