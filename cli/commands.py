@@ -62,7 +62,7 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
 
     from model import evaluate
 
-    from .scenarios import read_labelled
+    from .scenarios import located, read_labelled
 
     if args.json and (args.csv or args.overwrite):
         raise InputError(f"{'--csv' if args.csv else '--overwrite'}: not with --json (JSON goes to stdout; "
@@ -85,7 +85,10 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
         raise InputError(f"--set {both[0]}: also a column of --scenarios {args.scenarios}; give it in one place")
     if not args.json:
         import pandas  # noqa: F401  (the CSV writer's: a missing one is said before the work, not after)
-    res = evaluate({**sets, **given}, args.template, outputs=names)
+    try:
+        res = evaluate({**sets, **given}, args.template, outputs=names)
+    except InputError as exc:  # 'gpu_utilization[2]': where that scenario is in the file
+        raise located(exc, args.scenarios, labels) from None
     n = len(next(iter(given.values())))
     if args.json:
         head = {"template": args.template, "set": sets, "scenarios": n}

@@ -2,7 +2,8 @@
 
 The one reader behind `aie evaluate --scenarios` and `bench/run.py --inputs`. Every problem is an InputError that
 names the file (as `what` calls it) and what is wrong; values are checked against their domains by model.evaluate,
-which names a bad one as input[scenario], scenarios counting from 0 after the header.
+which names a bad one as input[scenario], scenarios counting from 0 after the header; `located` adds where that
+scenario is in the file (its label, its CSV line).
 """
 
 from __future__ import annotations
@@ -55,6 +56,47 @@ def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[s
     if next(iter(sizes))[0] == 0:
         raise InputError(f"{where}: no scenarios in it")
     return given, labels
+
+
+def located(exc: InputError, source: str | Path, labels: list[str] | None) -> InputError:
+    """`exc` (an error naming scenario i: 'name[i]' or 'at index i') with where scenario i is in the file: its
+    line in a CSV, its label where the file has them. The same error unchanged if it names no scenario."""
+    import re
+
+    m = re.search(r"(?:\w\[|at index )(\d+)\b", str(exc))
+    if not m:
+        return exc
+    return type(exc)(f"{exc}; {place(source, int(m[1]), labels)}")
+
+
+def place(source: str | Path, i: int, labels: list[str] | None) -> str:
+    """Scenario i (from 0) as an analyst finds it in the file: 'scenario 'b', line 4 of bad.csv'."""
+    parts = [f"scenario {labels[i]!r}"] if labels is not None and 0 <= i < len(labels) else []
+    line = _line_of(Path(source), i) if Path(source).suffix.lower() == ".csv" else None
+    if line is not None:
+        parts.append(f"line {line} of {Path(source).name}")
+    return ", ".join(parts) or f"scenario {i} of {Path(source).name} (from 0)"
+
+
+def _line_of(path: Path, i: int) -> int | None:
+    """The file line on which scenario i's row ends: blank lines and empty ',,' rows are no scenarios, as the
+    reader skips them (read again, on an error only: the reader itself does not keep line numbers)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = csv.reader(f, skipinitialspace=True)
+            header = next((r for r in rows if any(c.strip() for c in r)), None)
+            if header is None:
+                return None
+            first = 1 if header[0].strip() in INDEX_NAMES else 0  # a label column does not make a row a scenario
+            k = -1
+            for row in rows:
+                if any(c.strip() for c in row[first:]):
+                    k += 1
+                    if k == i:
+                        return rows.line_num
+    except (OSError, ValueError, csv.Error):
+        return None
+    return None
 
 
 def _names(names: list[str], where: str) -> None:
@@ -150,7 +192,7 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
                 i = int(np.argmax(bad))
                 cell = str(column.iloc[i]).strip()
                 raise InputError(f"{where}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'} "
-                                 f"(scenarios count from 0 after the header); allowed domain of {name}: "
+                                 f"({place(path, i, labels)}); allowed domain of {name}: "
                                  f"{INPUTS[name].domain.text()}")
             column = numbers
         given[name] = column.to_numpy(dtype=float)
@@ -158,6 +200,6 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
         if huge.any():  # "1e400" reads as infinite: say so, rather than let the domain check show "inf"
             i = int(np.argmax(huge))
             raise InputError(f"{where}: {name}[{i}] = {given[name][i]}: infinite, written so or beyond the largest "
-                             "number (±1.8e308; scenarios count from 0 after the header); "
+                             f"number (±1.8e308; {place(path, i, labels)}); "
                              f"allowed domain of {name}: {INPUTS[name].domain.text()}")
     return given, labels

@@ -94,15 +94,24 @@ BAD = [
     (["--output", "gpu_price"], "it is an input, not an output"),
     (["--output", "wacc,"], "--output: an empty name"),
     (["--csv", "x.csv"], "--csv: only with --scenarios FILE"),
-    (["--scenarios", "{bad}"], "gpu_utilization[1] = 1.5 is outside its domain"),
-    (["--scenarios", "{text}"], "gpu_price[0] = 'abc' is not a number (scenarios count from 0 after the header)"),
+    (["--scenarios", "{bad}"], "gpu_utilization[1] = 1.5 is outside its domain; allowed domain of gpu_utilization: "
+                               "(0, 1]; line 3 of bad.csv"),
+    (["--scenarios", "{text}"], "gpu_price[0] = 'abc' is not a number (line 2 of text.csv)"),
+    # blank lines and Excel's empty rows are no scenarios, a quoted label may span lines: the error names the
+    # scenario's label and the line its row ends on, where an analyst finds it
+    (["--scenarios", "{labelled}"], "gpu_utilization[2] = 1.7 is outside its domain; allowed domain of "
+                                    "gpu_utilization: (0, 1]; scenario 'c', line 7 of labelled.csv"),
+    (["--scenarios", "{labelled_text}"], "gpu_price[1] = 'x' is not a number (scenario 'b\\nb', line 5 of "
+                                         "labelled_text.csv)"),
+    (["--scenarios", "{shares}"], "at index 1; they must sum to 1 (within 1e-9); line 3 of shares.csv"),
     (["--scenarios", "{bad}", "--csv", "{out}"], "gpu_utilization[1] = 1.5"),
     (["--scenarios", "{good}", "--csv", "{txt}"], "must end .csv"),
     (["--scenarios", "{good}", "--csv", "{out}", "--json"], "--csv: not with --json"),
     (["--scenarios", "{good}", "--overwrite"], "--overwrite: only with --csv PATH"),
     (["--scenarios", ""], "--scenarios: an empty path"),  # an unset shell variable: not one seed scenario
     (["--scenarios", "{good}", "--csv", "{good}", "--overwrite"], "is the --scenarios file itself"),
-    (["--scenarios", "{huge}"], "gpu_price[1] = inf: infinite, written so or beyond the largest number"),
+    (["--scenarios", "{huge}"], "gpu_price[1] = inf: infinite, written so or beyond the largest number "
+                                "(±1.8e308; line 3 of huge.csv)"),
     (["--scenarios", "{pipe}"], "not a regular file (a pipe or a device cannot be read twice)"),  # used to hang
 ]
 
@@ -111,7 +120,12 @@ BAD = [
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, argv, fragment):
     files = {"bad": tmp_path / "bad.csv", "text": tmp_path / "text.csv", "good": tmp_path / "good.csv",
              "out": tmp_path / "out.csv", "txt": tmp_path / "out.txt", "huge": tmp_path / "huge.csv",
-             "pipe": tmp_path / "pipe.csv"}
+             "pipe": tmp_path / "pipe.csv", "labelled": tmp_path / "labelled.csv",
+             "labelled_text": tmp_path / "labelled_text.csv", "shares": tmp_path / "shares.csv"}
+    files["labelled"].write_text("\nscenario,gpu_price,gpu_utilization\na,30000,0.5\n\nb,31000,0.6\n,,\n"
+                                 "c,32000,1.7\n", encoding="utf-8")
+    files["labelled_text"].write_text('scenario,gpu_price\na,30000\n,\n"b\nb",x\n', encoding="utf-8")
+    files["shares"].write_text("share_hobbyist\n0.1\n0.9\n", encoding="utf-8")  # the seed's, then not
     files["huge"].write_text("gpu_price\n30000\n1e400\n", encoding="utf-8")  # beyond ±1.8e308: read as inf
     if hasattr(os, "mkfifo"):
         os.mkfifo(files["pipe"])

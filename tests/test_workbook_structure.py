@@ -281,3 +281,22 @@ def test_frozen_panes_and_print_areas(built):
 
 
 _ = defaultdict
+
+
+def test_the_cost_stack_foots_from_the_rows_above_its_total(built):
+    """total_cost_per_gpu_hour adds named terms (one of them an input): each term is a row directly above the total
+    on the Cost stack sheet, so D5 through the row above the total add up to it (a reviewer found the input term
+    missing: four visible rows that did not sum to the fifth)."""
+    _, wb = built
+    ws = wb["Cost stack"]
+    top = {}  # the line items' block: from row 5 to the first empty row
+    for r in range(5, ws.max_row + 1):
+        if not ws.cell(r, 2).value:
+            break
+        top[ws.cell(r, 2).value] = r
+    total = top["total_cost_per_gpu_hour"]
+    terms = re.findall(r"[a-z_]+", ws.cell(total, 4).value)
+    above = [ws.cell(r, 2).value for r in range(5, total)]
+    assert sorted(above) == sorted(terms), (above, terms)
+    link = ws.cell(top["ops_per_gpu_hour"], 4).value
+    assert link == "=ops_per_gpu_hour", link  # a link to the input, not a typed copy

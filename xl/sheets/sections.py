@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from model.registry import BLOCKS, OUTPUTS, SECTIONS
+from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS
 
 from ..book import YEAR_COL0, Book
 from ..formula import row_formula
+
+# inputs a total adds as they are: shown as link rows just above it, so that the stack foots from visible lines
+LINKS = {"total_cost_per_gpu_hour": ("ops_per_gpu_hour",)}
 
 
 def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
@@ -21,6 +24,9 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     for name, o in OUTPUTS.items():
         if o.section != sec:
             continue
+        for link in LINKS.get(name, ()):
+            link_row(b, ws, r, link)
+            r += 1
         if o.block:
             pending.append((ws, sheet, r, name, o))
         else:
@@ -63,6 +69,14 @@ def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> Non
     b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
+
+
+def link_row(b: Book, ws, r: int, name: str) -> None:
+    """An input as it is, read from the Inputs sheet (a link: the input itself stays on Inputs)."""
+    i = INPUTS[name]
+    b.line_head(ws, r, i.label, name, i.unit)
+    b.formula(ws, r, 3, name, b.st.money(i.unit, b.base[name]), b.base[name])
+    ws.write_string(r, 4, "input, from the Inputs sheet", b.st.note)
 
 
 def write_pending(b: Book, pending: list) -> None:
