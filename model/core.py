@@ -258,9 +258,9 @@ def sculpting_schedule(inputs: Mapping | None = None, template: str | Path = "se
 
 def project_schedule(inputs: Mapping | None = None, template: str | Path = "seed") -> pd.DataFrame:
     """P1, the fleet project by year (0..15) as a DataFrame indexed by year: flags (start, life, contract, debt,
-    last), revenue, cash_costs, ebitda, replacement_capex, tax_depreciation, unlevered_tax, cfads, sale_cash,
-    project_cash_flow, debt (drawdown, debt_service, opening, interest, principal, closing), dscr (nan without
-    debt service), levered_tax, equity_cash_flow, with present values and the IRR helper rows. Years past the
-    economic life are 0."""
+    last), revenue, cash_costs, ebitda, replacement_capex, the shares of a full year's GPU and network
+    depreciation taken, tax_depreciation, unlevered_tax, cfads, sale_cash, project_cash_flow, debt (drawdown,
+    debt_service, opening, interest, principal, closing), dscr (nan without debt service), levered_tax,
+    equity_cash_flow, with present values and the IRR helper rows. Years past the economic life are 0."""
     _, ctx = _block_rows("fleet_financing", inputs, template)
     return _frame({**ctx["fleet_operations"], **ctx["fleet_financing"]}).drop(columns="period")

@@ -647,6 +647,8 @@ def test_p1_one_year_schedule_by_hand():
     assert y1["dscr"] == pytest.approx(1.5, rel=1e-9)
     assert y1["levered_tax"] == pytest.approx(LTAX1, rel=1e-9)
     assert sched.loc[0, "equity_cash_flow"] == pytest.approx(ECF0, rel=1e-9)
+    assert sched.loc[0, "equity_invested"] == pytest.approx(CAPEX1 - CAP1, rel=1e-9)  # a row of its own
+    assert y1["equity_invested"] == 0
     assert y1["equity_cash_flow"] == pytest.approx(ECF1, rel=1e-9)
     # after the life everything is switched off and shows 0, DSCR nan
     later = sched.loc[2:]
@@ -811,3 +813,32 @@ def test_levelized_rent_one_scenario_as_in_an_array_near_the_switch():
         one = model.evaluate({**x, "cost_of_debt": float(c)}, outputs=names)
         for name in names:
             assert abs(arr[name][i] - one[name]) <= 1e-14 * abs(one[name]), (name, one["wacc"])
+
+
+# depreciation shares by year, by hand: book lives 2.5 (GPU) and 4 (network) years inside a 5-year life:
+# 1 within the book life, the half year in year 3, 0 after it and in years 0 and 6 (outside the life)
+DEP_CASE = {"economic_life_years": 5, "depreciation_years": 2.5, "network_life_years": 4}
+GPU_SHARES = [0, 1, 1, 0.5, 0, 0, 0]
+NET_SHARES = [0, 1, 1, 1, 1, 0, 0]
+
+
+def test_depreciation_shares_of_the_year_by_hand():
+    base = model.resolve_inputs(DEP_CASE)
+    sched = model.project_schedule(DEP_CASE)
+    assert sched["gpu_depreciation_share"].tolist()[:7] == GPU_SHARES
+    assert sched["network_depreciation_share"].tolist()[:7] == NET_SHARES
+    fleet, gpu, net = base["fleet_gpus"], base["gpu_price"], base["network_capex_per_gpu"]
+    assert sched.loc[3, "tax_depreciation"] == pytest.approx(fleet * (gpu * 0.5 / 2.5 + net / 4), rel=1e-15)
+    assert sched.loc[5, "tax_depreciation"] == 0
+    # the same rows on arrays (two scenarios: this one, and one with a 3-year GPU book life)
+    from model import graph
+    from model.registry import BLOCKS
+
+    values = model.resolve_inputs({**DEP_CASE, "depreciation_years": np.array([2.5, 3.0])})
+    ctx = graph.context(values, until="fleet_operations")
+    node = BLOCKS["fleet_operations"]
+    rows = node.func(*(ctx[p] for p in node.params), keep_rows=True)
+    assert [float(v[0]) for v in rows["gpu_depreciation_share"]][:7] == GPU_SHARES
+    assert [float(v[1]) for v in rows["gpu_depreciation_share"]][:7] == [0, 1, 1, 1, 0, 0, 0]
+    assert [float(v[0]) for v in rows["network_depreciation_share"]][:7] == NET_SHARES
+    assert float(rows["tax_depreciation"][3][0]) == pytest.approx(fleet * (gpu * 0.5 / 2.5 + net / 4), rel=1e-15)

@@ -112,7 +112,7 @@ def _results(path) -> dict[str, object]:
     out = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, ws.max_row + 1)
            if isinstance(ws.cell(r, 2).value, (int, float))}
     row = _row(ws, 1, "All inputs in domain")
-    out["All inputs in domain"] = min(ws.cell(row, c).value for c in range(3, 7))
+    out["All inputs in domain"] = min(ws.cell(row, c).value for c in range(4, 8))  # D:G, a template each
     return out | {"master": wb["Cover"]["C8"].value}
 
 

@@ -36,7 +36,8 @@ def test_display_unit():
     ("gpu_price", "$#,##0;"),  # $25,000 per GPU: whole dollars
     ("total_cost_per_gpu_hour", "$#,##0.000"),
     ("fleet_min_dscr", '0.00"×"'),
-    ("wacc", "0.0%"),
+    ("wacc", "0.00%"),  # to the basis point (fleet_debt_rate 7.55% read 7.5%)
+    ("fleet_debt_rate", "0.00%"),
     ("fleet_gpus", "#,##0;"),  # a count: whole GPUs
     ("economic_life_years", "0"),  # an integer input: whole years
     ("gpu_payback_years", "0.0"),  # a computed duration: one decimal

@@ -80,3 +80,14 @@ def test_returns_by_contracted_share(sheets, which):
     # hand check: with nothing contracted, the debt is priced at base rate + the uncontracted spread
     k0 = next(k for k, v in axis.items() if v == 0)
     assert table["fleet_debt_rate"][k0] == pytest.approx(seed["base_rate"] + seed["spread_uncontracted"], rel=1e-12)
+
+
+def test_the_check_columns_are_printed(sheets):
+    """The print area runs to the last column with a header (the per-row checks beside the live values): the
+    printout left them out."""
+    from openpyxl.utils import column_index_from_string
+
+    ws = sheets[0]
+    last = column_index_from_string(ws.print_area.split(":")[-1].strip("$").rstrip("0123456789").strip("$"))
+    headers = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "(1 = OK)" in c.value]
+    assert len(headers) == 2 and all(c.column <= last for c in headers), (ws.print_area, [c.coordinate for c in headers])

@@ -284,19 +284,46 @@ _ = defaultdict
 
 
 def test_the_cost_stack_foots_from_the_rows_above_its_total(built):
-    """total_cost_per_gpu_hour adds named terms (one of them an input): each term is a row directly above the total
-    on the Cost stack sheet, so D5 through the row above the total add up to it (a reviewer found the input term
-    missing: four visible rows that did not sum to the fifth)."""
+    """total_cost_per_gpu_hour adds named terms (one of them an input): each term is a row directly above the total,
+    on the Cost stack sheet and in every template's copy on Scenario calc, so the rows above add up to it (a
+    reviewer found the input term missing: four visible rows that did not sum to the fifth)."""
     _, wb = built
-    ws = wb["Cost stack"]
-    top = {}  # the line items' block: from row 5 to the first empty row
-    for r in range(5, ws.max_row + 1):
-        if not ws.cell(r, 2).value:
-            break
-        top[ws.cell(r, 2).value] = r
-    total = top["total_cost_per_gpu_hour"]
-    terms = re.findall(r"[a-z_]+", ws.cell(total, 4).value)
-    above = [ws.cell(r, 2).value for r in range(5, total)]
-    assert sorted(above) == sorted(terms), (above, terms)
-    link = ws.cell(top["ops_per_gpu_hour"], 4).value
-    assert link == "=ops_per_gpu_hour", link  # a link to the input, not a typed copy
+    terms = re.findall(r"[a-z_]+", OUTPUTS["total_cost_per_gpu_hour"].excel)
+    seen = 0
+    for sheet in ("Cost stack", "Scenario calc"):
+        ws = wb[sheet]
+        for r in range(1, ws.max_row + 1):
+            if ws.cell(r, 2).value != "total_cost_per_gpu_hour" or not str(ws.cell(r, 4).value).startswith("="):
+                continue
+            seen += 1
+            above = [ws.cell(k, 2).value for k in range(r - len(terms), r)]
+            assert sorted(above) == sorted(terms), (sheet, r, above)
+            link = ws.cell(r - terms[::-1].index("ops_per_gpu_hour") - 1, 4).value  # a link, not a typed copy
+            assert link == "=ops_per_gpu_hour" or link.startswith("=Inputs!"), (sheet, r, link)
+            if sheet == "Scenario calc":  # the total adds the rows above it, cell by cell
+                cells = re.findall(r"\$D\$(\d+)", ws.cell(r, 4).value)
+                assert sorted(int(c) for c in cells) == list(range(r - len(terms), r)), ws.cell(r, 4).value
+    assert seen == 1 + 4  # the Cost stack's and each of the four templates'
+
+
+def test_yearly_sheets_show_each_columns_year_in_the_frozen_header(built):
+    """The panes freeze below row 4; the year rows scroll away, so row 4 reads each year column's year from its
+    block's year row (a reviewer could not tell the years apart at the DSCR rows)."""
+    _, wb = built
+    for sheet in ("Project", "DSCR", "Pricing"):
+        ws = wb[sheet]
+        assert ws.freeze_panes == "C5", (sheet, ws.freeze_panes)
+        year_row = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 2).value == "year")
+        heads = [ws.cell(4, c).value for c in range(6, ws.max_column + 1) if ws.cell(4, c).value]
+        assert heads and heads == [f"={get_column_letter(c)}${year_row}" for c in range(6, 6 + len(heads))], sheet
+        assert ws.cell(4, 6).number_format == '"Year "0'
+
+
+def test_no_chart_is_percent_stacked(built):
+    """LibreOffice applies a percent stacking to a combined line series too: the WACC line by stage was drawn
+    flat at 100%. The capital shares add up to 1 already: plain stacked columns."""
+    path, _ = built
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert charts
+        assert not [n for n in charts if b"percentStacked" in z.read(n)]

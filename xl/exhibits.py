@@ -218,7 +218,9 @@ class StageTable:
         sheet, head, last = self.sheet, self.head, C0 + self.n - 1
         eq, debt, wacc_r = head + 1, head + 2, head + 3
         cats = [sheet, head, C0, head, last]
-        ch = _chart(b, {"type": "column", "subtype": "percent_stacked"}, "Capital structure and WACC by stage")
+        # plain stacked (the shares add up to 1 already): LibreOffice applies a percent stacking to the combined line
+        # too, and drew WACC flat at 100%
+        ch = _chart(b, {"type": "column", "subtype": "stacked"}, "Capital structure and WACC by stage")
         ch.add_series({"name": "Equity share", "categories": cats, "values": [sheet, eq, C0, eq, last]})
         ch.add_series({"name": "Debt share", "categories": cats, "values": [sheet, debt, C0, debt, last]})
         line = b.wb.add_chart({"type": "line"})
@@ -281,7 +283,7 @@ def exhibits() -> list:
         CurveExhibit("E2", BUY_RENT),
         StageTable(),
         YearlyChart("Sculpted debt: balance and debt service", (
-            ("sculpting", "closing", "Closing balance", "column"),
+            ("sculpting", "opening", "Opening balance", "column"),  # year 1 opens at the debt drawn
             ("sculpting", "debt_service", "Debt service", "line")), "$ (balance; service per year)"),
         YearlyChart("Fleet project: revenue, EBITDA, CFADS and debt service", (  # EBITDA and CFADS can be < 0
             ("fleet_operations", "revenue", "Revenue", "column"),

@@ -20,7 +20,8 @@ UNIT_FORMATS = {
     "$": '$#,##0;[Red]-$#,##0;"–"', "$/yr": '$#,##0;[Red]-$#,##0;"–"', "$/GPU": '$#,##0;[Red]-$#,##0;"–"',
     "$/GPU-h": '$#,##0.000;[Red]-$#,##0.000;"–"', "$/h": '$#,##0.000;[Red]-$#,##0.000;"–"',
     "$/kW/month": '$#,##0.00;[Red]-$#,##0.00;"–"', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
-    "%": '0.0%', "%/yr": '0.0%', "×": '0.00"×"', "×/yr": '0.00"×"', "ratio": '0.00',
+    "%": '0.00%', "%/yr": '0.00%',  # rates to the basis point: 7.55%, not 7.5% beside $12.7m of interest
+    "×": '0.00"×"', "×/yr": '0.00"×"', "ratio": '0.00',
     "years": '0.0', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0;-#,##0;"–"', "GPUs/yr": '#,##0',
     "sequences": '#,##0', "customers": '#,##0', "bps": '#,##0', "s": '0.000000',
     "tokens/s": '#,##0', "tokens/h": '#,##0', "GB": '#,##0.000', "B params": '#,##0.0',
@@ -59,6 +60,9 @@ class Styles:
                                      "border": 1, "text_wrap": True, "valign": "top"})
         self.header_num = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                          "border": 1, "text_wrap": True, "valign": "top", "align": "right"})
+        # the years over a sheet's yearly columns in its frozen header row: "Year 3" from the block's year row
+        self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                          "border": 1, "align": "right", "num_format": '"Year "0'})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})
@@ -67,8 +71,11 @@ class Styles:
                                         "text_wrap": True, "valign": "top"})
         self.unit = wb.add_format({**base, "font_color": "#595959", "align": "center"})
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.note_wrap = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
+                                        "valign": "top"})
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})
-        self.check = wb.add_format({**base, "bold": True, "align": "center", "num_format": '"OK";;"FAIL"'})
+        self.check = wb.add_format({**base, "bold": True, "align": "center", "valign": "top",
+                                    "num_format": '"OK";;"FAIL"'})
         self.master = wb.add_format({**base, "bold": True, "font_size": 12, "align": "center", "border": 2,
                                      "num_format": '"ALL CHECKS OK";;"CHECK FAILED"'})
         self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,

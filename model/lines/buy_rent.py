@@ -106,9 +106,10 @@ def economic_cost_per_hour(gpu_price, network_capex_per_gpu, residual_value, wac
     return (capital + replacements) / hours_per_year + cash_cost_per_gpu_hour
 
 
-@line(S, "%", "Breakeven utilization, economic", "economic_cost_per_hour/rent_levelized_per_gpu_hour")
+@line(S, "%", "Breakeven utilization, economic, pre-tax", "economic_cost_per_hour/rent_levelized_per_gpu_hour")
 def breakeven_utilization_economic(economic_cost_per_hour, rent_levelized_per_gpu_hour):
-    """economic_cost_per_hour / rent_levelized_per_gpu_hour: own when expected utilization is above it"""
+    """economic_cost_per_hour / rent_levelized_per_gpu_hour: own when expected utilization is above it (pre-tax,
+    at the market rent: no contracts, unlike P1)"""
     return economic_cost_per_hour / rent_levelized_per_gpu_hour
 
 

@@ -78,9 +78,15 @@ OPERATIONS = [
     Row("ebitda", "EBITDA", "$", "[revenue]-[cash_costs]"),
     Row("replacement_capex", "Replacement capex", "$",
         "[life]*fleet_gpus*annual_failure_rate*gpu_price*(1-market_price_decline_per_year)^([year]-1)"),
+    # the share of a full year's straight-line depreciation taken in year t: 1 within the book life, the fraction
+    # in its last (part) year, 0 after it and outside the operating life; a timing row, not an IF on dates
+    Row("gpu_depreciation_share", "GPU depreciation, share of a year", "%",
+        "[life]*MAX(0,MIN(1,depreciation_years-[year]+1))"),
+    Row("network_depreciation_share", "Network depreciation, share of a year", "%",
+        "[life]*MAX(0,MIN(1,network_life_years-[year]+1))"),
     Row("tax_depreciation", "Tax depreciation", "$",
-        "[life]*fleet_gpus*(gpu_price*MAX(0,MIN(1,depreciation_years-[year]+1))/depreciation_years"
-        "+network_capex_per_gpu*MAX(0,MIN(1,network_life_years-[year]+1))/network_life_years)"),
+        "fleet_gpus*(gpu_price*[gpu_depreciation_share]/depreciation_years"
+        "+network_capex_per_gpu*[network_depreciation_share]/network_life_years)"),
     Row("unlevered_tax", "Unlevered tax", "$", "tax_rate*MAX(0,[ebitda]-[replacement_capex]-[tax_depreciation])"),
     Row("cfads", "CFADS", "$", "[ebitda]-[replacement_capex]-[unlevered_tax]"),
     Row("sale_cash", "Sale proceeds after tax", "$",
@@ -148,6 +154,8 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
         contract = 1.0 if 1 <= t <= contract_years else 0.0
         debt = 1.0 if 1 <= t <= T else 0.0
         last = 1.0 if ft == L else 0.0
+        gpu_share = max(0.0, min(1.0, dep_years - t + 1)) if life else 0.0
+        net_share = max(0.0, min(1.0, net_years - t + 1)) if life else 0.0
         if life:
             market = rental * D
             contracted = contract * fleet * share
@@ -155,8 +163,7 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
             cash_costs = k_cost
             ebitda = revenue - cash_costs
             replacement = k_repl * D
-            depreciation = fleet * (gpu_price * max(0.0, min(1.0, dep_years - t + 1)) / dep_years
-                                    + net_capex * max(0.0, min(1.0, net_years - t + 1)) / net_years)
+            depreciation = fleet * (gpu_price * gpu_share / dep_years + net_capex * net_share / net_years)
             unlevered_tax = tax_rate * max(0.0, ebitda - replacement - depreciation)
             cfads = ebitda - replacement - unlevered_tax
         else:
@@ -166,7 +173,8 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
         cash_flow = cfads + sale - capex if t == 0 else cfads + sale
         flows.append(cash_flow)
         values = (ft + 1.0, ft, 1.0 if t == 0 else 0.0, life, contract, debt, last, market, contracted, revenue,
-                  cash_costs, ebitda, replacement, depreciation, unlevered_tax, cfads, sale, capex if t == 0 else 0.0,
+                  cash_costs, ebitda, replacement, gpu_share, net_share, depreciation, unlevered_tax, cfads, sale,
+                  capex if t == 0 else 0.0,
                   cash_flow, cash_flow / W,
                   abs(cash_flow), 0.0, 0.0, max(0.0, cfads) / dscr / R if debt else 0.0, market / W)
         for key, v in zip(rows, values):
@@ -338,7 +346,19 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
         s, f = sign_rows(cash_flow, "P1.project_sign")
         return {"project_sign": s + [s[-1]] * (YEARS - n), "project_flip": f + pad}
 
+    def shares():  # the year shares that tax_depreciation read (computed inline above, without the rows)
+        made = {}
+        for key, years in (("gpu_depreciation_share", dep_years), ("network_depreciation_share", net_years)):
+            f = np.subtract(years, tc, out=np.empty((n,) + shape))
+            f += 1
+            np.minimum(f, 1.0, out=f)
+            np.maximum(f, 0.0, out=f)
+            f *= life
+            made[key] = _year_rows(f, pad)
+        return made
+
     later = {"project_pv": at_wacc, "rent_pv": at_wacc, "project_sign": signs, "project_flip": signs,
+             "gpu_depreciation_share": shares, "network_depreciation_share": shares,
              "capex": lambda: {"capex": [np.broadcast_to(capex, shape) + 0.0] + [zero] * (YEARS - 1)},
              "project_abs_flow": lambda: {"project_abs_flow": _year_rows(np.absolute(cash_flow, out=abs_flow), pad)}}
     out = _Rows(rows, later)
@@ -380,9 +400,10 @@ DEBT = [
     Row("levered_tax", "Levered tax", "$",
         "tax_rate*MAX(0,[fleet_operations.ebitda]-[fleet_operations.replacement_capex]"
         "-[fleet_operations.tax_depreciation]-[interest])"),
+    Row("equity_invested", "Equity invested (year 0)", "$", "[fleet_operations.start]*(fleet_capex-fleet_debt)"),
     Row("equity_cash_flow", "Equity cash flow", "$",
         "[fleet_operations.ebitda]-[fleet_operations.replacement_capex]-[levered_tax]-[debt_service]"
-        "+[fleet_operations.sale_cash]-[fleet_operations.start]*(fleet_capex-fleet_debt)"),
+        "+[fleet_operations.sale_cash]-[equity_invested]"),
     Row("bridge_gap", "Project-to-equity bridge gap (check)", "$",
         "[equity_cash_flow]-([fleet_operations.project_cash_flow]-[debt_service]+[drawdown]"
         "-([levered_tax]-[fleet_operations.unlevered_tax]))"),
@@ -438,7 +459,7 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         bridge = equity - (ops["project_cash_flow"][t] - ds[t] + drawdown - (levered_tax - ops["unlevered_tax"][t]))
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
                   opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
-                  levered_tax, equity, bridge, equity / E, 0.0, 0.0)
+                  levered_tax, capex - debt_ if t == 0 else 0.0, equity, bridge, equity / E, 0.0, 0.0)
         for key, v in zip(rows, values):
             rows[key].append(v)
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
@@ -503,6 +524,9 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     def drawdown():
         return {"drawdown": [np.broadcast_to(debt_, shape).astype(float)] + [zero] * (YEARS - 1)}
 
+    def invested():
+        return {"equity_invested": [np.broadcast_to(capex - debt_, shape).astype(float)] + [zero] * (YEARS - 1)}
+
     def corkscrew():
         np.subtract(ds, interest, out=principal)
         closing[:-1] = opening[1:]
@@ -543,13 +567,13 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
 
     later = {"drawdown": drawdown, "principal": corkscrew, "closing": corkscrew, "corkscrew_gap": corkscrew,
              "dscr": cover, "dscr_or_sentinel": cover, "equity_pv": at_cost_of_equity, "equity_sign": signs,
-             "bridge_gap": bridge,
+             "bridge_gap": bridge, "equity_invested": invested,
              "equity_flip": signs}
     out = _Rows(rows, later)
     return out.complete(DEBT) if keep_rows else out
 
 
-@line(S, "×", "Minimum DSCR", "IF(fleet_debt>0,MIN([fleet_financing.dscr_or_sentinel:]),NA())", block="fleet_financing")
+@line(S, "×", "Fleet minimum DSCR", "IF(fleet_debt>0,MIN([fleet_financing.dscr_or_sentinel:]),NA())", block="fleet_financing")
 def fleet_min_dscr(fleet_debt, fleet_financing):
     """the smallest dscr_t over the years with debt service; undefined (nan) without debt"""
     low = fleet_financing["dscr_or_sentinel"][0]

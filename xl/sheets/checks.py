@@ -10,6 +10,17 @@ from model.validate import SHARES
 
 from ..book import Book, r9
 
+TEXT_WIDTH = 100  # column C: what each check tests, wrapped; the domain table's input labels
+T0 = 3  # the domain table's first template column (D)
+
+
+def _describe(ws, st, r: int, text: str) -> None:
+    """What a check tests, wrapped in column C, its row tall enough for it (no engine sizes a row on opening)."""
+    lines = -(-len(text) // int(TEXT_WIDTH * 1.15))  # prose runs narrower than the '0' a column width counts
+    ws.write(r, 2, text, st.note_wrap)
+    if lines > 1:
+        ws.set_row(r, 13 * lines + 2)
+
 
 def write_checks(b: Book) -> None:
     ws = b.sheet("Checks", "checks")
@@ -26,17 +37,17 @@ def write_checks(b: Book) -> None:
     b.check_cells = []
     b.check_values = []
     for name, c in CHECKS.items():
-        ws.write(r, 0, c.label, st.text)
+        ws.write(r, 0, c.label, st.text_top)
         b.formula(ws, r, 1, b.resolve_ranges(c.excel), st.check, int(results[name]))
         b.check_values.append(int(results[name]))
-        ws.write(r, 2, c.description, st.note)
+        _describe(ws, st, r, c.description)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
     for label, text, value, note in b.extra_checks:
-        ws.write(r, 0, label, st.text)
+        ws.write(r, 0, label, st.text_top)
         b.formula(ws, r, 1, text, st.check, value)
         b.check_values.append(value)
-        ws.write(r, 2, note, st.note)
+        _describe(ws, st, r, note)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
     # the selection is a template column: a whole number within the columns, its header the name shown
@@ -45,13 +56,13 @@ def write_checks(b: Book) -> None:
            f"INDEX({b.template_header},1,scenario_number)=selected_scenario),1,0),0)")
     b.formula(ws, r, 1, sel, st.check, 1)
     b.check_values.append(1)
-    ws.write(r, 2, "scenario_number is a whole number from 1 to the number of template columns", st.note)
+    _describe(ws, st, r, "scenario_number is a whole number from 1 to the number of template columns")
     b.check_cells.append(f"Checks!$B${r + 1}")
     r += 1
     # every template's inputs within domain and shares summing to 1
     r += 1
     n_t = len(b.scenarios)
-    b.section_row(ws, r, "Inputs within their domains, by template (1 = every input OK)", 2 + n_t)
+    b.section_row(ws, r, "Inputs within their domains, by template (1 = every input OK)", T0 - 1 + n_t)
     r += 1
     summary_row = r
     ws.write(r, 0, "All inputs in domain", st.text)
@@ -61,32 +72,36 @@ def write_checks(b: Book) -> None:
     r += 1
     ws.write(r, 0, "Input", st.header)
     ws.write(r, 1, "Domain", st.header)
+    ws.write(r, 2, "Label", st.header)
     for i, s in enumerate(b.scenarios):
-        ws.write_string(r, 2 + i, s.name, st.header)
+        ws.write_string(r, T0 + i, s.name, st.header)
     r += 1
     first = r
     for name, spec in INPUTS.items():
         ws.write(r, 0, name, st.name)
         ws.write(r, 1, spec.domain.text(), st.unit)
+        ws.write(r, 2, spec.label, st.note)
         for i in range(n_t):
-            b.formula(ws, r, 2 + i, domain_formula(b, name, i), st.check, 1)
+            b.formula(ws, r, T0 + i, domain_formula(b, name, i), st.check, 1)
         r += 1
     for i, s in enumerate(b.scenarios):
-        col = xl_col_to_name(2 + i)
-        b.formula(ws, summary_row, 2 + i, f"IF(MIN({col}{first + 1}:{col}{r}),1,0)", st.check, 1)
+        col = xl_col_to_name(T0 + i)
+        b.formula(ws, summary_row, T0 + i, f"IF(MIN({col}{first + 1}:{col}{r}),1,0)", st.check, 1)
         shares = "+".join(b.template_cell(n, i) for n in SHARES)
         shares_ok = int(r9(sum(s.values[n] for n in SHARES)) == 1)
-        b.formula(ws, shares_row, 2 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
+        b.formula(ws, shares_row, T0 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
         b.check_values += [1, shares_ok]  # every template was validated against the domains
-        ws.write_string(summary_row - 1, 2 + i, s.name, st.header)
+        ws.write_string(summary_row - 1, T0 + i, s.name, st.header)
         b.check_cells.append(f"Checks!${col}${summary_row + 1}")
         b.check_cells.append(f"Checks!${col}${shares_row + 1}")
     b.master = min(b.check_values)
-    ws.set_column(0, 0, 40)
+    ws.set_column(0, 0, 48)
     ws.set_column(1, 1, 14)
-    ws.set_column(2, 2 + n_t, 14)
+    ws.set_column(2, 2, TEXT_WIDTH)
+    ws.set_column(T0, T0 - 1 + n_t, 14)
     ws.freeze_panes(4, 1)
-    ws.print_area(0, 0, r, 2 + n_t)
+    ws.print_area(0, 0, r, T0 - 1 + n_t)
+    ws.set_landscape()
     ws.fit_to_pages(1, 0)
 
 

@@ -91,14 +91,15 @@ def about(b: Book, ws, r: int) -> int:
     rows = [("Model version", version()),
             ("Built (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
             ("Template (as built)", sel.name),
-            ("Template description", sel.description or "–")]
+            ("Its description", sel.description or "–")]
     for label, text in rows:
         r += 1
         ws.write(r, 1, label, st.text)
         ws.write_string(r, 2, str(text), st.note)
     r += 2
-    ws.write(r, 1, "Overrides (--set)", st.header)
-    for c, h in enumerate(("Template value", "Used value", "Unit"), start=2):
+    # a record of the build, not live: the selector (Inputs!G3) may since show another template
+    ws.write(r, 1, "Overrides at build (--set)", st.header)
+    for c, h in enumerate(("Template value", "Built with", "Unit"), start=2):
         ws.write(r, c, h, st.header_num if c < 4 else st.header)
     if not sel.overrides:
         r += 1

@@ -14,10 +14,11 @@ import re
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from model.graph import depends_on, needed
-from model.registry import BLOCKS, OUTPUTS
+from model.registry import BLOCKS, INPUTS, OUTPUTS
 
 from ..book import YEAR_COL0, Book
 from ..formula import RANGE_RE, row_formula, substitute
+from .sections import LINKS
 
 VALUE_COL = 3  # D: an output's cell
 _BRACKETS = re.compile(r"(\[[^\]]*\])")
@@ -32,17 +33,20 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             values: dict, blocks: dict) -> tuple[int, dict[str, str]]:
     """Write on `ws` from row r the nodes `targets` need that depend on `refs` (input -> absolute reference).
 
-    `values` are the model's outputs for the mapped inputs, `blocks` its block rows (block -> key -> years),
-    stored as the formulas' cached values. Returns (next row, {output name: absolute cell on ws (unqualified)})."""
+    `values` are the mapped inputs' values and the model's outputs for them, `blocks` its block rows (block -> key
+    -> years), stored as the formulas' cached values. An output with LINKS (a total adding inputs as they are) has
+    them as link rows just above it, as on its section's sheet. Returns (next row, {output name: absolute cell on
+    ws (unqualified)})."""
     st = b.st
     nodes = [n for n in needed(frozenset(targets)) if (n in OUTPUTS or n in BLOCKS) and depends_on(n, refs)]
-    scalars = [n for n in nodes if n in OUTPUTS]
+    scalars = [(item, item != n) for n in nodes if n in OUTPUTS for item in (*LINKS.get(n, ()), n)]  # (name, link)
     local_blocks = [n for n in nodes if n in BLOCKS]
     b.section_row(ws, r, title, YEAR_COL0 + max((BLOCKS[k].years for k in local_blocks), default=0) - 1)
     r += 1
     cells: dict[str, str] = {}
-    for i, n in enumerate(scalars):
-        cells[n] = xl_rowcol_to_cell(r + i, VALUE_COL, row_abs=True, col_abs=True)
+    linked: dict[str, str] = {}  # an input's link row: the formulas below read it there, as the total adds it
+    for i, (n, link) in enumerate(scalars):
+        (linked if link else cells)[n] = xl_rowcol_to_cell(r + i, VALUE_COL, row_abs=True, col_abs=True)
     rr = r + len(scalars)
     rows: dict[str, dict[str, int]] = {}  # block -> key -> 0-based row
     for blk in local_blocks:
@@ -57,7 +61,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
         return main_cell(block, key, t, absolute)
 
     def mapping(name: str) -> str | None:
-        return refs.get(name) or cells.get(name)
+        return linked.get(name) or refs.get(name) or cells.get(name)
 
     def ranges(excel: str) -> str:
         def repl(m):
@@ -73,13 +77,13 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
 
         return RANGE_RE.sub(repl, excel)
 
-    for i, n in enumerate(scalars):
-        o = OUTPUTS[n]
+    for i, (n, link) in enumerate(scalars):
+        o = INPUTS[n] if link else OUTPUTS[n]
         ws.write(r + i, 0, o.label, st.text)
         ws.write(r + i, 1, n, st.name)
         ws.write(r + i, 2, o.unit, st.unit)
-        b.formula(ws, r + i, VALUE_COL, ranges(_names(o.excel, mapping)), st.money(o.unit, values[n]),
-                  values[n])
+        excel = (refs.get(n) or n) if link else ranges(_names(o.excel, mapping))
+        b.formula(ws, r + i, VALUE_COL, excel, st.money(o.unit, values[n]), values[n])
     for blk in local_blocks:
         spec = BLOCKS[blk]
         top = min(rows[blk].values()) - 1

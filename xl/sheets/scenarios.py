@@ -62,7 +62,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for i, s in enumerate(b.scenarios):
         refs = {n: b.template_cell(n, i) for n in INPUTS}
         vals = model.compute(s.values)
-        r, cells = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES, vals,
+        r, cells = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES, {**s.values, **vals},
                            b._block_values(s.values))
         per_template.append((cells, vals))
         r += 1
@@ -72,7 +72,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         v = {**b.base, SHARE_KEY: shares[j]}
         vals = model.compute(v)
         r, cells = lay_out(b, calc, r, f"Contracted share, point {j + 1} (live inputs otherwise)",
-                           {SHARE_KEY: ref}, RETURNS, vals, b._block_values(v))
+                           {SHARE_KEY: ref}, RETURNS, {**v, **vals}, b._block_values(v))
         per_share.append((cells, vals))
         r += 1
     calc.set_column(0, 0, 36)
@@ -123,6 +123,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ex.axis_row, ex.rows = r, {}
     m = len(shares)
     ws.write(r, C0 + m, "Live (the live share)", st.header_num)  # text: the axis row holds only axis points
+    ws.set_row(r, 27)  # the two headers beside the axis wrap to two lines
     ws.write(r, C0 + m + 1, "At the live share = live (1 = OK)", st.header_num)
     axis = _row(r, C0, C0 + m - 1)
     at = [j for j, x in enumerate(shares) if x == b.base[SHARE_KEY]]  # as MATCH(…, 0): exact
@@ -148,9 +149,10 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ws.set_column(0, 0, 36)
     ws.set_column(1, 1, 30)
     ws.set_column(2, 2, 10)
-    ws.set_column(C0, C0 + max(n, len(shares)), 14)
+    last = C0 + max(n, len(shares)) + 1  # the check columns beside the live ones: printed too
+    ws.set_column(C0, last, 14)
     ws.freeze_panes(header + 1, 2)
-    ws.print_area(0, 0, r, C0 + max(n, len(shares)))
+    ws.print_area(0, 0, r, last)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     return ex

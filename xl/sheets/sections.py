@@ -40,9 +40,12 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
         r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
         max_col = max(max_col, YEAR_COL0 + max(blk.years for blk in blocks))
         blocks = []
+    timed = [blk for blk in BLOCKS.values() if blk.section == sec]
     for blk in blocks:
         r = write_block(b, ws, sheet, r + 1, blk)
         max_col = max(max_col, YEAR_COL0 + blk.years)
+    if timed:
+        year_header(b, ws, timed[0])
     for ex in exhibits:
         if ex.section == sec:
             r = ex.write(b, ws, sheet, r + 1)
@@ -69,6 +72,16 @@ def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> Non
     b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
+
+
+def year_header(b: Book, ws, blk) -> None:
+    """The block's years in the frozen header row above its columns (row 4), read from its year row: the year of
+    a column stays in view however far down the rows scroll."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    row = b.block_rows[blk.name]["year"]
+    for t, year in enumerate(b.block_values[blk.name]["year"]):
+        b.formula(ws, 3, YEAR_COL0 + t, f"{xl_col_to_name(YEAR_COL0 + t)}${row}", b.st.year_header, year)
 
 
 def link_row(b: Book, ws, r: int, name: str) -> None:
