@@ -110,7 +110,7 @@ def sources_equal_uses(fleet_operations, fleet_financing, fleet_capex):
        "ROUND(MIN([fleet_financing.bridge_gap:])/fleet_capex,9)=0),1,0)")
 def equity_bridge_closes(fleet_financing, fleet_capex):
     """equity cash flow = project cash flow − debt service + debt drawn − (levered − unlevered tax) in every year,
-    within 1e-9 of the capex (the lenders' view and the equity's agree on every other line)"""
+    within 1e-9 of the capex (integrity: both are built from the same rows, so only an edited formula fails it)"""
     gaps = fleet_financing["bridge_gap"]
     return _ok(_zero(max(gaps) / fleet_capex) and _zero(min(gaps) / fleet_capex))
 

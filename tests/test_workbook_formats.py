@@ -65,3 +65,17 @@ def _index(z, title: str) -> int:
     book = z.read("xl/workbook.xml").decode()
     names = re.findall(r'<sheet name="([^"]+)"', book)
     return names.index(title) + 1
+
+
+def test_the_dscr_sentinel_reads_none(built):
+    """Years without debt service hold the sentinel (1e9) in the helper row the minimum DSCR reads: shown "none",
+    not 1000000000.00×, wherever the row is laid out (Project, Scenario calc)."""
+    _, wb = built
+    seen = 0
+    for sheet in ("Project", "Scenario calc"):
+        ws = wb[sheet]
+        for r in range(1, ws.max_row + 1):
+            if ws.cell(r, 2).value == "dscr_or_sentinel":
+                assert ws.cell(r, 6).number_format == '[>=1000000000]"none";0.00"×"', (sheet, r)
+                seen += 1
+    assert seen >= 2

@@ -21,6 +21,9 @@ from .formula import RANGE_RE
 from .styles import TAB, Styles
 
 YEAR_COL0 = 5  # first year column of a block (F)
+# inputs a total adds as they are: shown as link rows just above it (section sheets, Scenario calc, the cost stack
+# by template), so that the stack foots from visible lines
+LINKS = {"total_cost_per_gpu_hour": ("ops_per_gpu_hour",)}
 OVERRIDDEN = " (overridden)"  # appended to a template's column header when --set changed one of its inputs
 
 

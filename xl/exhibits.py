@@ -14,7 +14,7 @@ from model.exhibits import BUY_RENT, Curve
 from model.graph import chain
 from model.registry import BLOCKS, INPUTS, OUTPUTS
 
-from .book import YEAR_COL0, Book
+from .book import LINKS, YEAR_COL0, Book
 from .formula import substitute
 
 C0 = YEAR_COL0  # exhibits lay their points out in the year columns
@@ -54,13 +54,13 @@ class CostByTemplate:
         ws.write(r, 0, "Template", st.text)
         for i, s in enumerate(b.scenarios):
             head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
-            b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text, s.header)
+            b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text_right, s.header)  # over right-aligned numbers
         self.sheet, self.header, self.n = sheet, r, n_t
         r += 1
         lines = [n for n in chain("total_cost_per_gpu_hour", INPUTS) if n != "total_cost_per_gpu_hour"]
         rows: dict[str, int] = {}
         per_t = [model.compute(s.values) for s in b.scenarios]
-        for name in [*lines, "ops_per_gpu_hour", "total_cost_per_gpu_hour"]:
+        for name in [*lines, *LINKS["total_cost_per_gpu_hour"], "total_cost_per_gpu_hour"]:
             spec = OUTPUTS.get(name) or INPUTS[name]
             b.line_head(ws, r, spec.label, name, spec.unit)
             rows[name] = r

@@ -66,6 +66,7 @@ class Styles:
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})
+        self.text_right = wb.add_format({**base, "align": "right"})
         self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
                                         "text_wrap": True, "valign": "top"})
@@ -88,6 +89,19 @@ class Styles:
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
         self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base
+
+    def for_row(self, row, *values, unit: str | None = None) -> object:
+        """A yearly row's format, by its unit (as money() picks it from the values, or `unit` as given); a row that
+        shows the DSCR sentinel in years without debt service reads "none" there rather than 1000000000.00× (its
+        other values, DSCRs, are never negative)."""
+        if "dscr_sentinel" in row.excel:
+            if "sentinel" not in self._cache:
+                from model.registry import CONSTANTS
+
+                fmt = f'[>={CONSTANTS["dscr_sentinel"].value:.0f}]"none";{number_format(row.unit)}'
+                self._cache["sentinel"] = self.wb.add_format({**self._base, "num_format": fmt})
+            return self._cache["sentinel"]
+        return self.value(unit) if unit else self.money(row.unit, *values)
 
     def money(self, unit: str, *values, kind: str = "calc") -> object:
         """The format of `unit`, in $ millions when the values are large sums (display_unit)."""

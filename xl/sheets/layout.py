@@ -16,9 +16,8 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from model.graph import depends_on, needed
 from model.registry import BLOCKS, INPUTS, OUTPUTS
 
-from ..book import YEAR_COL0, Book
+from ..book import LINKS, YEAR_COL0, Book
 from ..formula import RANGE_RE, row_formula, substitute
-from .sections import LINKS
 
 VALUE_COL = 3  # D: an output's cell
 _BRACKETS = re.compile(r"(\[[^\]]*\])")
@@ -94,7 +93,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             ws.write(k, 1, row.key, st.name)
             ws.write(k, 2, row.unit, st.unit)
             text = _names(row.excel, mapping)
-            fmt = st.money(row.unit, *blocks[blk][row.key])
+            fmt = st.for_row(row, *blocks[blk][row.key])
             for t in range(spec.years):
                 b.formula(ws, k, YEAR_COL0 + t, row_formula(text, blk, cell, t, spec.years), fmt,
                           blocks[blk][row.key][t])

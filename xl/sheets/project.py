@@ -94,8 +94,9 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         ws.write(rr_, 2, row.unit, st.unit)  # the cell holds dollars; "$m" is only how it is displayed
         if (blk, row.key) in helpers:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
             ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
+        fmt = st.for_row(row, unit=unit)
         for t in range(n):
-            b.formula(ws, rr_, YEAR_COL0 + t, row_formula(row.excel, blk, cell, t, n), st.value(unit), vals[t])
+            b.formula(ws, rr_, YEAR_COL0 + t, row_formula(row.excel, blk, cell, t, n), fmt, vals[t])
     ws.set_column(YEAR_COL0, last, 11)
     return rr
 

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS
 
-from ..book import YEAR_COL0, Book
+from ..book import LINKS, YEAR_COL0, Book
 from ..formula import row_formula
-
-# inputs a total adds as they are: shown as link rows just above it, so that the stack foots from visible lines
-LINKS = {"total_cost_per_gpu_hour": ("ops_per_gpu_hour",)}
 
 
 def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
@@ -111,7 +108,7 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
         ws.write(rr, 0, row.label, st.text)
         ws.write(rr, 1, row.key, st.name)
         ws.write(rr, 2, row.unit, st.unit)
-        fmt = st.money(row.unit, *vals[row.key])
+        fmt = st.for_row(row, *vals[row.key])
         for t in range(blk.years):
             b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years), fmt,
                       vals[row.key][t])

@@ -10,7 +10,7 @@ from ..book import Book, agree, agree_excel
 from ..formula import inline
 
 GRIDS = (
-    ("Cost per M output tokens ($) by serving utilization (rows) × optimization multiplier (columns)",
+    ("Cost per M output tokens ($/M tokens) by serving utilization (rows) × optimization multiplier (columns)",
      "cost_per_m_output_tokens", "serving_utilization", "optimization_multiplier"),
     ("Breakeven utilization with WACC by market GPU-hour price ($/GPU-h, rows) × cost of equity (columns)",
      "breakeven_utilization_wacc", "rental_price_per_gpu_hour", "cost_of_equity"),
