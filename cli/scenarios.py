@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.errors import InputError
+from model.errors import InputError, NotFitting
 from model.registry import INPUTS, unknown
 
 INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
@@ -59,14 +59,18 @@ def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[s
 
 
 def located(exc: InputError, source: str | Path, labels: list[str] | None) -> InputError:
-    """`exc` (an error naming scenario i: 'name[i]' or 'at index i') with where scenario i is in the file: its
-    line in a CSV, its label where the file has them. The same error unchanged if it names no scenario."""
+    """`exc` (an error naming scenario i: an input's 'name[i] = ', or the segment shares' or the memory fit's
+    'at index i') with where scenario i is in the file: its line in a CSV, its label where the file has them. The
+    same error unchanged if it names no scenario (a template's path may hold '[2]')."""
     import re
 
-    m = re.search(r"(?:\w\[|at index )(\d+)\b", str(exc))
-    if not m:
-        return exc
-    return type(exc)(f"{exc}; {place(source, int(m[1]), labels)}")
+    text = str(exc)
+    m = next((m for m in re.finditer(r"\b([a-z][a-z0-9_]*)\[(\d+)\] = ", text) if m[1] in INPUTS), None)
+    i = int(m[2]) if m else None
+    if i is None and (text.startswith("segment shares") or isinstance(exc, NotFitting)):
+        m = re.search(r" at index (\d+)\b", text)
+        i = int(m[1]) if m else None
+    return exc if i is None else type(exc)(f"{text}; {place(source, i, labels)}")
 
 
 def place(source: str | Path, i: int, labels: list[str] | None) -> str:

@@ -264,3 +264,18 @@ def test_json_is_written_a_slice_at_a_time_and_stays_one_document(tmp_path, caps
     commands._json_columns(out, {"n": 3}, {"outputs": {"x": np.array([-0.0, np.inf, np.nan])}})
     assert json.loads(out.getvalue()) == {"n": 3, "outputs": {"x": [0.0, None, None]}}
     assert "-0.0" not in out.getvalue()
+
+
+def test_an_error_about_something_else_is_not_given_a_scenarios_place(tmp_path, capsys):
+    """Only an error naming a scenario ('gpu_utilization[1] = ', a fit or shares 'at index 1') gets its place in the
+    file: a template whose path holds '[2]' is not scenario 2 (a reviewer saw 'scenario 2 of ...' appended)."""
+    folder = tmp_path / "v[2]"
+    folder.mkdir()
+    template = folder / "mine.toml"
+    template.write_text('[template]\nname = "mine"\ndescription = "bad"\n[inputs]\ngpu_utilization = 1.5\n',
+                        encoding="utf-8")
+    src = tmp_path / "s.csv"
+    src.write_text("gpu_price\n1\n2\n3\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", str(src), "--template", str(template), "--output", "wacc"]) == 2
+    err = capsys.readouterr().err
+    assert "gpu_utilization" in err and "s.csv" not in err and len(err.strip().splitlines()) == 1, err

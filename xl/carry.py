@@ -121,12 +121,9 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
         elif selected is None:
             raise InputError(f"{what} {str(path)!r}: the scenario number in {where} is empty; type the template "
                              f"column's number (1 to {len(names)})")
-        elif isinstance(selected, str):  # a number typed as text ('2) reads as the number, as Excel's INDEX reads it;
-            try:  # other text selects nothing in the workbook (#VALUE!), so not here either
-                selected = float(selected.strip())
-            except ValueError:
-                raise InputError(f"{what} {str(path)!r}: the scenario number in {where}, {selected!r}, is text, not "
-                                 f"a template column's number (1 to {len(names)})") from None
+        elif isinstance(selected, str):  # the workbook fails its selector check on text ('2 too: INT("2")<>"2")
+            raise InputError(f"{what} {str(path)!r}: the scenario number in {where}, {selected!r}, is text; type "
+                             f"the template column's number (1 to {len(names)}) as a number")
     finally:
         wb.close()
     if isinstance(selected, (int, float)) and not isinstance(selected, bool):  # a position

@@ -16,7 +16,7 @@ T0 = 3  # the domain table's first template column (D)
 
 def _describe(ws, st, r: int, text: str) -> None:
     """What a check tests, wrapped in column C, its row tall enough for it (no engine sizes a row on opening)."""
-    lines = -(-len(text) // int(TEXT_WIDTH * 1.15))  # prose runs narrower than the '0' a column width counts
+    lines = -(-len(text) // int(TEXT_WIDTH * 1.4))  # italic prose runs narrower than the '0' a width counts
     ws.write(r, 2, text, st.note_wrap)
     if lines > 1:
         ws.set_row(r, 13 * lines + 2)
