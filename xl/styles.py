@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from model.registry import CONSTANTS
+
 INPUT_FONT = "#0000FF"
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F3864"
@@ -60,9 +62,6 @@ class Styles:
                                      "border": 1, "text_wrap": True, "valign": "top"})
         self.header_num = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                          "border": 1, "text_wrap": True, "valign": "top", "align": "right"})
-        # the years over a sheet's yearly columns in its frozen header row: "Year 3" from the block's year row
-        self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                          "border": 1, "align": "right", "num_format": '"Year "0'})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})
@@ -84,6 +83,9 @@ class Styles:
         self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                           "border": 1, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
+        # the DSCR sentinel (years without debt service) as "none"; the DSCRs beside it are never negative
+        self.sentinel = wb.add_format({**base, "num_format": f'[>={CONSTANTS["dscr_sentinel"].value:.0f}]"none";'
+                                                             + UNIT_FORMATS["×"]})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
@@ -92,15 +94,9 @@ class Styles:
 
     def for_row(self, row, *values, unit: str | None = None) -> object:
         """A yearly row's format, by its unit (as money() picks it from the values, or `unit` as given); a row that
-        shows the DSCR sentinel in years without debt service reads "none" there rather than 1000000000.00× (its
-        other values, DSCRs, are never negative)."""
+        shows the DSCR sentinel reads "none" there rather than 1000000000.00×."""
         if "dscr_sentinel" in row.excel:
-            if "sentinel" not in self._cache:
-                from model.registry import CONSTANTS
-
-                fmt = f'[>={CONSTANTS["dscr_sentinel"].value:.0f}]"none";{number_format(row.unit)}'
-                self._cache["sentinel"] = self.wb.add_format({**self._base, "num_format": fmt})
-            return self._cache["sentinel"]
+            return self.sentinel
         return self.value(unit) if unit else self.money(row.unit, *values)
 
     def money(self, unit: str, *values, kind: str = "calc") -> object:

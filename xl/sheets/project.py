@@ -11,6 +11,7 @@ from model.registry import BLOCKS
 
 from ..book import YEAR_COL0, Book
 from ..formula import row_formula
+from .sections import year_header
 
 OPS, FIN = "fleet_operations", "fleet_financing"
 
@@ -78,9 +79,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
             placed.append((blk, row, rr))
             rr += 1
     cell = b.block_cell(sheet)
-    year = next(blk for blk in blocks if "year" in b.block_rows[blk.name]).name
-    for t in range(years):  # the heading reads the year row: no constant outside the Inputs sheet
-        b.formula(ws, head, YEAR_COL0 + t, cell(year, "year", t), st.year_header, b.block_values[year]["year"][t])
+    year_header(b, ws, head, next(blk for blk in blocks if "year" in b.block_rows[blk.name]))
     helpers = {(blk, row.key) for title, rows in groups if title == HELPERS for blk, row in rows}
     for title, rows in groups:
         b.section_row(ws, r, title, last)

@@ -30,19 +30,18 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
             output_row(b, ws, sheet, r, name, o, o.excel)
         r += 1
     max_col = 4
-    blocks = [blk for blk in BLOCKS.values() if blk.section == sec]
+    blocks = timed = [blk for blk in BLOCKS.values() if blk.section == sec]
     if sec == "P1":  # FAST layout: the two blocks' rows grouped under section headers
         from .project import write_grouped_blocks
 
         r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
         max_col = max(max_col, YEAR_COL0 + max(blk.years for blk in blocks))
         blocks = []
-    timed = [blk for blk in BLOCKS.values() if blk.section == sec]
     for blk in blocks:
         r = write_block(b, ws, sheet, r + 1, blk)
         max_col = max(max_col, YEAR_COL0 + blk.years)
     if timed:
-        year_header(b, ws, timed[0])
+        year_header(b, ws, 3, timed[0])  # the frozen header row: the years stay in view
     for ex in exhibits:
         if ex.section == sec:
             r = ex.write(b, ws, sheet, r + 1)
@@ -71,14 +70,14 @@ def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> Non
     ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
 
 
-def year_header(b: Book, ws, blk) -> None:
-    """The block's years in the frozen header row above its columns (row 4), read from its year row: the year of
-    a column stays in view however far down the rows scroll."""
+def year_header(b: Book, ws, r: int, blk) -> None:
+    """The block's years on row r over its columns ("Year 3"), read from its year row: no constant outside the
+    Inputs sheet."""
     from xlsxwriter.utility import xl_col_to_name
 
     row = b.block_rows[blk.name]["year"]
     for t, year in enumerate(b.block_values[blk.name]["year"]):
-        b.formula(ws, 3, YEAR_COL0 + t, f"{xl_col_to_name(YEAR_COL0 + t)}${row}", b.st.year_header, year)
+        b.formula(ws, r, YEAR_COL0 + t, f"{xl_col_to_name(YEAR_COL0 + t)}${row}", b.st.year_header, year)
 
 
 def link_row(b: Book, ws, r: int, name: str) -> None:
