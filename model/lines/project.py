@@ -298,11 +298,15 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     np.multiply(k_repl, D, out=replacement)
     replacement *= life
 
-    def straight(years, amount, f):
+    def year_share(years, f):  # MAX(0,MIN(1,years−[year]+1)): the share of a full year's depreciation
         np.subtract(years, tc, out=f)
         f += 1
         np.minimum(f, 1.0, out=f)
         np.maximum(f, 0.0, out=f)
+        return f
+
+    def straight(years, amount, f):
+        year_share(years, f)
         f *= amount
         f /= years
         return f
@@ -349,10 +353,7 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
     def shares():  # the year shares that tax_depreciation read (computed inline above, without the rows)
         made = {}
         for key, years in (("gpu_depreciation_share", dep_years), ("network_depreciation_share", net_years)):
-            f = np.subtract(years, tc, out=np.empty((n,) + shape))
-            f += 1
-            np.minimum(f, 1.0, out=f)
-            np.maximum(f, 0.0, out=f)
+            f = year_share(years, np.empty((n,) + shape))
             f *= life
             made[key] = _year_rows(f, pad)
         return made
