@@ -37,6 +37,18 @@ def test_cover_states_version_time_template_and_overrides(book):
     assert cover["contracted_share"] == [0.5, 0.4]
 
 
+def test_override_unit_column_set_apart_from_built_with(book):
+    # "Built with" is right-aligned in D and "Unit" starts column E: without an indent they read "Built withUnit"
+    ws = book["Cover"]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "Overrides at build (--set)")
+    assert (ws.cell(head, 4).value, ws.cell(head, 5).value) == ("Built with", "Unit")
+    assert ws.cell(head, 4).alignment.horizontal == "right"
+    gpu = next(r for r in range(head, ws.max_row + 1) if ws.cell(r, 2).value == "gpu_price")
+    for cell in (ws.cell(head, 5), ws.cell(gpu, 5)):
+        assert cell.alignment.horizontal in (None, "general", "left") and cell.alignment.indent >= 1, cell.coordinate
+    assert ws.cell(gpu, 5).value == "$"
+
+
 def test_about_block_lists_every_visible_sheet(book):
     cover = _cover(book)
     visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible" and ws.title != "Cover"]

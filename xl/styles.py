@@ -62,6 +62,9 @@ class Styles:
                                      "border": 1, "text_wrap": True, "valign": "top"})
         self.header_num = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
                                          "border": 1, "text_wrap": True, "valign": "top", "align": "right"})
+        # a text header beside a right-aligned number header: indented, so the two do not run together
+        self.header_pad = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
+                                         "border": 1, "valign": "top", "align": "left", "indent": 2})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})
@@ -70,6 +73,7 @@ class Styles:
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
                                         "text_wrap": True, "valign": "top"})
         self.unit = wb.add_format({**base, "font_color": "#595959", "align": "center"})
+        self.unit_pad = wb.add_format({**base, "font_color": "#595959", "align": "left", "indent": 2})  # under header_pad
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
         self.note_wrap = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
                                         "valign": "top"})

@@ -100,7 +100,7 @@ def about(b: Book, ws, r: int) -> int:
     # a record of the build, not live: the selector (Inputs!G3) may since show another template
     ws.write(r, 1, "Overrides at build (--set)", st.header)
     for c, h in enumerate(("Template value", "Built with", "Unit"), start=2):
-        ws.write(r, c, h, st.header_num if c < 4 else st.header)
+        ws.write(r, c, h, st.header_num if c < 4 else st.header_pad)
     if not sel.overrides:
         r += 1
         ws.write(r, 1, "none: every input is the template's", st.note)
@@ -110,7 +110,7 @@ def about(b: Book, ws, r: int) -> int:
         fmt = st.money(INPUTS[name].unit, tv, sel.values[name])
         ws.write_number(r, 2, tv, fmt)
         ws.write_number(r, 3, float(sel.values[name]), fmt)
-        ws.write(r, 4, INPUTS[name].unit, st.unit)
+        ws.write(r, 4, INPUTS[name].unit, st.unit_pad)
     r += 2
     ws.write(r, 1, "Sheet", st.header)
     ws.write(r, 2, "What it is", st.header)
