@@ -58,13 +58,11 @@ class Styles:
         base = {"font_name": "Calibri", "font_size": 10}
         self.title = wb.add_format({**base, "bold": True, "font_size": 16, "font_color": HEADER_FILL})
         self.subtitle = wb.add_format({**base, "italic": True, "font_color": "#595959"})
-        self.header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                     "border": 1, "text_wrap": True, "valign": "top"})
-        self.header_num = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                         "border": 1, "text_wrap": True, "valign": "top", "align": "right"})
+        head = {**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "border": 1}
+        self.header = wb.add_format({**head, "text_wrap": True, "valign": "top"})
+        self.header_num = wb.add_format({**head, "text_wrap": True, "valign": "top", "align": "right"})
         # a text header beside a right-aligned number header: indented, so the two do not run together
-        self.header_pad = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                         "border": 1, "valign": "top", "align": "left", "indent": 2})
+        self.header_pad = wb.add_format({**head, "valign": "top", "align": "left", "indent": 2})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
         self.text = wb.add_format(base)
         self.text_top = wb.add_format({**base, "valign": "top"})
@@ -72,8 +70,9 @@ class Styles:
         self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
                                         "text_wrap": True, "valign": "top"})
-        self.unit = wb.add_format({**base, "font_color": "#595959", "align": "center"})
-        self.unit_pad = wb.add_format({**base, "font_color": "#595959", "align": "left", "indent": 2})  # under header_pad
+        grey = {**base, "font_color": "#595959"}
+        self.unit = wb.add_format({**grey, "align": "center"})
+        self.unit_pad = wb.add_format({**grey, "align": "left", "indent": 2})  # under header_pad
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
         self.note_wrap = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
                                         "valign": "top"})
@@ -84,8 +83,7 @@ class Styles:
                                      "num_format": '"ALL CHECKS OK";;"CHECK FAILED"'})
         self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,
                                        "border": 2, "locked": False})
-        self.year_header = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL,
-                                          "border": 1, "align": "right", "num_format": '"Year "0'})
+        self.year_header = wb.add_format({**head, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
         # the DSCR sentinel (years without debt service) as "none"; the DSCRs beside it are never negative
         self.sentinel = wb.add_format({**base, "num_format": f'[>={CONSTANTS["dscr_sentinel"].value:.0f}]"none";'
