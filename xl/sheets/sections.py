@@ -30,18 +30,17 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
             output_row(b, ws, sheet, r, name, o, o.excel)
         r += 1
     max_col = 4
-    blocks = timed = [blk for blk in BLOCKS.values() if blk.section == sec]
+    blocks = [blk for blk in BLOCKS.values() if blk.section == sec]
     if sec == "P1":  # FAST layout: the two blocks' rows grouped under section headers
         from .project import write_grouped_blocks
 
         r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
+    else:
+        for blk in blocks:
+            r = write_block(b, ws, sheet, r + 1, blk)
+    if blocks:
         max_col = max(max_col, YEAR_COL0 + max(blk.years for blk in blocks))
-        blocks = []
-    for blk in blocks:
-        r = write_block(b, ws, sheet, r + 1, blk)
-        max_col = max(max_col, YEAR_COL0 + blk.years)
-    if timed:
-        year_header(b, ws, 3, timed[0])  # the frozen header row: the years stay in view
+        year_header(b, ws, 3, blocks[0])  # the frozen header row: the years stay in view
     for ex in exhibits:
         if ex.section == sec:
             r = ex.write(b, ws, sheet, r + 1)
