@@ -261,6 +261,9 @@ def project_schedule(inputs: Mapping | None = None, template: str | Path = "seed
     last), revenue, cash_costs, ebitda, replacement_capex, the shares of a full year's GPU and network
     depreciation taken, tax_depreciation, unlevered_tax, cfads, sale_cash, project_cash_flow, debt (drawdown,
     debt_service, opening, interest, principal, closing), dscr (nan without debt service), levered_tax,
-    equity_cash_flow, with present values and the IRR helper rows. Years past the economic life are 0."""
+    equity_cash_flow, with present values and the IRR helper rows. Years past the economic life are 0, but for
+    the IRR helpers: the sign rows carry the last sign, the search rows bisect across all sixteen columns."""
     _, ctx = _block_rows("fleet_financing", inputs, template)
-    return _frame({**ctx["fleet_operations"], **ctx["fleet_financing"]}).drop(columns="period")
+    # by the blocks' rows, not the dicts' keys: a row made on first read (the IRR search) is not a key yet
+    return _frame({r.key: ctx[b][r.key] for b in ("fleet_operations", "fleet_financing")
+                   for r in BLOCKS[b].rows}).drop(columns="period")

@@ -58,6 +58,30 @@ def sign_rows(flows: list, key: str = "sign_rows") -> tuple[list, list]:
     return list(S), list(X)
 
 
+def irr_search(flows: list, last_sign) -> list:
+    """The workbook's last IRR guess: a bisection on z = 1/(2 + r) over (0, 1), i.e. r over (−1, ∞), a step per
+    year column: r_t = 1/(1/(2 + r_{t−1}) + s_t·2^−(t+2)) − 2 from r_{−1} = 0 (z = 1/2), where s_t = −1 when
+    NPV(r_{t−1}, flows) has the sign of the last non-zero flow (`last_sign`: the root's z lies below), else +1.
+    After 16 columns z is within 2^−17 of the root's, and IRR() started there converges where MODEL.md's four
+    guesses may not (losses every year, one small positive year). Python's IRR does not read it.
+
+    >>> [round(r, 10) for r in irr_search([-1.0, 2.0], 1.0)]  # the root: r = 1 (z = 1/3)
+    [2.0, 0.6666666667]
+    """
+    r = 0.0
+    out = []
+    for t in range(len(flows)):
+        x = 1 / (1 + r)  # NPV(r, flows) = Σ cf_t·x^(t+1): only its sign is read
+        npv, k = 0.0, x
+        for cf in flows:
+            npv = npv + cf * k
+            k = k * x
+        step = 2.0 ** -(t + 2)
+        r = 1 / (1 / (2 + r) + xp.where(npv * last_sign > 0, -step, step)) - 2
+        out.append(r)
+    return out
+
+
 def sign_flips(flips: list) -> object:
     """The number of sign changes of a cash flow row, from its flip helper row (1 where the sign changed)."""
     return xp.total(flips)

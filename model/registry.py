@@ -152,7 +152,9 @@ class Row:
     """One row of a yearly block; `excel` is the formula for every year column.
 
     In `excel`, `[key]` is the same year's cell of row `key`, `[key<]` the previous
-    year's (the column before year 1 is blank, i.e. 0).
+    year's (the column before the first year is blank, i.e. 0), `[key>]` the next year's,
+    `[key:end]` this year's to the last year's, `[key:all]` the whole row, `[key@end]` the
+    last year's cell (xl/formula.py).
     """
 
     key: str

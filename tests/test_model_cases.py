@@ -755,6 +755,43 @@ def test_irr_textbook():
     assert math.isnan(irr([-100.0, 230.0, -132.0], 2))
 
 
+# The workbook's IRR search row (its last guess): a bisection on z = 1/(2 + r) from z = 1/2, a step of 2^−(t+2) in
+# year column t, down when NPV at the current rate has the last flow's sign. Flows −1, +2: r = 1, z = 1/3 =
+# 0.010101…b, so z runs 1/4, 3/8, 5/16, 11/32, 21/64 and r = 1/z − 2 runs 2, 2/3, 6/5, 10/11, 22/21.
+# Flows −1, 0, +1 (r = 0 exactly, z = 1/2): NPV(0) = 0 is not the last flow's sign, so z rises to 3/4 first, then
+# falls back towards 1/2. No flows at all: NPV is 0 everywhere, z climbs towards 1 (the IRR is #N/A anyway).
+SEARCH_CASES = [
+    # flows,             last sign, first five r_t
+    ([-1.0, 2.0],        1.0,       [2.0, 2 / 3, 6 / 5, 10 / 11, 22 / 21]),
+    ([2.0, -1.0],        -1.0,      [-2 / 3, -2 / 5, -6 / 11, -10 / 21, -22 / 43]),  # r = −1/2: z = 2/3 = 0.1010…b
+    ([-1.0, 0.0, 1.0],   1.0,       [-2 / 3, -2 / 5, -2 / 9, -2 / 17, -2 / 33]),  # z 3/4, 5/8, 9/16, … → 1/2
+    ([0.0] * 5,          0.0,       [1 / (3 / 4) - 2, 1 / (7 / 8) - 2, 1 / (15 / 16) - 2, 1 / (31 / 32) - 2,
+                                     1 / (63 / 64) - 2]),
+]
+
+
+@pytest.mark.parametrize("flows, last, first", SEARCH_CASES)
+def test_irr_search_row_by_hand(flows, last, first):
+    import numpy as np
+
+    from model.finance import irr_search
+
+    padded = flows + [0.0] * (16 - len(flows))
+    got = irr_search(padded, last)
+    assert got[:5] == pytest.approx(first, rel=1e-12)
+    arrays = irr_search([np.array([cf, cf]) for cf in padded], np.array([last, last]))
+    assert [float(a[1]) for a in arrays] == got  # arrays: the same bits
+
+
+def test_irr_search_ends_within_two_to_the_minus_17_of_the_root():
+    from model.finance import irr_search
+
+    # −100 + 60/(1 + r) + 60/(1 + r)^2 = 0: r = 0.130662386 (test_irr_textbook); z = 1/(2 + r)
+    r = (60 + math.sqrt(60 ** 2 + 4 * 100 * 60)) / (2 * 100) - 1
+    last = irr_search([-100.0, 60.0, 60.0] + [0.0] * 13, 1.0)[-1]
+    assert abs(1 / (2 + last) - 1 / (2 + r)) <= 2 ** -17
+
+
 @pytest.mark.parametrize("years", [128, 129, 300])
 def test_irr_long_annuity_arrays_and_floats(years):
     """A perpetuity-like annuity: -100 now, then 5 a year for years-1 years; r solves 100 = 5·(1 − (1+r)^−(n)) / r

@@ -407,6 +407,8 @@ def test_project_npv_at_project_irr_is_zero(values):
     from model.finance import irr
 
     assert irr(flows, 1) == pytest.approx(r, abs=1e-7)
+    # the workbook's search row (its IRR's last guess) ends within 2^−17 of the root in 1/(2 + r)
+    assert abs(1 / (2 + float(sched["project_irr_search"].loc[15])) - 1 / (2 + r)) <= 2 ** -17
 
 
 @P1

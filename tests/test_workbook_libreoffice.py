@@ -181,7 +181,7 @@ WRONG_ROOT = {  # data guess −43.8% → −192.4%; guess −0.5 finds −48.88
     "annual_failure_rate": 0.5949633307684423, "market_price_decline_per_year": 0.34034444467425057,
     "economic_life_years": 12.0, "residual_bull": 0.6132065075556642, "residual_case": 1.0,
     "tax_rate": 0.43129536305779115}
-ONLY_WRONG_ROOTS = {  # Python −92.15%: guess −0.9 lands on −188.9%, the others fail; −0.95 would converge
+ONLY_WRONG_ROOTS = {  # Python −92.15%: guess −0.9 lands on −188.9%, the others fail; the search row's guess converges
     "gpu_price": 65904.16797405359, "depreciation_years": 7.2352636884890416, "gpu_power_kw": 0.8585248309265718,
     "pue": 1.4978663717531049, "power_price_kwh": 0.9168802783643863, "dc_rate_kw_month": 340.935533421312,
     "network_capex_per_gpu": 2474.3240299010404, "network_life_years": 6.538258454887183,
@@ -192,15 +192,23 @@ ONLY_WRONG_ROOTS = {  # Python −92.15%: guess −0.9 lands on −188.9%, the o
     "residual_base": 0.6636465432491468, "tax_rate": 0.8465928500481342}
 
 
+# Session 10's reproducer: every year a loss but the last (−276.0M, −139.0M, −78.5M, +3.4M); its IRR −95.98%, as
+# numpy.roots finds it for Σ cf_t·x^t, x = 1/(1 + r): −0.95981061
+DEEP_LOSS = {"annual_failure_rate": 1.0, "contracted_share": 0.75}
+
+
 def test_an_irr_below_minus_100_percent_is_never_shown(tmp_path):
     # before: LibreOffice showed −192.4% and −188.9% (the workbook checked only < 10000)
-    for name, sets in (("wrong_root", WRONG_ROOT), ("only_wrong", ONLY_WRONG_ROOTS)):
+    for name, sets in (("wrong_root", WRONG_ROOT), ("only_wrong", ONLY_WRONG_ROOTS), ("deep_loss", DEEP_LOSS)):
         xl.build(tmp_path / f"{name}.xlsx", "seed", sets)
     got = {name: read_names(recalculate(tmp_path / f"{name}.xlsx", tmp_path / "lo"))
-           for name in ("wrong_root", "only_wrong")}
+           for name in ("wrong_root", "only_wrong", "deep_loss")}
     for irr in ("project_irr", "equity_irr"):  # no debt in either: the equity flows are the project's
         assert got["wrong_root"][irr] == pytest.approx(-0.48886794191334665, rel=1e-7)
-        # no guess of MODEL.md's four converges inside (−1, 10000): #N/A, where Python finds −92.15% (noted)
-        assert got["only_wrong"][irr] == "#N/A"
-    assert model.evaluate(ONLY_WRONG_ROOTS, outputs=["project_irr"])["project_irr"] == pytest.approx(
-        -0.9215155833858157, rel=1e-9)
+        # no guess of MODEL.md's four converges inside (−1, 10000); the search row's last column does (before it:
+        # #N/A, where Python finds −92.15%); Python's value, from a 60-digit bisection too (session 10)
+        assert got["only_wrong"][irr] == pytest.approx(-0.9215155833858157, rel=1e-7)
+    # MODEL.md's four guesses fail on the equity flows too; the search row's guess finds Python's root
+    assert got["deep_loss"]["equity_irr"] == pytest.approx(-0.95981061, abs=1e-7)
+    assert got["deep_loss"]["equity_irr"] == pytest.approx(
+        model.evaluate(DEEP_LOSS, outputs=["equity_irr"])["equity_irr"], abs=1e-7)

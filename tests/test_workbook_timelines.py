@@ -1,6 +1,7 @@
 """Timelines masked everywhere: recalculated by LibreOffice with random terms, every yearly row shows exactly 0
-(never -0) past its term. Timing rows (period, year, flags), the IRR sign helpers (they carry the last sign) and
-the DSCR rows (#N/A or a sentinel where there is no debt service) are not amounts and are left out."""
+(never -0) past its term. Timing rows (period, year, flags), the IRR sign helpers (they carry the last sign), the
+IRR search rows (a bisection step per column, not a year's amount) and the DSCR rows (#N/A or a sentinel where
+there is no debt service) are not amounts and are left out."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from xl.libreoffice import recalculate_many
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
 
 NOT_AMOUNTS = {"period", "year", "flag", "start", "life", "contract", "debt", "last", "project_sign", "equity_sign",
-               "project_flip", "equity_flip", "dscr", "dscr_or_sentinel", "discount"}
+               "project_flip", "equity_flip", "project_irr_search", "equity_irr_search", "dscr", "dscr_or_sentinel",
+               "discount"}
 YEAR_COL = 6  # F: year 0 of a block (year 1 for the reserved contract and sculpting blocks)
 
 

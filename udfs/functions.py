@@ -709,9 +709,9 @@ def project_rows(inputs: dict | None = None, template: str = "seed") -> dict[str
     ctx[block.name] = block.func(*(ctx[p] for p in block.params), keep_rows=True)
     rows: dict[str, list[float]] = {}
     for b in PROJECT_BLOCKS:
-        for key, v in ctx[b].items():
-            if key in {r.key for r in BLOCKS[b].rows} and key != "period":
-                rows[key] = [float(x) for x in v]
+        for r in BLOCKS[b].rows:  # a row made on first read (the IRR search) is not among the dict's keys yet
+            if r.key != "period":
+                rows[r.key] = [float(x) for x in ctx[b][r.key]]
     return rows
 
 

@@ -16,8 +16,9 @@ from model.registry import OUTPUTS
 # lower-case identifiers not followed by '(' are our names (functions are upper case)
 NAME_RE = re.compile(r"(?<![A-Za-z0-9_$!.'\"])([a-z][a-z0-9_]*)(?![A-Za-z0-9_(])")
 # In a block row's formula: [key] this year's cell of row `key` ([other_block.key] of another block), [key<] the
-# previous year's, [key>] the next year's, [key:end] this year's to the last year's (a range)
-ROW_RE = re.compile(r"\[(?:(\w+)\.)?(\w+)(<|>|:end)?\]")
+# previous year's, [key>] the next year's, [key:end] this year's to the last year's (a range), [key:all] the whole
+# row and [key@end] the last year's cell (both absolute: the same in every column)
+ROW_RE = re.compile(r"\[(?:(\w+)\.)?(\w+)(<|>|:end|:all|@end)?\]")
 # In a summary output's formula: [block.key:] the whole row, [block.key@0] year 0's cell, [block.key@1:] from year 1
 RANGE_RE = re.compile(r"\[(\w+)\.(\w+)(:|@(\d+)(:)?)\]")
 
@@ -56,6 +57,10 @@ def row_formula(excel: str, block: str, cell: Callable[[str, str, int], str], t:
         other, key, shift = m.group(1) or block, m.group(2), m.group(3)
         if shift == ":end":
             return f"{cell(other, key, t)}:{cell(other, key, years - 1, absolute=True)}"
+        if shift == ":all":
+            return f"{cell(other, key, 0, absolute=True)}:{cell(other, key, years - 1, absolute=True)}"
+        if shift == "@end":
+            return cell(other, key, years - 1, absolute=True)
         return cell(other, key, t + {"<": -1, ">": 1}.get(shift or "", 0))
 
     return ROW_RE.sub(repl, excel)

@@ -11,7 +11,7 @@ Two blocks, because the debt block reads the debt that the operations block size
 """
 
 from .. import xp
-from ..finance import irr, sign_flips, sign_rows
+from ..finance import irr, irr_search, sign_flips, sign_rows
 from ..registry import Row, block, line
 
 S = "P1"
@@ -59,6 +59,10 @@ def fleet_book_value_at_sale(fleet_gpus, gpu_price, economic_life_years, depreci
                          + network_capex_per_gpu * xp.maximum(0.0, 1 - L / network_life_years))
 
 
+# finance.irr_search in a year column: z = 1/(2+r) moves ±2^−(t+2) towards the root's, from z = 1/2 (r = 0, the
+# blank cell left of year 0); the last column is the IRR's last guess (_irr_excel)
+_SEARCH = ("1/(1/(2+[{row}<])+IF(NPV([{row}<],[{flows}:all])*[{sign}@end]>0,-1,1)*POWER(2,-([{year}]+2)))-2")
+
 OPERATIONS = [
     Row("period", "Period", "#", "[period<]+1"),
     Row("year", "Year", "year", "[period]-1"),
@@ -102,6 +106,8 @@ OPERATIONS = [
     Row("capacity_pv", "Debt service capacity, PV", "$",
         "[debt]*MAX(0,[cfads])/target_dscr/(1+fleet_debt_rate)^[year]"),
     Row("rent_pv", "Market rent, PV at WACC", "$/GPU-h", "[market_price]/(1+wacc)^[year]"),
+    Row("project_irr_search", "Project IRR guess, bisection on 1/(2+r) (IRR helper)", "%",
+        _SEARCH.format(row="project_irr_search", flows="project_cash_flow", sign="project_sign", year="year")),
 ]
 
 
@@ -129,19 +135,19 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
             depreciation_years, network_capex_per_gpu, network_life_years, tax_rate, fleet_sale_proceeds,
             fleet_book_value_at_sale, fleet_capex, wacc, target_dscr, fleet_debt_rate)
     if all(isinstance(a, float) for a in args):
-        return _operations_floats(*args)
+        return _operations_floats(*args, keep_rows=keep_rows)
     return _operations_arrays(*args, keep_rows=keep_rows)
 
 
 def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
                        afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
-                       rate):
+                       rate, keep_rows=False):
     T = min(tenor, L)
     decline, w1, r1 = 1 - decline_rate, 1 + wacc, 1 + rate
     k_cost = fleet * hours * cash_cost
     k_repl = fleet * afr * gpu_price
     k_sale = proceeds - tax_rate * max(0.0, proceeds - book)
-    rows: dict[str, list] = {r.key: [] for r in OPERATIONS}
+    rows: dict[str, list] = {r.key: [] for r in OPERATIONS if r.key != "project_irr_search"}
     D, W, R = 1.0, 1.0, 1.0  # (1 − decline)^(t−1) from t = 1, (1 + wacc)^t and (1 + fleet_debt_rate)^t carried
     flows = []
     for t in range(YEARS):
@@ -180,7 +186,8 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
         for key, v in zip(rows, values):
             rows[key].append(v)
     rows["project_sign"], rows["project_flip"] = sign_rows(flows)
-    return rows
+    out = _Rows(rows, {"project_irr_search": lambda: {"project_irr_search": irr_search(flows, rows["project_sign"][-1])}})
+    return out.complete(OPERATIONS) if keep_rows else out
 
 
 def _carry(base, first: int, out, np):
@@ -358,7 +365,11 @@ def _operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, r
             made[key] = _year_rows(f, pad)
         return made
 
+    def search():
+        return {"project_irr_search": irr_search(out["project_cash_flow"], out["project_sign"][-1])}
+
     later = {"project_pv": at_wacc, "rent_pv": at_wacc, "project_sign": signs, "project_flip": signs,
+             "project_irr_search": search,
              "gpu_depreciation_share": shares, "network_depreciation_share": shares,
              "capex": lambda: {"capex": [np.broadcast_to(capex, shape) + 0.0] + [zero] * (YEARS - 1)},
              "project_abs_flow": lambda: {"project_abs_flow": _year_rows(np.absolute(cash_flow, out=abs_flow), pad)}}
@@ -414,6 +425,9 @@ DEBT = [
         "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))"),
     Row("equity_flip", "Equity sign change (IRR helper)", "flag",
         "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)"),
+    Row("equity_irr_search", "Equity IRR guess, bisection on 1/(2+r) (IRR helper)", "%",
+        _SEARCH.format(row="equity_irr_search", flows="equity_cash_flow", sign="equity_sign",
+                       year="fleet_operations.year")),
 ]
 
 
@@ -427,11 +441,11 @@ def fleet_financing(fleet_operations, fleet_debt, fleet_debt_capacity, fleet_deb
     args = (fleet_debt, fleet_debt_capacity, fleet_debt_rate, target_dscr, tax_rate, fleet_capex, cost_of_equity,
             dscr_sentinel)
     if all(isinstance(a, float) for a in args) and isinstance(fleet_operations["cfads"][0], float):
-        return _financing_floats(fleet_operations, *args)
+        return _financing_floats(fleet_operations, *args, keep_rows=keep_rows)
     return _financing_arrays(fleet_operations, *args, keep_rows=keep_rows)
 
 
-def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel):
+def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel, keep_rows=False):
     scale = debt_ / capacity if capacity > 0 else 0.0
     r1, e1 = 1 + r, 1 + coe
     ds = [max(0.0, cf) / dscr_target * scale if d else 0.0 for d, cf in zip(ops["debt"], ops["cfads"])]
@@ -439,7 +453,7 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     for t in range(YEARS - 1, -1, -1):
         pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / r1
     opening = [pv_remaining[t] if ops["debt"][t] else 0.0 for t in range(YEARS)]
-    rows: dict[str, list] = {row.key: [] for row in DEBT}
+    rows: dict[str, list] = {row.key: [] for row in DEBT if row.key != "equity_irr_search"}
     E = 1.0  # (1 + cost_of_equity)^t, carried
     flows = []
     for t in range(YEARS):
@@ -464,7 +478,8 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         for key, v in zip(rows, values):
             rows[key].append(v)
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
-    return rows
+    out = _Rows(rows, {"equity_irr_search": lambda: {"equity_irr_search": irr_search(flows, rows["equity_sign"][-1])}})
+    return out.complete(DEBT) if keep_rows else out
 
 
 def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe, sentinel, keep_rows=False):
@@ -566,7 +581,11 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         s, f = sign_rows(equity, "P1.equity_sign")
         return {"equity_sign": s + [s[-1]] * (YEARS - n), "equity_flip": f + pad}
 
+    def search():
+        return {"equity_irr_search": irr_search(out["equity_cash_flow"], out["equity_sign"][-1])}
+
     later = {"drawdown": drawdown, "principal": corkscrew, "closing": corkscrew, "corkscrew_gap": corkscrew,
+             "equity_irr_search": search,
              "dscr": cover, "dscr_or_sentinel": cover, "equity_pv": at_cost_of_equity, "equity_sign": signs,
              "bridge_gap": bridge, "equity_invested": invested,
              "equity_flip": signs}
@@ -603,10 +622,12 @@ def project_npv(fleet_operations):
     return xp.total(fleet_operations["project_pv"])
 
 
-def _irr_excel(block_: str, flows: str, flips: str) -> str:
+def _irr_excel(block_: str, flows: str, flips: str, search: str) -> str:
     """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn, each one's root kept
     only inside (−1, 10000), else the next guess (Newton on r, as LibreOffice's IRR is, can land on a root below
-    −1, where (1 + r)^t is still real: −192% for flows whose IRR is −49%)."""
+    −1, where (1 + r)^t is still real: −192% for flows whose IRR is −49%). After MODEL.md's four, a fifth: the
+    search row's last column, within 2^−17 of the root in 1/(2 + r), where the four find none (losses every year
+    and one small positive year: 11% of random scenarios with an IRR)."""
     row, first, rest = f"[{block_}.{flows}:]", f"[{block_}.{flows}@0]", f"[{block_}.{flows}@1:]"
     guess = f"POWER(MAX(SUM({rest})/ABS({first}),1/1000),1/economic_life_years)-1"
 
@@ -615,13 +636,13 @@ def _irr_excel(block_: str, flows: str, flips: str) -> str:
         return f"IF(AND({irr}>-1,{irr}<10000),{irr},NA())"
 
     cascade = "NA()"
-    for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3")):
+    for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3", f"[{block_}.{search}@{YEARS - 1}]")):
         cascade = f"IFERROR({attempt(g)},{cascade})"
     return f"IF(SUM([{block_}.{flips}:])<>1,NA(),{cascade})"
 
 
 @line(S, "%", "Project IRR",
-      _irr_excel("fleet_operations", "project_cash_flow", "project_flip"),
+      _irr_excel("fleet_operations", "project_cash_flow", "project_flip", "project_irr_search"),
       block="fleet_operations")
 def project_irr(fleet_operations):
     """IRR of project_cash_flow_0..L: defined when the non-zero flows change sign once and the root is in (−1, 10000)"""
@@ -634,7 +655,7 @@ def equity_npv(fleet_financing):
     return xp.total(fleet_financing["equity_pv"])
 
 
-@line(S, "%", "Equity IRR", _irr_excel("fleet_financing", "equity_cash_flow", "equity_flip"),
+@line(S, "%", "Equity IRR", _irr_excel("fleet_financing", "equity_cash_flow", "equity_flip", "equity_irr_search"),
       block="fleet_financing")
 def equity_irr(fleet_financing):
     """IRR of equity_cash_flow_0..L (the same rule as project_irr)"""

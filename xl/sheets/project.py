@@ -35,7 +35,7 @@ GROUPS = (
                               (FIN, "bridge_gap"), (FIN, "equity_pv")]),
     ("11 Market rent for buy vs rent (E2 levelizes it)", [(OPS, "rent_pv")]),
 )
-HELPERS = "Helpers (IRR sign changes, check and chart rows)"
+HELPERS = "Helpers (IRR sign changes and search, check and chart rows)"
 BIG = {"$": "$m"}  # whole-fleet sums in $ millions
 
 
