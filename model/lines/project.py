@@ -106,7 +106,7 @@ OPERATIONS = [
     Row("capacity_pv", "Debt service capacity, PV", "$",
         "[debt]*MAX(0,[cfads])/target_dscr/(1+fleet_debt_rate)^[year]"),
     Row("rent_pv", "Market rent, PV at WACC", "$/GPU-h", "[market_price]/(1+wacc)^[year]"),
-    Row("project_irr_search", "Project IRR guess, bisection on 1/(2+r) (IRR helper)", "%",
+    Row("project_irr_search", "Project IRR guess, bisected (IRR helper)", "%",
         _SEARCH.format(row="project_irr_search", flows="project_cash_flow", sign="project_sign", year="year")),
 ]
 
@@ -425,7 +425,7 @@ DEBT = [
         "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))"),
     Row("equity_flip", "Equity sign change (IRR helper)", "flag",
         "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)"),
-    Row("equity_irr_search", "Equity IRR guess, bisection on 1/(2+r) (IRR helper)", "%",
+    Row("equity_irr_search", "Equity IRR guess, bisected (IRR helper)", "%",
         _SEARCH.format(row="equity_irr_search", flows="equity_cash_flow", sign="equity_sign",
                        year="fleet_operations.year")),
 ]
