@@ -127,8 +127,9 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     Powers of (1 + wacc) and (1 + fleet_debt_rate) are carried year to year (a product per year, not a power: the
     same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product
     multiplies the rest computed once (exact: ×1 and ×0). One scenario runs on plain floats
-    (`_operations_floats`), arrays on years × scenarios (`_operations_arrays`; the rows that only some outputs
-    read are made when first read, all of them with `keep_rows`)."""
+    (`_operations_floats`: the IRR search row is made when first read), arrays on years × scenarios
+    (`_operations_arrays`: the rows that only some outputs read are made when first read); `keep_rows` makes them
+    all."""
     args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
             reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
             market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
@@ -237,9 +238,11 @@ def _year_rows(array, pad: list) -> _YearRows:
 
 
 class _Rows(dict):
-    """A block's rows on arrays. The rows that only some outputs read (present values, helpers, DSCR) are made on
-    first read by the functions in `later` (key -> function returning a dict of rows), so an evaluation that
-    asks for other outputs does not compute them; `complete` makes every row (in `order`)."""
+    """A block's rows. The rows that only some outputs read (on arrays: present values, helpers, DSCR; on plain
+    floats: the IRR search) are made on first read by the functions in `later` (key -> function returning a dict of
+    rows), so an evaluation that asks for other outputs does not compute them; `complete` makes every row (in
+    `order`). Read rows by key (or by the block's row list), not by iterating the dict: rows not yet made are not
+    among its keys."""
 
     def __init__(self, rows: dict, later: dict):
         super().__init__(rows)
