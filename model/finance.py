@@ -73,11 +73,7 @@ def irr_search(flows: list, last_sign: object) -> list:
     r = 0.0
     out = []
     for t in range(len(flows)):
-        x = 1 / (1 + r)  # NPV(r, flows) = Σ cf_t·x^(t+1): only its sign is read
-        npv, k = 0.0, x
-        for cf in flows:
-            npv = npv + cf * k
-            k = k * x
+        npv, _ = _npv_u(flows, xp.log1p(r))  # NPV(r, flows)·(1 + r): only its sign is read
         step = 2.0 ** -(t + 2)
         r = 1 / (1 / (2 + r) + xp.where(npv * last_sign > 0, -step, step)) - 2
         out.append(r)
