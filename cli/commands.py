@@ -191,8 +191,8 @@ def project_table(frame) -> str:
     from model.registry import BLOCKS
 
     units = {r.key: r.unit for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows}
-    helpers = {"project_sign", "project_flip", "equity_sign", "equity_flip", "project_abs_flow", "corkscrew_gap",
-               "dscr_or_sentinel", "year"}
+    helpers = {"project_sign", "project_flip", "equity_sign", "equity_flip", "project_abs_flow", "equity_abs_flow",
+               "project_irr_search", "equity_irr_search", "corkscrew_gap", "dscr_or_sentinel", "year"}
     rows = []
     for col in frame.columns:
         if col in helpers:

@@ -82,17 +82,33 @@ def fleet_dscr_at_target(fleet_debt, fleet_min_dscr, target_dscr):
     return 1 if fleet_debt <= 0 else _ok(xp.round_(fleet_min_dscr - target_dscr, 9) >= 0)
 
 
+def _npv_zero_excel(rate: str, block: str, flows: str, absolute: str) -> str:
+    """NPV at `rate` of the row `flows` of `block` within 1e-9 of the NPV of its absolute row; 1 on an error."""
+    cf, ab = f"[{block}.{flows}", f"[{block}.{absolute}"
+    return f"IFERROR(IF(ROUND((NPV({rate},{cf}@1:])+{cf}@0])/(NPV({rate},{ab}@1:])+{ab}@0]),9)=0,1,0),1)"
+
+
+def _npv_zero(flows: list, rate: float) -> int:
+    """Σ cf_t / (1 + rate)^t = 0 within 1e-9 of Σ |cf_t| / (1 + rate)^t; 1 without a rate (nan)."""
+    if rate != rate:
+        return 1
+    npv = sum(cf / (1 + rate) ** t for t, cf in enumerate(flows))
+    scale = sum(abs(cf) / (1 + rate) ** t for t, cf in enumerate(flows))
+    return _ok(_zero(npv / scale))
+
+
 @check("P1", "Project NPV at the project IRR is 0",
-       "IFERROR(IF(ROUND((NPV(project_irr,[fleet_operations.project_cash_flow@1:])+[fleet_operations.project_cash_flow@0])"
-       "/(NPV(project_irr,[fleet_operations.project_abs_flow@1:])+[fleet_operations.project_abs_flow@0]),9)=0,1,0),1)")
+       _npv_zero_excel("project_irr", "fleet_operations", "project_cash_flow", "project_abs_flow"))
 def project_npv_zero_at_irr(fleet_operations, project_irr):
     """Σ cf_t / (1 + project_irr)^t = 0 within 1e-9 of Σ |cf_t| / (1 + project_irr)^t (nothing to test without an IRR)"""
-    if project_irr != project_irr:
-        return 1
-    flows = fleet_operations["project_cash_flow"]
-    npv = sum(cf / (1 + project_irr) ** t for t, cf in enumerate(flows))
-    scale = sum(abs(cf) / (1 + project_irr) ** t for t, cf in enumerate(flows))
-    return _ok(_zero(npv / scale))
+    return _npv_zero(fleet_operations["project_cash_flow"], project_irr)
+
+
+@check("P1", "Equity NPV at the equity IRR is 0",
+       _npv_zero_excel("equity_irr", "fleet_financing", "equity_cash_flow", "equity_abs_flow"))
+def equity_npv_zero_at_irr(fleet_financing, equity_irr):
+    """Σ cf_t / (1 + equity_irr)^t = 0 within 1e-9 of Σ |cf_t| / (1 + equity_irr)^t (nothing to test without an IRR)"""
+    return _npv_zero(fleet_financing["equity_cash_flow"], equity_irr)
 
 
 @check("P1", "Sources equal uses in year 0",

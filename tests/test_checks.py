@@ -43,6 +43,7 @@ def test_every_registered_check_can_fail():
         "fleet_debt_within_ltv": {"fleet_debt": 81.0, "equipment_ltv": 0.8, "fleet_capex": 100.0},
         "fleet_dscr_at_target": {"fleet_debt": 1.0, "fleet_min_dscr": 1.4, "target_dscr": 1.5},
         "project_npv_zero_at_irr": {**ok_ops, "project_irr": 0.2},
+        "equity_npv_zero_at_irr": {"fleet_financing": {"equity_cash_flow": [-100.0, 60.0, 60.0]}, "equity_irr": 0.2},
         "cfads_within_ebitda": {"fleet_operations": {"cfads": [0.0, 5.0, 7.0], "ebitda": [0.0, 5.0, 6.0]}},
         # capex 100 = drawn 60 + equity 30: 10 short
         "sources_equal_uses": {"fleet_operations": {"capex": [100.0, 0.0]},
@@ -59,4 +60,8 @@ def test_every_registered_check_can_fail():
     assert CHECKS["equity_bridge_closes"].func({"bridge_gap": [0.0, 1e-8, -1e-8]}, 100.0) == 1  # float noise
     # and the same bodies pass on the right values: -100 + 60/1.130662386 + 60/1.130662386² = 0
     assert CHECKS["project_npv_zero_at_irr"].func(**ok_ops, project_irr=0.1306623862918075) == 1
+    assert CHECKS["equity_npv_zero_at_irr"].func({"equity_cash_flow": [-100.0, 60.0, 60.0]},
+                                                 equity_irr=0.1306623862918075) == 1
+    assert CHECKS["equity_npv_zero_at_irr"].func({"equity_cash_flow": [-100.0, 60.0, 60.0]},
+                                                 equity_irr=float("nan")) == 1  # no IRR: nothing to test
     assert CHECKS["fleet_dscr_at_target"].func(fleet_debt=0.0, fleet_min_dscr=float("nan"), target_dscr=1.5) == 1

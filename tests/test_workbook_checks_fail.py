@@ -65,6 +65,7 @@ BREAKS = {
     "Every year's DSCR at or above the target": lambda wb: setattr(_named(wb, "fleet_min_dscr"), "value",
                                                                    "=target_dscr/2"),
     "Project NPV at the project IRR is 0": lambda wb: _plus(_named(wb, "project_irr"), "+1/1000"),
+    "Equity NPV at the equity IRR is 0": lambda wb: _plus(_named(wb, "equity_irr"), "+1/1000"),
     "Sources equal uses in year 0": lambda wb: _plus(_block_cell(wb, "fleet_operations", "capex", 0), "*2"),
     "Project to equity cash flow bridge closes every year":
         lambda wb: _plus(_block_cell(wb, "fleet_financing", "equity_cash_flow", 2), "+fleet_capex/1000"),

@@ -428,6 +428,7 @@ DEBT = [
         "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))"),
     Row("equity_flip", "Equity sign change (IRR helper)", "flag",
         "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)"),
+    Row("equity_abs_flow", "Equity cash flow, absolute (check helper)", "$", "ABS([equity_cash_flow])"),
     Row("equity_irr_search", "Equity IRR guess, bisected (IRR helper)", "%",
         _SEARCH.format(row="equity_irr_search", flows="equity_cash_flow", sign="equity_sign",
                        year="fleet_operations.year")),
@@ -477,7 +478,7 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         bridge = equity - (ops["project_cash_flow"][t] - ds[t] + drawdown - (levered_tax - ops["unlevered_tax"][t]))
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
                   opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
-                  levered_tax, capex - debt_ if t == 0 else 0.0, equity, bridge, equity / E, 0.0, 0.0)
+                  levered_tax, capex - debt_ if t == 0 else 0.0, equity, bridge, equity / E, 0.0, 0.0, abs(equity))
         for key, v in zip(rows, values):
             rows[key].append(v)
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
@@ -589,6 +590,7 @@ def _financing_arrays(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
 
     later = {"drawdown": drawdown, "principal": corkscrew, "closing": corkscrew, "corkscrew_gap": corkscrew,
              "equity_irr_search": search,
+             "equity_abs_flow": lambda: {"equity_abs_flow": _year_rows(np.absolute(equity), pad)},
              "dscr": cover, "dscr_or_sentinel": cover, "equity_pv": at_cost_of_equity, "equity_sign": signs,
              "bridge_gap": bridge, "equity_invested": invested,
              "equity_flip": signs}
