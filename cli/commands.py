@@ -185,28 +185,51 @@ def cmd_inputs(args: argparse.Namespace) -> int:
 # the schedule's ratio rows; every other row is money
 
 
-def project_table(frame) -> str:
-    """Years as columns, quantities as rows with the unit the registry gives each row; money rows in $ millions
-    when they reach a million, flags as 0/1, helper rows (IRR signs, check rows) left to --json/--csv."""
+def _fixed(x, dp: int, scale: float = 1.0, suffix: str = "") -> list[str]:
+    """A row's values with the same decimals; undefined empty; a rounding to zero shown as 0, never -0."""
+    out = []
+    for v in x:
+        if v != v:
+            out.append("")
+            continue
+        text = f"{v / scale:,.{dp}f}"
+        out.append((text[1:] if text.startswith("-") and not text.strip("-0.,") else text) + suffix)
+    return out
+
+
+def project_table(frame, all_years: bool = False) -> str:
+    """Years as columns (year 0 to the economic life's last, or all laid-out years), quantities as rows with
+    the unit the registry gives each row and the same decimals along a row: money in $ millions when a row
+    reaches a million, flags as 0/1; the registry's helper rows (IRR signs and search, check rows) are left
+    to --json/--csv."""
     from model.registry import BLOCKS
 
-    units = {r.key: r.unit for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows}
-    helpers = {"project_sign", "project_flip", "equity_sign", "equity_flip", "project_abs_flow", "equity_abs_flow",
-               "project_irr_search", "equity_irr_search", "corkscrew_gap", "dscr_or_sentinel", "year"}
+    rows_ = [r for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows]
+    units = {r.key: r.unit for r in rows_}
+    helpers = {r.key for r in rows_ if r.helper}
+    if not all_years and "life" in frame.columns:  # years after the sale are zeros by construction
+        frame = frame.loc[frame.index <= max([0, *frame.index[frame["life"].to_numpy() == 1]])]
     rows = []
     for col in frame.columns:
         if col in helpers:
             continue
         unit = units.get(col, "")
         x = frame[col].to_numpy(dtype=float)
-        if unit == "$" and abs(x[x == x]).max(initial=0) >= 1e6:
-            rows.append([col, "$ m", *(("" if v != v else f"{v / 1e6:,.1f}") for v in x)])
+        top = abs(x[x == x]).max(initial=0)
+        if unit == "$" and top >= 1e6:
+            rows.append([col, "$ m", *_fixed(x, 1, 1e6)])
         elif unit == "$":
-            rows.append([col, "$", *(("" if v != v else f"{v:,.0f}") for v in x)])
+            rows.append([col, "$", *_fixed(x, 0)])
         elif unit == "flag":
-            rows.append([col, "flag", *(f"{v:.0f}" for v in x)])
+            rows.append([col, "flag", *_fixed(x, 0)])
+        elif unit in ("%", "%/yr"):
+            rows.append([col, unit, *_fixed(x, 2, 0.01, " %")])
+        elif unit.startswith("×"):
+            rows.append([col, unit, *_fixed(x, 2, 1.0, "×")])
+        elif top < 1000 and not unit.endswith("GPUs"):  # prices: four significant digits on the row's largest
+            rows.append([col, unit, *_fixed(x, min(max(2, 3 - math.floor(math.log10(top))) if top else 2, 6))])
         else:
-            rows.append([col, unit, *(("" if v != v else fmt.value(v, unit).replace("$ ", "")) for v in x)])
+            rows.append([col, unit, *_fixed(x, 0)])
     return fmt.table(rows, ["year", "unit", *[str(y) for y in frame.index]], right=set(range(2, len(frame.index) + 2)))
 
 
@@ -222,8 +245,10 @@ def cmd_project(args: argparse.Namespace) -> int:
     elif args.csv:
         frame.to_csv(sys.stdout, index_label="year", lineterminator="\n")
     else:
-        print(f"P1 fleet project by year (template {args.template}{', ' + ', '.join(args.set) if args.set else ''})\n")
-        print(project_table(frame))
+        years = "all laid-out years" if args.all_years else "to the sale; --all-years for all laid-out years"
+        print(f"P1 fleet project by year, {years} (template {args.template}"
+              f"{', ' + ', '.join(args.set) if args.set else ''})\n")
+        print(project_table(frame, args.all_years))
     return 0
 
 
@@ -272,6 +297,9 @@ def register(sub) -> None:
     how = p.add_mutually_exclusive_group()
     how.add_argument("--json", action="store_true", help="JSON for scripts")
     how.add_argument("--csv", action="store_true", help="CSV on stdout (one row per year)")
+    p.add_argument("--all-years", action="store_true",
+                   help="the table with all sixteen laid-out years (default: year 0 to the economic life's last; "
+                        "--json and --csv always have all)")
     sub.add_parser("reference", help="the model reference (docs/model.md) generated from the registry")
     x = sub.add_parser("export-inputs", help="write an edited workbook's inputs as a TOML template")
     x.add_argument("workbook", help="a workbook built by build_workbook.py and edited in Excel or LibreOffice")

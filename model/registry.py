@@ -155,12 +155,17 @@ class Row:
     year's (the column before the first year is blank, i.e. 0), `[key>]` the next year's,
     `[key:end]` this year's to the last year's, `[key:all]` the whole row, `[key@end]` the
     last year's cell (xl/formula.py).
+
+    `helper`: a row that only serves other formulas (an IRR's sign rows and search, a check's absolute
+    flows, a chart's sentinel), not a line of the schedule: grouped apart on the Project sheet and left out
+    of the command line's table (the rows themselves are computed and laid out all the same).
     """
 
     key: str
     label: str
     unit: str
     excel: str
+    helper: bool = False
 
 
 @dataclass

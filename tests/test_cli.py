@@ -195,6 +195,31 @@ def test_project_table_years_as_columns(monkeypatch, capsys):
     assert lines[5].split() == ["dscr", "×", "1.35×", "1.40×"]
 
 
+def test_project_table_to_the_sale_one_format_per_row(monkeypatch, capsys):
+    """Years after the sale are left out unless --all-years; a row keeps its decimals (0.697 beside 2.200, not
+    0.6967 beside 2.2); a rounding to zero reads 0, never -0; the registry's helper rows stay out, the check rows
+    (corkscrew_gap, bridge_gap) are shown alike."""
+    import pandas as pd
+
+    import cli
+
+    frame = pd.DataFrame({"life": [0.0, 1, 1, 0], "market_price": [0.0, 2.2, 0.6967, 0],
+                          "bridge_gap": [0.0, -1e-9, 0, 0], "corkscrew_gap": [0.0, 0, 0, 0],
+                          "project_sign": [-1.0, 1, 1, 1], "equity_pv": [-107.5e6, 33.1e6, -0.01, 0]},
+                         index=pd.Index([0, 1, 2, 3], name="year"))
+    monkeypatch.setattr(model, "project_schedule", lambda inputs=None, template="seed": frame, raising=False)
+    assert cli.main(["project"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split() == ["year", "unit", "0", "1", "2"]
+    body = {ln.split()[0]: ln.split()[2:] for ln in lines[4:] if ln.strip()}
+    assert body["market_price"] == ["0.000", "2.200", "0.697"]
+    assert body["bridge_gap"] == ["0", "0", "0"] and body["corkscrew_gap"] == ["0", "0", "0"]
+    assert body["equity_pv"] == ["m", "-107.5", "33.1", "0.0"]
+    assert "project_sign" not in body
+    assert cli.main(["project", "--all-years"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split() == ["year", "unit", "0", "1", "2", "3"]
+
+
 def test_project_command():
     if not hasattr(model, "project_schedule"):
         pytest.skip("model.project_schedule is not in this version of model/ yet")

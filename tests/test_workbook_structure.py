@@ -266,6 +266,29 @@ def test_project_rows_state_the_unit_their_cells_hold(built):
     assert ws["G33"].value.startswith("=") and ws.cell(33, 3).value == "$"  # revenue, shown as $154.2m
 
 
+def test_project_helper_rows_are_the_registrys_and_folded(built):
+    """The rows the registry marks helper, and only they, sit under the Helpers heading at outline level 1 (the
+    margin's − folds them); a row of the schedule left out of the sheet's groups stops the build, rather than
+    landing among the helpers unnoticed."""
+    from model.registry import Row
+    from xl.sheets.project import HELPERS, layout
+
+    _, wb = built
+    ws = wb["Project"]
+    helpers = {row.key for blk in ("fleet_operations", "fleet_financing") for row in BLOCKS[blk].rows if row.helper}
+    assert {"project_sign", "equity_irr_search", "dscr_or_sentinel"} <= helpers and "corkscrew_gap" not in helpers
+    start = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == HELPERS)
+    below = {ws.cell(r, 2).value: r for r in range(start + 1, ws.max_row + 1) if ws.cell(r, 2).value}
+    assert set(below) == helpers
+    assert all(ws.row_dimensions[r].outline_level == 1 for r in below.values())
+    assert ws.row_dimensions[start - 1].outline_level == 0  # the last row of the schedule above stays put
+
+    class Fake:
+        name, rows = "fleet_operations", (Row("new_line", "A new line", "$", "0"),)
+    with pytest.raises(RuntimeError, match="fleet_operations.new_line"):
+        layout([Fake])
+
+
 def _cell_of(wb, name):
     dn = wb.defined_names[name]
     sheet, ref = next(iter(dn.destinations))

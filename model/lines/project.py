@@ -98,16 +98,16 @@ OPERATIONS = [
     Row("capex", "Fleet capex (year 0)", "$", "[start]*fleet_capex"),
     Row("project_cash_flow", "Project cash flow", "$", "[cfads]+[sale_cash]-[capex]"),
     Row("project_pv", "Project cash flow, PV at WACC", "$", "[project_cash_flow]/(1+wacc)^[year]"),
-    Row("project_abs_flow", "Project cash flow, absolute (check helper)", "$", "ABS([project_cash_flow])"),
+    Row("project_abs_flow", "Project cash flow, absolute (check helper)", "$", "ABS([project_cash_flow])", helper=True),
     Row("project_sign", "Project cash flow sign (IRR helper)", "sign",
-        "IF([project_cash_flow]>0,1,IF([project_cash_flow]<0,-1,[project_sign<]))"),
+        "IF([project_cash_flow]>0,1,IF([project_cash_flow]<0,-1,[project_sign<]))", helper=True),
     Row("project_flip", "Project sign change (IRR helper)", "flag",
-        "IF(AND([project_cash_flow]<>0,[project_sign<]<>0,[project_sign]<>[project_sign<]),1,0)"),
+        "IF(AND([project_cash_flow]<>0,[project_sign<]<>0,[project_sign]<>[project_sign<]),1,0)", helper=True),
     Row("capacity_pv", "Debt service capacity, PV", "$",
         "[debt]*MAX(0,[cfads])/target_dscr/(1+fleet_debt_rate)^[year]"),
     Row("rent_pv", "Market rent, PV at WACC", "$/GPU-h", "[market_price]/(1+wacc)^[year]"),
     Row("project_irr_search", "Project IRR guess, bisected (IRR helper)", "%",
-        _SEARCH.format(row="project_irr_search", flows="project_cash_flow", sign="project_sign", year="year")),
+        _SEARCH.format(row="project_irr_search", flows="project_cash_flow", sign="project_sign", year="year"), helper=True),
 ]
 
 
@@ -411,7 +411,7 @@ DEBT = [
         "[opening]+[drawdown]-[principal]-[closing]"),
     Row("dscr", "DSCR", "×", "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],NA())"),
     Row("dscr_or_sentinel", "DSCR, sentinel without debt service (helper)", "×",
-        "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],dscr_sentinel)"),
+        "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],dscr_sentinel)", helper=True),
     Row("levered_tax", "Levered tax", "$",
         "tax_rate*MAX(0,[fleet_operations.ebitda]-[fleet_operations.replacement_capex]"
         "-[fleet_operations.tax_depreciation]-[interest])"),
@@ -425,13 +425,13 @@ DEBT = [
     Row("equity_pv", "Equity cash flow, PV at cost of equity", "$",
         "[equity_cash_flow]/(1+cost_of_equity)^[fleet_operations.year]"),
     Row("equity_sign", "Equity cash flow sign (IRR helper)", "sign",
-        "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))"),
+        "IF([equity_cash_flow]>0,1,IF([equity_cash_flow]<0,-1,[equity_sign<]))", helper=True),
     Row("equity_flip", "Equity sign change (IRR helper)", "flag",
-        "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)"),
-    Row("equity_abs_flow", "Equity cash flow, absolute (check helper)", "$", "ABS([equity_cash_flow])"),
+        "IF(AND([equity_cash_flow]<>0,[equity_sign<]<>0,[equity_sign]<>[equity_sign<]),1,0)", helper=True),
+    Row("equity_abs_flow", "Equity cash flow, absolute (check helper)", "$", "ABS([equity_cash_flow])", helper=True),
     Row("equity_irr_search", "Equity IRR guess, bisected (IRR helper)", "%",
         _SEARCH.format(row="equity_irr_search", flows="equity_cash_flow", sign="equity_sign",
-                       year="fleet_operations.year")),
+                       year="fleet_operations.year"), helper=True),
 ]
 
 

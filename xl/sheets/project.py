@@ -40,7 +40,8 @@ BIG = {"$": "$m"}  # whole-fleet sums in $ millions
 
 
 def layout(blocks: list) -> list[tuple[str, list[tuple[str, object]]]]:
-    """The groups with their Row objects; every row of `blocks` exactly once."""
+    """The groups with their Row objects; every row of `blocks` exactly once: the schedule's rows in GROUPS,
+    the rows marked `helper` in the registry under HELPERS."""
     by_key = {(b.name, row.key): row for b in blocks for row in b.rows}
     groups, seen = [], set()
     for title, keys in GROUPS:
@@ -49,6 +50,9 @@ def layout(blocks: list) -> list[tuple[str, list[tuple[str, object]]]]:
         if rows:
             groups.append((title, rows))
     rest = [(blk, row) for (blk, _), row in by_key.items() if (blk, row.key) not in seen]
+    lost = [f"{blk}.{row.key}" for blk, row in rest if not row.helper]
+    if lost:  # a new line of the schedule must be placed where an analyst reads it, not among the helpers
+        raise RuntimeError(f"Project sheet: rows in no group of GROUPS: {', '.join(lost)} (or mark them helper)")
     if rest:
         groups.append((HELPERS, rest))
     return groups
@@ -80,7 +84,6 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
             rr += 1
     cell = b.block_cell(sheet)
     year_header(b, ws, head, next(blk for blk in blocks if "year" in b.block_rows[blk.name]))
-    helpers = {(blk, row.key) for title, rows in groups if title == HELPERS for blk, row in rows}
     for title, rows in groups:
         b.section_row(ws, r, title, last)
         r += 1 + len(rows)
@@ -91,7 +94,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         ws.write(rr_, 0, row.label, st.text)
         ws.write(rr_, 1, row.key, st.name)
         ws.write(rr_, 2, row.unit, st.unit)  # the cell holds dollars; "$m" is only how it is displayed
-        if (blk, row.key) in helpers:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
+        if row.helper:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
             ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
         fmt = st.for_row(row, unit=unit)
         for t in range(n):
