@@ -165,3 +165,16 @@ def test_text_pasted_over_an_input_fails_the_master_check(tmp_path):
     wb.save(tmp_path / "text.xlsx")
     (out,) = recalculate_many([tmp_path / "text.xlsx"], tmp_path / "lo")
     assert openpyxl.load_workbook(out, data_only=True)["Cover"]["C8"].value == 0
+
+
+def test_a_cleared_input_fails_the_domain_check(tmp_path):
+    """A cleared input cell reads as 0 in every formula, and 0 is inside many domains (power price, network
+    capex): the model would go on with 0 under a green master check. The domain check wants a number there."""
+    xl.build(tmp_path / "base.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "base.xlsx")
+    _input(wb, "power_price_kwh", None)  # the seed, the selected template
+    wb.save(tmp_path / "blank.xlsx")
+    (out,) = recalculate_many([tmp_path / "blank.xlsx"], tmp_path / "lo")
+    res = _results(out)
+    assert res["All inputs in domain"] == 0 and res["master"] == 0
+

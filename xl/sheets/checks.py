@@ -110,7 +110,8 @@ def domain_formula(b: Book, name: str, i: int) -> str:
     x = b.template_cell(name, i)
     r = b.input_rows[name] + 1
     mn, mx = f"Inputs!$E${r}", f"Inputs!$F${r}"
-    conds = [f"IFERROR({x}*1={x},FALSE)"]
+    # a number: text fails x*1=x, and a cleared cell (which reads as 0 and passes that) fails x&""<>""
+    conds = [f"IFERROR({x}*1={x},FALSE)", f'{x}&""<>""']
     if dom.lo is not None:
         conds.append(f"{x}{'>' if dom.lo_open else '>='}{mn}")
     if dom.hi is not None:

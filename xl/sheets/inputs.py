@@ -192,7 +192,8 @@ def validate(ws, r: int, c: int, name: str) -> None:
     dom = INPUTS[name].domain
     msg = f"{name}: allowed {dom.text()}"
     common = {"input_title": name[:32], "input_message": f"Allowed: {dom.text()}"[:255],
-              "error_title": "Outside the domain", "error_message": msg[:255], "error_type": "stop"}
+              "error_title": "Outside the domain", "error_message": msg[:255], "error_type": "stop",
+              "ignore_blank": False}  # an input wants a number (the Checks sheet fails a cleared one too)
     if dom.integer:
         ws.data_validation(r, c, r, c, {"validate": "integer", "criteria": "between",
                                         "minimum": int(dom.lo), "maximum": int(dom.hi), **common})
