@@ -289,6 +289,29 @@ def test_project_helper_rows_are_the_registrys_and_folded(built):
         layout([Fake])
 
 
+def test_a_name_in_upright_type_is_on_its_named_cells_row(built):
+    """Column B names the line of each row. Upright, the row holds that defined name's cell; a row that recomputes
+    the line for a template or an axis point, or links to it, shows the name in italics (a reviewer traced
+    'Scenario calc'!B21, cost_per_m_output_tokens, to a copy: the named cell is Throughput!D14)."""
+    _, wb = built
+    where = {}
+    for n, dn in wb.defined_names.items():
+        sheet, ref = next(iter(dn.destinations))
+        where[n] = (sheet, int(re.sub(r"[A-Z$]", "", ref.split(":")[0])))
+    upright = italic = 0
+    for ws in wb.worksheets:
+        for r in range(1, ws.max_row + 1):
+            cell = ws.cell(r, 2)
+            if cell.value not in where or cell.font.sz == 8:  # the Inputs axes' name row (its keys, across)
+                continue
+            if cell.font.i:
+                italic += 1
+            else:
+                upright += 1
+                assert where[cell.value] == (ws.title, r), (ws.title, r, cell.value, where[cell.value])
+    assert upright > 200 and italic > 100, (upright, italic)
+
+
 def _cell_of(wb, name):
     dn = wb.defined_names[name]
     sheet, ref = next(iter(dn.destinations))

@@ -173,10 +173,11 @@ class Book:
         self.sheets.append(title)
         return ws
 
-    def line_head(self, ws, r: int, label: str, name: str, unit: str) -> None:
-        """The three leading cells of a line: label, name, unit (in their styles)."""
+    def line_head(self, ws, r: int, label: str, name: str, unit: str, copy: bool = False) -> None:
+        """The three leading cells of a line: label, name, unit (in their styles); `copy`: the named cell is not on
+        this row (a template's or an axis point's recomputation, a link), so the name is in italics."""
         ws.write(r, 0, label, self.st.text)
-        ws.write(r, 1, name, self.st.name)
+        ws.write(r, 1, name, self.st.name_copy if copy else self.st.name)
         ws.write(r, 2, unit, self.st.unit)
 
     def section_row(self, ws, r: int, title: str, last_col: int) -> None:

@@ -33,12 +33,19 @@ def _chart(b: Book, kind: dict, title: str, legend: bool = True):
     return ch
 
 
-def axis_header(b: Book, ws, r: int, label: str, unit: str, key: str) -> None:
+def axis_header(b: Book, ws, r: int, label: str, unit: str, key: str, copies: bool = False) -> None:
+    """An exhibit's axis row; `copies`: the rows below recompute named lines (COPY_HEAD over their names)."""
     st = b.st
     ws.write(r, 0, label, st.text)
+    if copies:
+        ws.write(r, 1, COPY_HEAD, st.note)
     ws.write(r, 2, unit, st.unit)
     for i, ref in enumerate(b.axis_cells[key]):
         b.formula(ws, r, C0 + i, ref, st.value(unit), b.axis_values[key][i])
+
+
+# over an exhibit's rows, which recompute named lines per template or axis point (their names in italics)
+COPY_HEAD = "recomputed line"
 
 
 class CostByTemplate:
@@ -52,6 +59,7 @@ class CostByTemplate:
         b.section_row(ws, r, "Cost stack by template", C0 + n_t)
         r += 1
         ws.write(r, 0, "Template", st.text)
+        ws.write(r, 1, COPY_HEAD, st.note)
         for i, s in enumerate(b.scenarios):
             head = xl_rowcol_to_cell(b.header_row, b.t_col0 + i, row_abs=True, col_abs=True)
             b.formula(ws, r, C0 + i, f"Inputs!{head}", st.text_right, s.header)  # over right-aligned numbers
@@ -62,7 +70,7 @@ class CostByTemplate:
         per_t = [model.compute(s.values) for s in b.scenarios]
         for name in [*lines, *LINKS["total_cost_per_gpu_hour"], "total_cost_per_gpu_hour"]:
             spec = OUTPUTS.get(name) or INPUTS[name]
-            b.line_head(ws, r, spec.label, name, spec.unit)
+            b.line_head(ws, r, spec.label, name, spec.unit, copy=True)
             rows[name] = r
             for i, s in enumerate(b.scenarios):
                 col = xl_col_to_name(C0 + i)
@@ -106,14 +114,14 @@ class Sweep:
         b.section_row(ws, r, self.title, C0 + n)
         r += 1
         inp = INPUTS[key]
-        axis_header(b, ws, r, inp.label, inp.unit, key)
+        axis_header(b, ws, r, inp.label, inp.unit, key, copies=True)
         rows = {key: r}
         steps = chain(self.target, [key])
         points = b.along([{key: v} for v in b.axis_values[key]], tuple(steps))
         r += 1
         for name in steps:
             o = OUTPUTS[name]
-            b.line_head(ws, r, o.label, name, o.unit)
+            b.line_head(ws, r, o.label, name, o.unit, copy=True)
             rows[name] = r
             for i in range(n):
                 col = xl_col_to_name(C0 + i)

@@ -68,6 +68,9 @@ class Styles:
         self.text_top = wb.add_format({**base, "valign": "top"})
         self.text_right = wb.add_format({**base, "align": "right"})
         self.name = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959"})
+        # a row that recomputes a line for a template or an axis point: its name in italics (the named cell is on
+        # the line's section sheet)
+        self.name_copy = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "italic": True})
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
                                         "text_wrap": True, "valign": "top"})
         grey = {**base, "font_color": "#595959"}

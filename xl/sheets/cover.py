@@ -91,7 +91,10 @@ def about(b: Book, ws, r: int) -> int:
     rows = [("Model version", version()),
             ("Built (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
             ("Template (as built)", sel.name),
-            ("Its description", sel.description or "–")]
+            ("Its description", sel.description or "–"),
+            ("Reading the sheets", "blue on a pale fill: an input (Inputs sheet only); black: a formula; a name in "
+                                   "column B upright: that defined name's cell is on the row; in italics: the row "
+                                   "recomputes or links to it")]
     for label, text in rows:
         r += 1
         ws.write(r, 1, label, st.text)

@@ -79,7 +79,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
     for i, (n, link) in enumerate(scalars):
         o = INPUTS[n] if link else OUTPUTS[n]
         ws.write(r + i, 0, o.label, st.text)
-        ws.write(r + i, 1, n, st.name)
+        ws.write(r + i, 1, n, st.name_copy)
         ws.write(r + i, 2, o.unit, st.unit)
         excel = (refs.get(n) or n) if link else ranges(_names(o.excel, mapping))
         b.formula(ws, r + i, VALUE_COL, excel, st.money(o.unit, values[n]), values[n])
@@ -90,7 +90,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
         for row in spec.rows:
             k = rows[blk][row.key]
             ws.write(k, 0, row.label, st.text)
-            ws.write(k, 1, row.key, st.name)
+            ws.write(k, 1, row.key, st.name_copy)
             ws.write(k, 2, row.unit, st.unit)
             text = _names(row.excel, mapping)
             fmt = st.for_row(row, *blocks[blk][row.key])

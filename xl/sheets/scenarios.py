@@ -44,7 +44,7 @@ def _reconcile(b: Book, label: str, r0: int, r1: int, col: int, flags: list[int]
 def _across(b: Book, ws, r: int, name: str, layouts: list) -> None:
     """Output `name` on row r: its label, name and unit, then its cell in each laid-out copy of the model."""
     o = OUTPUTS[name]
-    b.line_head(ws, r, o.label, name, o.unit)
+    b.line_head(ws, r, o.label, name, o.unit, copy=True)
     fmt = b.st.money(o.unit, *(vals[name] for _, vals in layouts))
     for i, (cells, vals) in enumerate(layouts):
         b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
@@ -56,7 +56,8 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     # visible, not hidden (FAST: no hidden sheets): a calculation sheet like the others, printed with them
     st = b.st
     calc.write(0, 0, "Scenario calc: each template's and each contracted share's line items, as live formulas "
-                     "over its own input cells (read by the Scenarios sheet)", st.title)
+                     "over its own input cells (read by the Scenarios sheet); column B, in italics, names the line a row "
+                     "recomputes (its named cell is on the line's section sheet)", st.title)
     r = 2
     per_template = []
     for i, s in enumerate(b.scenarios):
@@ -117,7 +118,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     b.section_row(ws, r, "Returns by contracted share (live scenario)", C0 + len(shares))
     r += 1
     inp = INPUTS[SHARE_KEY]
-    b.line_head(ws, r, inp.label, SHARE_KEY, inp.unit)
+    b.line_head(ws, r, inp.label, SHARE_KEY, inp.unit, copy=True)
     for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
         b.formula(ws, r, C0 + j, ref, st.value(inp.unit), shares[j])
     ex.axis_row, ex.rows = r, {}

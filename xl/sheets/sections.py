@@ -82,7 +82,7 @@ def year_header(b: Book, ws, r: int, blk) -> None:
 def link_row(b: Book, ws, r: int, name: str) -> None:
     """An input as it is, read from the Inputs sheet (a link: the input itself stays on Inputs)."""
     i = INPUTS[name]
-    b.line_head(ws, r, i.label, name, i.unit)
+    b.line_head(ws, r, i.label, name, i.unit, copy=True)
     b.formula(ws, r, 3, name, b.st.money(i.unit, b.base[name]), b.base[name])
     ws.write_string(r, 4, "input, from the Inputs sheet", b.st.note)
 
