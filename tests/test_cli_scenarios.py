@@ -113,6 +113,7 @@ BAD = [
     (["--scenarios", "{huge}"], "gpu_price[1] = inf: infinite, written so or beyond the largest number "
                                 "(±1.8e308; line 3 of huge.csv)"),
     (["--scenarios", "{pipe}"], "not a regular file (a pipe or a device cannot be read twice)"),  # used to hang
+    (["--scenarios", "{labels_only}"], "no inputs in it (the header has only the labels' column)"),  # was KeyError
 ]
 
 
@@ -121,10 +122,12 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, argv, fragme
     files = {"bad": tmp_path / "bad.csv", "text": tmp_path / "text.csv", "good": tmp_path / "good.csv",
              "out": tmp_path / "out.csv", "txt": tmp_path / "out.txt", "huge": tmp_path / "huge.csv",
              "pipe": tmp_path / "pipe.csv", "labelled": tmp_path / "labelled.csv",
-             "labelled_text": tmp_path / "labelled_text.csv", "shares": tmp_path / "shares.csv"}
+             "labelled_text": tmp_path / "labelled_text.csv", "shares": tmp_path / "shares.csv",
+             "labels_only": tmp_path / "labels_only.csv"}
     files["labelled"].write_text("\nscenario,gpu_price,gpu_utilization\na,30000,0.5\n\nb,31000,0.6\n,,\n"
                                  "c,32000,1.7\n", encoding="utf-8")
     files["labelled_text"].write_text('scenario,gpu_price\na,30000\n,\n"b\nb",x\n', encoding="utf-8")
+    files["labels_only"].write_text("scenario\na\nb\n", encoding="utf-8")
     files["shares"].write_text("share_hobbyist\n0.1\n0.9\n", encoding="utf-8")  # the seed's, then not
     files["huge"].write_text("gpu_price\n30000\n1e400\n", encoding="utf-8")  # beyond ±1.8e308: read as inf
     if hasattr(os, "mkfifo"):

@@ -157,6 +157,31 @@ def test_disk_full_leaves_nothing(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_disk_full_during_a_build_keeps_the_old_workbook(tmp_path, monkeypatch):
+    """XlsxWriter wraps the OSError of a full disk in its own FileCreateError (no OSError): the build says the
+    disk is full, in one line, and the workbook already there is untouched, with no temporary file beside it."""
+    import xlsxwriter.workbook
+
+    import xl
+
+    out = tmp_path / "w.xlsx"
+    xl.build(out)
+    before = out.read_bytes()
+
+    class Full(xlsxwriter.workbook.ZipFile):
+        def writestr(self, *a, **k):  # in_memory: every part goes through writestr
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        write = writestr
+
+    monkeypatch.setattr(xlsxwriter.workbook, "ZipFile", Full)
+    with pytest.raises(atomic.OutputError) as e:
+        xl.build(out, overwrite=True)
+    monkeypatch.undo()
+    assert str(e.value) == f"workbook {str(out)!r}: the disk is full; nothing written"
+    assert out.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["w.xlsx"]
+
+
 def test_new_file_respects_umask_and_existing_keeps_mode(tmp_path):
     old = os.umask(0o027)
     try:

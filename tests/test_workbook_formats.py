@@ -79,3 +79,24 @@ def test_the_dscr_sentinel_reads_none(built):
                 assert ws.cell(r, 6).number_format == '[>=1000000000]"none";0.00"×"', (sheet, r)
                 seen += 1
     assert seen >= 2
+
+
+def test_an_overflow_is_stored_as_num_not_inf(tmp_path):
+    """Inputs at the edge of their domains can overflow a line (gpu_price 1e308: capex per hour, then the fleet's
+    sums are inf in Python). A cached "inf" is no number in OOXML (Excel offers to repair the file); Excel's own
+    result for an overflow is #NUM!, stored as an error value."""
+    import zipfile
+
+    import openpyxl
+
+    import xl
+
+    out = tmp_path / "big.xlsx"
+    xl.build(out, "seed", {"gpu_price": 1e308})
+    with zipfile.ZipFile(out) as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert not any(b"<v>inf</v>" in x or b"<v>-inf</v>" in x for x in sheets)
+    values = [c.value for ws in openpyxl.load_workbook(out, data_only=True).worksheets for row in ws.iter_rows()
+              for c in row]
+    assert "#NUM!" in values
+

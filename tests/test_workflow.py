@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -131,6 +133,39 @@ def _truncated(tmp_path: Path) -> str:
     return str(p)
 
 
+def _sheet_xml_edited(tmp_path: Path, edit) -> str:
+    """A built workbook whose Inputs sheet's XML is rewritten by `edit` (bytes -> bytes), the zip itself sound:
+    openpyxl reads a sheet only when asked, after the workbook has opened."""
+    good = tmp_path / "good.xlsx"
+    xl.build(good)
+    p = tmp_path / "sheet_xml.xlsx"
+    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
+        inputs = _inputs_part(zin)
+        for item in zin.infolist():
+            data = zin.read(item)
+            zout.writestr(item, edit(data) if item.filename == inputs else data)
+    return str(p)
+
+
+def _inputs_part(z: zipfile.ZipFile) -> str:
+    """The Inputs sheet's part name, from workbook.xml and its relationships."""
+    book = z.read("xl/workbook.xml").decode()
+    rid = re.search(r'<sheet name="Inputs" sheetId="\d+" r:id="(rId\d+)"', book).group(1)
+    rels = z.read("xl/_rels/workbook.xml.rels").decode()
+    return "xl/" + re.search(rf'Id="{rid}" Type="[^"]+" Target="([^"]+)"', rels).group(1)
+
+
+def _two_rows_named(tmp_path: Path) -> str:
+    """The pue row's Name cell edited to read gpu_price."""
+    p = tmp_path / "two_names.xlsx"
+    xl.build(p)
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "pue"), 2).value = "gpu_price"
+    wb.save(p)
+    return str(p)
+
+
 def _foreign(tmp_path: Path) -> str:
     p = tmp_path / "foreign.xlsx"
     wb = openpyxl.Workbook()
@@ -181,6 +216,13 @@ MALFORMED = [
     (lambda t: ["--from", _not_xlsx(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _truncated(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _foreign(t)], "not a workbook built by build_workbook.py"),
+    # a sheet corrupt inside a sound zip: cut short, a shared string that is not there, text in a number cell
+    (lambda t: ["--from", _sheet_xml_edited(t, lambda b: b[:len(b) // 2])], "not a readable .xlsx"),
+    (lambda t: ["--from", _sheet_xml_edited(t, lambda b: re.sub(rb'(t="s"><v>)\d+', rb"\g<1>999999", b, count=1))],
+     "not a readable .xlsx"),
+    (lambda t: ["--from", _sheet_xml_edited(t, lambda b: re.sub(rb'(<c r="H\d+" s="\d+"><v>)[^<]+', rb"\g<1>abc", b,
+                                                                count=1))], "not a readable .xlsx"),
+    (lambda t: ["--from", _two_rows_named(t)], "input gpu_price is named on two rows of the Inputs sheet"),
     (lambda t: ["--from", _edited_cell(t, "pue", 8, "high")], "pue"),
     (lambda t: ["--from", _edited_cell(t, "gpu_utilization", 9, 1.5)], "(0, 1]"),
 ]

@@ -49,7 +49,13 @@ class Builder:
 
             write_udf_sheet(b)
         write_cover(b, cover)
-        b.wb.close()
+        from xlsxwriter.exceptions import FileCreateError
+
+        try:
+            b.wb.close()
+        except FileCreateError as exc:  # XlsxWriter wraps the OSError (a full disk): the atomic writer names it
+            cause = exc.args[0] if exc.args else None
+            raise cause if isinstance(cause, OSError) else OSError(str(exc)) from None
         return BuildResult(path, b.sheets, b.n_formulas, b.master == 1, {h: b.values[h] for h in HEADLINES})
 
 

@@ -54,6 +54,8 @@ def clean(v):
     if isinstance(v, str):
         return v
     v = float(v) + 0.0  # -0.0 + 0.0 is 0.0: no negative zero stored
+    if math.isinf(v):  # an overflow (extreme inputs within their domains): what Excel shows for it; an "inf"
+        return "#NUM!"  # in the file is no number to Excel, which would offer to repair the file
     return "#N/A" if math.isnan(v) else v
 
 

@@ -55,6 +55,7 @@ class EditedInputs:
     missing: list[str] = field(default_factory=list)  # inputs this version has that the file lacks
     axes: dict[str, list[float]] = field(default_factory=dict)  # sensitivity axis -> values in the file
     sheets: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # input -> its row on the Inputs sheet (1-based)
 
 
 def _open(path: Path, what: str):
@@ -98,6 +99,15 @@ def _columns(header: list, path: Path, what: str) -> tuple[list[str], int]:
     return names, last
 
 
+def _parsed(read, path: Path, what: str):
+    """`read()`, a read of a sheet: openpyxl parses a sheet's XML only when it is read (read-only mode), so a sheet
+    corrupt inside a sound zip (cut short, a shared string that does not exist, text in a number) fails here."""
+    try:
+        return read()
+    except Exception as exc:
+        raise InputError(f"{what} {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+
+
 def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
     """Every template column's input values and the selected scenario of one of our workbooks.
     `what` names the source in messages (the option or command that gave the path)."""
@@ -107,7 +117,7 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
         if "Inputs" not in wb.sheetnames or "Cover" not in wb.sheetnames:
             raise InputError(f"{what} {str(path)!r}: not a workbook built by build_workbook.py "
                              "(it needs an Inputs and a Cover sheet)")
-        rows = list(wb["Inputs"].iter_rows(min_row=HEADER_ROW, values_only=True))
+        rows = _parsed(lambda: list(wb["Inputs"].iter_rows(min_row=HEADER_ROW, values_only=True)), path, what)
         names, last = _columns(list(rows[0]) if rows else [], path, what)
         edited = EditedInputs(path, {n: {} for n in names}, {}, "", sheets=list(wb.sheetnames))
         for r, row in enumerate(rows[1:], start=HEADER_ROW + 1):
@@ -115,9 +125,10 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
             if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
                 break
             _read_row(edited, row, r, names, last, what)
-        where, selected = f"Inputs!{SELECTOR_REF}", wb["Inputs"][SELECTOR_REF].value
-        if wb["Inputs"][SELECTOR_LABEL_REF].value != SELECTOR_LABEL:  # built before the selector moved to Inputs: it
-            where, selected = f"Cover!{OLD_SELECTOR}", wb["Cover"][OLD_SELECTOR].value  # was there, number or name
+        where, selected = f"Inputs!{SELECTOR_REF}", _parsed(lambda: wb["Inputs"][SELECTOR_REF].value, path, what)
+        if _parsed(lambda: wb["Inputs"][SELECTOR_LABEL_REF].value, path, what) != SELECTOR_LABEL:  # built before the
+            # selector moved to Inputs: it was on the Cover, number or name
+            where, selected = f"Cover!{OLD_SELECTOR}", _parsed(lambda: wb["Cover"][OLD_SELECTOR].value, path, what)
         elif selected is None:
             raise InputError(f"{what} {str(path)!r}: the scenario number in {where} is empty; type the template "
                              f"column's number (1 to {len(names)})")
@@ -178,6 +189,10 @@ def _read_row(edited: EditedInputs, row: list, r: int, names: list[str], last: i
         if any(isinstance(v, (int, float)) for v in values):
             edited.unknown.append(name)
         return
+    if name in edited.rows:  # a Name cell edited into another input's: which row's values are meant is unknown
+        raise InputError(f"{what} {edited.path.name}: input {name} is named on two rows of the Inputs sheet, "
+                         f"{edited.rows[name]} and {r}; each input has one row (column B is its name)")
+    edited.rows[name] = r
     for i, (col, v) in enumerate(zip(names, values)):
         where = f"{what} {edited.path.name}, Inputs!{get_column_letter(TEMPLATE_COL0 + i + 1)}{r} ({col} column)"
         if v is None:
