@@ -13,6 +13,7 @@ File layout::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,10 @@ def _load(path: Path) -> Template:
     if extra:  # base = "coreweave", say, would silently inherit from seed as every template does
         raise InputError(f"template {where}: unknown key(s) {extra} in [template]; allowed: name, description "
                          f"(every template inherits from seed; its [inputs] override seed's)")
-    name = str(meta.get("name", path.stem))
+    name = _text(meta.get("name", path.stem), "name", where).strip()
+    if not name:
+        raise InputError(f"template {where}: name = {meta.get('name')!r}: empty; it heads the template's column in "
+                         "the workbook, give it a name")
     is_seed = path.resolve() == (TEMPLATE_DIR / "seed.toml").resolve()
     if is_seed:
         values: dict[str, float] = {}
@@ -141,7 +145,7 @@ def _load(path: Path) -> Template:
             if "value" not in entry or extra:
                 raise InputError(f"template {where}: input {key!r} must be a number or "
                                  "{ value = <number>, source = \"...\" }")
-            value, source = entry["value"], str(entry.get("source", ""))
+            value, source = entry["value"], _text(entry.get("source", ""), f"source of {key}", where)
         else:
             value, source = entry, ""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -156,4 +160,20 @@ def _load(path: Path) -> Template:
     from .validate import check_cross
 
     check_cross(values, where=f"template {where}")
-    return Template(name, str(meta.get("description", "")), values, sources, path, frozenset(own))
+    return Template(name, _text(meta.get("description", ""), "description", where), values, sources, path,
+                    frozenset(own))
+
+
+# characters no cell of an .xlsx may hold as they are (XML 1.0), which a formula's cached text would carry raw
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: object, what: str, where: str) -> str:
+    """A template's text (its name, description, a source): TOML text without characters a workbook cannot hold."""
+    if not isinstance(value, str):
+        raise InputError(f"template {where}: {what} = {value!r}: expected text in quotes")
+    bad = _NOT_IN_XML.search(value)
+    if bad:
+        raise InputError(f"template {where}: {what} holds the control character {bad.group()!r} at position "
+                         f"{bad.start()}, which a workbook cannot store; remove it")
+    return value

@@ -210,6 +210,16 @@ MALFORMED = [
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = \"1.2\"\n")], "not a number"),
     (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = { val = 1.2 }\n")], "pue"),
     (lambda t: ["--template", _bad_toml(t, "[stuff]\na = 1\n")], "unknown table"),
+    # a template's texts: a control character would be written raw into a formula's cached text (a file Excel
+    # and openpyxl refuse); an empty name heads no column; "(overridden)" is what --set adds and --from strips
+    (lambda t: ["--template", _bad_toml(t, '[template]\nname = "a\\u0001b"\n')], "control character '\\x01'"),
+    (lambda t: ["--template", _bad_toml(t, '[template]\nname = "  "\n')], "empty; it heads the template's column"),
+    (lambda t: ["--template", _bad_toml(t, "[template]\nname = 5\n")], "name = 5: expected text in quotes"),
+    (lambda t: ["--template", _bad_toml(t, "[template]\ndescription = [1]\n")], "description = [1]: expected text"),
+    (lambda t: ["--template", _bad_toml(t, "[inputs]\npue = { value = 1.2, source = 5 }\n")],
+     "source of pue = 5: expected text"),
+    (lambda t: ["--template", _bad_toml(t, '[template]\nname = "coreweave (overridden)"\n')],
+     "ends with '(overridden)'"),
     (lambda t: ["--template", _bad_toml(t, "[template]\nbase = \"coreweave\"\n")],
      "unknown key(s) ['base'] in [template]; allowed: name, description"),
     (lambda t: ["--from", str(t / "nofile.xlsx")], "not found"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import model
 from model.templates import bundled, load, resolve_path
 
-from .book import Book, BuildResult, Scenario
+from .book import OVERRIDDEN, Book, BuildResult, Scenario
 from .exhibits import exhibits
 from .sheets.charts import write_charts
 from .sheets.checks import write_checks
@@ -69,6 +69,10 @@ def scenarios_for(template: str | Path = "seed", overrides: Mapping | None = Non
         scenarios.append(Scenario(t.name, t.values, t.sources, t.description))
     selected_path = resolve_path(template)
     chosen = load(template)
+    if chosen.name.endswith(OVERRIDDEN.strip()):  # what a column changed by --set is headed; --from strips it
+        raise model.InputError(f"template {template}: name {chosen.name!r} ends with "
+                               f"'{OVERRIDDEN.strip()}', which the workbook adds to a column changed by --set; "
+                               "rename it")
     names = [s.name for s in scenarios]
     if chosen.path is not None and selected_path.resolve().parent != model.templates.TEMPLATE_DIR:
         # column names unique regardless of case: the user's copy of a bundled name is marked, never starred
