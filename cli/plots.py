@@ -143,19 +143,22 @@ def plot_monte_carlo(result, path: str | Path, max_outputs: int = 6, overwrite: 
     fig, axes = plt.subplots(nrows, ncols, figsize=(6.5 * ncols, 3.6 * nrows), squeeze=False, layout="constrained")
     for ax, name in zip(axes.flat, names, strict=False):
         x = result.samples[name].to_numpy()
-        x = x[~np.isnan(x)]
+        infinite = int(np.isinf(x).sum())  # an overflow at an extreme draw: no bin holds it, the title counts it
+        x = x[np.isfinite(x)]
         s = result.summary.loc[name]
         ax.hist(x, bins=80, color="#88aacc", edgecolor="none")
         for q, style in (("p5", ":"), ("p50", "-"), ("p95", ":")):
-            ax.axvline(s[q], color="black", ls=style, lw=1.2, label=f"{q.upper()} = {fmt.value(s[q])}")
+            if math.isfinite(s[q]):
+                ax.axvline(s[q], color="black", ls=style, lw=1.2, label=f"{q.upper()} = {fmt.value(s[q])}")
         for cond in ("below", "above"):
-            if not math.isnan(s[cond]):
+            if math.isfinite(s[cond]):
                 ax.axvline(s[cond], color="#cc3311", ls="--", lw=1.2,
                            label=f"P({'<' if cond == 'below' else '>'} {fmt.value(s[cond])}) = {s['p_' + cond]:.1%}")
         ax.set_xlabel(_axis_label(name))
         ax.set_ylabel("draws")
         _percent_axis(ax.xaxis, name)
-        ax.set_title(OUTPUTS[name].label, fontsize=10)
+        ax.set_title(OUTPUTS[name].label + (f" ({infinite:,} infinite draws not shown)" if infinite else ""),
+                     fontsize=10)
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(names):]:
         ax.set_visible(False)

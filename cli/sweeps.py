@@ -210,6 +210,10 @@ def cmd_tornado(args: argparse.Namespace) -> int:
 
     if args.top < 0:
         raise InputError(f"--top {args.top}: must be ≥ 0 (0 = all)")
+    if len(args.output) != 1:  # argparse would keep the last one silently
+        raise InputError(f"a tornado ranks the inputs for one output: give exactly one --output (got "
+                         f"{', '.join(args.output)})")
+    args.output = args.output[0]
     base = parse_sets(args.set)
     template = args.template or "seed"
     check_outputs(args.output)
@@ -364,7 +368,7 @@ def register(sub) -> None:
                        description="Each input moved down and up by --pct (clipped into its domain; integer "
                                    "inputs rounded) with the others at base; ranked by |swing|. The four share_* "
                                    "inputs are left out: one share cannot move alone, they must sum to 1.")
-    t.add_argument("--output", required=True, metavar="NAME", help="the output")
+    t.add_argument("--output", required=True, action="append", metavar="NAME", help="the output (one)")
     t.add_argument("--pct", type=float, default=0.1, help="relative move, 0 < pct < 1 (default 0.1 = ±10%%)")
     t.add_argument("--mode", choices=("pct", "range"), default="pct",
                    help="range: inputs with a closed finite domain move across all of it, the others by --pct")

@@ -30,6 +30,8 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
             v = float(value)
         except OverflowError:  # an int beyond the float range (a 400-digit number)
             raise InputError(f"{at}{name} = {short(value)} is too large for a number; {_describe(name)}") from None
+        except TypeError:  # numpy's timedelta64 is one of its integers, yet no number of ours
+            raise InputError(f"{at}{name} = {short(value)} is not a number; {_describe(name)}") from None
         if not INPUTS[name].domain.contains(v):
             raise InputError(f"{at}{name} = {v!r} is outside its domain; {_describe(name)}")
         return v

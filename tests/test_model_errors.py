@@ -102,6 +102,8 @@ NOT_A_NUMBER = [
     ("None", "pue", None),
     ("dict", "pue", {"value": 1.2}),
     ("array of text", "pue", np.array(["1.2", "1.3"])),
+    ("numpy timedelta (one of numpy's integers)", "gpu_price", np.timedelta64(1, "D")),  # was a TypeError
+    ("numpy datetime", "gpu_price", np.datetime64("2020-01-01")),
 ]
 
 

@@ -508,6 +508,19 @@ def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
                                                            "cost_per_m_output_tokens"]  # + threshold outputs
 
 
+def test_cli_monte_carlo_png_with_infinite_draws(tmp_path, capsys):
+    """A draw at the edge of a domain can overflow an output (a serving utilization of 1e-320: cost per token
+    inf); the histogram leaves those draws out and says how many, where matplotlib used to refuse the range."""
+    spec, png = tmp_path / "edge.toml", tmp_path / "edge.png"
+    spec.write_text('[inputs.serving_utilization]\ndist = "choice"\nvalues = [1e-320, 0.5]\n', encoding="utf-8")
+    argv = ["monte-carlo", str(spec), "--n", "400", "--seed", "1", "--output", "cost_per_m_output_tokens"]
+    assert run_cli([*argv, "--json"]) == 0
+    p95 = json.loads(capsys.readouterr().out)["summary"]["cost_per_m_output_tokens"]["p95"]
+    assert p95 is None or p95 > 1e300  # the infinite half of the draws: JSON has no inf
+    assert run_cli([*argv, "--png", str(png)]) == 0
+    assert is_png(png)
+
+
 @pytest.mark.parametrize("argv, fragment", [
     (["sweep", "--input", "gpu_price", "--values", "1,x"], "'x' is not a number"),
     (["sweep", "--input", "gpu_price", "--range", "1,2"], "expected lo,hi,n"),
@@ -523,6 +536,7 @@ def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
       "--output", "capex_per_gpu_hour", "--set", "gpu_price=4"], "--set gpu_price=4: gpu_price is swept"),
     (["tornado", "--output", "capex_per_gpu_hour", "--pct", "2"], "allowed (0, 1)"),
     (["tornado", "--output", "nope"], "--output: unknown output 'nope'"),  # named the option as --input's do
+    (["tornado", "--output", "project_irr", "--output", "equity_irr"], "give exactly one --output"),  # kept the last
     (["sweep", "--input", "gpu_price", "--values", "1,2", "--output", "GPU_Price"],
      "--output: unknown output 'GPU_Price' (it is an input, not an output)"),
     (["monte-carlo", "no_such_spec.toml"], "file not found"),

@@ -562,5 +562,6 @@ def test_evaluate_table_rows_line_up_with_its_results():
     assert len(two) == 1 and len(two[0]) == 2
     _raises(udfs.aie_evaluate, [["gpu_price"], [20000]], [["wacc", None, "project_irr"]],
             match=["output_names cell 2 is empty, before the last name"])
+    _raises(udfs.aie_evaluate, [], ["project_irr"], match=["inputs_table needs a header row"])  # max() of nothing
     bad = [["gpu_price", "gpu_utilization"], [20000, 0.5], [30000, 0.9], [25000, 1.5], [None, None]]
     _raises(udfs.aie_evaluate, bad, ["capex_per_gpu_hour"], match=["scenario row 3: gpu_utilization = 1.5"])

@@ -632,6 +632,8 @@ def _table_inputs(udf: str, table) -> dict[str, list[float]]:
     Empty rows at the end (the unused end of a fixed range) and empty columns are skipped; an empty row between
     scenarios is refused, as the result's rows would no longer line up with the table's."""
     rows = _rows(table)
+    if not rows:  # an empty list: no header row either
+        raise UDFError(f"{udf}: inputs_table needs a header row of input names and at least one scenario row")
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     header = rows[0]

@@ -99,8 +99,8 @@ def _number(where: str, key: str, value, integer: bool = False):
                          "below 1.8e308") from None
     if not math.isfinite(f):
         raise InputError(f"{where}: {key} = {short(value)} is not a {kind}")
-    if integer and f != int(value):
-        raise InputError(f"{where}: {key} = {short(value)} is not a whole number")
+    if integer and not (isinstance(value, numbers.Integral) or f.is_integer()):  # an int above 2**53 is whole,
+        raise InputError(f"{where}: {key} = {short(value)} is not a whole number")  # though no float holds it
     return int(value) if integer else f
 
 
@@ -183,7 +183,7 @@ def load_spec(spec: str | Path | Mapping) -> Spec:
         path = Path(spec)
         where = f"monte-carlo spec {path}"
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM (Windows editors), as templates
         except FileNotFoundError:
             raise InputError(f"{where}: file not found") from None
         except tomllib.TOMLDecodeError as exc:
