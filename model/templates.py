@@ -125,7 +125,7 @@ def _load(path: Path) -> Template:
     if extra:  # base = "coreweave", say, would silently inherit from seed as every template does
         raise InputError(f"template {where}: unknown key(s) {extra} in [template]; allowed: name, description "
                          f"(every template inherits from seed; its [inputs] override seed's)")
-    name = _text(meta.get("name", path.stem), "name", where).strip()
+    name = _text(meta.get("name", path.stem), "name", where, plain=True).strip()
     if not name:
         raise InputError(f"template {where}: name = {meta.get('name')!r}: empty; it heads the template's column in "
                          "the workbook, give it a name")
@@ -164,15 +164,17 @@ def _load(path: Path) -> Template:
                     frozenset(own))
 
 
-# characters no cell of an .xlsx may hold as they are (XML 1.0), which a formula's cached text would carry raw
+# characters no .xlsx may hold as they are (XML 1.0); XlsxWriter escapes them in text cells (_x0007_), not in a
+# formula's cached text
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _text(value: object, what: str, where: str) -> str:
-    """A template's text (its name, description, a source): TOML text without characters a workbook cannot hold."""
+def _text(value: object, what: str, where: str, plain: bool = False) -> str:
+    """A template's text (its name, description, a source): TOML text. `plain` (the name, which a column header's
+    formula carries as its cached text, where the workbook cannot escape them): no control characters."""
     if not isinstance(value, str):
         raise InputError(f"template {where}: {what} = {value!r}: expected text in quotes")
-    bad = _NOT_IN_XML.search(value)
+    bad = _NOT_IN_XML.search(value) if plain else None
     if bad:
         raise InputError(f"template {where}: {what} holds the control character {bad.group()!r} at position "
                          f"{bad.start()}, which a workbook cannot store; remove it")

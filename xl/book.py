@@ -182,6 +182,15 @@ class Book:
         ws.write(r, 1, name, self.st.name_copy if copy else self.st.name)
         ws.write(r, 2, unit, self.st.unit)
 
+    def wrapped(self, ws, r: int, c: int, text: str, width: float) -> None:
+        """A note wrapped in column c (`width` as set_column has it), its row made tall enough: no engine sizes a
+        row on opening, and text running on over the next columns is cut where a printed page ends."""
+        per_line = int(width * 1.15)  # italic prose runs narrower than the '0' a width counts; words wrap early
+        lines = -(-len(text) // per_line) if text else 1
+        ws.write_string(r, c, text, self.st.note_wrap_low)
+        if lines > 1:
+            ws.set_row(r, 13 * lines + 2)
+
     def section_row(self, ws, r: int, title: str, last_col: int) -> None:
         """A section header across columns 0..last_col."""
         ws.write(r, 0, title, self.st.section)

@@ -77,6 +77,11 @@ class Styles:
         self.unit = wb.add_format({**grey, "align": "center"})
         self.unit_pad = wb.add_format({**grey, "align": "left", "indent": 2})  # under header_pad
         self.note = wb.add_format({**base, "italic": True, "font_color": "#595959"})
+        self.name_top = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "valign": "top"})
+        self.code_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 9,
+                                        "text_wrap": True, "valign": "top"})
+        # a note wrapped in its column, at the bottom like the cells beside it (Book.wrapped sizes its row)
+        self.note_wrap_low = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
         self.note_wrap = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True,
                                         "valign": "top"})
         self.link = wb.add_format({**base, "font_color": "#0563C1", "underline": 1})

@@ -8,6 +8,7 @@ from model.registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
 from ..book import Book
 
 COLUMNS = ("Name", "Kind", "Label", "Unit", "Section", "Definition", "Excel")
+WIDTHS = (36, 10, 34, 10, 34, 60, 60)
 
 
 def rows() -> list[tuple[str, ...]]:
@@ -37,18 +38,19 @@ def write_definitions(b: Book) -> None:
     for c, h in enumerate(COLUMNS):
         ws.write(3, c, h, st.header)
     r = 3
+    # the definition and the Excel text wrap within their columns, each row as tall as its longer one (no engine
+    # sizes a row on opening; text running on was cut at the printed page's edge)
+    styles = (st.name_top, st.text_top, st.text_top, st.text_top, st.text_top, st.note_wrap, st.code_wrap)
     for row in rows():
         r += 1
         for c, text in enumerate(row):
-            ws.write_string(r, c, text, st.name if c in (0, 6) else st.note if c == 5 else st.text)
+            ws.write_string(r, c, text, styles[c])
+        lines = max(-(-len(row[5]) // int(WIDTHS[5] * 1.15)), -(-len(row[6]) // int(WIDTHS[6] * 1.1)), 1)
+        if lines > 1:
+            ws.set_row(r, 13 * lines + 2)
     ws.autofilter(3, 0, r, len(COLUMNS) - 1)
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 10)
-    ws.set_column(2, 2, 34)
-    ws.set_column(3, 3, 10)
-    ws.set_column(4, 4, 24)
-    ws.set_column(5, 5, 70)
-    ws.set_column(6, 6, 60)
+    for c, w in enumerate(WIDTHS):
+        ws.set_column(c, c, w)
     ws.freeze_panes(4, 1)
     ws.print_area(0, 0, r, len(COLUMNS) - 1)
     ws.set_landscape()

@@ -12,6 +12,7 @@ from ..styles import display_unit
 
 # Layout (0-based), shared with xl/carry.py which reads edited workbooks back
 INPUTS_HEADER_ROW = 3
+SOURCE_WIDTH = 70  # the Source note column: notes wrapped within it (they ran past the printed page)
 INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live value")
 TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
 SOURCE_HEADER = "Source note"
@@ -80,7 +81,7 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_column(2, 3, 12)
     ws.set_column(4, 5, 8)
     ws.set_column(6, last_t + 6, 13)
-    ws.set_column(src_col, src_col, 70)
+    ws.set_column(src_col, src_col, SOURCE_WIDTH)
     ws.freeze_panes(b.header_row + 1, 2)
     ws.print_area(0, 0, r, src_col)
     ws.set_landscape()
@@ -184,7 +185,7 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
         src = s.sources.get(name, "")
         if src and not src.startswith("seed: ") and (i == 0 or src):
             notes.append(src if i == 0 else f"{s.name}: {src}")
-    ws.write_string(r, src_col, "; ".join(notes), st.note)
+    b.wrapped(ws, r, src_col, "; ".join(notes), SOURCE_WIDTH)
     b.input_rows[name] = r
 
 

@@ -78,9 +78,10 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         r += 1
     calc.set_column(0, 0, 36)
     calc.set_column(1, 1, 30)
-    calc.set_column(YEAR_COL0, YEAR_COL0 + 30, 12)
+    last = max(calc.dim_colmax, YEAR_COL0)  # the widest block laid out: the page is not scaled for empty columns
+    calc.set_column(YEAR_COL0, last, 12)
     calc.freeze_panes(1, 2)
-    calc.print_area(0, 0, r, YEAR_COL0 + 30)
+    calc.print_area(0, 0, r, last)
     calc.set_landscape()
     calc.fit_to_pages(1, 0)
 

@@ -49,7 +49,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.set_column(1, 1, 34)
     ws.set_column(2, 2, 11)
     ws.set_column(3, 3, 16)
-    ws.set_column(4, 4, 12)
+    ws.set_column(4, 4, DEFINITION_WIDTH)
     ws.set_column(5, 5 + 30, 13)
     ws.freeze_panes(4, 2)
     ws.print_area(0, 0, r, max_col)
@@ -61,12 +61,15 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.repeat_columns(0, 0)
 
 
+DEFINITION_WIDTH = 50  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)
+
+
 def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
     st = b.st
     b.line_head(ws, r, o.label, name, o.unit)
     b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
-    ws.write_string(r, 4, o.formula.replace("\n", " "), st.note)
+    b.wrapped(ws, r, 4, o.formula.replace("\n", " "), DEFINITION_WIDTH)
 
 
 def year_header(b: Book, ws, r: int, blk) -> None:

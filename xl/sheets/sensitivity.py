@@ -27,9 +27,10 @@ def write_sensitivity(b: Book) -> None:
     for title, target, row_key, col_key in GRIDS:
         r = grid(b, ws, r + 2, title, target, row_key, col_key)
     ws.set_column(0, 0, 30)
-    ws.set_column(1, 12, 12)
+    last = ws.dim_colmax  # the grids' last column: the page is not scaled for empty columns
+    ws.set_column(1, last, 12)
     ws.freeze_panes(3, 0)
-    ws.print_area(0, 0, r, 12)
+    ws.print_area(0, 0, r, last)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
 
