@@ -52,6 +52,26 @@ def test_money_has_a_zero_section():
         assert number_format(unit).endswith(';"–"'), unit
 
 
+def test_yearly_rates_and_multiples_show_a_dash_past_their_term(built):
+    """A year past a term is exactly 0 (tests/test_workbook_timelines.py): its money reads "–", and so do its
+    rates and multiples (they read 0.00% and 0.00× beside the dashes, a reviewer noted); scalar outputs keep
+    a zero as 0.00%."""
+    from model.registry import BLOCKS, SECTIONS
+
+    _, wb = built
+    seen = 0
+    for block in BLOCKS.values():
+        ws = wb[SECTIONS[block.section][0]]
+        units = {row.key: row.unit for row in block.rows if row.unit in ("%", "×")}
+        for r in range(1, ws.max_row + 1):
+            key = ws.cell(r, 2).value
+            if key in units and ws.cell(r, 7).data_type == "f" and "dscr_sentinel" not in str(ws.cell(r, 7).value):
+                assert ws.cell(r, 7).number_format.endswith(';"–"'), (ws.title, r, key, ws.cell(r, 7).number_format)
+                seen += 1
+    assert seen >= 5
+    assert _named(wb, "wacc").number_format == "0.00%"
+
+
 def test_charts_selectable(built):
     path, _ = built
     with zipfile.ZipFile(path) as z:

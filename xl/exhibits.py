@@ -190,7 +190,9 @@ class CurveExhibit:
                        "values": f"='{rp_sheet}'!{rp_cell}", "marker": {"type": "diamond", "size": 10},
                        "line": {"none": True}, "data_labels": {"series_name": True, "position": "above"}})
         ch.set_x_axis({"name": "GPU utilization", "num_format": "0%", "min": 0, "max": 1})
-        ch.set_y_axis({"name": "$ per used GPU-hour", "num_format": "$0.00", "min": 0})
+        # log scale: a used hour at 10% utilization costs ten times one at 100%, which on a linear axis pressed
+        # the decision region (50-100%) into the bottom tenth of the chart
+        ch.set_y_axis({"name": "$ per used GPU-hour (log scale)", "num_format": "$0.00", "log_base": 10})
         return ch
 
 

@@ -30,6 +30,8 @@ UNIT_FORMATS = {
     "bytes": '0.0', "TB/s": '0.00', "TFLOP/s": '#,##0', "kW": '0.000', "kW/rack": '#,##0',
     "MW": '#,##0.0', "σ": '0.00', "hours": '#,##0', "seconds": '#,##0', "tokens": '#,##0',
 }
+# units whose format has no zero section, given one in yearly rows (a year past a term: "–", not 0.00% or 0.00×)
+DASHED_IN_ROWS = ("%", "%/yr", "×", "×/yr")
 BIG_UNITS = ("$", "$/yr")  # shown in $ millions when the amount is a million or more
 BIG = 1e6
 
@@ -107,6 +109,8 @@ class Styles:
         shows the DSCR sentinel reads "none" there rather than 1000000000.00×."""
         if "dscr_sentinel" in row.excel:
             return self.sentinel
+        if (unit or row.unit) in DASHED_IN_ROWS:
+            return self.value(unit or row.unit, "row")
         return self.value(unit) if unit else self.money(row.unit, *values)
 
     def money(self, unit: str, *values, kind: str = "calc") -> object:
@@ -114,10 +118,13 @@ class Styles:
         return self.value(display_unit(unit, *values), kind)
 
     def value(self, unit: str, kind: str = "calc") -> object:
-        """kind: calc (black), input (blue on pale fill, unlocked), const (grey), live (black, bold)."""
+        """kind: calc (black), input (blue on pale fill, unlocked), const (grey), live (black, bold), row (black,
+        zero as a dash)."""
         key = (unit, kind)
         if key not in self._cache:
             props = {**self._base, "num_format": number_format(unit)}
+            if kind == "row":  # a yearly row's rate or multiple: a masked year reads "–", as its money rows do
+                props["num_format"] = f'{number_format(unit)};-{number_format(unit)};"–"'
             if kind == "input":
                 props.update(font_color=INPUT_FONT, bg_color=INPUT_FILL, locked=False, border=1,
                              border_color="#BFBFBF")
