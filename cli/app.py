@@ -39,6 +39,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     """Call a command; bad input of any kind -> one line and status 2; a closed pipe -> quiet exit; an optional
     package not installed -> one line naming the extra that installs it, status 2; Ctrl-C -> status 130."""
     try:
+        _no_empty_values(args)
         code = handler(args)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
@@ -66,6 +67,20 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return 2
+
+
+POSITIONAL = {"workbook", "spec"}  # arguments without an option's dashes
+# values an empty text would silently drop (--template, --scenarios, --set, --output say so in their own words)
+NOT_EMPTY = POSITIONAL | {"out", "csv", "png", "column", "from_", "output"}  # output: export-inputs -o (a list elsewhere)
+
+
+def _no_empty_values(args: argparse.Namespace) -> None:
+    """An option given an empty value (an unset shell variable: --csv "$OUT") is refused: taken as absent, --csv
+    printed to the screen, --out wrote the default file and --column exported the selected column."""
+    for key, value in vars(args).items():
+        if key in NOT_EMPTY and isinstance(value, str) and not value.strip():
+            shown = key.rstrip("_") if key in POSITIONAL else "--" + key.rstrip("_").replace("_", "-")
+            raise InputError(f"{shown}: an empty value; give one (or leave the option out)")
 
 
 def invoked_as(default: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 
 COUNT_UNITS = {"GPUs", "sequences", "GPUs/yr", "customers"}
 MILLION = 1e6
+HUGE = 1e15  # from here on, numbers as 1.234e+15 (no table needs a trillion dollars' every digit)
 
 
 def _is(v: object, builtin: type | tuple[type, ...], numpy_type: str) -> bool:
@@ -21,6 +22,8 @@ def _is(v: object, builtin: type | tuple[type, ...], numpy_type: str) -> bool:
 def _plain(v: float, min_dp: int = 0, strip: bool = True) -> str:
     """About 4 significant digits without exponents; thousands grouped and whole above 1,000."""
     a = abs(v)
+    if a >= HUGE:
+        return f"{v:.4g}"
     if a >= 1000:
         return f"{v:,.0f}"
     if a == 0:
@@ -50,8 +53,12 @@ def value(v: object, unit: str = "") -> str:
         return "n/a"
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
+    if abs(v) >= HUGE and unit not in ("%", "%/yr"):  # an extreme input's result: 300 digits for 1e308
+        return ("$ " if unit.startswith("$") else "") + f"{v:.4g}" + ("×" if unit.startswith("×") else "")
     if unit in ("%", "%/yr"):
         pct = v * 100
+        if abs(pct) >= HUGE:  # an extreme input's result, past any rate's range
+            return f"{pct:.4g} %" if math.isfinite(pct) else f"{v:.4g} (a fraction)"
         return f"{pct:,.2f} %"  # to the basis point, as the workbook shows rates: 7.55 %, 13.00 %
     if unit.startswith("$"):
         if abs(v) >= MILLION:

@@ -83,6 +83,8 @@ def resolve_path(template: str | Path) -> Path:
         p = Path(template)
         if p.is_dir():
             raise InputError(f"template {text!r} is a folder; give a .toml file")
+        if p.exists() and not p.is_file():  # /dev/null, a pipe: no file to read a template from
+            raise InputError(f"template {text!r} is not a regular file; give a .toml file")
         if not p.is_file():
             raise InputError(f"template file {text!r} not found")
         return p

@@ -64,6 +64,13 @@ def test_evaluate_table():
     (np.int64(3), "years", "3"),
     (np.int64(3360), "$", "$ 3,360"),  # numpy's whole numbers too (they printed as 3360)
     (np.int32(50), "×", "50.00×"),
+    # an extreme input's result: a few significant digits, not the 300 digits of 1e308
+    (1e308, "$", "$ 1e+308"),
+    (-2.5e17, "$/GPU-h", "$ -2.5e+17"),
+    (3e20, "×", "3e+20×"),
+    (1e20, "%", "1e+22 %"),
+    (1e308, "%", "1e+308 (a fraction)"),
+    (1e300, "tokens/h", "1e+300"),
 ])
 def test_format_by_unit(value, unit, text):
     from cli import fmt

@@ -106,6 +106,11 @@ def test_read_only_folder(tmp_path):
 
 BIG = "9" * 400
 ARGS = [
+    # an empty value (an unset shell variable) was taken as no option: --csv printed, --column took the selected
+    (["evaluate", "--scenarios", str(SPEC), "--csv", ""], ["--csv: an empty value"]),
+    (["export-inputs", str(SPEC), "-o", "x.toml", "--column", ""], ["--column: an empty value"]),
+    (["export-inputs", "", "-o", "x.toml"], ["workbook: an empty value"]),
+    (["monte-carlo", str(SPEC), "--png", ""], ["--png: an empty value"]),
     (["sweep", "--input", "gpu_price", "--values", ""], ["--values", "expected comma-separated numbers"]),
     (["sweep", "--input", "gpu_price", "--range", "1,2,1e9"], ["--range", "from 2 to 100,000"]),
     (["sweep", "--input", "gpu_price", "--values", BIG], ["--values", "not a finite number"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,10 @@ class EditedInputs:
 def _open(path: Path, what: str):
     import openpyxl
 
+    if path.is_dir():
+        raise InputError(f"{what} {str(path)!r} is a folder; give an .xlsx workbook")
+    if path.exists() and not path.is_file():
+        raise InputError(f"{what} {str(path)!r} is not a regular file; give an .xlsx workbook")
     if not path.is_file():
         raise InputError(f"{what} {str(path)!r}: file not found")
     try:
@@ -112,6 +117,12 @@ def read_inputs(path: str | Path, what: str = "--from") -> EditedInputs:
     """Every template column's input values and the selected scenario of one of our workbooks.
     `what` names the source in messages (the option or command that gave the path)."""
     path = Path(path)
+    with warnings.catch_warnings():  # openpyxl's notes on files from other tools ("no default style") are no news
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        return _read_inputs(path, what)
+
+
+def _read_inputs(path: Path, what: str) -> EditedInputs:
     wb = _open(path, what)
     try:
         if "Inputs" not in wb.sheetnames or "Cover" not in wb.sheetnames:
@@ -288,7 +299,7 @@ def build_from(src: str | Path, out: str | Path | None, overrides: dict | None =
     In place (out None or src), the previous file is kept as a numbered backup (.bak, .bak.1, ...)."""
     in_place = out is None or Path(out).resolve() == Path(src).resolve()
     target = Path(src) if in_place else Path(out)
-    check_target(target, "--out", overwrite or in_place, (".xlsx",))
+    check_target(target, "--from" if in_place else "--out", overwrite or in_place, (".xlsx",))
     edited = read_inputs(src)
     scenarios, selected, report = scenarios_from(edited, overrides)
     result, backup = write_workbook(target, (scenarios, selected), udf_sheet, overwrite or in_place, backup=in_place)
