@@ -80,7 +80,8 @@ def _no_empty_values(args: argparse.Namespace) -> None:
     for key, value in vars(args).items():
         if key in NOT_EMPTY and isinstance(value, str) and not value.strip():
             shown = key.rstrip("_") if key in POSITIONAL else "--" + key.rstrip("_").replace("_", "-")
-            raise InputError(f"{shown}: an empty value; give one (or leave the option out)")
+            raise InputError(f"{shown}: an empty value; give " + ("a path" if key in POSITIONAL else
+                                                                   "one (or leave the option out)"))
 
 
 def invoked_as(default: str) -> str:

@@ -192,6 +192,9 @@ def _fixed(x, dp: int, scale: float = 1.0, suffix: str = "") -> list[str]:
         if v != v:
             out.append("")
             continue
+        if abs(v / scale) >= fmt.HUGE:  # an extreme input's result: 300 digits for 1e308
+            out.append(f"{v / scale:.4g}" + suffix)
+            continue
         text = f"{v / scale:,.{dp}f}"
         out.append((text[1:] if text.startswith("-") and not text.strip("-0.,") else text) + suffix)
     return out

@@ -166,7 +166,7 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
     if twice:
         raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
     _names(header[index:], where)
-    if not header[index:]:  # a label column alone: nothing to evaluate (and pandas has no column to test)
+    if index and not header[index:]:  # a label column alone: nothing to evaluate (pandas has no column to test)
         raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently

@@ -212,7 +212,7 @@ def cmd_tornado(args: argparse.Namespace) -> int:
         raise InputError(f"--top {args.top}: must be ≥ 0 (0 = all)")
     if len(args.output) != 1:  # argparse would keep the last one silently
         raise InputError(f"a tornado ranks the inputs for one output: give exactly one --output (got "
-                         f"{', '.join(args.output)})")
+                         f"{', '.join(map(repr, args.output))})")
     args.output = args.output[0]
     base = parse_sets(args.set)
     template = args.template or "seed"

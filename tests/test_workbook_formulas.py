@@ -98,3 +98,34 @@ def test_changing_an_input_moves_the_output(compiled):
 
 
 _ = st  # strategies re-exported for readers of this module
+
+
+def test_the_domain_check_wants_a_number_in_formulas(tmp_path):
+    """The Checks sheet's domain test of an input, as xl/sheets/checks.py writes it, in the `formulas` engine: a
+    number inside the domain passes (0 included where the domain allows it); a cleared cell, text and numeric
+    text fail (LibreOffice: tests/test_workbook_checks_fail.py)."""
+    from types import SimpleNamespace
+
+    import xlsxwriter
+
+    from xl.book import Book
+    from xl.sheets.checks import domain_formula
+
+    cases = [(0.05, 1), (0.0, 1), (None, 0), ("abc", 0), ("0.05", 0), (-1.0, 0)]  # power_price_kwh: ≥0
+    path = tmp_path / "domain.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    inputs, checks = wb.add_worksheet("Inputs"), wb.add_worksheet("Checks")
+    for i, (value, _) in enumerate(cases):
+        r = 2 * i + 1  # the input's row (0-based): its Min in E, its value in H
+        stub = SimpleNamespace(input_rows={"power_price_kwh": r}, t_col0=7)
+        stub.template_cell = lambda name, j, stub=stub: Book.template_cell(stub, name, j)
+        inputs.write_number(r, 4, 0.0)
+        if isinstance(value, str):
+            inputs.write_string(r, 7, value)
+        elif value is not None:
+            inputs.write_number(r, 7, value)
+        checks.write_formula(i, 0, "=" + domain_formula(stub, "power_price_kwh", 0))
+    wb.close()
+    sol = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    got = [int(sol[f"'[{path.name}]CHECKS'!A{i + 1}"].value[0, 0]) for i in range(len(cases))]
+    assert got == [want for _, want in cases], list(zip(cases, got))

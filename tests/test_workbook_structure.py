@@ -307,6 +307,7 @@ def test_a_name_in_upright_type_is_on_its_named_cells_row(built):
                 continue
             if cell.font.i:
                 italic += 1
+                assert where[cell.value] != (ws.title, r), (ws.title, r, cell.value)  # the named cell: upright
             else:
                 upright += 1
                 assert where[cell.value] == (ws.title, r), (ws.title, r, cell.value, where[cell.value])

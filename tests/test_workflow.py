@@ -223,9 +223,9 @@ MALFORMED = [
     (lambda t: ["--template", _bad_toml(t, "[template]\nbase = \"coreweave\"\n")],
      "unknown key(s) ['base'] in [template]; allowed: name, description"),
     (lambda t: ["--from", str(t / "nofile.xlsx")], "not found"),
-    (lambda t: ["--from", ""], "--from: an empty value"),
+    (lambda t: ["--from", ""], "--from: an empty value"),  # an unset shell variable: not a build from scratch
     (lambda t: ["--from", str(t)], "is a folder"),
-    (lambda t: ["--template", "/dev/null"], "is not a regular file"),  # said "not found"  # an unset shell variable: not a build from scratch
+    (lambda t: ["--template", "/dev/null"], "is not a regular file"),  # said "not found"
     (lambda t: ["--from", _not_xlsx(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _truncated(t)], "not a readable .xlsx"),
     (lambda t: ["--from", _foreign(t)], "not a workbook built by build_workbook.py"),

@@ -47,6 +47,21 @@ def agree(copy: float, live: float, relative: bool = False) -> int:
     return int(copy == copy and r9((copy - live) / (max(1.0, abs(live)) if relative else 1.0)) == 0)
 
 
+NOTE_PER_WIDTH = 1.15  # characters of 10-pt italic prose per unit of column width (words wrap early)
+CODE_PER_WIDTH = 0.95  # characters of a 9-pt monospace formula per unit (no spaces to wrap at; fallback fonts)
+
+
+def text_lines(text: str, width: float, per_width: float = NOTE_PER_WIDTH) -> int:
+    """The lines `text` wraps to in a column `width` wide (an estimate on the safe side)."""
+    return max(1, -(-len(text) // int(width * per_width)))
+
+
+def fit_row(ws, r: int, lines: int) -> None:
+    """Row r tall enough for `lines` lines of wrapped text (no engine sizes a row when it opens a file)."""
+    if lines > 1:
+        ws.set_row(r, 13 * lines + 2)
+
+
 def clean(v):
     """A value XlsxWriter can store as a formula's cached result."""
     if v is None:
@@ -185,11 +200,8 @@ class Book:
     def wrapped(self, ws, r: int, c: int, text: str, width: float) -> None:
         """A note wrapped in column c (`width` as set_column has it), its row made tall enough: no engine sizes a
         row on opening, and text running on over the next columns is cut where a printed page ends."""
-        per_line = int(width * 1.15)  # italic prose runs narrower than the '0' a width counts; words wrap early
-        lines = -(-len(text) // per_line) if text else 1
         ws.write_string(r, c, text, self.st.note_wrap_low)
-        if lines > 1:
-            ws.set_row(r, 13 * lines + 2)
+        fit_row(ws, r, text_lines(text, width))
 
     def section_row(self, ws, r: int, title: str, last_col: int) -> None:
         """A section header across columns 0..last_col."""

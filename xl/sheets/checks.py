@@ -8,7 +8,7 @@ from model.checks import evaluate_checks
 from model.registry import CHECKS, INPUTS
 from model.validate import SHARES
 
-from ..book import Book, r9
+from ..book import Book, fit_row, r9, text_lines
 
 TEXT_WIDTH = 100  # column C: what each check tests, wrapped; the domain table's input labels
 T0 = 3  # the domain table's first template column (D)
@@ -16,10 +16,8 @@ T0 = 3  # the domain table's first template column (D)
 
 def _describe(ws, st, r: int, text: str) -> None:
     """What a check tests, wrapped in column C, its row tall enough for it (no engine sizes a row on opening)."""
-    lines = -(-len(text) // int(TEXT_WIDTH * 1.4))  # italic prose runs narrower than the '0' a width counts
     ws.write(r, 2, text, st.note_wrap)
-    if lines > 1:
-        ws.set_row(r, 13 * lines + 2)
+    fit_row(ws, r, text_lines(text, TEXT_WIDTH))
 
 
 def write_checks(b: Book) -> None:

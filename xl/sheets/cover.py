@@ -92,9 +92,9 @@ def about(b: Book, ws, r: int) -> int:
             ("Built (UTC)", datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")),
             ("Template (as built)", sel.name),
             ("Its description", sel.description or "–"),
-            ("Reading the sheets", "blue on a pale fill: an input (Inputs sheet only); black: a formula; a name in "
-                                   "column B upright: that defined name's cell is on the row; in italics: the row "
-                                   "recomputes or links to it")]
+            # two short lines: the cell's text runs on over D:E, unwrapped, to the print edge
+            ("Reading the sheets", "blue on a pale fill: an input (on the Inputs sheet only); black: a formula"),
+            ("", "a name in column B upright: its defined cell is on the row; italic: the row recomputes it")]
     for label, text in rows:
         r += 1
         ws.write(r, 1, label, st.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from model.registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
 
-from ..book import Book
+from ..book import CODE_PER_WIDTH, Book, fit_row, text_lines
 
 COLUMNS = ("Name", "Kind", "Label", "Unit", "Section", "Definition", "Excel")
 WIDTHS = (36, 10, 34, 10, 34, 60, 60)
@@ -45,9 +45,7 @@ def write_definitions(b: Book) -> None:
         r += 1
         for c, text in enumerate(row):
             ws.write_string(r, c, text, styles[c])
-        lines = max(-(-len(row[5]) // int(WIDTHS[5] * 1.15)), -(-len(row[6]) // int(WIDTHS[6] * 1.1)), 1)
-        if lines > 1:
-            ws.set_row(r, 13 * lines + 2)
+        fit_row(ws, r, max(text_lines(row[5], WIDTHS[5]), text_lines(row[6], WIDTHS[6], CODE_PER_WIDTH)))
     ws.autofilter(3, 0, r, len(COLUMNS) - 1)
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
