@@ -256,10 +256,14 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_export_inputs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from xl.carry import export_toml
 
-    out = export_toml(args.workbook, args.output, args.column, overwrite=args.overwrite)
+    out, missing = export_toml(args.workbook, args.output, args.column, overwrite=args.overwrite)
     print(f"wrote {out}; load it with --template {out}")
+    for name in missing:  # as --from reports them
+        print(f"  new input {name!r}: not in {Path(args.workbook).name}, template value used (its note says so)")
     return 0
 
 

@@ -100,6 +100,13 @@ def test_unknown_input_in_old_workbook_is_reported(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "warning: not carried: 'legacy_input_gone' is no longer an input" in proc.stderr
     assert "new input 'ops_per_gpu_hour'" in proc.stdout
+    # export-inputs says so too, and the exported template's note records where the value came from
+    toml = tmp_path / "old.toml"
+    proc = run("-m", "model", "export-inputs", str(src), "-o", str(toml))
+    assert proc.returncode == 0, proc.stderr
+    assert "new input 'ops_per_gpu_hour'" in proc.stdout
+    assert 'ops_per_gpu_hour = { value = 0.1, source = "not in old.xlsx: the seed template\'s value" }' in \
+        toml.read_text(encoding="utf-8")
 
 
 def test_existing_output_needs_overwrite(tmp_path):

@@ -338,8 +338,10 @@ def _toml_value(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
-def export_toml(src: str | Path, out: str | Path, column: str | None = None, overwrite: bool = False) -> Path:
-    """Write one template column (default: the selected scenario) of an edited workbook as a full TOML template."""
+def export_toml(src: str | Path, out: str | Path, column: str | None = None,
+                overwrite: bool = False) -> tuple[Path, list[str]]:
+    """Write one template column (default: the selected scenario) of an edited workbook as a full TOML template;
+    returns the file and the inputs the workbook lacks (an older version's), written with the template's values."""
     what = "export-inputs"
     check_target(out, f"{what} -o", overwrite, (".toml",))
     edited = read_inputs(src, what)
@@ -348,7 +350,7 @@ def export_toml(src: str | Path, out: str | Path, column: str | None = None, ove
         raise InputError(f"{what} --column: no template column {col!r} in {Path(src).name}; "
                          f"columns: {', '.join(edited.columns)}")
     check_column({**_base_values(col), **edited.columns[col]}, f"{what} {edited.path.name}, {col} column")
-    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",))
+    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",)), edited.missing
 
 
 def template_toml(edited: EditedInputs, col: str) -> str:
@@ -359,6 +361,8 @@ def template_toml(edited: EditedInputs, col: str) -> str:
     lines = [f"# Exported from {toml_string(src)}, template column {toml_string(col)}.", "",
              "[template]", f"name = {toml_string(col)}", f"description = {toml_string('exported from ' + src)}",
              "", "[inputs]"]
+    base = col if col in bundled() else "seed"
     for name in INPUTS:
-        lines.append(f"{name} = {{ value = {_toml_value(values[name])}, source = {toml_string(notes.get(name, ''))} }}")
+        note = notes.get(name, "") if name not in edited.missing else f"not in {src}: the {base} template's value"
+        lines.append(f"{name} = {{ value = {_toml_value(values[name])}, source = {toml_string(note)} }}")
     return "\n".join(lines) + "\n"
