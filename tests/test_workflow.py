@@ -162,17 +162,6 @@ def _inputs_part(z: zipfile.ZipFile) -> str:
     return "xl/" + re.search(rf'Id="{rid}" Type="[^"]+" Target="([^"]+)"', rels).group(1)
 
 
-def _two_rows_named(tmp_path: Path) -> str:
-    """The pue row's Name cell edited to read gpu_price."""
-    p = tmp_path / "two_names.xlsx"
-    xl.build(p)
-    wb = openpyxl.load_workbook(p)
-    ws = wb["Inputs"]
-    ws.cell(cell_of(ws, "pue"), 2).value = "gpu_price"
-    wb.save(p)
-    return str(p)
-
-
 def _foreign(tmp_path: Path) -> str:
     p = tmp_path / "foreign.xlsx"
     wb = openpyxl.Workbook()
@@ -242,7 +231,8 @@ MALFORMED = [
      "not a readable .xlsx"),
     (lambda t: ["--from", _sheet_xml_edited(t, lambda b: re.sub(rb'(<c r="H\d+" s="\d+"><v>)[^<]+', rb"\g<1>abc", b,
                                                                 count=1))], "not a readable .xlsx"),
-    (lambda t: ["--from", _two_rows_named(t)], "input gpu_price is named on two rows of the Inputs sheet"),
+    (lambda t: ["--from", _edited_cell(t, "pue", 2, "gpu_price")],  # column B: pue's row now names gpu_price
+     "input gpu_price is named on two rows of the Inputs sheet"),
     (lambda t: ["--from", _edited_cell(t, "pue", 8, "high")], "pue"),
     (lambda t: ["--from", _edited_cell(t, "gpu_utilization", 9, 1.5)], "(0, 1]"),
 ]
