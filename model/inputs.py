@@ -86,7 +86,7 @@ add_inputs("E3", [
     ("facility_price_kw_month", ">0", "$/kW/month", "Colocation price", "Colocation price per kW per month, energy included"),
     ("pue_air", "≥1", "×", "PUE, air cooled", "PUE with air cooling"),
     ("pue_liquid", "≥1", "×", "PUE, liquid cooled", "PUE with liquid cooling"),
-    ("pue_improvement", "≥0", "×", "PUE improvement", "A PUE reduction to value"),
+    ("pue_improvement", "≥0", "ratio", "PUE improvement", "A PUE reduction to value (1.4 to 1.3: 0.1)"),
     ("rack_kw_legacy", ">0", "kW/rack", "Rack power, legacy", "Power per legacy rack"),
     ("rack_kw_h100", "≥0", "kW/rack", "Rack power, H100", "Power per H100 rack"),
     ("rack_kw_nvl72", "≥0", "kW/rack", "Rack power, NVL72", "Power per GB200 NVL72 rack"),

@@ -57,7 +57,7 @@ def cash_cost_per_gpu_hour(power_per_gpu_hour, datacenter_per_gpu_hour, ops_per_
     return power_per_gpu_hour + datacenter_per_gpu_hour + ops_per_gpu_hour
 
 
-@line(S, "years", "GPU payback",
+@line(S, "years", "GPU payback, simple (today's price, pre-tax)",
       "IF(rental_price_per_gpu_hour*gpu_utilization-cash_cost_per_gpu_hour<=0,NA(),"
       "(gpu_price+network_capex_per_gpu)/((rental_price_per_gpu_hour*gpu_utilization-cash_cost_per_gpu_hour)*hours_per_year))")
 def gpu_payback_years(gpu_price, network_capex_per_gpu, rental_price_per_gpu_hour, gpu_utilization,
