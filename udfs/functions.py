@@ -107,7 +107,8 @@ _TEXT_ARGS = {
 
 SCULPT_HEADER = SCHEDULE_COLUMNS
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
-                "#GETTING_DATA")
+                "#GETTING_DATA", "#BUSY!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#PYTHON!",
+                "#EXTERNAL!")  # Office.js sends the newer ones as their text too
 # Excel's error codes as COM reports them (VT_ERROR scodes; xlwings._xlwindows.cell_errors)
 COM_ERRORS = {"#DIV/0!": -2146826281, "#N/A": -2146826246, "#NAME?": -2146826259, "#NULL!": -2146826288,
               "#NUM!": -2146826252, "#REF!": -2146826265, "#VALUE!": -2146826273}
@@ -286,6 +287,11 @@ def _is_bool(value) -> bool:
     return isinstance(value, bool) or type(value).__name__ == "bool_"
 
 
+def _shown(value) -> str:
+    """A cell's value as Excel shows it in a message: TRUE/FALSE for logical values, else repr."""
+    return str(bool(value)).upper() if _is_bool(value) else repr(value)
+
+
 def _is_number(value) -> bool:
     return isinstance(value, numbers.Real) and not _is_bool(value)
 
@@ -379,7 +385,7 @@ def _text(udf: str, name: str, value, what: str = "model output") -> str:
     if _blank(value):
         raise UDFError(f"{udf}: {name} is missing (empty cell or omitted argument)")
     if not isinstance(value, str):
-        raise UDFError(f"{udf}: {name} = {value!r} is not text; give the name of a {what}")
+        raise UDFError(f"{udf}: {name} = {_shown(value)} is not text; give the name of a {what}")
     if value.strip().upper() in EXCEL_ERRORS:
         raise UDFError(f"{udf}: {name} is the Excel error {value.strip().upper()}; give the name of a {what}")
     return value.strip()
@@ -389,7 +395,7 @@ def _model_name(udf: str, name: object, label: str, kind: str) -> str:
     """A cell naming a model `kind` ("input" or "output"): text, not an Excel error, a known name (any case)."""
     names = OUTPUTS if kind == "output" else INPUTS
     if not isinstance(name, str) or _blank(name):
-        raise UDFError(f"{udf}: {label} = {name!r} is not text; give the name of a model {kind}")
+        raise UDFError(f"{udf}: {label} = {_shown(name)} is not text; give the name of a model {kind}")
     if name.strip().upper() in EXCEL_ERRORS:
         raise UDFError(f"{udf}: {label} is the Excel error {name.strip().upper()}; give the name of a model {kind}")
     n = name.strip()
@@ -413,16 +419,25 @@ def _template(udf: str, value) -> str:
     if _blank(value):
         return "seed"
     if not isinstance(value, str) or value.strip().lower() not in _TEMPLATES:
-        raise UDFError(f"{udf}: template = {value!r} is not a bundled template; allowed: {', '.join(_TEMPLATES)}")
+        raise UDFError(f"{udf}: template = {_shown(value)} is not a bundled template; allowed: {', '.join(_TEMPLATES)}")
     return value.strip().lower()
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" + ("" if n == 1 else "s")
 
 
 def _overrides(udf: str, input_names, input_values) -> dict[str, float]:
     """Pairs of (input name, value) from two ranges of any shape, read in the same order."""
     names = [] if input_names is None else _flatten(input_names)
     values = [] if input_values is None else _flatten(input_values)
+    # xlwings passes a one-cell range that is empty as None: a missing value (or name), not a missing range
+    if input_values is None and len(names) == 1:
+        values = [None]
+    if input_names is None and len(values) == 1:
+        names = [None]
     if len(names) != len(values):
-        raise UDFError(f"{udf}: input_names has {len(names)} cells but input_values has {len(values)}; "
+        raise UDFError(f"{udf}: input_names has {_cells(len(names))} but input_values has {_cells(len(values))}; "
                        "give one value per name")
     out: dict[str, float] = {}
     for i, (n, v) in enumerate(zip(names, values, strict=True), start=1):
@@ -687,11 +702,10 @@ def aie_evaluate(inputs_table, output_names, template: TemplateName = "seed"):
     try:
         values = resolve_inputs({k: np.asarray(v) for k, v in columns.items()}, tpl)
         result = compute(values, (*outs, "effective_batch"))
-    except InputError:  # name the first scenario row at fault
-        for i in range(n):
+    except InputError as exc:  # name a scenario row at fault, found without evaluating row by row
+        for i in _rows_at_fault(columns, str(exc), n):
             try:
-                resolve_inputs({k: v[i] for k, v in columns.items()}, tpl)
-                model.evaluate({k: v[i] for k, v in columns.items()}, tpl)
+                compute(resolve_inputs({k: v[i] for k, v in columns.items()}, tpl), (*outs, "effective_batch"))
             except InputError as e:
                 raise UDFError(f"{udf}: scenario row {i + 1}: {e}") from None
         raise
@@ -699,20 +713,35 @@ def aie_evaluate(inputs_table, output_names, template: TemplateName = "seed"):
     return [list(r) for r in zip(*cols, strict=True)]
 
 
+def _rows_at_fault(columns: dict[str, list[float]], message: str, n: int) -> list[int] | range:
+    """The rows to check one by one for a table that failed as a whole: the first row with a value outside its
+    domain (one vectorised pass per input), else the row the whole table's error names ('at index 7'), else
+    every row (a million rows took minutes one by one)."""
+    import numpy as np
+
+    bad = np.zeros(n, dtype=bool)
+    for name, column in columns.items():
+        bad |= np.asarray(INPUTS[name].domain.violations(np.asarray(column, dtype=float)), dtype=bool)
+    if bad.any():
+        return [int(np.argmax(bad))]
+    at = re.search(r"at index (\d+)", message)
+    return [int(at.group(1))] if at else range(n)
+
+
 PROJECT_BLOCKS = ("fleet_operations", "fleet_financing")
 
 
 def project_rows(inputs: dict | None = None, template: str = "seed") -> dict[str, list[float]]:
-    """P1's yearly rows (years 0..15) as name -> list of floats, the rows of `model.project_schedule`
-    computed by the block functions themselves (no pandas)."""
+    """P1's yearly rows (years 0..15) as name -> list of floats, the rows of `model.project_schedule` but for the
+    registry's helper rows, computed by the block functions themselves (no pandas)."""
     values = resolve_inputs(inputs, template)
     ctx = graph.context(values, until=PROJECT_BLOCKS[-1])
     block = BLOCKS[PROJECT_BLOCKS[-1]]
     ctx[block.name] = block.func(*(ctx[p] for p in block.params), keep_rows=True)
     rows: dict[str, list[float]] = {}
     for b in PROJECT_BLOCKS:
-        for r in BLOCKS[b].rows:  # a row made on first read (the IRR search) is not among the dict's keys yet
-            if r.key != "period":
+        for r in BLOCKS[b].rows:  # the registry's helper rows (IRR signs and search, check rows) serve formulas
+            if r.key != "period" and not r.helper:
                 rows[r.key] = [float(x) for x in ctx[b][r.key]]
     return rows
 
@@ -724,8 +753,8 @@ def aie_project(input_names=None, input_values=None, template: TemplateName = "s
     udf = "aie_project"
     rows = project_rows(_overrides(udf, input_names, input_values), _template(udf, template))
     years = rows.pop("year")
-    if not _flag(udf, "headers", headers, True):
-        return [v for v in rows.values()]
+    if not _flag(udf, "headers", headers, True):  # the same rows, the years' row first, without the names
+        return [[int(y) for y in years], *rows.values()]
     return [["year", *[int(y) for y in years]], *([k, *v] for k, v in rows.items())]
 
 
