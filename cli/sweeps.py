@@ -243,7 +243,9 @@ def cmd_tornado(args: argparse.Namespace) -> int:
         base_na = math.isnan(frame.attrs["base_output"])
         one = int(((lo ^ hi) & (not base_na)).sum())  # ranked by the other end's move from the base
         last = int((lo | hi).sum()) - one  # undefined at both ends, or at one with the base undefined: ranked last
-        notes = [f"{int((frame['swing'] == 0).sum())} of {len(frame)} have swing 0"]
+        # an IRR solved to 1e-13 moves by ~1e-16 when an input it does not read moves: a swing of 0 too
+        flat = frame["swing"].abs() <= 1e-12 * max(1.0, abs(frame.attrs["base_output"]))
+        notes = [f"{int(flat.sum())} of {len(frame)} have swing 0 (within 1e-12 of the base)"]
         if one:
             notes.append(f"{one} {'leaves' if one == 1 else 'leave'} {out} undefined (n/a) at one end, ranked by the "
                          f"other end's move from the base")
@@ -251,7 +253,7 @@ def cmd_tornado(args: argparse.Namespace) -> int:
             notes.append(f"{last} {'leaves' if last == 1 else 'leave'} it undefined at both ends"
                          + (" or at one, with the base undefined too, ranked after the rest" if base_na else
                             ", ranked last"))
-        if len(shown) < len(frame) or one or last:
+        if len(shown) < len(frame) or one or last or flat.any():
             more = f"{len(frame) - len(shown)} more inputs (--top 0 shows all); " if len(shown) < len(frame) else ""
             print(f"\n{more}{'; '.join(notes)}")
     if args.png:
@@ -305,15 +307,18 @@ def cmd_monte_carlo(args: argparse.Namespace) -> int:
                                     for d in result.spec.draws) + "\n")
         undefined = bool(s["undefined"].any())
         rows = [[o, r["unit"], *(fmt.value(r[k], r["unit"]) for k in ("mean", "sd", "p5", "p50", "p95"))]
-                + ([f"{r['undefined']:.2%}"] if undefined else []) for o, r in s.iterrows()]
+                + ([fmt.value(r["undefined"], "%")] if undefined else []) for o, r in s.iterrows()]
         header = ["output", "unit", "mean", "sd", "P5", "P50", "P95"] + (["undefined"] if undefined else [])
         print(fmt.table(rows, header, right=set(range(2, len(header)))))
         if len(result.probabilities):
             print("\n" + fmt.table([[r.output, f"{'<' if r.condition == 'below' else '>'} "
-                                     f"{fmt.value(r.threshold, OUTPUTS[r.output].unit)}", f"{r.probability:.4%}"]
+                                     f"{fmt.value(r.threshold, OUTPUTS[r.output].unit)}", f"{r.probability * 100:.4f} %"]
                                     for r in result.probabilities.itertuples()],
                                    ["output", "condition", "probability"], right={2}))
-        print("\npercentiles: numpy.percentile (linear interpolation); sd: sample (ddof=1)")
+        print("\npercentiles: numpy.percentile (linear interpolation); sd: sample (ddof=1)" + (
+            "; mean, sd, percentiles and probabilities are over the draws where the output is defined: an undefined "
+            "one (no payback, no IRR: often the worst draws) counts on neither side of a threshold" if undefined
+            else ""))
     if args.csv:
         from xl.atomic import write_atomic
 

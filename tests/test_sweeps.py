@@ -211,7 +211,8 @@ def test_cli_tornado_counts_the_undefined_ends(capsys):
     out = capsys.readouterr().out
     ranked = [w[1] for w in (line.split() for line in out.splitlines()) if len(w) > 1 and w[0] in ("1", "2")]
     assert ranked == ["gpu_utilization", "gpu_price"]
-    assert "0 of 2 have swing 0; 1 leaves gpu_payback_years undefined (n/a) at one end, ranked by" in out
+    assert ("0 of 2 have swing 0 (within 1e-12 of the base); 1 leaves gpu_payback_years undefined (n/a) at one end, "
+            "ranked by") in out
     # rental 0.26 at utilization 1: the base itself is n/a (0.26 < cash cost); rental +10% (0.286) is defined at its
     # high end, and ranks before the inputs whose moves leave payback n/a at both ends, whatever their order
     assert run_cli(["tornado", "--output", "gpu_payback_years", "--input", "gpu_price", "--input",
@@ -592,3 +593,15 @@ def test_monte_carlo_spec_template_path_is_the_specs_folders(tmp_path, monkeypat
     spec.write_text('[settings]\ntemplate = "nope"\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"s.toml: \[settings\] template = 'nope': unknown template 'nope'"):
         sweeps.monte_carlo(spec, progress=False)
+
+
+def test_cli_tornado_counts_solver_noise_as_no_swing(capsys):
+    """An IRR does not depend on the fleet's size, yet its solver moves by ~1e-16 when fleet_gpus moves: that swing
+    is counted with the zeros (it was shown as 0.00 % but left out of the count), and the count shows with --top 0."""
+    assert run_cli(["tornado", "--output", "project_irr", "--top", "0", "--json"]) == 0
+    rows = {r["input"]: r["swing"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    assert rows["fleet_gpus"] != 0 and abs(rows["fleet_gpus"]) < 1e-12
+    moving = sum(abs(v) > 1e-9 for v in rows.values())  # a clear gap: no swing lies between 1e-12 and 1e-9
+    assert run_cli(["tornado", "--output", "project_irr", "--top", "0"]) == 0
+    assert f"{len(rows) - moving} of {len(rows)} have swing 0" in capsys.readouterr().out
+

@@ -190,7 +190,7 @@ def test_truncation_with_one_draw(seed):
 def test_truncation_to_a_negligible_domain_is_refused():
     # N(-1, 0.01) puts mass Φ(-100) ≈ 0 on power_price_kwh ≥ 0
     msg = mc({"inputs": {"power_price_kwh": {"dist": "normal", "mean": -1, "sd": 0.01, "truncate": True}}}, n=5)
-    assert msg == ("monte-carlo spec <dict>: [inputs.power_price_kwh] normal(mean=-1.0, sd=0.01): only 0.000% of "
+    assert msg == ("monte-carlo spec <dict>: [inputs.power_price_kwh] normal(mean=-1, sd=0.01): only 0.000% of "
                    "its draws (pilot sample of 100,000) fall in the domain of power_price_kwh ≥0; truncate = true "
                    "needs at least 0.1%")
 

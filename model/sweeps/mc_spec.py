@@ -40,7 +40,12 @@ class Draw:
     truncate: bool = False
 
     def describe(self) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        def plain(v):  # 32.0 as 32: a choice of batch sizes reads as written
+            if isinstance(v, list):
+                return "[" + ", ".join(plain(x) for x in v) + "]"
+            return str(int(v)) if isinstance(v, float) and v.is_integer() and abs(v) < 1e15 else repr(v)
+
+        shown = ", ".join(f"{k}={plain(v)}" for k, v in self.params.items())
         return f"{self.dist}({shown})"
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -251,7 +251,7 @@ def _summarise(columns: Mapping[str, np.ndarray], thresholds: Mapping) -> tuple[
             row.update(_stats(defined))
         else:
             row.update(mean=math.nan, sd=math.nan, p5=math.nan, p50=math.nan, p95=math.nan)
-        row["undefined"] = 1 - defined.size / n
+        row["undefined"] = (n - defined.size) / n  # 3920/20000 is 0.196, where 1 - 16080/20000 is 0.19599999999999995
         for cond in ("below", "above"):
             t = thresholds.get(name, {}).get(cond)
             if t is None:
