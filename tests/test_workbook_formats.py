@@ -38,7 +38,7 @@ def test_display_unit():
     ("fleet_min_dscr", '0.00"×"'),
     ("wacc", "0.00%"),  # to the basis point (fleet_debt_rate 7.55% read 7.5%)
     ("fleet_debt_rate", "0.00%"),
-    ("fleet_gpus", "#,##0;"),  # a count: whole GPUs
+    ("fleet_gpus", "#,##0"),  # a count: whole GPUs
     ("economic_life_years", "0"),  # an integer input: whole years
     ("gpu_payback_years", "0.0"),  # a computed duration: one decimal
 ])
@@ -48,8 +48,9 @@ def test_formats(built, name, fmt):
 
 
 def test_money_has_a_zero_section():
-    for unit in ("$", "$/yr", "$/GPU", "$/GPU-h", "$m", "GPUs"):
+    for unit in ("$", "$/yr", "$/GPU", "$/GPU-h", "$m"):
         assert number_format(unit).endswith(';"–"'), unit
+    assert number_format("GPUs") == "#,##0"  # 0 optimal owned GPUs reads 0 ("own none"), not a dash
 
 
 def test_yearly_rates_and_multiples_show_a_dash_past_their_term(built):
@@ -62,7 +63,7 @@ def test_yearly_rates_and_multiples_show_a_dash_past_their_term(built):
     seen = 0
     for block in BLOCKS.values():
         ws = wb[SECTIONS[block.section][0]]
-        units = {row.key: row.unit for row in block.rows if row.unit in ("%", "×")}
+        units = {row.key: row.unit for row in block.rows if row.unit in ("%", "×", "GPUs")}
         for r in range(1, ws.max_row + 1):
             key = ws.cell(r, 2).value
             if key in units and ws.cell(r, 7).data_type == "f" and "dscr_sentinel" not in str(ws.cell(r, 7).value):

@@ -47,7 +47,8 @@ def agree(copy: float, live: float, relative: bool = False) -> int:
     return int(copy == copy and r9((copy - live) / (max(1.0, abs(live)) if relative else 1.0)) == 0)
 
 
-NOTE_PER_WIDTH = 1.15  # characters of 10-pt italic prose per unit of column width (words wrap early)
+NOTE_PER_WIDTH = 1.3  # characters of 10-pt italic prose per unit of column width (words wrap early; 1.4 fit
+# in LibreOffice's wider fallback fonts)
 CODE_PER_WIDTH = 0.95  # characters of a 9-pt monospace formula per unit (no spaces to wrap at; fallback fonts)
 
 

@@ -45,7 +45,7 @@ def axis_header(b: Book, ws, r: int, label: str, unit: str, key: str, copies: bo
 
 
 # over an exhibit's rows, which recompute named lines per template or axis point (their names in italics)
-COPY_HEAD = "recomputed line"
+COPY_HEAD = "names below: recomputed"
 
 
 class CostByTemplate:
@@ -192,7 +192,8 @@ class CurveExhibit:
         ch.set_x_axis({"name": "GPU utilization", "num_format": "0%", "min": 0, "max": 1})
         # log scale: a used hour at 10% utilization costs ten times one at 100%, which on a linear axis pressed
         # the decision region (50-100%) into the bottom tenth of the chart
-        ch.set_y_axis({"name": "$ per used GPU-hour (log scale)", "num_format": "$0.00", "log_base": 10})
+        ch.set_y_axis({"name": "$ per used GPU-hour (log scale)", "num_format": "$0.00", "log_base": 10,
+                       "minor_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}}})  # read $2-$9
         return ch
 
 

@@ -24,14 +24,14 @@ UNIT_FORMATS = {
     "$/kW/month": '$#,##0.00;[Red]-$#,##0.00;"–"', "$/kWh": '$0.000', "$/M tokens": '$#,##0.0000',
     "%": '0.00%', "%/yr": '0.00%',  # rates to the basis point: 7.55%, not 7.5% beside $12.7m of interest
     "×": '0.00"×"', "×/yr": '0.00"×"', "ratio": '0.00',
-    "years": '0.0', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0;-#,##0;"–"', "GPUs/yr": '#,##0',
+    "years": '0.0', "year": '0', "flag": '0', "case": '0', "GPUs": '#,##0', "GPUs/yr": '#,##0',  # 0 owned GPUs: 0
     "sequences": '#,##0', "customers": '#,##0', "bps": '#,##0', "s": '0.000000',
     "tokens/s": '#,##0', "tokens/h": '#,##0', "GB": '#,##0.000', "B params": '#,##0.0',
     "bytes": '0.0', "TB/s": '0.00', "TFLOP/s": '#,##0', "kW": '0.000', "kW/rack": '#,##0',
     "MW": '#,##0.0', "σ": '0.00', "hours": '#,##0', "seconds": '#,##0', "tokens": '#,##0',
 }
 # units whose format has no zero section, given one in yearly rows (a year past a term: "–", not 0.00% or 0.00×)
-DASHED_IN_ROWS = ("%", "%/yr", "×", "×/yr")
+DASHED_IN_ROWS = ("%", "%/yr", "×", "×/yr", "GPUs")
 BIG_UNITS = ("$", "$/yr")  # shown in $ millions when the amount is a million or more
 BIG = 1e6
 
@@ -63,6 +63,7 @@ class Styles:
         head = {**base, "bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "border": 1}
         self.header = wb.add_format({**head, "text_wrap": True, "valign": "top"})
         self.header_num = wb.add_format({**head, "text_wrap": True, "valign": "top", "align": "right"})
+        self.header_center = wb.add_format({**head, "text_wrap": True, "valign": "top", "align": "center"})
         # a text header beside a right-aligned number header: indented, so the two do not run together
         self.header_pad = wb.add_format({**head, "valign": "top", "align": "left", "indent": 2})
         self.section = wb.add_format({**base, "bold": True, "bg_color": SECTION_FILL})
@@ -73,7 +74,9 @@ class Styles:
         # a row that recomputes a line for a template or an axis point: its name in italics (the named cell is on
         # the line's section sheet)
         self.name_copy = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "italic": True})
+        # the Inputs axes' names, across: italic, as names that are not their defined cell's row (the Cover's key)
         self.name_wrap = wb.add_format({**base, "font_name": "Consolas", "font_color": "#595959", "font_size": 8,
+                                        "italic": True,
                                         "text_wrap": True, "valign": "top"})
         grey = {**base, "font_color": "#595959"}
         self.unit = wb.add_format({**grey, "align": "center"})
@@ -131,8 +134,8 @@ class Styles:
             elif kind == "overridden":  # an input changed by --set: an input cell, on an orange fill
                 props.update(font_color=INPUT_FONT, bg_color=OVERRIDE_FILL, locked=False, border=1,
                              border_color="#C65911", bold=True)
-            elif kind == "const":
-                props.update(font_color="#7F7F7F")
+            elif kind == "const":  # a domain's bound: 0 reads 0 ($0), not the dash of a masked year
+                props.update(font_color="#7F7F7F", num_format=props["num_format"].removesuffix(';"–"'))
             elif kind == "live":
                 props.update(bold=True)
             self._cache[key] = self.wb.add_format(props)

@@ -72,7 +72,7 @@ def write_checks(b: Book) -> None:
     ws.write(r, 1, "Domain", st.header)
     ws.write(r, 2, "Label", st.header)
     for i, s in enumerate(b.scenarios):
-        ws.write_string(r, T0 + i, s.name, st.header)
+        ws.write_string(r, T0 + i, s.name, st.header_center)
     r += 1
     first = r
     for name, spec in INPUTS.items():
@@ -89,7 +89,7 @@ def write_checks(b: Book) -> None:
         shares_ok = int(r9(sum(s.values[n] for n in SHARES)) == 1)
         b.formula(ws, shares_row, T0 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
         b.check_values += [1, shares_ok]  # every template was validated against the domains
-        ws.write_string(summary_row - 1, T0 + i, s.name, st.header)
+        ws.write_string(summary_row - 1, T0 + i, s.name, st.header_center)  # over centred OKs
         b.check_cells.append(f"Checks!${col}${summary_row + 1}")
         b.check_cells.append(f"Checks!${col}${shares_row + 1}")
     b.master = min(b.check_values)

@@ -8,7 +8,7 @@ from model.registry import BLOCKS, CHECKS, CONSTANTS, INPUTS, OUTPUTS, SECTIONS
 from ..book import CODE_PER_WIDTH, Book, fit_row, text_lines
 
 COLUMNS = ("Name", "Kind", "Label", "Unit", "Section", "Definition", "Excel")
-WIDTHS = (36, 10, 34, 10, 34, 60, 60)
+WIDTHS = (46, 10, 40, 10, 34, 60, 60)  # A: fleet_operations.network_depreciation_share whole
 
 
 def rows() -> list[tuple[str, ...]]:

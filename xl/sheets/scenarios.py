@@ -55,9 +55,10 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     calc = b.sheet(CALC, "calc")
     # visible, not hidden (FAST: no hidden sheets): a calculation sheet like the others, printed with them
     st = b.st
-    calc.write(0, 0, "Scenario calc: each template's and each contracted share's line items, as live formulas "
-                     "over its own input cells (read by the Scenarios sheet); column B, in italics, names the line a row "
-                     "recomputes (its named cell is on the line's section sheet)", st.title)
+    calc.write(0, 0, "Scenario calc", st.title)  # the sentence below: a 16-pt one ran past the print edge
+    calc.write(1, 0, "Each template's and each contracted share's line items, as live formulas over its own input "
+                     "cells (read by the Scenarios sheet); column B, in italics, names the line a row recomputes (its "
+                     "named cell is on the line's section sheet).", st.subtitle)
     r = 2
     per_template = []
     for i, s in enumerate(b.scenarios):

@@ -61,7 +61,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.repeat_columns(0, 0)
 
 
-DEFINITION_WIDTH = 50  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)
+DEFINITION_WIDTH = 40  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)
 
 
 def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
