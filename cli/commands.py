@@ -241,9 +241,10 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     if not hasattr(model, "project_schedule"):
         raise InputError("project: this version of model/ has no project_schedule yet")
-    frame = model.project_schedule(parse_sets(args.set), template=args.template)
-    if args.json:
-        print(fmt.dumps({"template": args.template, "years": list(frame.index),
+    sets = parse_sets(args.set)
+    frame = model.project_schedule(sets, template=args.template)
+    if args.json:  # what it was run with, as the sweeps' JSON says it
+        print(fmt.dumps({"template": args.template, "set": sets, "years": list(frame.index),
                          "rows": {c: frame[c].tolist() for c in frame.columns}}))
     elif args.csv:
         frame.to_csv(sys.stdout, index_label="year", lineterminator="\n")

@@ -230,10 +230,10 @@ def test_project_table_to_the_sale_one_format_per_row(monkeypatch, capsys):
 def test_project_command():
     if not hasattr(model, "project_schedule"):
         pytest.skip("model.project_schedule is not in this version of model/ yet")
-    p = run("project", "--json")
+    p = run("project", "--json", "--set", "gpu_price=30000")
     assert p.returncode == 0, p.stderr
     data = json.loads(p.stdout)
-    assert data["years"] == list(range(16))
+    assert data["years"] == list(range(16)) and data["set"] == {"gpu_price": 30000} and data["template"] == "seed"
     assert {"revenue", "cfads", "debt_service", "dscr", "equity_cash_flow"} <= set(data["rows"])
     assert "NaN" not in p.stdout and "Infinity" not in p.stdout
 
