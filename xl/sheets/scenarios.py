@@ -154,6 +154,8 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ws.set_column(2, 2, 10)
     last = C0 + max(n, len(shares)) + 1  # the check columns beside the live ones: printed too
     ws.set_column(C0, last, 14)
+    for c in {C0 + n + 1, C0 + len(shares) + 1}:  # the check columns: their heads on two lines, not three
+        ws.set_column(c, c, 17)
     ws.freeze_panes(header + 1, 2)
     ws.print_area(0, 0, r, last)
     ws.set_landscape()
