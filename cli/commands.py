@@ -182,9 +182,6 @@ def cmd_inputs(args: argparse.Namespace) -> int:
     return 0
 
 
-# the schedule's ratio rows; every other row is money
-
-
 def _fixed(x, dp: int, scale: float = 1.0, suffix: str = "") -> list[str]:
     """A row's values with the same decimals; undefined empty; a rounding to zero shown as 0, never -0."""
     out = []
@@ -207,9 +204,9 @@ def project_table(frame, all_years: bool = False) -> str:
     to --json/--csv."""
     from model.registry import BLOCKS
 
-    rows_ = [r for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows]
-    units = {r.key: r.unit for r in rows_}
-    helpers = {r.key for r in rows_ if r.helper}
+    registered = [r for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows]
+    units = {r.key: r.unit for r in registered}
+    helpers = {r.key for r in registered if r.helper}
     if not all_years and "life" in frame.columns:  # years after the sale are zeros by construction
         frame = frame.loc[frame.index <= max([0, *frame.index[frame["life"].to_numpy() == 1]])]
     rows = []
