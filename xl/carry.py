@@ -68,18 +68,16 @@ def _open(path: Path, what: str):
         raise InputError(f"{what} {str(path)!r} is not a regular file; give an .xlsx workbook")
     if not path.is_file():
         raise InputError(f"{what} {str(path)!r}: file not found")
-    try:
+    def size() -> int:
         with zipfile.ZipFile(path) as z:
-            size = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{what} {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
-    if size > MAX_UNCOMPRESSED:
-        raise InputError(f"{what} {str(path)!r}: unpacks to {size / 1e6:,.0f} MB; a workbook of this model is "
+            return sum(i.file_size for i in z.infolist())
+
+    unpacked = _parsed(size, path, what)  # not a zip, unreadable
+    if unpacked > MAX_UNCOMPRESSED:
+        raise InputError(f"{what} {str(path)!r}: unpacks to {unpacked / 1e6:,.0f} MB; a workbook of this model is "
                          f"under {MAX_UNCOMPRESSED / 1e6:,.0f} MB, refusing to open it")
-    try:  # read-only: sheets are parsed only when read, and only Inputs and Cover are
-        return openpyxl.load_workbook(path, data_only=True, read_only=True)
-    except Exception as exc:  # a corrupt zip, not an xlsx, unreadable
-        raise InputError(f"{what} {str(path)!r}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    # read-only: sheets are parsed only when read, and only Inputs and Cover are (_parsed around those reads too)
+    return _parsed(lambda: openpyxl.load_workbook(path, data_only=True, read_only=True), path, what)
 
 
 def _columns(header: list, path: Path, what: str) -> tuple[list[str], int]:
@@ -105,8 +103,9 @@ def _columns(header: list, path: Path, what: str) -> tuple[list[str], int]:
 
 
 def _parsed(read, path: Path, what: str):
-    """`read()`, a read of a sheet: openpyxl parses a sheet's XML only when it is read (read-only mode), so a sheet
-    corrupt inside a sound zip (cut short, a shared string that does not exist, text in a number) fails here."""
+    """`read()`, a read of the file: a corrupt zip, not an xlsx, or (openpyxl parses a sheet's XML only when it is
+    read, in read-only mode) a sheet corrupt inside a sound zip: cut short, a shared string that does not exist,
+    text in a number cell. Any failure is the file's: one message."""
     try:
         return read()
     except Exception as exc:
