@@ -198,10 +198,11 @@ class Book:
         ws.write(r, 1, name, self.st.name_copy if copy else self.st.name)
         ws.write(r, 2, unit, self.st.unit)
 
-    def wrapped(self, ws, r: int, c: int, text: str, width: float) -> None:
-        """A note wrapped in column c (`width` as set_column has it), its row made tall enough: no engine sizes a
-        row on opening, and text running on over the next columns is cut where a printed page ends."""
-        ws.write_string(r, c, text, self.st.note_wrap_low)
+    def wrapped(self, ws, r: int, c: int, text: str, width: float, fmt=None) -> None:
+        """A note wrapped in column c (`width` as set_column has it; `fmt` a wrapping format, by default at the
+        bottom like the cells beside it), its row made tall enough: no engine sizes a row on opening, and text
+        running on over the next columns is cut where a printed page ends."""
+        ws.write_string(r, c, text, fmt or self.st.note_wrap_low)
         fit_row(ws, r, text_lines(text, width))
 
     def section_row(self, ws, r: int, title: str, last_col: int) -> None:

@@ -8,16 +8,15 @@ from model.checks import evaluate_checks
 from model.registry import CHECKS, INPUTS
 from model.validate import SHARES
 
-from ..book import Book, fit_row, r9, text_lines
+from ..book import Book, r9
 
 TEXT_WIDTH = 100  # column C: what each check tests, wrapped; the domain table's input labels
 T0 = 3  # the domain table's first template column (D)
 
 
-def _describe(ws, st, r: int, text: str) -> None:
-    """What a check tests, wrapped in column C, its row tall enough for it (no engine sizes a row on opening)."""
-    ws.write(r, 2, text, st.note_wrap)
-    fit_row(ws, r, text_lines(text, TEXT_WIDTH))
+def _describe(b: Book, ws, r: int, text: str) -> None:
+    """What a check tests, wrapped in column C at the top of its row (the label beside it is at the top too)."""
+    b.wrapped(ws, r, 2, text, TEXT_WIDTH, b.st.note_wrap)
 
 
 def write_checks(b: Book) -> None:
@@ -38,14 +37,14 @@ def write_checks(b: Book) -> None:
         ws.write(r, 0, c.label, st.text_top)
         b.formula(ws, r, 1, b.resolve_ranges(c.excel), st.check, int(results[name]))
         b.check_values.append(int(results[name]))
-        _describe(ws, st, r, c.description)
+        _describe(b, ws, r, c.description)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
     for label, text, value, note in b.extra_checks:
         ws.write(r, 0, label, st.text_top)
         b.formula(ws, r, 1, text, st.check, value)
         b.check_values.append(value)
-        _describe(ws, st, r, note)
+        _describe(b, ws, r, note)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
     # the selection is a template column: a whole number within the columns, its header the name shown
@@ -54,7 +53,7 @@ def write_checks(b: Book) -> None:
            f"INDEX({b.template_header},1,scenario_number)=selected_scenario),1,0),0)")
     b.formula(ws, r, 1, sel, st.check, 1)
     b.check_values.append(1)
-    _describe(ws, st, r, "scenario_number is a whole number from 1 to the number of template columns")
+    _describe(b, ws, r, "scenario_number is a whole number from 1 to the number of template columns")
     b.check_cells.append(f"Checks!$B${r + 1}")
     r += 1
     # every template's inputs within domain and shares summing to 1

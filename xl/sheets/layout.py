@@ -78,9 +78,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
 
     for i, (n, link) in enumerate(scalars):
         o = INPUTS[n] if link else OUTPUTS[n]
-        ws.write(r + i, 0, o.label, st.text)
-        ws.write(r + i, 1, n, st.name_copy)
-        ws.write(r + i, 2, o.unit, st.unit)
+        b.line_head(ws, r + i, o.label, n, o.unit, copy=True)
         excel = (refs.get(n) or n) if link else ranges(_names(o.excel, mapping))
         b.formula(ws, r + i, VALUE_COL, excel, st.money(o.unit, values[n]), values[n])
     for blk in local_blocks:
@@ -89,9 +87,7 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
         ws.write(top, 0, spec.title, st.section)
         for row in spec.rows:
             k = rows[blk][row.key]
-            ws.write(k, 0, row.label, st.text)
-            ws.write(k, 1, row.key, st.name_copy)
-            ws.write(k, 2, row.unit, st.unit)
+            b.line_head(ws, k, row.label, row.key, row.unit, copy=True)
             text = _names(row.excel, mapping)
             fmt = st.for_row(row, *blocks[blk][row.key])
             for t in range(spec.years):

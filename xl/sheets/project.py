@@ -91,9 +91,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         n = BLOCKS[blk].years
         vals = b.block_values[blk][row.key]
         unit = BIG.get(row.unit, row.unit)
-        ws.write(rr_, 0, row.label, st.text)
-        ws.write(rr_, 1, row.key, st.name)
-        ws.write(rr_, 2, row.unit, st.unit)  # the cell holds dollars; "$m" is only how it is displayed
+        b.line_head(ws, rr_, row.label, row.key, row.unit)  # the cell holds dollars; "$m" is only how it shows
         if row.helper:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
             ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
         fmt = st.for_row(row, unit=unit)

@@ -106,9 +106,7 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
     cell = b.block_cell(sheet)
     for i, row in enumerate(blk.rows):
         rr = r + i
-        ws.write(rr, 0, row.label, st.text)
-        ws.write(rr, 1, row.key, st.name)
-        ws.write(rr, 2, row.unit, st.unit)
+        b.line_head(ws, rr, row.label, row.key, row.unit)
         fmt = st.for_row(row, *vals[row.key])
         for t in range(blk.years):
             b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years), fmt,
