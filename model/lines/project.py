@@ -148,7 +148,8 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
     k_cost = fleet * hours * cash_cost
     k_repl = fleet * afr * gpu_price
     k_sale = proceeds - tax_rate * max(0.0, proceeds - book)
-    rows: dict[str, list] = {r.key: [] for r in OPERATIONS if r.key != "project_irr_search"}
+    later = {"project_irr_search": lambda: {"project_irr_search": irr_search(flows, rows["project_sign"][-1])}}
+    rows: dict[str, list] = {r.key: [] for r in OPERATIONS if r.key not in later}
     D, W, R = 1.0, 1.0, 1.0  # (1 − decline)^(t−1) from t = 1, (1 + wacc)^t and (1 + fleet_debt_rate)^t carried
     flows = []
     for t in range(YEARS):
@@ -184,10 +185,10 @@ def _operations_floats(L, contract_years, tenor, fleet, share, reserved, util, r
                   capex if t == 0 else 0.0,
                   cash_flow, cash_flow / W,
                   abs(cash_flow), 0.0, 0.0, max(0.0, cfads) / dscr / R if debt else 0.0, market / W)
-        for key, v in zip(rows, values):
+        for key, v in zip(rows, values, strict=True):
             rows[key].append(v)
     rows["project_sign"], rows["project_flip"] = sign_rows(flows)
-    out = _Rows(rows, {"project_irr_search": lambda: {"project_irr_search": irr_search(flows, rows["project_sign"][-1])}})
+    out = _Rows(rows, later)
     return out.complete(OPERATIONS) if keep_rows else out
 
 
@@ -457,7 +458,8 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     for t in range(YEARS - 1, -1, -1):
         pv_remaining[t] = (ds[t] + pv_remaining[t + 1]) / r1
     opening = [pv_remaining[t] if ops["debt"][t] else 0.0 for t in range(YEARS)]
-    rows: dict[str, list] = {row.key: [] for row in DEBT if row.key != "equity_irr_search"}
+    later = {"equity_irr_search": lambda: {"equity_irr_search": irr_search(flows, rows["equity_sign"][-1])}}
+    rows: dict[str, list] = {row.key: [] for row in DEBT if row.key not in later}
     E = 1.0  # (1 + cost_of_equity)^t, carried
     flows = []
     for t in range(YEARS):
@@ -479,10 +481,10 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
         values = (drawdown, ds[t], opening[t], interest, principal, closing,
                   opening[t] + drawdown - principal - closing, dscr, dscr if ds[t] > 0 else sentinel,
                   levered_tax, capex - debt_ if t == 0 else 0.0, equity, bridge, equity / E, 0.0, 0.0, abs(equity))
-        for key, v in zip(rows, values):
+        for key, v in zip(rows, values, strict=True):
             rows[key].append(v)
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
-    out = _Rows(rows, {"equity_irr_search": lambda: {"equity_irr_search": irr_search(flows, rows["equity_sign"][-1])}})
+    out = _Rows(rows, later)
     return out.complete(DEBT) if keep_rows else out
 
 
