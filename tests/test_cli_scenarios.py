@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 
+import model
 from cli import main
 
 # seed by hand: cash cost = 0.7·1.2·0.035 + 150·0.7/730 + 0.10 = 0.2732356...; payback = (gpu_price + 2600) /
@@ -77,9 +78,10 @@ def test_an_npz_as_json_with_null_for_undefined(tmp_path, capsys):
 def test_csv_file_is_written_once_and_replaced_only_with_overwrite(tmp_path, capsys):
     src, out = _csv(tmp_path), tmp_path / "out.csv"
     assert main(["evaluate", "--scenarios", str(src), "--csv", str(out)]) == 0
-    assert "3 scenarios, 4 input columns and 107 outputs" in capsys.readouterr().out
+    n = len(model.OUTPUTS)  # 107 today
+    assert f"3 scenarios, 4 input columns and {n} outputs" in capsys.readouterr().out
     first = out.read_bytes()
-    assert len(_rows(first.decode())) == 3 and len(_rows(first.decode())[0]) == 1 + 4 + 107
+    assert len(_rows(first.decode())) == 3 and len(_rows(first.decode())[0]) == 1 + 4 + n
     assert main(["evaluate", "--scenarios", str(src), "--csv", str(out), "--output", "wacc"]) == 2
     assert "exists" in capsys.readouterr().err and out.read_bytes() == first
     assert main(["evaluate", "--scenarios", str(src), "--csv", str(out), "--output", "wacc", "--overwrite"]) == 0

@@ -26,6 +26,16 @@ def test_reference_names_every_input_and_output():
         assert f"| `{name}` |" in text, name
 
 
+def test_readmes_list_every_udf():
+    import udfs
+
+    for name in udfs.UDFS:
+        assert f"`{name.upper()}`" in (ROOT / "README.md").read_text(encoding="utf-8"), \
+            f"README.md's list of UDFs lacks {name.upper()}"
+        assert f"| `{name.upper()}` |" in (ROOT / "udfs" / "README.md").read_text(encoding="utf-8"), \
+            f"udfs/README.md's table lacks a row for {name.upper()}"
+
+
 @pytest.mark.parametrize("module", ["model", "model.graph", "model.finance", "model.checks", "model.sweeps", "model.samples"])
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -97,10 +97,11 @@ def test_inputs_that_are_not_a_mapping(inputs, message):
 
 
 def test_outputs_that_would_not_fit_in_memory_are_refused_before_allocating():
-    # 100,000 × 100,000 cells broadcast from two small arrays: 10^10 scenarios, 8.56 TB for 107 outputs (numpy's
-    # MemoryError, or the OOM killer, before); one output of 1,000 × 1,000 still runs
+    # 100,000 × 100,000 cells broadcast from two small arrays: 10^10 scenarios × 8 bytes = 80 GB an output, 8.56 TB
+    # for the 107 outputs of today (numpy's MemoryError, or the OOM killer, before); one output of 1,000 × 1,000 runs
     grid = {"gpu_price": np.full((100_000, 1), 30000.0), "pue": np.full((1, 100_000), 1.2)}
-    with pytest.raises(model.InputError, match=r"10,000,000,000 scenarios × 107 outputs need 8,560.0 GB .* fewer outputs"):
+    n = len(model.OUTPUTS)
+    with pytest.raises(model.InputError, match=rf"10,000,000,000 scenarios × {n} outputs need {80 * n:,}.0 GB .* fewer outputs"):
         model.evaluate(grid)
     small = {"gpu_price": np.full((1000, 1), 30000.0), "pue": np.full((1, 1000), 1.2)}
     assert model.evaluate(small, outputs=["power_per_gpu_hour"])["power_per_gpu_hour"].shape == (1000, 1000)

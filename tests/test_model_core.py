@@ -29,6 +29,19 @@ def test_subset_with_arrays():
     assert sub["reserved_swap_npv_per_gpu"].shape == (3,)
 
 
+def test_context_on_arrays_walks_every_output_and_leaves_the_one_scenario_checks_out():
+    # the checks test one scenario (a truth value): a walk over every node on arrays once raised ValueError in D2
+    from model import graph
+    from model.registry import CHECKS
+
+    values = model.resolve_inputs({"kv_gb_per_sequence": np.array([0.125, 0.25])})
+    ctx = graph.context(values, until="fleet_operations")
+    assert ctx["effective_batch"].tolist() == [64.0, 64.0]
+    full = graph.context(values)
+    assert not set(CHECKS) & set(full) and set(OUTPUTS) <= set(full)
+    assert set(CHECKS) <= set(graph.context(model.resolve_inputs()))  # one scenario: the checks run too
+
+
 # cases where a plain float would raise (0/0, x/0, overflow) and numpy gives inf or nan
 EDGES = [
     {"rental_price_per_gpu_hour": 0.27323561643835614},  # cash margin exactly 0: payback undefined

@@ -48,6 +48,8 @@ def test_bundled_templates_listed():
 
 def test_seed_equals_model_md_defaults():
     t = model.load("seed")
+    new = sorted(set(model.INPUTS) - set(SEED))
+    assert not new, f"{new}: write each new input's seed value into SEED above (by hand, from MODEL.md), and its count"
     assert len(SEED) == 108
     assert set(t.values) == set(SEED) == set(model.INPUTS)
     assert {k: float(v) for k, v in SEED.items()} == t.values

@@ -12,7 +12,14 @@ import pytest
 import model
 import udfs
 import xl
-from xl.udf_sheet import CALLS
+from xl.udf_sheet import CALLS, TABLES
+
+
+def test_every_udf_is_on_the_sheet_or_spills_a_table():
+    called = {call.split("(")[0] for call, _, _ in CALLS}
+    missing = set(udfs.UDFS) - called - set(TABLES)
+    assert not missing, f"{sorted(missing)}: add a call to xl/udf_sheet.py's CALLS (or to TABLES if it spills a table)"
+    assert called | set(TABLES) == set(udfs.UDFS) and not called & set(TABLES)
 
 
 def _plain(x):

@@ -452,7 +452,7 @@ def test_every_udf_rejects_text_in_every_argument():
         "aie_sculpt": ([100, 100], 1.5, 0.05), "aie_wacc": (0.5, 0.25, 0.08, 0.21),
     }
     assert set(good) | {"aie_output", "aie_evaluate", "aie_project", "aie_inputs", "aie_outputs",
-                        "aie_templates"} == set(udfs.UDFS)
+                        "aie_templates"} == set(udfs.UDFS), "a new UDF needs arguments that work in `good` above"
     for name, args in good.items():
         fn = getattr(udfs, name)
         assert isinstance(fn(*args), (float, list))

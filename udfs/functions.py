@@ -44,13 +44,6 @@ from model.lines.dscr import SCHEDULE_COLUMNS, sculpt_schedule
 from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS, Domain, parse_domain, unknown
 from model.validate import check_value, short
 
-__all__ = [
-    "ARGUMENTS", "CATEGORY", "EXCEL_NAMES", "ExcelError", "HELP_URL", "UDFError", "UDFS",
-    "aie_breakeven_utilization", "aie_cost_per_m_tokens", "aie_debt_capacity", "aie_decode_tokens_per_sec",
-    "aie_evaluate", "aie_gpu_hour_cost", "aie_inputs", "aie_output", "aie_outputs", "aie_pooled_utilization",
-    "aie_project", "aie_sculpt", "aie_templates", "aie_wacc",
-]
-
 CATEGORY = "AI inference economics"
 
 
@@ -487,8 +480,12 @@ def _arg_doc(udf: str, name: str) -> str:
 _TWO_D = {"cfads", "inputs_table"}
 
 
+_REGISTERED: list[str] = []
+
+
 def _udf(f):
-    """Register an aie_* function with xlwings (`func`, `arg`, `ret`) behind `_guard`.
+    """Register an aie_* function with xlwings (`func`, `arg`, `ret`) behind `_guard`, and in UDFS (so `udfs`,
+    `aie_udfs` and `from udfs import *` export it: the decorator is the only list a new UDF joins).
 
     Excel name upper-case (AIE_OUTPUT), the category, the help URL, cached and not volatile;
     each argument gets its description (Excel's function wizard) from the model registry or
@@ -502,6 +499,7 @@ def _udf(f):
         shape = {"ndim": 2} if name in _TWO_D else {}  # keep a row a row (xlwings would flatten it)
         g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True, **shape)(g)
     g = ret(convert=ExcelValue)(g)
+    _REGISTERED.append(f.__name__)
     return func(name=f.__name__.upper(), category=CATEGORY, help_url=HELP_URL, volatile=False, cache=True)(g)
 
 
@@ -780,7 +778,6 @@ def aie_templates():
     return [["name", "description"], *([t, " ".join(model.load(t).description.split())] for t in _TEMPLATES)]
 
 
-UDFS = ("aie_gpu_hour_cost", "aie_cost_per_m_tokens", "aie_decode_tokens_per_sec", "aie_breakeven_utilization",
-        "aie_pooled_utilization", "aie_debt_capacity", "aie_sculpt", "aie_wacc", "aie_output", "aie_evaluate",
-        "aie_project", "aie_inputs", "aie_outputs", "aie_templates")
+UDFS = tuple(_REGISTERED)  # every @_udf above, in the order of this file (the order of udfs/README.md's table)
 EXCEL_NAMES = {n: n.upper() for n in UDFS}
+__all__ = ["ARGUMENTS", "CATEGORY", "EXCEL_NAMES", "ExcelError", "HELP_URL", "UDFError", "UDFS", *UDFS]

@@ -1,4 +1,4 @@
-"""The optional UDF sheet: every UDF called on the live inputs beside the native formula.
+"""The optional UDF sheet: every UDF that returns one value, called on the live inputs beside the native formula.
 
 An analyst who installed the add-in sees at once that the functions agree with the
 workbook. Without the add-in the UDF column shows #NAME? (Excel) or Err (LibreOffice);
@@ -30,6 +30,9 @@ CALLS = (
     ("aie_output(\"sculpted_debt_capacity\",{names},{values})", "sculpted_debt_capacity", "$"),
     ("aie_output(\"project_irr\",{names},{values})", "project_irr", "%"),
 )
+# The UDFs that spill a table (a schedule, scenarios, the lists): not one value to set beside a native cell;
+# tests/test_udfs*.py check them. A new UDF goes into CALLS or here (tests/test_udf_sheet.py holds to that).
+TABLES = ("aie_sculpt", "aie_evaluate", "aie_project", "aie_inputs", "aie_outputs", "aie_templates")
 
 # The name prefix each runtime's formulas need: classic registers AIE_OUTPUT itself (VBA functions of the
 # aie_udfs module); xlwings Lite shows plain names; xlwings Server puts its functions under the namespace of
