@@ -12,7 +12,7 @@ import xlwings
 
 import model
 import udfs
-from udfs import functions as F
+from udfs import edge as E
 
 SEED_COST = 25000 / (3 * 8760) + 0.7 * 1.2 * 0.035 + 150 * 0.7 / 730 + 2600 / (3 * 8760) + 0.10
 SEED_COST_ARGS = (25000, 3, 0.7, 1.2, 0.035, 150, 2600, 3, 0.10)
@@ -468,11 +468,11 @@ def test_argument_table_domains_parse_and_refer_to_inputs():
         udf, _, name = key.rpartition(":")
         assert not udf or udf in udfs.UDFS
         expected = model.INPUTS[dom].domain if dom in model.INPUTS else model.registry.parse_domain(dom)
-        assert F._domain(udf, name)[0] == expected
+        assert E._domain(udf, name)[0] == expected
         assert unit and doc
     # the per-function entry wins over the input of the same name
-    assert F._domain("aie_breakeven_utilization", "gpu_price")[0].text() == "≥0"
-    assert F._domain("aie_gpu_hour_cost", "gpu_price") == (model.INPUTS["gpu_price"].domain, "gpu_price")
+    assert E._domain("aie_breakeven_utilization", "gpu_price")[0].text() == "≥0"
+    assert E._domain("aie_gpu_hour_cost", "gpu_price") == (model.INPUTS["gpu_price"].domain, "gpu_price")
 
 
 def test_every_argument_has_a_domain_and_a_doc():
@@ -482,11 +482,11 @@ def test_every_argument_has_a_domain_and_a_doc():
         fn = getattr(udfs, name)
         assert fn.__doc__ and len(fn.__doc__) <= 255  # the classic add-in truncates at 255
         for p in inspect.signature(fn).parameters:
-            doc = F._arg_doc(name, p)
+            doc = E._arg_doc(name, p)
             assert doc and len(doc) <= 255
-            if p not in F._TEXT_ARGS:
+            if p not in E._TEXT_ARGS:
                 assert "allowed: " in doc
-                F._domain(name, p)
+                E._domain(name, p)
 
 
 def test_lines_come_from_the_model(monkeypatch):
@@ -525,22 +525,22 @@ def test_classic_addin_gets_com_error_values(monkeypatch):
     for k, v in {"pythoncom": pythoncom, "win32com": types.ModuleType("win32com"),
                  "win32com.client": client}.items():
         monkeypatch.setitem(sys.modules, k, v)
-    ns = {"__name__": "xlwings.udfs", "F": F}
-    exec("def call_udf(f, *args):\n    return F.ExcelValue.write_value(f(*args), {})", ns)
+    ns = {"__name__": "xlwings.udfs", "E": E}
+    exec("def call_udf(f, *args):\n    return E.ExcelValue.write_value(f(*args), {})", ns)
     call_udf = ns["call_udf"]
     bad = call_udf(udfs.aie_wacc, 2, 0.25, 0.08, 0.21)
-    assert isinstance(bad, VARIANT) and bad.varianttype == 10 and bad.value == F.COM_ERRORS["#VALUE!"]
+    assert isinstance(bad, VARIANT) and bad.varianttype == 10 and bad.value == E.COM_ERRORS["#VALUE!"]
     na = call_udf(udfs.aie_output, "gpu_payback_years", "rental_price_per_gpu_hour", 0.1)
-    assert na.value == F.COM_ERRORS["#N/A"] == -2146826246
+    assert na.value == E.COM_ERRORS["#N/A"] == -2146826246
     table = call_udf(udfs.aie_project)
     dscr = next(r for r in table if r[0] == "dscr")
-    assert isinstance(dscr[1], VARIANT) and dscr[1].value == F.COM_ERRORS["#N/A"]  # year 0: no debt service, #N/A
+    assert isinstance(dscr[1], VARIANT) and dscr[1].value == E.COM_ERRORS["#N/A"]  # year 0: no debt service, #N/A
     assert call_udf(udfs.aie_wacc, 0.5, 0.25, 0.08, 0.21) == pytest.approx(0.1566)
     with pytest.raises(udfs.UDFError):  # not from the classic add-in: the exception
         udfs.aie_wacc(2, 0.25, 0.08, 0.21)
     # Office.js (server, Lite) passes its runtime: error text, which xlwings turns into error values
-    assert F.ExcelValue.write_value(math.nan, {"runtime": "1.4"}) == "#N/A"
-    assert F.ExcelValue.write_value([[1.0, math.inf]], {"runtime": "1.4"}) == [[1.0, "#NUM!"]]
+    assert E.ExcelValue.write_value(math.nan, {"runtime": "1.4"}) == "#N/A"
+    assert E.ExcelValue.write_value([[1.0, math.inf]], {"runtime": "1.4"}) == [[1.0, "#NUM!"]]
 
 
 def test_classic_without_pywin32_raises():
@@ -548,7 +548,7 @@ def test_classic_without_pywin32_raises():
     exec("def call_udf(*args):\n    return udfs.aie_wacc(*args)", ns)
     with pytest.raises(udfs.UDFError, match="equity_share = 2.0"):
         ns["call_udf"](2, 0.25, 0.08, 0.21)
-    assert F._excel_cell(math.nan, classic=True) == "#N/A"  # no pywin32: the text, the best there is
+    assert E._excel_cell(math.nan, classic=True) == "#N/A"  # no pywin32: the text, the best there is
 
 
 def test_evaluate_names_the_row_at_fault_in_a_large_table():

@@ -29,7 +29,7 @@ SCRIPT = textwrap.dedent("""
         # classic reads with the "excel" engine, absent off Windows; the converter (where Literal failed) is
         # chosen before the engine is looked at
         return conversion.read(None, value, options, engine_name="remote")
-    assert not udfs.functions.ENUMS  # the classic decorators: no enums
+    assert not udfs.edge.ENUMS  # the classic decorators: no enums
     # one value per argument, as Excel passes it to a classic UDF (a 2-D tuple for a range, a plain value else)
     sample = {"output_name": "project_irr", "template": "coreweave", "input_names": (("gpu_price",),),
               "input_values": ((30000.0,),), "inputs_table": (("gpu_price",), (30000.0,)),

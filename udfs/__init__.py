@@ -6,7 +6,8 @@ functions of MODEL.md's UDF table; the classic add-in uses the entry module ``ai
 """
 
 from . import functions as _functions
-from .functions import ARGUMENTS, CATEGORY, EXCEL_NAMES, HELP_URL, UDFS, ExcelError, UDFError
+from .edge import ARGUMENTS, CATEGORY, HELP_URL, ExcelError, UDFError
+from .functions import EXCEL_NAMES, UDFS
 
 # Every function registered by `functions._udf`, under its name: the decorator is the one list of UDFs.
 globals().update({_name: getattr(_functions, _name) for _name in UDFS})
