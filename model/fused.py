@@ -153,7 +153,7 @@ def run(values: dict, wanted: frozenset) -> dict:
     import numpy as np
 
     from .lines.buy_rent import crf
-    from .lines.project import decline_powers
+    from .lines.project_arrays import decline_powers
 
     kernel, xg, ug = _kernel()
     shape = np.broadcast_shapes(*(np.shape(v) for v in values.values()))

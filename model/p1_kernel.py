@@ -1,11 +1,12 @@
 """P1's outputs in one pass per scenario, compiled by numba (imported only through `model.fused`).
 
-The same arithmetic as `model.lines.project` (`_operations_arrays`, `_financing_arrays`, the lines that sum
-their rows) and `model.finance._irr_arrays`, operation for operation and in the same order; the decline powers
-are the numpy path's own rows (`decline_powers`, passed in). A 0/1 flag switches a term off as the plain-float
-path does (the term is not computed: 0 even where it would be infinite, where numpy's ×0 gives nan), and a
-scenario's years after its economic life are skipped (zeros). No yearly row is kept: a scenario's sixteen years
-live in small buffers, which is what makes this faster than numpy's years × scenarios arrays (bench/run.py).
+The same arithmetic as `model.lines.project_arrays` (`operations_arrays`, `financing_arrays`; the lines of
+`model.lines.project` that sum their rows) and `model.finance._irr_arrays`, operation for operation and in the
+same order; the decline powers are the numpy path's own rows (`decline_powers`, passed in). A 0/1 flag switches
+a term off as the plain-float path does (the term is not computed: 0 even where it would be infinite, where
+numpy's ×0 gives nan), and a scenario's years after its economic life are skipped (zeros). No yearly row is
+kept: a scenario's sixteen years live in small buffers, which is what makes this faster than numpy's
+years × scenarios arrays (bench/run.py).
 
 Arrays are scenario-major (a scenario's values adjacent: a few memory streams, not one per row): the columns of
 `X` are `model.fused.PARAMS`, the columns of `out` are `model.fused.PRODUCTS` (the last one: Σ rent_pv, which
