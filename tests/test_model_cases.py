@@ -58,6 +58,9 @@ OTR = 3600 * 0.85 / (1 / DECODE + 3 / PREFILL)        # visible output tokens pe
 REV = OTR * (EFF_OUT + 3 * EFF_IN) / 1e6              # token revenue per replica-hour
 OTR_K1 = 3600 * 0.85 / (2 / DECODE + 3 / PREFILL)     # one reasoning token per output token
 REV_K1 = OTR_K1 * (2 * EFF_OUT + 3 * EFF_IN) / 1e6
+# 405B on a 16-GPU replica (C11's overrides): the replica's revenue spread over its 16 GPUs
+C11 = {"model_params_b": 405, "kv_gb_per_sequence": 0.53, "batch_size": 16}
+REV_405 = 3600 * 0.85 / (1 / DECODE_405 + 3 / PREFILL_405) * (EFF_OUT + 3 * EFF_IN) / 1e6
 
 # F1 seed wacc: 0.5 * 0.25 + 0.5 * 0.08 * (1 - 0.21) = 0.125 + 0.0316
 WACC = 0.5 * 0.25 + 0.5 * 0.08 * (1 - 0.21)   # = 0.1566
@@ -275,6 +278,8 @@ D3_CASES = [
      "token_revenue_per_replica_hour", REV_K1),
     ("token revenue free tier", "seed", FREE_TIER, "token_revenue_per_replica_hour", 0.0),
     ("managed revenue per GPU seed", "seed", {}, "managed_revenue_per_gpu_hour", REV),
+    ("managed revenue per GPU, 405B on 16 GPUs", "seed", C11, "managed_revenue_per_gpu_hour", REV_405 / 16),
+    ("managed margin, 405B on 16 GPUs", "seed", C11, "managed_gross_margin", 1 - 16 * TOTAL / REV_405),
     ("managed margin seed (C17 0.55-0.70)", "seed", {}, "managed_gross_margin", 1 - TOTAL / REV),
     ("managed margin nan: free tier", "seed", FREE_TIER, "managed_gross_margin", NAN),
     ("managed margin nan: all enterprise at 100% off", "seed", ALL_ENTERPRISE_FREE, "managed_gross_margin", NAN),

@@ -67,3 +67,67 @@ def test_payback_undefined_at_zero_margin():
     # cash cost at seed: 0.7*1.2*0.035 + 150*0.7/730 + 0.10; a price equal to it leaves no margin
     cash = 0.7 * 1.2 * 0.035 + 150 * 0.7 / 730 + 0.10
     assert math.isnan(model.evaluate({"rental_price_per_gpu_hour": cash})["gpu_payback_years"])
+
+
+# P1's rows on arrays (model/lines/project_arrays.py) against the plain-float rows (model/lines/project.py, whose
+# rows the hand cases of test_model_cases.py check), scenario by scenario and row by row, helper rows included:
+# zero debt, the LTV cap, no contracts, all contracted for 15 years, rates 0, lives 1 and 15, tax 0 and 1, a steep
+# decline, no residual; then random scenarios. The outputs are compared elsewhere; the rows only some outputs read
+# (drawdown, invested, corkscrew and bridge gaps, present values, the IRR search) are compared here.
+P1_ROW_CASES = [
+    {},
+    {"equipment_ltv": 0.0},
+    {"equipment_ltv": 1.0, "target_dscr": 1.0},
+    {"contracted_share": 0.0},
+    {"contracted_share": 1.0, "contract_years": 10, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
+    {"base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0, "equity_share": 1.0,
+     "cost_of_equity": 0.0},
+    {"economic_life_years": 1, "fleet_debt_tenor_years": 15},
+    {"economic_life_years": 15, "depreciation_years": 2.5, "network_life_years": 7.25},
+    {"tax_rate": 0.0},
+    {"tax_rate": 1.0},
+    {"market_price_decline_per_year": 0.99, "economic_life_years": 15, "contract_years": 1},
+    {"residual_base": 0.0, "economic_life_years": 8},
+]
+
+
+def _array_rows(arrays: dict, n: int) -> dict:
+    from model import graph
+    from model.registry import BLOCKS
+
+    ctx = graph.context(model.resolve_inputs(arrays), until="fleet_financing")
+    fin = BLOCKS["fleet_financing"]
+    ctx["fleet_financing"] = fin.func(*(ctx[p] for p in fin.params), keep_rows=True)
+    return {r.key: np.stack([np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in ctx[b][r.key]])
+            for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows}  # years × scenarios
+
+
+def _rows_agree(scenarios: list[dict]) -> None:
+    seed = model.resolve_inputs({})
+    names = sorted({k for row in scenarios for k in row})
+    arrays = {k: np.array([row.get(k, seed[k]) for row in scenarios], dtype=float) for k in names}
+    if not arrays:  # the seed alone
+        arrays = {"gpu_price": np.array([seed["gpu_price"]] * len(scenarios))}
+    rows = _array_rows(arrays, len(scenarios))
+    for i, row in enumerate(scenarios):
+        sched = model.project_schedule(row)
+        scale = max(1.0, float(sched["opening"].abs().max()), abs(float(sched.loc[0, "project_cash_flow"])))
+        for key, got in rows.items():
+            if key == "period":
+                continue
+            want = (sched.index if key == "year" else sched[key]).to_numpy(dtype=float)
+            close = np.isclose(got[:, i], want, rtol=1e-9, atol=1e-12 * scale, equal_nan=True)
+            where = row if len(row) <= 6 else f"scenario {i}"
+            assert close.all(), (f"{where}: {key} year {int(np.argmin(close))}: arrays {got[:, i].tolist()} "
+                                 f"vs floats {want.tolist()}")
+
+
+def test_every_p1_row_on_arrays_equals_the_plain_float_row():
+    _rows_agree(P1_ROW_CASES)
+
+
+def test_every_p1_row_on_arrays_equals_the_plain_float_row_on_random_scenarios():
+    from model import samples
+
+    x = samples.random_inputs(60, seed=11)
+    _rows_agree([{k: float(v[i]) for k, v in x.items()} for i in range(60)])
