@@ -100,18 +100,17 @@ def sculpt_schedule(cfads, target_dscr, rate) -> dict[str, list]:
     """Debt sculpted to `target_dscr` for a CFADS sequence (year 1 first; numbers or arrays):
     DS_t = CFADS_t / target_dscr, opening_t = Σ_{s≥t} DS_s / (1 + rate)^(s−t+1) (built backwards, stable at any
     rate), interest = opening · rate, principal = DS − interest, closing_t = opening_{t+1} (0 after the last year).
-    Returns the columns of SCHEDULE_COLUMNS (plus `discount` and `capacity` = opening_1) as lists by year."""
+    Returns the columns of SCHEDULE_COLUMNS (plus `capacity` = opening_1) as lists by year."""
     ds = [cf / target_dscr for cf in cfads]
     n = len(ds)
     remaining = [0.0] * (n + 1)
     for t in range(n - 1, -1, -1):
         remaining[t] = (ds[t] + remaining[t + 1]) / (1 + rate)
-    rows: dict[str, list] = {k: [] for k in (*SCHEDULE_COLUMNS, "discount")}
+    rows: dict[str, list] = {k: [] for k in SCHEDULE_COLUMNS}
     for t in range(n):
         interest = remaining[t] * rate
-        values = (t + 1, cfads[t], ds[t], remaining[t], interest, ds[t] - interest, remaining[t + 1],
-                  1 / (1 + rate) ** (t + 1))
-        for k, v in zip(rows, values):
+        values = (t + 1, cfads[t], ds[t], remaining[t], interest, ds[t] - interest, remaining[t + 1])
+        for k, v in zip(rows, values, strict=True):
             rows[k].append(v)
     rows["capacity"] = [remaining[0]]
     return rows
