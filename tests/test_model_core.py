@@ -131,3 +131,15 @@ def test_every_p1_row_on_arrays_equals_the_plain_float_row_on_random_scenarios()
 
     x = samples.random_inputs(60, seed=11)
     _rows_agree([{k: float(v[i]) for k, v in x.items()} for i in range(60)])
+
+
+def test_sign_rows_on_a_list_of_arrays_by_hand():
+    from model.finance import sign_rows
+
+    # three scenarios by year: [-5, 0, 3, 2, -1] (the docstring's), [5, -1, 2, nan, 4] (nan carries the sign on),
+    # all zero (no sign at all)
+    flows = [np.array([-5.0, 5.0, 0.0]), np.array([0.0, -1.0, 0.0]), np.array([3.0, 2.0, 0.0]),
+             np.array([2.0, np.nan, 0.0]), np.array([-1.0, 4.0, 0.0])]
+    signs, flips = sign_rows(flows, "test.sign_rows")
+    assert np.array(signs).T.tolist() == [[-1, -1, 1, 1, -1], [1, -1, 1, 1, 1], [0, 0, 0, 0, 0]]
+    assert np.array(flips).T.tolist() == [[0, 0, 1, 0, 1], [0, 1, 1, 0, 0], [0, 0, 0, 0, 0]]
