@@ -113,7 +113,8 @@ def _rows_agree(scenarios: list[dict]) -> None:
         sched = model.project_schedule(row)
         scale = max(1.0, float(sched["opening"].abs().max()), abs(float(sched.loc[0, "project_cash_flow"])))
         for key, got in rows.items():
-            if key == "period":
+            if key == "period":  # not in the schedule: the workbook's column counter, 1..16 (year + 1)
+                assert got[:, i].tolist() == list(range(1, 17))
                 continue
             want = (sched.index if key == "year" else sched[key]).to_numpy(dtype=float)
             close = np.isclose(got[:, i], want, rtol=1e-9, atol=1e-12 * scale, equal_nan=True)
@@ -143,3 +144,19 @@ def test_sign_rows_on_a_list_of_arrays_by_hand():
     signs, flips = sign_rows(flows, "test.sign_rows")
     assert np.array(signs).T.tolist() == [[-1, -1, 1, 1, -1], [1, -1, 1, 1, 1], [0, 0, 0, 0, 0]]
     assert np.array(flips).T.tolist() == [[0, 0, 1, 0, 1], [0, 1, 1, 0, 0], [0, 0, 0, 0, 0]]
+
+
+def test_p1_timing_rows_on_floats_by_hand():
+    from model import graph
+    from model.registry import BLOCKS
+
+    ops = BLOCKS["fleet_operations"]
+    ctx = graph.context(model.resolve_inputs({"economic_life_years": 4, "contract_years": 2,
+                                              "fleet_debt_tenor_years": 3}), until="fleet_operations")
+    rows = ops.func(*(ctx[p] for p in ops.params), keep_rows=True)
+    assert rows["period"] == [float(t) for t in range(1, 17)] and rows["year"] == [float(t) for t in range(16)]
+    assert rows["start"] == [1.0] + [0.0] * 15
+    assert rows["life"] == [0.0] + [1.0] * 4 + [0.0] * 11
+    assert rows["contract"] == [0.0, 1.0, 1.0] + [0.0] * 13
+    assert rows["debt"] == [0.0] + [1.0] * 3 + [0.0] * 12
+    assert rows["last"] == [0.0] * 4 + [1.0] + [0.0] * 11
