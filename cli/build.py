@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an input of the selected template")
     p.add_argument("--udf-sheet", nargs="?", const="classic", default=None,
                    choices=("classic", "lite", "server", "server-dev"),
-                   help="add a sheet calling every UDF next to the formulas, with the names that runtime needs "
+                   help="add a sheet calling every UDF that returns one value next to the formulas, with the names that "
+                        "runtime needs "
                         "(classic add-in and Lite: AIE_OUTPUT; server: XLWINGS.AIE_OUTPUT; server-dev: XLWINGS_DEV.)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--from", dest="from_", metavar="EDITED.xlsx",

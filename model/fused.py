@@ -1,9 +1,9 @@
 """P1 fused: on many scenarios, the fleet project's outputs from one compiled pass per scenario (numba), instead of
 numpy's years × scenarios rows. Optional: without numba (``pip install -e ".[fast]"``), with AIE_NUMBA=0 (or
 ENABLED = False), or for fewer than MIN_SCENARIOS scenarios (not worth importing numba: ~0.5 s once per process),
-the line functions of model/lines/project.py run on arrays as they are; `evaluate(..., fused=True/False)` decides
-for one call. The choice is made once per call, for all its chunks; Monte Carlo makes it once for all its draws.
-One scenario on plain floats never comes here.
+the line functions run on arrays as they are (P1's blocks: model/lines/project_arrays.py);
+`evaluate(..., fused=True/False)` decides for one call. The choice is made once per call, for all its chunks; Monte
+Carlo makes it once for all its draws. One scenario on plain floats never comes here.
 
 The fused node stands in the evaluation order (`plan`) for the two P1 blocks and every output that reads them
 (PRODUCTS), when no other node reads a block (rows or checks asked for: no fusion). It reads PARAMS, the names

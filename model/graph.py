@@ -160,7 +160,8 @@ def last_uses(only: tuple[str, ...], keep: frozenset[str], fuse: bool = False) -
 def context(values: Mapping, until: str | None = None, only: tuple[str, ...] | None = None,
             scalar: bool | None = None, keep: frozenset[str] | None = None, fuse: bool = False) -> dict:
     """Constants, the validated input `values` and every node in dependency order (or just
-    `only`; stopping before `until`): name -> value.
+    `only`; stopping before `until`; on arrays the workbook's checks, which test one scenario, left out):
+    name -> value.
 
     One scenario runs on plain floats (no numpy import); arrays run on numpy. A node that
     meets a float exception (x/0 outside xp.div, an overflow) is recomputed on numpy

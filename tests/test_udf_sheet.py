@@ -15,6 +15,14 @@ import xl
 from xl.udf_sheet import CALLS, TABLES
 
 
+def test_every_aie_function_is_registered():
+    # the decorator makes the list: a function written without it would be exported nowhere
+    from udfs import functions
+
+    public = {n for n, f in vars(functions).items() if n.startswith("aie_") and callable(f)}
+    assert public == set(udfs.UDFS), f"{sorted(public - set(udfs.UDFS))}: decorate with @_udf"
+
+
 def test_every_udf_is_on_the_sheet_or_spills_a_table():
     called = {call.split("(")[0] for call, _, _ in CALLS}
     missing = set(udfs.UDFS) - called - set(TABLES)

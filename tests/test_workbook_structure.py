@@ -201,7 +201,7 @@ def test_every_chart_range_non_empty(built):
         for n in charts:
             refs += re.findall(r"<c:f>([^<]+)</c:f>", z.read(n).decode())
     # 5 + the fleet project (P1): operations, debt balance, equity; returns by share (2)
-    assert len(charts) == 10, "a new exhibit's chart: count it here, and in README's list of charts"
+    assert len(charts) == 10, "a new exhibit's chart: count it here"
     assert refs
     values = openpyxl.load_workbook(path, data_only=True)
     for ref in refs:

@@ -9,7 +9,8 @@ from . import functions as _functions
 from .edge import ARGUMENTS, CATEGORY, HELP_URL, ExcelError, UDFError
 from .functions import EXCEL_NAMES, UDFS
 
-# Every function registered by `functions._udf`, under its name: the decorator is the one list of UDFs.
+# Every function registered by `@_udf` (udfs/edge.py) in udfs/functions.py, under its name: the decorator is the
+# one list of UDFs.
 globals().update({_name: getattr(_functions, _name) for _name in UDFS})
 
 __all__ = ["ARGUMENTS", "CATEGORY", "EXCEL_NAMES", "HELP_URL", "UDFS", "ExcelError", "UDFError", *UDFS]

@@ -482,5 +482,6 @@ def _udf(f):
         shape = {"ndim": 2} if name in _TWO_D else {}  # keep a row a row (xlwings would flatten it)
         g = arg(name, doc=_arg_doc(f.__name__, name), err_to_str=True, **shape)(g)
     g = ret(convert=ExcelValue)(g)
-    _REGISTERED.append(f.__name__)
+    if f.__name__ not in _REGISTERED:  # a reload of udfs.functions registers the same names again
+        _REGISTERED.append(f.__name__)
     return func(name=f.__name__.upper(), category=CATEGORY, help_url=HELP_URL, volatile=False, cache=True)(g)

@@ -128,8 +128,8 @@ def fleet_operations(economic_life_years, contract_years, fleet_debt_tenor_years
     same to a few ulps; those of (1 − decline) stay powers, as cfads can cancel); a 0/1 flag leading a product
     multiplies the rest computed once (exact: ×1 and ×0). One scenario runs on plain floats
     (`_operations_floats`: the IRR search row is made when first read), arrays on years × scenarios
-    (`project_arrays.operations_arrays`: the rows that only some outputs read are made when first read); `keep_rows` makes them
-    all."""
+    (`project_arrays.operations_arrays`: the rows that only some outputs read are made when first read);
+    `keep_rows` makes them all."""
     args = (economic_life_years, contract_years, fleet_debt_tenor_years, fleet_gpus, contracted_share,
             reserved_contract_price_per_hour, gpu_utilization, rental_price_per_gpu_hour,
             market_price_decline_per_year, hours_per_year, cash_cost_per_gpu_hour, annual_failure_rate, gpu_price,
@@ -216,6 +216,7 @@ class _Rows(dict):
 
     def complete(self, order) -> dict:
         return {r.key: self[r.key] for r in order}
+
 
 @line(S, "$", "Fleet debt capacity", "SUM([fleet_operations.capacity_pv:])", block="fleet_operations")
 def fleet_debt_capacity(fleet_operations):
@@ -324,6 +325,7 @@ def _financing_floats(ops, debt_, capacity, r, dscr_target, tax_rate, capex, coe
     rows["equity_sign"], rows["equity_flip"] = sign_rows(flows)
     out = _Rows(rows, later)
     return out.complete(DEBT) if keep_rows else out
+
 
 @line(S, "×", "Fleet minimum DSCR", "IF(fleet_debt>0,MIN([fleet_financing.dscr_or_sentinel:]),NA())", block="fleet_financing")
 def fleet_min_dscr(fleet_debt, fleet_financing):

@@ -58,8 +58,8 @@ def _year_rows(array, pad: list) -> _YearRows:
 
 
 def operations_arrays(L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost,
-                       afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
-                       rate, keep_rows=False):
+                      afr, gpu_price, dep_years, net_capex, net_years, tax_rate, proceeds, book, capex, wacc, dscr,
+                      rate, keep_rows=False):
     import numpy as np
 
     args = (L, contract_years, tenor, fleet, share, reserved, util, rental, decline_rate, hours, cash_cost, afr,
