@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_model_cases import P1_CASES
+from test_model_cases import P1_CASES, P1_DEGENERATE
 from test_model_properties import N, _same, array_inputs
 
 import model
@@ -114,26 +114,9 @@ def test_two_sign_changes_on_arrays():
     assert res["fleet_debt_capacity"] == pytest.approx(np.full(2, 8419.656 / 1.5 / 1.0755), rel=1e-9)
 
 
-# Degenerate and boundary scenarios, one per row (overrides on seed), compared scenario by scenario with the
-# plain-float path (model/lines/project.py's _operations_floats / _financing_floats and model.finance.irr):
-# zero debt, the LTV cap, shares 0 and 1, rates 0, lives 1 and 15, a tenor longer than the life, a fractional
-# depreciation year, utilization 1, no decline, tax 0 and 1, a high DSCR target.
-DEGENERATE = [
-    {"equipment_ltv": 0.0},
-    {"equipment_ltv": 1.0, "target_dscr": 1.0},
-    {"contracted_share": 0.0},
-    {"contracted_share": 1.0, "contract_years": 10, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
-    {"base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0, "equity_share": 1.0,
-     "cost_of_equity": 0.0},
-    {"economic_life_years": 1, "fleet_debt_tenor_years": 15},
-    {"economic_life_years": 15, "depreciation_years": 2.5, "network_life_years": 7.25},
-    {"gpu_utilization": 1.0, "market_price_decline_per_year": 0.0},
-    {"tax_rate": 0.0},
-    {"tax_rate": 1.0},
-    {"target_dscr": 1e6},
-    {"market_price_decline_per_year": 0.99, "economic_life_years": 15, "contract_years": 1},
-    {"residual_base": 0.0, "economic_life_years": 8},
-]
+# Degenerate and boundary scenarios (test_model_cases.P1_DEGENERATE), compared scenario by scenario with the
+# plain-float path (model/lines/project.py's _operations_floats / _financing_floats and model.finance.irr).
+DEGENERATE = P1_DEGENERATE
 
 
 def test_degenerate_rows_match_the_float_path():

@@ -663,6 +663,27 @@ def test_p1_one_year_schedule_by_hand():
     assert later["dscr"].isna().all()
 
 
+# Degenerate and boundary P1 scenarios, one per row (overrides on seed), for the tests that compare the array
+# paths (numpy, compiled) with the plain-float path scenario by scenario (test_model_core, test_fused):
+# zero debt, the LTV cap, shares 0 and 1, rates 0, lives 1 and 15, a tenor longer than the life, a fractional
+# depreciation year, utilization 1, no decline, tax 0 and 1, a high DSCR target, a steep decline, no residual.
+P1_DEGENERATE = [
+    {"equipment_ltv": 0.0},
+    {"equipment_ltv": 1.0, "target_dscr": 1.0},
+    {"contracted_share": 0.0},
+    {"contracted_share": 1.0, "contract_years": 10, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
+    {"base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0, "equity_share": 1.0,
+     "cost_of_equity": 0.0},
+    {"economic_life_years": 1, "fleet_debt_tenor_years": 15},
+    {"economic_life_years": 15, "depreciation_years": 2.5, "network_life_years": 7.25},
+    {"gpu_utilization": 1.0, "market_price_decline_per_year": 0.0},
+    {"tax_rate": 0.0},
+    {"tax_rate": 1.0},
+    {"target_dscr": 1e6},
+    {"market_price_decline_per_year": 0.99, "economic_life_years": 15, "contract_years": 1},
+    {"residual_base": 0.0, "economic_life_years": 8},
+]
+
 # (case, overrides, output, expected by hand)
 P1_CASES = [
     ("capex", P1_ONE, "fleet_capex", 27600.0),

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from test_model_cases import P1_DEGENERATE
 
 import model
 from model.registry import OUTPUTS
@@ -70,25 +71,10 @@ def test_payback_undefined_at_zero_margin():
 
 
 # P1's rows on arrays (model/lines/project_arrays.py) against the plain-float rows (model/lines/project.py, whose
-# rows the hand cases of test_model_cases.py check), scenario by scenario and row by row, helper rows included:
-# zero debt, the LTV cap, no contracts, all contracted for 15 years, rates 0, lives 1 and 15, tax 0 and 1, a steep
-# decline, no residual; then random scenarios. The outputs are compared elsewhere; the rows only some outputs read
-# (drawdown, invested, corkscrew and bridge gaps, present values, the IRR search) are compared here.
-P1_ROW_CASES = [
-    {},
-    {"equipment_ltv": 0.0},
-    {"equipment_ltv": 1.0, "target_dscr": 1.0},
-    {"contracted_share": 0.0},
-    {"contracted_share": 1.0, "contract_years": 10, "economic_life_years": 15, "fleet_debt_tenor_years": 15},
-    {"base_rate": 0.0, "spread_contracted": 0.0, "spread_uncontracted": 0.0, "equity_share": 1.0,
-     "cost_of_equity": 0.0},
-    {"economic_life_years": 1, "fleet_debt_tenor_years": 15},
-    {"economic_life_years": 15, "depreciation_years": 2.5, "network_life_years": 7.25},
-    {"tax_rate": 0.0},
-    {"tax_rate": 1.0},
-    {"market_price_decline_per_year": 0.99, "economic_life_years": 15, "contract_years": 1},
-    {"residual_base": 0.0, "economic_life_years": 8},
-]
+# rows the hand cases of test_model_cases.py check), scenario by scenario and row by row, helper rows included: the
+# seed and test_model_cases.P1_DEGENERATE, then random scenarios. The outputs are compared elsewhere; the rows only
+# some outputs read (drawdown, invested, corkscrew and bridge gaps, present values, the IRR search) are compared here.
+P1_ROW_CASES = [{}, *P1_DEGENERATE]
 
 
 def _array_rows(arrays: dict, n: int) -> dict:

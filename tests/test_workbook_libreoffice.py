@@ -1,7 +1,8 @@
 """LibreOffice Calc recalculates the built workbooks (forced recalculation) and every named
 output equals model.evaluate: the seed, the coreweave scenario picked through the Inputs sheet's
-selector, and five workbooks built from random inputs. The values stored by the builder
-(read without recalculation) must match too."""
+selector, three workbooks built from hypothesis' boundary-heavy draws (the first are minimal: one
+year, no debt) and two from inputs drawn across their domains with debt and an equity IRR (every row
+of the debt blocks at work). The values stored by the builder (read without recalculation) must match too."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from wbtools import defined_cells, fits, inputs_strategy, mismatches
 
 import model
 import xl
+from model import samples
+from model.registry import CHECKS
 from xl.libreoffice import read_names, recalculate
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
@@ -34,6 +37,23 @@ def _random_sets(n: int) -> list[dict]:
     return found
 
 
+def _full_sets(n: int) -> list[dict]:
+    """Inputs drawn across their domains (model.samples), kept where the fleet borrows, the equity IRR is defined
+    and the life is 5 years or more: sculpted debt, DSCRs, corkscrews and the bridge all at work."""
+    x = samples.random_inputs(400, seed=14)
+    found: list[dict] = []
+    for i in range(400):
+        values = {k: float(v[i]) for k, v in x.items()}
+        if values["economic_life_years"] < 5 or not fits(values):
+            continue
+        out = model.evaluate(values)
+        if out["fleet_debt"] > 0 and out["debt_capacity_contracted"] > 0 and not np.isnan(out["equity_irr"]):
+            found.append(values)
+        if len(found) == n:
+            return found
+    raise AssertionError(f"only {len(found)} of {n} full random sets found")
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
     """Build all workbooks, then recalculate them in one LibreOffice run each."""
@@ -49,14 +69,15 @@ def recalculated(tmp_path_factory):
     wb.save(src / "selector.xlsx")
     cases["selector"] = (src / "selector.xlsx", model.evaluate(template="coreweave"))
     seed = model.load("seed").values
-    for i, values in enumerate(_random_sets(5)):
-        overrides = {k: v for k, v in values.items() if v != seed[k]}
-        xl.build(src / f"random{i}.xlsx", "seed", overrides)
-        cases[f"random{i}"] = (src / f"random{i}.xlsx", model.evaluate(values))
+    for prefix, sets in (("random", _random_sets(3)), ("full", _full_sets(2))):
+        for i, values in enumerate(sets):
+            overrides = {k: v for k, v in values.items() if v != seed[k]}
+            xl.build(src / f"{prefix}{i}.xlsx", "seed", overrides)
+            cases[f"{prefix}{i}"] = (src / f"{prefix}{i}.xlsx", model.evaluate(values))
     return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
 
 
-CASES = ["seed", "selector", *[f"random{i}" for i in range(5)]]
+CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -142,7 +163,7 @@ def test_stored_checks_equal_libreoffice(tmp_path, overrides):
     assert result.master_check == (lo["Cover"]["C8"].value == 1)
 
 
-@pytest.mark.parametrize("case", ["seed", "random0", "random1"])
+@pytest.mark.parametrize("case", ["seed", "random0", "full0", "full1"])
 def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, case):
     """Every formula cell, text included, on every sheet: what pandas or a preview reads without recalculating.
     The random builds carry --set overrides, so their template headers read '<name> (overridden)' (a copy of
@@ -153,6 +174,11 @@ def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, c
     computed = openpyxl.load_workbook(lo, data_only=True)
     bad, n = [], 0
     for ws in formulas:
+        # LibreOffice rounds a difference of nearly equal numbers to 0: a corkscrew's closing check is float noise
+        # of the balances here (1e-8 of ~1e8, 2e-6 of ~1e10: a few ulps of the sheet's largest numbers) and 0 there
+        scale = max([abs(c.value) for row in computed[ws.title].iter_rows() for c in row
+                     if isinstance(c.value, (int, float)) and not isinstance(c.value, bool)], default=0.0)
+        noise = max(1e-6, 1e-15 * scale)
         for row in ws.iter_rows():
             for c in row:
                 if not (isinstance(c.value, str) and c.value.startswith("=")):
@@ -160,9 +186,7 @@ def test_every_stored_formula_value_is_what_libreoffice_computes(recalculated, c
                 n += 1
                 want, got = computed[ws.title][c.coordinate].value, stored[ws.title][c.coordinate].value
                 if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-                    # LibreOffice rounds a difference of nearly equal numbers to 0: a corkscrew's closing check of
-                    # ~1e8 balances is float noise (1e-8) here and 0 there; elsewhere 1e-9 relative
-                    ok = abs(got) <= 1e-6 if want == 0 else got == pytest.approx(want, rel=1e-9, abs=1e-12)
+                    ok = abs(got) <= noise if want == 0 else got == pytest.approx(want, rel=1e-9, abs=1e-12)
                 else:
                     ok = got == want
                 if not ok:
@@ -212,3 +236,18 @@ def test_an_irr_below_minus_100_percent_is_never_shown(tmp_path):
     assert got["deep_loss"]["equity_irr"] == pytest.approx(-0.95981061, abs=1e-7)
     assert got["deep_loss"]["equity_irr"] == pytest.approx(
         model.evaluate(DEEP_LOSS, outputs=["equity_irr"])["equity_irr"], abs=1e-7)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_check_is_exactly_1_on_valid_inputs(recalculated, case):
+    """Valid inputs pass every check, each with 1 exactly: a check that gave 2 (a fallback written wrong) would still
+    pass the master check, which is their minimum."""
+    _, lo, _ = recalculated[case]
+    labels = {c.label: name for name, c in CHECKS.items()}
+    ws = openpyxl.load_workbook(lo, data_only=True)["Checks"]
+    got: dict = {}
+    for r in ws.iter_rows():  # the first table; the templates' table below repeats some labels
+        if r[0].value in labels and labels[r[0].value] not in got:
+            got[labels[r[0].value]] = r[1].value
+    assert set(got) == set(CHECKS)
+    assert all(v == 1 for v in got.values()), {k: v for k, v in got.items() if v != 1}
