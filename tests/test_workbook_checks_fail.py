@@ -86,6 +86,17 @@ BREAKS = {
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
 }
 
+# The gap checks again, from the other side and in the first year column: a gap of either sign in any year fails
+# (the breaks above all add, in a later year). case -> (check label, how to break it)
+MORE_BREAKS = {
+    "sculpted corkscrew, positive gap in year 1": ("Sculpted debt corkscrew closes every year", lambda wb: _plus(
+        _block_cell(wb, "sculpting", "closing", 0), "-sculpted_debt_capacity/1000")),
+    "fleet corkscrew, positive gap in year 0": ("Fleet debt corkscrew closes every year", lambda wb: _plus(
+        _block_cell(wb, "fleet_financing", "closing", 0), "-fleet_capex/1000")),
+    "bridge, negative gap in year 0": ("Project to equity cash flow bridge closes every year", lambda wb: _plus(
+        _block_cell(wb, "fleet_financing", "equity_cash_flow", 0), "-fleet_capex/1000")),
+}
+
 
 def test_every_check_listed():
     labels = {c.label for c in CHECKS.values()}
@@ -98,13 +109,14 @@ def broken(tmp_path_factory):
     d = tmp_path_factory.mktemp("broken")
     xl.build(d / "base.xlsx")
     srcs = []
-    for i, brk in enumerate(BREAKS.values()):
+    cases = {**BREAKS, **{case: brk for case, (_, brk) in MORE_BREAKS.items()}}
+    for i, brk in enumerate(cases.values()):
         wb = openpyxl.load_workbook(d / "base.xlsx")
         brk(wb)
         wb.save(d / f"b{i}.xlsx")
         srcs.append(d / f"b{i}.xlsx")
     outs = recalculate_many([d / "base.xlsx", *srcs], d / "lo")
-    return outs[0], dict(zip(BREAKS, outs[1:]))
+    return outs[0], dict(zip(cases, outs[1:], strict=True))
 
 
 def _results(path) -> dict[str, object]:
@@ -144,6 +156,15 @@ def test_unbroken_workbook_passes(broken):
 def test_check_fails(broken, label):
     _, outs = broken
     res = _results(outs[label])
+    assert res[label] == 0, res
+    assert res["master"] == 0
+
+
+@pytest.mark.parametrize("case", list(MORE_BREAKS))
+def test_gap_check_fails_either_way(broken, case):
+    _, outs = broken
+    label = MORE_BREAKS[case][0]
+    res = _results(outs[case])
     assert res[label] == 0, res
     assert res["master"] == 0
 
