@@ -606,6 +606,8 @@ def test_f3(case, template, inputs, output, expected):
 # One GPU for one year (life 1, tenor 1, contract 1), everything else seed. By hand:
 #   contracted GPUs 1 * 0.5 = 0.5 at 2.2 * (1 - 0.4) = 1.32; the other 0.5 at 1.0 * 2.2 (year-1 market price)
 P1_ONE = {"fleet_gpus": 1, "economic_life_years": 1, "fleet_debt_tenor_years": 1, "contract_years": 1}
+ALL_DEBT = {"equipment_ltv": 1.0, "target_dscr": 1.0, "contracted_share": 1.0, "contract_years": 10,
+            "economic_life_years": 15, "fleet_debt_tenor_years": 15, "market_price_decline_per_year": 0.0}
 REV1 = 8760 * (0.5 * 1.32 + 0.5 * 1.0 * 2.2)                  # = 8760 * 1.76 = 15417.6
 COSTS1 = 8760 * 0.7 * 1.2 * 0.035 + 150 * 0.7 * 12 + 8760 * 0.10   # power 257.544 + facility 1260 + ops 876
 EBITDA1 = REV1 - COSTS1                                        # = 13024.056
@@ -706,6 +708,10 @@ P1_CASES = [
     ("no debt: min dscr nan", {**P1_ONE, "equipment_ltv": 0}, "fleet_min_dscr", NAN),
     ("no debt: equity irr = project irr", {**P1_ONE, "equipment_ltv": 0}, "equity_irr", 16628.50424 / 27600 - 1),
     ("no debt: equity multiple", {**P1_ONE, "equipment_ltv": 0}, "equity_multiple", 16628.50424 / 27600),
+    # all debt: 15 years fully contracted at DSCR 1 carry well over capex, and LTV 1 caps the loan at capex:
+    # nothing invested in year 0, so no equity multiple (and no equity IRR)
+    ("all debt: debt = capex", ALL_DEBT, "fleet_debt", 10000 * (25000 + 2600)),
+    ("all debt: equity multiple undefined", ALL_DEBT, "equity_multiple", NAN),
     # LTV 0.1 caps the loan: debt 2760, debt service scaled by 2760 / capacity = 2760 * 1.0755
     ("LTV cap: debt = 0.1 * capex", {**P1_ONE, "equipment_ltv": 0.1}, "fleet_debt", 0.1 * 27600),
     ("LTV cap: min dscr above target", {**P1_ONE, "equipment_ltv": 0.1}, "fleet_min_dscr",

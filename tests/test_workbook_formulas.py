@@ -70,6 +70,9 @@ EDGE_CASES = [
     {"equipment_ltv": 1.0, "target_dscr": 1.0, "tax_rate": 0.0, "gpus_per_node": 6, "model_params_b": 170.0},
     {"economic_life_years": 1, "fleet_debt_tenor_years": 1, "depreciation_years": 0.5, "residual_case": 1},
     {"tenor_contracted_years": 1, "tenor_uncontracted_years": 30, "cfads_growth": -0.5},
+    # all debt (the capacity, 2.8× capex, capped at LTV 1): no equity in year 0, the equity multiple #N/A
+    {"equipment_ltv": 1.0, "target_dscr": 1.0, "contracted_share": 1.0, "contract_years": 10,
+     "economic_life_years": 15, "fleet_debt_tenor_years": 15, "market_price_decline_per_year": 0.0},
 ]
 
 
