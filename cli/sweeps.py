@@ -6,6 +6,7 @@ Handlers take parsed arguments and return an exit code; bad input raises `InputE
     python -m model sweep --input serving_utilization --values 0.5,0.7,0.9 \\
         --col-input optimization_multiplier --col-values 1,2,4 --output cost_per_m_output_tokens --png grid.png
     python -m model tornado --output cost_per_m_output_tokens --pct 0.1 --top 15 --png tornado.png
+    python -m model tornado --output cost_per_m_visible_output_tokens --range reasoning_tokens_per_output_token=0,2
     python -m model monte-carlo examples/monte_carlo.toml --n 1000000 --seed 1 --png mc.png
 """
 
@@ -205,6 +206,25 @@ def _one_way_table(frame: pd.DataFrame) -> str:
                       for c in frame.columns], header, right=set(range(2, len(header))))
 
 
+def parse_ranges(pairs: list[str] | None) -> dict[str, tuple[float, float]]:
+    """`--range name=low,high` pairs of the tornado; the domain and low ≤ high are sweeps.tornado's to check."""
+    out: dict[str, tuple[float, float]] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--range {pair!r}: expected name=low,high")
+        name, text = (s.strip() for s in pair.split("=", 1))
+        if name not in INPUTS:
+            raise InputError(f"--range: {unknown(name)}")
+        if name in out:
+            raise InputError(f"--range {name}: given twice; give it once")
+        ends = text.split(",")
+        if len(ends) != 2:
+            raise InputError(f"--range {name}={text!r}: expected two numbers, low,high (allowed domain of {name}: "
+                             f"{INPUTS[name].domain.text()})")
+        out[name] = (_float(ends[0], f"--range {name} low"), _float(ends[1], f"--range {name} high"))
+    return out
+
+
 def cmd_tornado(args: argparse.Namespace) -> int:
     from model import sweeps
 
@@ -215,21 +235,24 @@ def cmd_tornado(args: argparse.Namespace) -> int:
                          f"{', '.join(map(repr, args.output))})")
     args.output = args.output[0]
     base = parse_sets(args.set)
+    ranges = parse_ranges(args.range)
     template = args.template or "seed"
     check_outputs(args.output)
     _files(args)
     frame = sweeps.tornado(args.output, inputs=args.input, pct=args.pct, mode=args.mode, template=template,
-                           base=base)
+                           base=base, ranges=ranges)
     shown = frame if args.top == 0 else frame.head(args.top)
     out = frame.attrs["output"]
     unit = OUTPUTS[out].unit
     if args.json:
         print(fmt.dumps({"output": out, "unit": unit, "base_output": frame.attrs["base_output"], "pct": args.pct,
-                         "mode": args.mode, "template": template, "set": base,
+                         "mode": args.mode, "ranges": ranges, "template": template, "set": base,
                          "rows": [r | {"rank": int(i)} for i, r in zip(shown.index, shown.to_dict("records"))]}))
     else:
         pct = f"±{args.pct * 100:g}%"
         how = pct if args.mode == "pct" else f"over its range (else {pct})"
+        if ranges:
+            how += f"; {', '.join(ranges)} over the given range{'s' if len(ranges) > 1 else ''}"
         print(f"Tornado of {out} [{unit}], base {fmt.value(frame.attrs['base_output'], unit)}, each input moved "
               f"alone {how} ({_where(args)})\n")
         rows = []
@@ -378,6 +401,9 @@ def register(sub) -> None:
     t.add_argument("--mode", choices=("pct", "range"), default="pct",
                    help="range: inputs with a closed finite domain move across all of it, the others by --pct")
     t.add_argument("--input", action="append", metavar="NAME", help="move only these inputs (repeatable)")
+    t.add_argument("--range", action="append", metavar="NAME=LOW,HIGH",
+                   help="move NAME from LOW to HIGH instead, in either mode (repeatable): the way to move an input "
+                        "whose base is 0")
     t.add_argument("--top", type=int, default=15, help="rows to show (default 15; 0 = all)")
     _common(t)
 

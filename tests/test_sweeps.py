@@ -496,6 +496,34 @@ def test_cli_tornado_table_json_png(tmp_path, capsys):
     assert data["rows"][1]["swing"] == pytest.approx(2 * 0.1 * 30000 / (3 * H))
 
 
+def test_cli_tornado_given_ranges(capsys):
+    # capex per GPU-hour = gpu_price / (3 years · 8,760 h): $20,000 → $30,000 swings it by 10,000 / 26,280 = $0.3805
+    assert run_cli(["tornado", "--output", "capex_per_gpu_hour", "--input", "gpu_price", "--input", "pue",
+                    "--range", "gpu_price=20_000,30000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ranges"] == {"gpu_price": [20000, 30000]}
+    price = data["rows"][0]
+    assert (price["input"], price["low_value"], price["high_value"], price["basis"]) == ("gpu_price", 20000, 30000,
+                                                                                         "range")
+    assert price["swing"] == pytest.approx(10000 / (3 * H), rel=1e-12)
+    assert data["rows"][1]["basis"] == "±0.1"  # pue: no range given
+    # a base of 0 (no reasoning tokens in the seed): ±10% of 0 is 0, a given range moves it; 0 is the base case
+    argv = ["tornado", "--output", "cost_per_m_visible_output_tokens", "--input", "reasoning_tokens_per_output_token"]
+    assert run_cli([*argv, "--json"]) == 0
+    (still,) = json.loads(capsys.readouterr().out)["rows"]
+    assert (still["low_value"], still["high_value"], still["swing"]) == (0, 0, 0)
+    assert run_cli([*argv, "--range", "reasoning_tokens_per_output_token=0,2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (moved,) = data["rows"]
+    assert (moved["low_value"], moved["high_value"]) == (0, 2)
+    assert moved["output_at_low"] == data["base_output"]
+    # MODEL.md: cost per M visible tokens = cost per M output tokens (k does not enter it) · (1 + k): k = 2 triples it
+    assert moved["output_at_high"] == pytest.approx(3 * data["base_output"], rel=1e-12)
+    assert run_cli([*argv, "--range", "reasoning_tokens_per_output_token=0,2"]) == 0
+    assert "moved alone ±10%; reasoning_tokens_per_output_token over the given range (template seed)" in (
+        capsys.readouterr().out)
+
+
 def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
     png, csv = tmp_path / "mc.png", tmp_path / "mc.csv"
     spec = ROOT / "examples" / "monte_carlo.toml"
@@ -542,6 +570,24 @@ def test_cli_monte_carlo_png_with_infinite_draws(tmp_path, capsys):
     (["sweep", "--input", "gpu_price", "--values", "1,2", "--output", "GPU_Price"],
      "--output: unknown output 'GPU_Price' (it is an input, not an output)"),
     (["monte-carlo", "no_such_spec.toml"], "file not found"),
+    # the tornado's --range NAME=LOW,HIGH: its own shape here, the domain and the order in sweeps.tornado
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price"], "--range 'gpu_price': expected name=low,high"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_pric=1,2"], "unknown input 'gpu_pric'"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1"],
+     "--range gpu_price='1': expected two numbers, low,high (allowed domain of gpu_price: >0)"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,2,3"], "expected two numbers"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=a,2"], "--range gpu_price low: 'a' is not"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,inf"], "high: 'inf' is not a finite"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,2", "--range", "gpu_price=3,4"],
+     "--range gpu_price: given twice"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=3,2"], "low 3.0 is above high 2.0"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=-1,2"],
+     "gpu_price = -1.0 is outside its domain; allowed domain of gpu_price: >0"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "economic_life_years=1.5,3"], "integer 1..15"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "share_batch=0.1,0.2"], "must sum to 1"),
+    # a range of an input that --input leaves out was ignored
+    (["tornado", "--output", "capex_per_gpu_hour", "--input", "pue", "--range", "gpu_price=1,2"],
+     "gpu_price is not among the inputs moved (pue)"),
 ])
 def test_cli_bad_input_raises_input_error(argv, fragment):
     with pytest.raises(InputError) as e:

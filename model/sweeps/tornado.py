@@ -43,7 +43,8 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
       domain when it is closed and finite on both sides (``[0, 1]`` rates, integer ranges);
       otherwise (``>0``, ``≥0``, ``(0, 1]`` ...) the ±pct move above. Column ``basis`` says which.
 
-    `ranges` (either mode) gives explicit (low, high) pairs for some inputs.
+    `ranges` (either mode) gives explicit (low, high) pairs for some inputs (of `inputs`, where given): the
+    way to move an input whose base is 0, which ±pct leaves where it is.
 
     Returns one row per input, ranked by |swing|, with columns input, base_value, low_value,
     high_value, output_at_low, output_at_high, swing (= output_at_high − output_at_low, so its
@@ -77,6 +78,9 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
     for n, pair in ranges.items():
         check_input(n)
         no_shares(n, "tornado")
+        if inputs is not None and n not in moved:  # it used to be ignored, silently
+            raise InputError(f"tornado range of {n}: {n} is not among the inputs moved ({', '.join(moved)}); "
+                             f"add it to them (inputs=, --input)")
         try:
             lo, hi = pair
         except (TypeError, ValueError):
