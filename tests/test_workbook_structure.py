@@ -291,6 +291,27 @@ def test_project_helper_rows_are_the_registrys_and_folded(built):
         layout([Fake])
 
 
+def test_a_dscr_off_the_term_is_na_in_grey(built):
+    """MODEL.md leaves a year's DSCR undefined without debt service: #N/A in the cell, greyed by Excel's "contains
+    an error" rule over the year columns of the DSCR rows (F2 and P1, and the P1 copies of Scenario calc), and of
+    no other row: the effective batch's #N/A (a model that does not fit) stays black."""
+    _, wb = built
+    greyed, dscr_rows = set(), set()
+    for ws in wb.worksheets:
+        for cf in ws.conditional_formatting:
+            for rule in cf.rules:
+                if rule.type == "containsErrors":
+                    assert rule.dxf.font.color.rgb == "FFA6A6A6", (ws.title, cf.sqref)
+                    greyed.add((ws.title, str(cf.sqref)))
+        for r in range(1, ws.max_row + 1):
+            if ws.cell(r, 2).value == "dscr" and ws.cell(r, 6).data_type == "f":
+                last = get_column_letter(max(c.column for c in ws[r] if c.data_type == "f"))
+                dscr_rows.add((ws.title, f"F{r}:{last}{r}"))
+    assert {t for t, _ in dscr_rows} == {"DSCR", "Project", "Scenario calc"}
+    assert ("Project", "F57:U57") in dscr_rows  # years 0..15
+    assert greyed == dscr_rows
+
+
 def test_a_name_in_upright_type_is_on_its_named_cells_row(built):
     """Column B names the line of each row. Upright, the row holds that defined name's cell; a row that recomputes
     the line for a template or an axis point, or links to it, shows the name in italics (a reviewer traced

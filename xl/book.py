@@ -17,7 +17,7 @@ import model
 from model import xp
 from model.registry import BLOCKS, block_rows
 
-from .formula import RANGE_RE
+from .formula import RANGE_RE, row_formula
 from .styles import TAB, Styles
 
 YEAR_COL0 = 5  # first year column of a block (F)
@@ -167,6 +167,16 @@ class Book:
     def formula(self, ws, row: int, col: int, text: str, fmt, value) -> None:
         ws.write_formula(row, col, "=" + text, fmt, clean(value))
         self.n_formulas += 1
+
+    def year_row(self, ws, row: int, excel: str, block: str, cell, fmt, values: list) -> None:
+        """A block row's formula in each year column. A row that is #N/A by definition in some years (a DSCR
+        without debt service) shows it in grey: Excel's "cell contains an error" rule, not a formula."""
+        years = len(values)
+        for t in range(years):
+            self.formula(ws, row, YEAR_COL0 + t, row_formula(excel, block, cell, t, years), fmt, values[t])
+        if "NA()" in excel:
+            ws.conditional_format(row, YEAR_COL0, row, YEAR_COL0 + years - 1, {"type": "errors",
+                                                                              "format": self.st.not_applicable})
 
     def name_cell(self, name: str, sheet: str, row: int, col: int) -> None:
         cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)

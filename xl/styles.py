@@ -104,6 +104,7 @@ class Styles:
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
+        self.not_applicable = wb.add_format({"font_color": "#A6A6A6"})  # #N/A by definition (a DSCR off the term)
         self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base
 

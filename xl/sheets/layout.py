@@ -17,7 +17,7 @@ from model.graph import depends_on, needed
 from model.registry import BLOCKS, INPUTS, OUTPUTS
 
 from ..book import LINKS, YEAR_COL0, Book
-from ..formula import RANGE_RE, row_formula, substitute
+from ..formula import RANGE_RE, substitute
 
 VALUE_COL = 3  # D: an output's cell
 _BRACKETS = re.compile(r"(\[[^\]]*\])")
@@ -90,7 +90,5 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             b.line_head(ws, k, row.label, row.key, row.unit, copy=True)
             text = _names(row.excel, mapping)
             fmt = st.for_row(row, *blocks[blk][row.key])
-            for t in range(spec.years):
-                b.formula(ws, k, YEAR_COL0 + t, row_formula(text, blk, cell, t, spec.years), fmt,
-                          blocks[blk][row.key][t])
+            b.year_row(ws, k, text, blk, cell, fmt, blocks[blk][row.key][:spec.years])
     return rr + 1, cells

@@ -10,7 +10,6 @@ from __future__ import annotations
 from model.registry import BLOCKS
 
 from ..book import YEAR_COL0, Book
-from ..formula import row_formula
 from .sections import year_header
 
 OPS, FIN = "fleet_operations", "fleet_financing"
@@ -95,8 +94,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         if row.helper:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
             ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
         fmt = st.for_row(row, unit=unit)
-        for t in range(n):
-            b.formula(ws, rr_, YEAR_COL0 + t, row_formula(row.excel, blk, cell, t, n), fmt, vals[t])
+        b.year_row(ws, rr_, row.excel, blk, cell, fmt, vals[:n])
     ws.set_column(YEAR_COL0, last, 11)
     return rr
 

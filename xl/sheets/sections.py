@@ -5,7 +5,6 @@ from __future__ import annotations
 from model.registry import BLOCKS, INPUTS, OUTPUTS, SECTIONS
 
 from ..book import LINKS, YEAR_COL0, Book
-from ..formula import row_formula
 
 
 def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
@@ -108,7 +107,5 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
         rr = r + i
         b.line_head(ws, rr, row.label, row.key, row.unit)
         fmt = st.for_row(row, *vals[row.key])
-        for t in range(blk.years):
-            b.formula(ws, rr, YEAR_COL0 + t, row_formula(row.excel, blk.name, cell, t, blk.years), fmt,
-                      vals[row.key][t])
+        b.year_row(ws, rr, row.excel, blk.name, cell, fmt, vals[row.key][:blk.years])
     return r + len(blk.rows)
