@@ -33,15 +33,34 @@ THREADS = min(machine.cores(), 4)  # chunks evaluated at once: numpy releases th
 PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates them on THREADS threads
 
 
+def from_pandas(inputs: object) -> object:
+    """A pandas DataFrame as its columns (an input per column, a scenario per row), a Series as one scenario (an
+    input per index label); anything else as it is. pandas is not imported: a frame that is not one is not one."""
+    kind = type(inputs).__name__ if type(inputs).__module__.startswith("pandas") else ""
+    if kind not in ("DataFrame", "Series"):
+        return inputs
+    labels = list(inputs.columns if kind == "DataFrame" else inputs.index)
+    twice = sorted({str(x) for x in labels if labels.count(x) > 1})
+    if twice:  # df[c] would be a frame, s[c] a Series: which value is meant?
+        where = "column" if kind == "DataFrame" else "index label"
+        raise InputError(f"inputs = a {kind}: {where} {', '.join(twice)} appears more than once; give each input "
+                         f"once")
+    if kind == "Series":
+        return dict(zip(labels, inputs.to_numpy(dtype=object)))
+    return {c: inputs[c].to_numpy() for c in labels}
+
+
 def resolve_inputs(inputs: Mapping | None = None, template: str | Path = "seed") -> dict:
-    """Template values overridden by `inputs`, each validated; returns name -> float or array."""
+    """Template values overridden by `inputs`, each validated; returns name -> float or array. `inputs` is a
+    mapping of input name to value, or a pandas DataFrame (a column per input, a row per scenario: outputs come
+    back as arrays in its row order) or Series (one scenario)."""
     values: dict = dict(load(template).values)
+    inputs = from_pandas(inputs)
     if inputs is not None and not isinstance(inputs, Mapping):
-        what = short(inputs) if type(inputs).__module__ == "builtins" else f"a {type(inputs).__name__}"
+        what = short(inputs) if type(inputs).__module__ == "builtins" else f"an object of type {type(inputs).__name__}"
         hint = f" (a template? template={inputs!r})" if isinstance(inputs, str) and inputs in bundled() else ""
-        raise InputError(f"inputs = {what}: expected a mapping of input name to value, e.g. a dict (of a "
-                         f"pandas Series: .to_dict(); of a DataFrame's columns: {{c: df[c].to_numpy() for c in df}})"
-                         + hint)
+        raise InputError(f"inputs = {what}: expected a mapping of input name to value (a dict), or a pandas "
+                         f"DataFrame (a column per input) or Series" + hint)
     given = list((inputs or {}).items())  # check_value names an unknown input: the first bad one, in order
     if sum(getattr(v, "size", 0) for _, v in given) < PARALLEL_CHECKS:
         checked = [check_value(name, value) for name, value in given]
@@ -193,7 +212,9 @@ def evaluate(inputs: Mapping | None = None, template: str | Path = "seed", outpu
 
     `template` is a bundled name (``seed``, ``coreweave``, ``h200``, ``h100-market``) or a path to a TOML
     file; `inputs` overrides its values. Any input may be a numpy array: arrays broadcast
-    and every output comes back with the broadcast shape (floats when all are scalars).
+    and every output comes back with the broadcast shape (floats when all are scalars). A pandas DataFrame
+    is a column per input and a row per scenario (outputs: arrays in its row order,
+    ``pd.DataFrame(result, index=df.index)``); a Series is one scenario.
     Many scenarios (any broadcast shape) are evaluated `chunk` scenarios at a time, `threads` chunks at once
     (default: the cores, at most 4); the numbers do not depend on either. Where numba is installed, P1 runs
     compiled on 4,096 scenarios or more (model/fused.py; the numpy path's numbers, IRRs to their last bits);

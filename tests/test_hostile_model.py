@@ -83,17 +83,38 @@ def test_arrays_that_do_not_fit(inputs, message):
 
 
 @pytest.mark.parametrize("inputs,message", [
-    ([("pue", 1.2)], "inputs = [('pue', 1.2)]: expected a mapping of input name to value"),
+    ([("pue", 1.2)], "inputs = [('pue', 1.2)]: expected a mapping of input name to value (a dict), or a pandas "
+                     "DataFrame (a column per input) or Series"),
     ("pue", "inputs = 'pue': expected a mapping"),
-    (pd.Series({"pue": 1.2}), "inputs = a Series: expected a mapping of input name to value, e.g. a dict (of a pandas "
-                              "Series: .to_dict()"),
-    (pd.DataFrame({"pue": [1.2]}), "inputs = a DataFrame: expected a mapping"),
+    (np.array([1.2]), "inputs = an object of type ndarray: expected a mapping"),
+    # a pandas frame whose labels repeat: which of the two is the input?
+    (pd.DataFrame([[1.2, 1.3]], columns=["pue", "pue"]), "inputs = a DataFrame: column pue appears more than once"),
+    (pd.Series([1.2, 1.3], index=["pue", "pue"]), "inputs = a Series: index label pue appears more than once"),
+    (pd.DataFrame({"pew": [1.2]}), "unknown input 'pew' (did you mean pue?)"),
+    (pd.DataFrame({"pue": [1.2, None]}), "pue[1] = nan is outside its domain; allowed domain of pue: ≥1"),
+    (pd.DataFrame({"pue": ["x"]}), "is not a number; allowed domain of pue: ≥1"),
+    (pd.Series({"pue": "1.2"}), "pue = '1.2' is not a number"),
 ])
 def test_inputs_that_are_not_a_mapping(inputs, message):
-    # a list of pairs raised AttributeError, a Series or DataFrame pandas' "truth value is ambiguous"
+    # a list of pairs raised AttributeError, a Series or DataFrame pandas' "truth value is ambiguous" (before they
+    # were read as scenarios)
     with pytest.raises(model.InputError) as exc:
         model.evaluate(inputs)
     assert message in str(exc.value)
+
+
+def test_a_dataframe_is_a_scenario_per_row_and_a_series_one_scenario():
+    # capex per GPU-hour = gpu_price / (3 years · 8,760 h); the rows in the frame's order, whatever its index
+    df = pd.DataFrame({"gpu_price": [26280, 52560, 13140], "pue": [1.2, 1.3, 1.4]}, index=["b", "a", "c"])
+    got = model.evaluate(df, outputs=["capex_per_gpu_hour", "power_per_gpu_hour"])
+    assert got["capex_per_gpu_hour"].tolist() == [1.0, 2.0, 0.5]
+    assert got["power_per_gpu_hour"].shape == (3,)
+    one = model.evaluate(df.loc["a"], outputs=["capex_per_gpu_hour"])["capex_per_gpu_hour"]
+    assert one == 2.0 and isinstance(one, float)
+    # the frame is its columns as arrays, to the bit
+    plain = model.evaluate({c: df[c].to_numpy() for c in df}, outputs=["cost_per_m_output_tokens", "equity_irr"])
+    framed = model.evaluate(df, outputs=["cost_per_m_output_tokens", "equity_irr"])
+    assert all(np.array_equal(plain[k], framed[k], equal_nan=True) for k in plain)
 
 
 def test_outputs_that_would_not_fit_in_memory_are_refused_before_allocating():

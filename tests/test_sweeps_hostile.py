@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from model import InputError, sweeps
@@ -72,6 +73,18 @@ def test_bad_base_inputs(value, fragment):
 def test_base_inputs_not_a_mapping():
     msg = message(lambda: sweeps.one_way("gpu_price", [1, 2], inputs=[("pue", 1.2, 3)]))
     assert msg == "base inputs = [('pue', 1.2, 3)]: expected a mapping of input name to number"
+    # a pandas DataFrame is many scenarios, not a base
+    msg = message(lambda: sweeps.tornado("capex_per_gpu_hour", base=pd.DataFrame({"pue": [1.2, 1.3]})))
+    assert msg == "base input pue must be a single number in a sweep, got an array of shape (2,)"
+
+
+def test_a_pandas_series_is_one_base_scenario():
+    # a row of an analyst's table of deals; capex per GPU-hour = gpu_price / (3 · 8,760): ±10% of $26,280 is ±$0.1
+    deal = pd.DataFrame({"gpu_price": [26280.0], "pue": [1.3]}, index=["deal A"]).loc["deal A"]
+    t = sweeps.tornado("capex_per_gpu_hour", inputs=["gpu_price"], base=deal)
+    assert t.attrs["base_output"] == 1.0 and t["swing"].iloc[0] == pytest.approx(0.2, rel=1e-12)
+    one = sweeps.one_way("gpu_price", [13140.0], outputs=["capex_per_gpu_hour"], inputs=deal)
+    assert one["capex_per_gpu_hour"].iloc[0] == 0.5
 
 
 @pytest.mark.parametrize("values", [np.array([1, None], dtype=object), [[1, 2], [3]]])

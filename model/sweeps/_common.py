@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import numpy as np
 
 from .. import graph
-from ..core import output_names
+from ..core import from_pandas, output_names
 from ..errors import InputError
 from ..registry import INPUTS, unknown
 from ..validate import SHARES, check_value, short
@@ -49,6 +49,7 @@ def check_base(inputs: Mapping | None) -> dict:
     """Base overrides must be scalars: the sweep itself supplies the arrays."""
     if inputs is None:
         return {}
+    inputs = from_pandas(inputs)  # a Series: one scenario (a DataFrame's columns are arrays: refused below)
     if not isinstance(inputs, Mapping):
         raise InputError(f"base inputs = {short(inputs)}: expected a mapping of input name to number")
     base = dict(inputs)
