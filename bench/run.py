@@ -6,7 +6,7 @@ the Python model and the UDFs run.
     python bench/run.py --quick              # smaller sizes, for a smoke run
     python bench/run.py --skip-libreoffice   # without the LibreOffice recalculation
     python bench/run.py --seed 7             # other random scenarios (default 0)
-    python bench/run.py --inputs mine.npz    # your scenarios (.npz or .csv, a column per input name)
+    python bench/run.py --inputs mine.npz    # your scenarios (.npz, .csv or .xlsx, a column per input)
 
 Prints a table and the same numbers as JSON on stdout, and writes them to bench/results.json
 (--out to change). Nothing here asserts a time: it measures and reports.
@@ -116,8 +116,8 @@ def random_inputs(n: int, seed: int = 0) -> dict[str, np.ndarray]:
 
 def scenarios(n: int, source: str = "0") -> dict[str, np.ndarray]:
     """The scenarios of the vectorised measurements: n random ones drawn with seed `source` (digits), or every
-    scenario in the file `source` (.npz: an array per input name; .csv: a header of input names, a row per
-    scenario); inputs the file leaves out take the seed template's value. model.evaluate validates the values."""
+    scenario in the file `source` (.npz: an array per input name; .csv or .xlsx: a header of input names, a row
+    per scenario); inputs the file leaves out take the seed template's value. model.evaluate validates the values."""
     if source.isdigit():
         return random_inputs(n, seed=int(source))
     import model
@@ -451,8 +451,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "--only-evaluate, written only where given)")
     p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random scenarios (default 0)")
-    p.add_argument("--inputs", help="scenarios from a file instead of random ones: .npz (an array per input name) or "
-                                    ".csv (a header of input names, a row per scenario); the rest from the seed")
+    p.add_argument("--inputs", help="scenarios from a file instead of random ones: .npz (an array per input name), "
+                                    ".csv or .xlsx (a header of input names, a row per scenario); the rest from the "
+                                    "seed")
     args = p.parse_args(argv)
     if args.seed < 0:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")

@@ -56,7 +56,7 @@ ROWS_PER_WRITE = 1 << 16  # rows formatted at a time: a million rows of text are
 
 
 def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
-    """Every scenario of a .csv/.npz file in one evaluation (chunked): CSV (the file's own columns, then the
+    """Every scenario of a .csv/.xlsx/.npz file in one evaluation (chunked): CSV (the file's own columns, then the
     outputs; undefined results empty) on stdout or to --csv, or JSON on stdout."""
     import os
 
@@ -284,9 +284,10 @@ def register(sub) -> None:
     e.add_argument("--output", action="append", metavar="NAME",
                    help="only these outputs (repeatable, or comma-separated; default every output)")
     e.add_argument("--scenarios", metavar="FILE",
-                   help="many scenarios at once: a .csv (a header of input names, a row per scenario) or an .npz "
-                        "(an array per input name); inputs it leaves out come from --template and --set; prints "
-                        "CSV (its columns, then the outputs; undefined results empty)")
+                   help="many scenarios at once: a .csv (a header of input names, a row per scenario), an .xlsx "
+                        "laid out the same way (its first sheet) or an .npz (an array per input name); inputs it "
+                        "leaves out come from --template and --set; prints CSV (its columns, then the outputs; "
+                        "undefined results empty)")
     e.add_argument("--csv", metavar="PATH", help="with --scenarios: write the CSV to this .csv file instead")
     e.add_argument("--overwrite", action="store_true", help="replace an existing --csv file")
     e.add_argument("--json", action="store_true", help="JSON for scripts (undefined results are null)")

@@ -1,4 +1,5 @@
-"""Files of scenarios: a .csv (a header of input names, a row per scenario) or an .npz (an array per input name).
+"""Files of scenarios: a .csv (a header of input names, a row per scenario), an Excel workbook read the same way
+(.xlsx, its first sheet: cli/scenarios_xlsx.py) or an .npz (an array per input name).
 
 The one reader behind `aie evaluate --scenarios` and `bench/run.py --inputs`. Every problem is an InputError that
 names the file (as `what` calls it) and what is wrong; values are checked against their domains by model.evaluate,
@@ -17,6 +18,7 @@ from model.errors import InputError, NotFitting
 from model.registry import INPUTS, unknown
 
 INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
+XLSX = (".xlsx", ".xlsm")  # Excel workbooks: the first sheet, read as a CSV (cli/scenarios_xlsx.py)
 KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": "text", "S": "text", "O": "object"}
 
 
@@ -29,7 +31,7 @@ def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[s
     """The inputs a file gives, and the rows' labels as text where it has them (a CSV's first column named
     scenario, or unnamed as pandas writes its index; an .npz's scenario array), else None."""
     if not str(source).strip():
-        raise InputError(f"{what}: an empty path; give a .csv or .npz file of scenarios")
+        raise InputError(f"{what}: an empty path; give a .csv, .xlsx or .npz file of scenarios")
     path = Path(source)
     where = f"{what} {source}"
     if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device: read twice (header, then
@@ -41,8 +43,12 @@ def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[s
             given, labels = _read_npz(path, where)
         elif path.suffix.lower() == ".csv":
             given, labels = _read_csv(path, where)
+        elif path.suffix.lower() in XLSX:
+            from .scenarios_xlsx import read_xlsx
+
+            given, labels = read_xlsx(path, where)
         else:
-            raise InputError(f"{where}: expected a .npz or .csv file of scenarios")
+            raise InputError(f"{where}: expected a .csv, .xlsx or .npz file of scenarios")
     except (OSError, ValueError, TypeError, csv.Error) as exc:
         if isinstance(exc, InputError):
             raise
@@ -76,9 +82,16 @@ def located(exc: InputError, source: str | Path, labels: list[str] | None) -> In
 def place(source: str | Path, i: int, labels: list[str] | None) -> str:
     """Scenario i (from 0) as an analyst finds it in the file: 'scenario 'b', line 4 of bad.csv'."""
     parts = [f"scenario {labels[i]!r}"] if labels is not None and 0 <= i < len(labels) else []
-    line = _line_of(Path(source), i) if Path(source).suffix.lower() == ".csv" else None
+    suffix = Path(source).suffix.lower()
+    line = _line_of(Path(source), i) if suffix == ".csv" else None
     if line is not None:
         parts.append(f"line {line} of {Path(source).name}")
+    if suffix in XLSX:
+        from .scenarios_xlsx import row_of
+
+        row = row_of(Path(source), i)
+        if row is not None:
+            parts.append(f"{row} of {Path(source).name}")
     return ", ".join(parts) or f"scenario {i} of {Path(source).name} (from 0)"
 
 
@@ -103,7 +116,7 @@ def _line_of(path: Path, i: int) -> int | None:
     return None
 
 
-def _names(names: list[str], where: str) -> None:
+def check_names(names: list[str], where: str) -> None:
     """Every column an input, before any value is read (a column of notes is an unknown name, not a bad number)."""
     bad = [n for n in names if n not in INPUTS]
     if not bad:
@@ -122,7 +135,7 @@ def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
         raise InputError(f"{where}: not an .npz archive (numpy.savez writes one)")
     with np.load(path) as f:  # no pickles: allow_pickle stays False
         members = [m for m in f.files if m != "scenario"]  # a "scenario" array labels the rows, as in a CSV
-        _names(members, where)
+        check_names(members, where)
         given, labels = {}, None
         if "scenario" in f.files:
             labels = f["scenario"]
@@ -165,7 +178,7 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
-    _names(header[index:], where)
+    check_names(header[index:], where)
     if index and not header[index:]:  # a label column alone: nothing to evaluate (pandas has no column to test)
         raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
     with warnings.catch_warnings():

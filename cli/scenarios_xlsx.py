@@ -1,0 +1,189 @@
+"""Scenarios from an Excel workbook (.xlsx, .xlsm): its first sheet read as a CSV would be, a header of input names
+(the first row with anything in it), then a row per scenario; a first column named scenario (or without a name)
+labels the rows. Values are those Excel stored when it last saved the file: a formula's result, where a spreadsheet
+calculated it. Every problem is an InputError naming the cell: its input, scenario, row and sheet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import InputError
+from model.registry import INPUTS
+
+from .scenarios import INDEX_NAMES, check_names
+
+MAX_UNPACKED = 2_000_000_000  # bytes: Excel's 1,048,576 rows of a dozen inputs unpack to well under this
+ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+def _open(path: Path, where: str, values: bool = True):
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    if not path.is_file():  # a folder, or nothing there: not "not a workbook"
+        raise InputError(f"{where}: {'a folder' if path.is_dir() else 'file not found'}")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"{where}: not an .xlsx workbook (an old .xls, or text named .xlsx? save it from Excel as "
+                         "an Excel Workbook, .xlsx)")
+    with zipfile.ZipFile(path) as z:
+        unpacked = sum(i.file_size for i in z.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise InputError(f"{where}: unpacks to {unpacked / 1e6:,.0f} MB, more than a sheet of scenarios can; "
+                         "refusing to open it")
+    try:  # read-only: rows are parsed as they are read, not held
+        return openpyxl.load_workbook(path, read_only=True, data_only=values)
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, InvalidFileException) as e:
+        raise InputError(f"{where}: cannot read it as an .xlsx workbook ({str(e).strip() or type(e).__name__})") \
+            from None
+
+
+def _sheet(wb, where: str):
+    if not wb.worksheets:
+        raise InputError(f"{where}: no worksheet in it (the scenarios are read from the first sheet)")
+    return wb.worksheets[0]
+
+
+def _header(ws, where: str) -> tuple[list[str], int]:
+    """The first row with anything in it, as names (trailing empty cells dropped), and its row number."""
+    for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        cells = list(row)
+        while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+            cells.pop()
+        if not cells:
+            continue
+        for c, v in enumerate(cells, start=1):
+            if v is not None and not isinstance(v, str):
+                raise InputError(f"{where}: cell {_cell(c, r)} of the header is {v!r}, not an input name (sheet "
+                                 f"{ws.title!r})")
+        names = [(v or "").strip() for v in cells]
+        index = names[0] in INDEX_NAMES
+        if "" in names[index:]:
+            raise InputError(f"{where}: cell {_cell(names.index('', int(index)) + 1, r)} of the header has no name "
+                             f"(sheet {ws.title!r})")
+        twice = sorted({h for h in names if names.count(h) > 1})
+        if twice:
+            raise InputError(f"{where}: {', '.join(twice)} more than once in the header (sheet {ws.title!r})")
+        check_names(names[index:], where)
+        if index and not names[index:]:
+            raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
+        return names, r
+    raise InputError(f"{where}: no inputs in it (sheet {ws.title!r} is empty)")
+
+
+def _cell(col: int, row: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col)}{row}"
+
+
+def _number(v: object) -> float | None:
+    """A cell's value as a number, None where it is none (empty, text, a date, TRUE, an error)."""
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            x = float(v.strip().replace("_", ""))  # a number stored as text (Excel's green triangle)
+        except ValueError:
+            return None
+        return None if x != x else x  # "nan" is text
+    return None
+
+
+def _what(v: object) -> str:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return "empty"
+    if isinstance(v, bool):
+        return "TRUE/FALSE, not a number"
+    if isinstance(v, (dt.datetime, dt.date, dt.time, dt.timedelta)):
+        return "a date or time, not a number"
+    if isinstance(v, str) and v.strip() in ERRORS:
+        return "an Excel error value, not a number"
+    return "not a number"
+
+
+def read_xlsx(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
+    """The inputs of the first sheet, one float per scenario each, and the rows' labels where it has them."""
+    wb = _open(path, where)
+    try:
+        ws = _sheet(wb, where)
+        names, head = _header(ws, where)
+        index = int(names[0] in INDEX_NAMES)
+        width = len(names)
+        columns: list[list[float]] = [[] for _ in names[index:]]
+        labels: list[str] = []
+        for r, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), start=head + 1):
+            cells = list(row[:width]) + [None] * (width - len(row))
+            beyond = next((c for c, v in enumerate(row[width:], start=width + 1) if v is not None and
+                           not (isinstance(v, str) and not v.strip())), None)
+            values = cells[index:]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                if beyond is None:
+                    continue  # an empty row, or a label alone (a row of notes): no scenario, as in a CSV
+            if beyond is not None:
+                raise InputError(f"{where}: cell {_cell(beyond, r)} has a value right of the header's last name "
+                                 f"(sheet {ws.title!r})")
+            label = "" if not index or cells[0] is None else str(cells[0]).strip()
+            for j, v in enumerate(values):
+                x = _number(v)
+                if x is None or not np.isfinite(x):
+                    name, i = names[index + j], len(labels)
+                    shown = repr(v if v is not None else "") if not isinstance(v, (dt.date, dt.time)) else str(v)
+                    what = _what(v) if x is None else "infinite"
+                    if v is None and _formula(path, ws.title, r, index + j + 1):
+                        what = ("a formula without a stored result (saved by a program that does not calculate: "
+                                "open and save it in Excel or LibreOffice)")
+                    place = f"scenario {label!r}, " if index else ""
+                    raise InputError(f"{where}: {name}[{i}] = {shown} is {what} ({place}cell "
+                                     f"{_cell(index + j + 1, r)} of sheet {ws.title!r}); allowed domain of {name}: "
+                                     f"{INPUTS[name].domain.text()}")
+                columns[j].append(x)
+            labels.append(label)
+    finally:
+        wb.close()
+    if not labels and _formula(path, ws.title, head + 1, None):
+        raise InputError(f"{where}: no scenarios in it with stored values: the rows below the header hold formulas "
+                         "without a stored result (saved by a program that does not calculate: open and save it in "
+                         "Excel or LibreOffice)")
+    given = {name: np.array(col, dtype=float) for name, col in zip(names[index:], columns)}
+    return given, (labels if index and any(labels) else None)
+
+
+def _formula(path: Path, sheet: str, row: int, col: int | None) -> bool:
+    """Whether an empty-valued cell holds a formula (col None: any cell from `row` down; read again, on an error
+    only)."""
+    wb = _open(path, "", values=False)
+    try:
+        rows = wb[sheet].iter_rows(min_row=row, max_row=None if col is None else row, min_col=col, max_col=col,
+                                   values_only=True)
+        return any(isinstance(v, str) and v.startswith("=") for cells in rows for v in cells)
+    finally:
+        wb.close()
+
+
+def row_of(path: Path, i: int) -> str | None:
+    """Where scenario i (from 0) is: 'row 7 of sheet 'Deals'' (read again, on an error only)."""
+    try:
+        wb = _open(path, "")
+        try:
+            ws = _sheet(wb, "")
+            names, head = _header(ws, "")
+            index = int(names[0] in INDEX_NAMES)
+            k = -1
+            for r, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), start=head + 1):
+                values = list(row[index:len(names)])
+                if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+                    k += 1
+                    if k == i:
+                        return f"row {r} of sheet {ws.title!r}"
+        finally:
+            wb.close()
+    except (InputError, OSError, ValueError, KeyError):
+        return None
+    return None

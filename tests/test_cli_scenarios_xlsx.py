@@ -1,0 +1,128 @@
+"""`aie evaluate --scenarios FILE.xlsx`: an Excel sheet of scenarios, read as a CSV is (a header of input names, a row
+per scenario, labels in a first column named scenario or unnamed), from the values Excel stored when it saved.
+Expected values by hand: capex per GPU-hour = gpu_price / (3 years · 8,760 h), so $26,280 gives exactly 1.0."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import zipfile
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from cli import main
+
+CAPEX = "capex_per_gpu_hour"
+
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _sheet(path, rows: list[list], title: str = "Deals", formulas: dict | None = None):
+    """A workbook as openpyxl saves it: no stored results for formulas (openpyxl does not calculate)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for r in rows:
+        ws.append(r)
+    for ref, text in (formulas or {}).items():
+        ws[ref] = text
+    wb.save(path)
+    return path
+
+
+def test_a_sheet_of_scenarios_as_excel_saves_it(tmp_path, capsys):
+    # XlsxWriter stores a formula's result as Excel does; a blank row and a row of notes (a label alone) are no
+    # scenarios, a number stored as text is a number, the labels name the rows of the results
+    path = tmp_path / "deals.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Deals")
+    ws.write_row(0, 0, ["scenario", "gpu_price", "gpu_utilization"])
+    ws.write_row(1, 0, ["base", 26280, 1.0])
+    ws.write_row(3, 0, ["double"])
+    ws.write_formula(3, 1, "=2*26280", None, 52560)
+    ws.write(3, 2, 0.5)
+    ws.write(4, 0, "a note under the table")
+    ws.write_row(5, 0, ["as text", "13140", 0.9])
+    wb.close()
+    assert main(["evaluate", "--scenarios", str(path), "--output", CAPEX]) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert [(r["scenario"], r["gpu_price"], float(r[CAPEX])) for r in rows] == [
+        ("base", "26280.0", 1.0), ("double", "52560.0", 2.0), ("as text", "13140.0", 0.5)]
+
+
+def test_pandas_to_excel_with_and_without_its_index(tmp_path, capsys):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"gpu_price": [26280.0, 52560.0], "pue": [1.2, 1.3]}, index=["a", "b"])
+    df.to_excel(tmp_path / "i.xlsx")  # the index: a first column without a name, as in a CSV
+    df.to_excel(tmp_path / "n.xlsx", index=False)
+    assert main(["evaluate", "--scenarios", str(tmp_path / "i.xlsx"), "--output", CAPEX]) == 0
+    assert [(r["scenario"], float(r[CAPEX])) for r in _rows(capsys.readouterr().out)] == [("a", 1.0), ("b", 2.0)]
+    assert main(["evaluate", "--scenarios", str(tmp_path / "n.xlsx"), "--output", CAPEX]) == 0
+    assert [(r["scenario"], float(r[CAPEX])) for r in _rows(capsys.readouterr().out)] == [("0", 1.0), ("1", 2.0)]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
+def test_formulas_as_libreoffice_calculated_them(tmp_path, capsys):
+    # openpyxl writes the formulas without results; LibreOffice calculates and stores them: 13140 · 2 = 26280
+    from xl.libreoffice import recalculate
+
+    src = _sheet(tmp_path / "f.xlsx", [["gpu_price"]], formulas={"A2": "=13140*2", "A3": "=A2*2"})
+    assert main(["evaluate", "--scenarios", str(src)]) == 2
+    assert "formulas without a stored result" in capsys.readouterr().err
+    done = recalculate(src, tmp_path / "lo")
+    assert main(["evaluate", "--scenarios", str(done), "--output", CAPEX]) == 0
+    assert [float(r[CAPEX]) for r in _rows(capsys.readouterr().out)] == [1.0, 2.0]
+
+
+def _zip_without_workbook(path):
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("notes.txt", "not a workbook")
+
+
+# file maker -> a fragment of the one-line error (exit status 2): each names the cell, sheet or file at fault
+BAD = [
+    (lambda p: _sheet(p, [["gpu_price"], ["abc"]]), "gpu_price[0] = 'abc' is not a number (cell A2 of sheet 'Deals'); "
+                                                   "allowed domain of gpu_price: >0"),
+    (lambda p: _sheet(p, [["gpu_price", "pue"], [26280, None]]), "pue[0] = '' is empty (cell B2 of sheet 'Deals')"),
+    (lambda p: _sheet(p, [["gpu_price", "pue"], [26280]], formulas={"B2": "=1+1"}),
+     "pue[0] = '' is a formula without a stored result (saved by a program that does not calculate"),
+    (lambda p: _sheet(p, [["gpu_price"]], formulas={"A2": "=1+1"}), "no scenarios in it with stored values"),
+    (lambda p: _sheet(p, [["gpu_price"], [dt.datetime(2026, 1, 1)]]), "is a date or time, not a number (cell A2"),
+    (lambda p: _sheet(p, [["gpu_price"], [True]]), "gpu_price[0] = True is TRUE/FALSE, not a number"),
+    (lambda p: _sheet(p, [["gpu_price"], ["#DIV/0!"]]), "'#DIV/0!' is an Excel error value, not a number"),
+    (lambda p: _sheet(p, [["pue"], ["nan"]]), "pue[0] = 'nan' is not a number"),
+    # the domain is model.evaluate's to check; the error then says where that scenario is: label, row, sheet
+    (lambda p: _sheet(p, [["scenario", "gpu_utilization"], ["a", 0.5], [None, None], ["b", 1.5]]),
+     "gpu_utilization[1] = 1.5 is outside its domain; allowed domain of gpu_utilization: (0, 1]; scenario 'b', row 4 "
+     "of sheet 'Deals' of bad.xlsx"),
+    (lambda p: _sheet(p, [["share_hobbyist"], [0.1], [0.9]]), "they must sum to 1 (within 1e-9); row 3 of sheet "
+                                                              "'Deals' of bad.xlsx"),
+    (lambda p: _sheet(p, [["gpu_price"], [26280, 3]]), "cell B2 has a value right of the header's last name"),
+    (lambda p: _sheet(p, [["gpu_pric"], [1]]), "unknown input 'gpu_pric' (did you mean gpu_price"),
+    (lambda p: _sheet(p, [["gpu_price", 3], [1, 2]]), "cell B1 of the header is 3, not an input name"),
+    (lambda p: _sheet(p, [["gpu_price", None, "pue"], [1, 2, 3]]), "cell B1 of the header has no name"),
+    (lambda p: _sheet(p, [["pue", "pue"], [1.2, 1.3]]), "pue more than once in the header"),
+    (lambda p: _sheet(p, []), "no inputs in it (sheet 'Deals' is empty)"),
+    (lambda p: _sheet(p, [["gpu_price"]]), "no scenarios in it"),
+    (lambda p: p.write_text("gpu_price\n1\n", encoding="utf-8"), "not an .xlsx workbook (an old .xls, or text"),
+    (_zip_without_workbook, "cannot read it as an .xlsx workbook"),
+    (lambda p: p.mkdir(), "a folder"),
+    (lambda p: None, "file not found"),
+]
+
+
+@pytest.mark.parametrize(("make", "fragment"), BAD)
+def test_bad_sheet_is_one_line_naming_the_cell(tmp_path, capsys, make, fragment):
+    path = tmp_path / "bad.xlsx"
+    make(path)
+    out = tmp_path / "out.csv"
+    assert main(["evaluate", "--scenarios", str(path), "--csv", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1, err
+    assert not out.exists()
