@@ -105,6 +105,7 @@ class Styles:
         self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
         self.not_applicable = wb.add_format({"font_color": "#A6A6A6"})  # #N/A by definition (a DSCR off the term)
+        self.const_big = wb.add_format({**base, "font_color": "#7F7F7F", "num_format": "0E+00"})  # the DSCR sentinel
         self.overridden_head = wb.add_format({**base, "bold": True, "font_color": "#C65911", "align": "center"})
         self._base = base
 
