@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from model.errors import InputError
 from model.registry import INPUTS, OUTPUTS, unknown
-from model.validate import parse_sets
+from model.validate import named_pairs, parse_sets
 
 from . import fmt
 from .commands import check_outputs
@@ -209,14 +209,7 @@ def _one_way_table(frame: pd.DataFrame) -> str:
 def parse_ranges(pairs: list[str] | None) -> dict[str, tuple[float, float]]:
     """`--range name=low,high` pairs of the tornado; the domain and low ≤ high are sweeps.tornado's to check."""
     out: dict[str, tuple[float, float]] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise InputError(f"--range {pair!r}: expected name=low,high")
-        name, text = (s.strip() for s in pair.split("=", 1))
-        if name not in INPUTS:
-            raise InputError(f"--range: {unknown(name)}")
-        if name in out:
-            raise InputError(f"--range {name}: given twice; give it once")
+    for name, text in named_pairs(pairs, "--range", "name=low,high"):
         ends = text.split(",")
         if len(ends) != 2:
             raise InputError(f"--range {name}={text!r}: expected two numbers, low,high (allowed domain of {name}: "

@@ -9,6 +9,8 @@ from .errors import InputError, NotFitting
 from .registry import INPUTS, unknown
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy as np
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
@@ -141,19 +143,26 @@ def check_fit(effective_batch, values: dict) -> None:
                      "raise hbm_capacity_gb or lower model_params_b, bytes_per_param or kv_gb_per_sequence")
 
 
-def parse_sets(pairs: list[str] | None) -> dict[str, float]:
-    """Command-line `--set name=value` pairs as validated numbers; a bad pair raises InputError naming it."""
-    out: dict[str, float] = {}
+def named_pairs(pairs: list[str] | None, option: str, shape: str) -> Iterator[tuple[str, str]]:
+    """Command-line `option name=text` pairs as (name, text): the name an input, each given once (the last one
+    used to win, silently); `shape` says what a pair looks like ("name=value")."""
     given: dict[str, str] = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise InputError(f"--set {pair!r}: expected name=value")
+            raise InputError(f"{option} {pair!r}: expected {shape}")
         name, text = (s.strip() for s in pair.split("=", 1))
         if name not in INPUTS:
-            raise InputError(f"--set: {unknown(name)}")
-        if name in given:  # the last one used to win, silently
-            raise InputError(f"--set {name}: given twice ({given[name]!r} and {pair.strip()!r}); give it once")
+            raise InputError(f"{option}: {unknown(name)}")
+        if name in given:
+            raise InputError(f"{option} {name}: given twice ({given[name]!r} and {pair.strip()!r}); give it once")
         given[name] = pair.strip()
+        yield name, text
+
+
+def parse_sets(pairs: list[str] | None) -> dict[str, float]:
+    """Command-line `--set name=value` pairs as validated numbers; a bad pair raises InputError naming it."""
+    out: dict[str, float] = {}
+    for name, text in named_pairs(pairs, "--set", "name=value"):
         try:
             value = float(text.replace("_", ""))
         except ValueError:
