@@ -19,9 +19,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     names = _output_names(args.output)
     if args.scenarios is not None:  # "" (an unset shell variable) is refused, not read as no file
         return _evaluate_file(args, names)
-    if args.csv or args.overwrite:
-        raise InputError(f"{'--csv' if args.csv else '--overwrite'}: only with --scenarios FILE (one scenario is "
-                         "shown as a table, or as --json)")
+    if args.csv or args.xlsx or args.overwrite:
+        given = "--csv" if args.csv else "--xlsx" if args.xlsx else "--overwrite"
+        raise InputError(f"{given}: only with --scenarios FILE (one scenario is shown as a table, or as --json)")
     res = evaluate(parse_sets(args.set), args.template, outputs=names)
     if args.json:
         print(fmt.dumps(res))
@@ -57,39 +57,50 @@ ROWS_PER_WRITE = 1 << 16  # rows formatted at a time: a million rows of text are
 
 def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
     """Every scenario of a .csv/.xlsx/.npz file in one evaluation (chunked): CSV (the file's own columns, then the
-    outputs; undefined results empty) on stdout or to --csv, or JSON on stdout."""
+    outputs; undefined results empty) on stdout or to --csv, a workbook to --xlsx, or JSON on stdout."""
     import os
 
     from model import evaluate
 
     from .scenarios import located, read_labelled
 
-    if args.json and (args.csv or args.overwrite):
-        raise InputError(f"{'--csv' if args.csv else '--overwrite'}: not with --json (JSON goes to stdout; "
-                         "--csv writes CSV)")
-    if args.overwrite and not args.csv:
-        raise InputError("--overwrite: only with --csv PATH")
-    if args.csv:
+    if args.csv and args.xlsx:
+        raise InputError("--xlsx: not with --csv (one file of results: CSV or a workbook)")
+    to, option = (args.xlsx, "--xlsx") if args.xlsx else (args.csv, "--csv")
+    if args.json and (to or args.overwrite):
+        raise InputError(f"{option if to else '--overwrite'}: not with --json (JSON goes to stdout; --csv writes CSV, "
+                         "--xlsx a workbook)")
+    if args.overwrite and not to:
+        raise InputError("--overwrite: only with --csv PATH or --xlsx PATH")
+    if to:
         from pathlib import Path
 
         from xl.atomic import check_target
 
-        check_target(args.csv, "--csv", args.overwrite, (".csv",))  # before the work
-        target, source = Path(args.csv), Path(args.scenarios)
+        check_target(to, option, args.overwrite, (option.replace("--", "."),))  # before the work
+        target, source = Path(to), Path(args.scenarios)
         if target.exists() and source.exists() and os.path.samefile(target, source):
-            raise InputError(f"--csv {args.csv}: is the --scenarios file itself; write the results elsewhere")
+            raise InputError(f"{option} {to}: is the --scenarios file itself; write the results elsewhere")
     given, labels = read_labelled(args.scenarios)
+    n = len(next(iter(given.values())))
+    if args.xlsx:
+        from .scenarios_xlsx import MAX_ROWS
+
+        if n > MAX_ROWS:  # before the work
+            raise InputError(f"--xlsx {args.xlsx}: {n:,} scenarios are more than a sheet's {MAX_ROWS:,} rows; "
+                             "write them with --csv")
     sets = parse_sets(args.set)
     both = [n for n in sets if n in given]
     if both:
         raise InputError(f"--set {both[0]}: also a column of --scenarios {args.scenarios}; give it in one place")
-    if not args.json:
+    if args.xlsx:
+        import xlsxwriter  # noqa: F401  (the workbook's writer: a missing one is said before the work, not after)
+    elif not args.json:
         import pandas  # noqa: F401  (the CSV writer's: a missing one is said before the work, not after)
     try:
         res = evaluate({**sets, **given}, args.template, outputs=names)
     except InputError as exc:  # 'gpu_utilization[2]': where that scenario is in the file
         raise located(exc, args.scenarios, labels) from None
-    n = len(next(iter(given.values())))
     if args.json:
         head = {"template": args.template, "set": sets, "scenarios": n}
         _json_columns(sys.stdout, head if labels is None else {**head, "labels": labels},
@@ -107,17 +118,23 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
             part = pd.DataFrame({k: v[start:stop] for k, v in columns.items()}, index=rows)
             part.to_csv(f, header=start == 0, index_label="scenario", lineterminator="\n")
 
-    if not args.csv:
+    if not to:
         write(sys.stdout)
         return 0
     from xl.atomic import write_atomic
 
+    shown = f"template {args.template}" + (f", {', '.join(args.set)}" if args.set else "")
+
     def to_file(tmp) -> None:
+        if args.xlsx:
+            from .scenarios_xlsx import write_xlsx
+
+            write_xlsx(tmp, given, res, labels, {"scenarios": str(args.scenarios), "other inputs": shown})
+            return
         with open(tmp, "w", encoding="utf-8", newline="") as f:
             write(f)
 
-    path, _ = write_atomic(args.csv, to_file, "--csv", args.overwrite, (".csv",))
-    shown = f"template {args.template}" + (f", {', '.join(args.set)}" if args.set else "")
+    path, _ = write_atomic(to, to_file, option, args.overwrite, (option.replace("--", "."),))
     print(f"wrote {path}: {n:,} scenarios, {len(given)} input columns and {len(res)} outputs ({shown} for the "
           "other inputs)")
     return 0
@@ -289,7 +306,10 @@ def register(sub) -> None:
                         "leaves out come from --template and --set; prints CSV (its columns, then the outputs; "
                         "undefined results empty)")
     e.add_argument("--csv", metavar="PATH", help="with --scenarios: write the CSV to this .csv file instead")
-    e.add_argument("--overwrite", action="store_true", help="replace an existing --csv file")
+    e.add_argument("--xlsx", metavar="PATH",
+                   help="with --scenarios: write the results to this .xlsx workbook instead (a sheet of scenarios, "
+                        "a sheet of columns with their units; up to 1,048,575 scenarios)")
+    e.add_argument("--overwrite", action="store_true", help="replace an existing --csv or --xlsx file")
     e.add_argument("--json", action="store_true", help="JSON for scripts (undefined results are null)")
     c = sub.add_parser("claims", help="audit the source document's claims C01-C48")
     c.add_argument("--json", action="store_true",

@@ -2,6 +2,8 @@
 (the first row with anything in it), then a row per scenario; a first column named scenario (or without a name)
 labels the rows. Values are those Excel stored when it last saved the file: a formula's result, where a spreadsheet
 calculated it. Every problem is an InputError naming the cell: its input, scenario, row and sheet.
+
+And the results back to a workbook (`evaluate --xlsx`): the CSV's columns on a sheet, their units on another.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from model.registry import INPUTS
 
 from .scenarios import INDEX_NAMES, check_names
 
+MAX_ROWS = 1_048_575  # a sheet's rows below its header
 MAX_UNPACKED = 2_000_000_000  # bytes: Excel's 1,048,576 rows of a dozen inputs unpack to well under this
 ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -187,3 +190,51 @@ def row_of(path: Path, i: int) -> str | None:
     except (InputError, OSError, ValueError, KeyError):
         return None
     return None
+
+
+def write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, about: dict[str, str]) -> None:
+    """Sheet Scenarios: a header (scenario, the file's inputs, the outputs), then a row per scenario (numbers to 16
+    significant digits, as XlsxWriter stores them; the CSV has the 17 that give back the same float); an undefined
+    result is an empty cell, an infinite one the text inf, as in the CSV. Sheet Columns: each column's kind, unit
+    and label, then where the values came from (`about`)."""
+    import math
+
+    import xlsxwriter
+
+    from model.registry import OUTPUTS
+
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True})  # row by row: a million rows in bounded memory
+    bold = wb.add_format({"bold": True, "bottom": 1})
+    ws = wb.add_worksheet("Scenarios")
+    names = [*given, *res]
+    ws.write_row(0, 0, ["scenario", *names], bold)
+    ws.freeze_panes(1, 1)
+    ws.set_column(0, len(names), 14)
+    columns = [*given.values(), *res.values()]
+    n = len(columns[0])
+    step = 1 << 14
+    for start in range(0, n, step):
+        block = np.column_stack([np.asarray(c[start:start + step], dtype=float) for c in columns]).tolist()
+        for k, row in enumerate(block):
+            r = start + k + 1
+            if labels is None:
+                ws.write_number(r, 0, start + k)
+            else:
+                ws.write_string(r, 0, labels[start + k])
+            for j, v in enumerate(row, start=1):
+                if math.isfinite(v):
+                    ws.write_number(r, j, v)
+                elif v == v:
+                    ws.write_string(r, j, "inf" if v > 0 else "-inf")
+    about_ws = wb.add_worksheet("Columns")
+    about_ws.write_row(0, 0, ["column", "kind", "unit", "label"], bold)
+    for i, name in enumerate(names, start=1):
+        spec = INPUTS[name] if name in given else OUTPUTS[name]
+        about_ws.write_row(i, 0, [name, "input" if name in given else "output", spec.unit, spec.label])
+    r = len(names) + 2
+    for key, text in about.items():
+        about_ws.write_row(r, 0, [key, text])
+        r += 1
+    about_ws.set_column(0, 0, 34)
+    about_ws.set_column(3, 3, 60)
+    wb.close()

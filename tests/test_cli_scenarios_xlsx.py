@@ -1,6 +1,7 @@
 """`aie evaluate --scenarios FILE.xlsx`: an Excel sheet of scenarios, read as a CSV is (a header of input names, a row
-per scenario, labels in a first column named scenario or unnamed), from the values Excel stored when it saved.
-Expected values by hand: capex per GPU-hour = gpu_price / (3 years · 8,760 h), so $26,280 gives exactly 1.0."""
+per scenario, labels in a first column named scenario or unnamed), from the values Excel stored when it saved; and
+`--xlsx PATH`, the results as a workbook. Expected values by hand: capex per GPU-hour = gpu_price / (3 years · 8,760
+h), so $26,280 gives exactly 1.0."""
 
 from __future__ import annotations
 
@@ -126,3 +127,60 @@ def test_bad_sheet_is_one_line_naming_the_cell(tmp_path, capsys, make, fragment)
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_results_as_a_workbook(tmp_path, capsys):
+    # rental $0.25 is below the seed's cash cost (~$0.273): payback undefined, an empty cell as in the CSV; a serving
+    # utilization of 1e-320 makes the cost per token infinite: the text inf, as the CSV writes it
+    src = tmp_path / "s.csv"
+    src.write_text("scenario,gpu_price,rental_price_per_gpu_hour,serving_utilization\nbase,26280,2.2,0.5\n"
+                   "cheap,13140,0.25,1e-320\n", encoding="utf-8")
+    out = tmp_path / "results.xlsx"
+    argv = ["evaluate", "--scenarios", str(src), "--xlsx", str(out), "--output",
+            "capex_per_gpu_hour,gpu_payback_years,cost_per_m_output_tokens", "--set", "pue=1.3"]
+    assert main(argv) == 0
+    assert "wrote" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out)
+    rows = list(wb["Scenarios"].iter_rows(values_only=True))
+    assert rows[0] == ("scenario", "gpu_price", "rental_price_per_gpu_hour", "serving_utilization",
+                       "capex_per_gpu_hour", "gpu_payback_years", "cost_per_m_output_tokens")
+    assert rows[1][:5] == ("base", 26280, 2.2, 0.5, 1) and rows[1][5] > 0 and rows[1][6] > 0
+    assert rows[2][:5] == ("cheap", 13140, 0.25, 1e-320, 0.5) and rows[2][5:] == (None, "inf")
+    columns = {r[0]: r[1:] for r in wb["Columns"].iter_rows(values_only=True) if r[0]}
+    assert columns["capex_per_gpu_hour"] == ("output", "$/GPU-h", "GPU capex per hour")
+    assert columns["gpu_price"][:2] == ("input", "$")
+    assert columns["other inputs"][0] == "template seed, pue=1.3"
+    before = out.read_bytes()  # replaced only with --overwrite
+    assert main(argv) == 2 and "--overwrite" in capsys.readouterr().err and out.read_bytes() == before
+    assert main([*argv, "--overwrite", "--output", "wacc"]) == 0
+    assert list(openpyxl.load_workbook(out)["Scenarios"].iter_rows(values_only=True))[0][-1] == "wacc"
+
+
+@pytest.mark.parametrize(("extra", "fragment"), [
+    (["--csv", "{dir}/r.csv"], "--xlsx: not with --csv"),
+    (["--json"], "--xlsx: not with --json"),
+    (["--xlsx-name", "{dir}/r.csv"], "--xlsx '{dir}/r.csv': the file name must end .xlsx"),
+    (["--xlsx-name", "{dir}/s.xlsx", "--overwrite"], "is the --scenarios file itself"),
+    (["--rows", "2"], "3 scenarios are more than a sheet's 2 rows; write them with --csv"),
+])
+def test_bad_results_workbook_is_refused_before_the_work(tmp_path, capsys, monkeypatch, extra, fragment):
+    from cli import scenarios_xlsx
+
+    src = _sheet(tmp_path / "s.xlsx", [["gpu_price"], [1], [2], [3]])
+    target = f"{tmp_path}/r.xlsx"
+    if extra[0] == "--rows":
+        monkeypatch.setattr(scenarios_xlsx, "MAX_ROWS", int(extra[1]))
+        extra = []
+    elif extra[0] == "--xlsx-name":
+        target, extra = extra[1].format(dir=tmp_path), extra[2:]
+    argv = ["evaluate", "--scenarios", str(src), "--xlsx", target, *[a.format(dir=tmp_path) for a in extra]]
+    before = src.read_bytes()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment.format(dir=tmp_path) in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.xlsx"] and src.read_bytes() == before
+
+
+def test_one_scenario_has_no_results_file(capsys):
+    assert main(["evaluate", "--xlsx", "r.xlsx"]) == 2
+    assert "--xlsx: only with --scenarios FILE" in capsys.readouterr().err
