@@ -204,9 +204,9 @@ CONSTANTS: dict[str, Constant] = {
         Constant("irr_guess_1", 0.1, "%", "IRR guess 1"),
         Constant("irr_guess_2", -0.5, "%", "IRR guess 2"),
         Constant("irr_guess_3", -0.9, "%", "IRR guess 3"),
-        # the minimum DSCR is exact below it: a DSCR is target_dscr · capacity / debt, 1e9 at an LTV of 1e-9 (at
-        # 1e9, such a minimum read 1e9); 16 digits, as a number format's "none" condition must write it out
-        Constant("dscr_sentinel", 1e15, "×", "DSCR placeholder in years without debt service"),
+        # the minimum DSCR is exact below it: a DSCR is target_dscr · capacity / debt, 1e9 at an LTV of 1e-9, 1e16
+        # at 1e-16 (at 1e9, such a minimum read 1e9); 1e300 leaves only LTVs in the denormals
+        Constant("dscr_sentinel", 1e300, "×", "DSCR placeholder in years without debt service"),
     )
 }
 

@@ -717,9 +717,11 @@ P1_CASES = [
     ("LTV cap: min dscr above target", {**P1_ONE, "equipment_ltv": 0.1}, "fleet_min_dscr",
      11628.50424 / (2760 * 1.0755)),
     ("LTV cap seed: debt = 0.1 * 276e6", {"equipment_ltv": 0.1}, "fleet_debt", 0.1 * 10000 * (25000 + 2600)),
-    # a minimum DSCR above 1e9, the sentinel of years without debt service until session 15, which it read as 1e9
+    # a minimum DSCR above 1e9, the sentinel of years without debt service until session 15 (then 1e15, then 1e300)
     ("LTV 1e-11: min dscr 3.9e10", {**P1_ONE, "equipment_ltv": 1e-11}, "fleet_min_dscr",
      11628.50424 / (27600e-11 * 1.0755)),
+    ("LTV 1e-17: min dscr 3.9e16", {**P1_ONE, "equipment_ltv": 1e-17}, "fleet_min_dscr",
+     11628.50424 / (27600e-17 * 1.0755)),
     ("target dscr 2e9 (debt at capacity)", {"target_dscr": 2e9}, "fleet_min_dscr", 2e9),
     ("seed capex", {}, "fleet_capex", 10000 * (25000 + 2600)),
     # seed: T = min(3, 3) = 3, the 3-year contract covers it all: 0.083 - 0.5 * 3/3 * 0.015

@@ -292,15 +292,16 @@ def test_project_helper_rows_are_the_registrys_and_folded(built):
 
 
 def test_a_dscr_off_the_term_is_na_in_grey(built):
-    """MODEL.md leaves a year's DSCR undefined without debt service: #N/A in the cell, greyed by Excel's "contains
-    an error" rule over the year columns of the DSCR rows (F2 and P1, and the P1 copies of Scenario calc), and of
-    no other row: the effective batch's #N/A (a model that does not fit) stays black."""
+    """MODEL.md leaves a year's DSCR undefined without debt service: #N/A in the cell, greyed by a rule for #N/A
+    alone (another error stays black) over the year columns of the DSCR rows (F2 and P1, and the P1 copies of
+    Scenario calc), and of no other row: the effective batch's #N/A (a model that does not fit) stays black."""
     _, wb = built
     greyed, dscr_rows = set(), set()
     for ws in wb.worksheets:
         for cf in ws.conditional_formatting:
             for rule in cf.rules:
-                if rule.type == "containsErrors":
+                if rule.type == "expression" and rule.formula[0].startswith("ISNA("):
+                    assert rule.formula == [f"ISNA({str(cf.sqref).split(':')[0]})"], (ws.title, cf.sqref)
                     assert rule.dxf.font.color.rgb == "FFA6A6A6", (ws.title, cf.sqref)
                     greyed.add((ws.title, str(cf.sqref)))
         for r in range(1, ws.max_row + 1):

@@ -170,13 +170,18 @@ class Book:
 
     def year_row(self, ws, row: int, excel: str, block: str, cell, fmt, values: list) -> None:
         """A block row's formula in each year column. A row that is #N/A by definition in some years (a DSCR
-        without debt service) shows it in grey: Excel's "cell contains an error" rule, not a formula."""
+        without debt service) shows that #N/A in grey (any other error stays black); a row that holds the DSCR
+        sentinel there reads "none"."""
         years = len(values)
         for t in range(years):
             self.formula(ws, row, YEAR_COL0 + t, row_formula(excel, block, cell, t, years), fmt, values[t])
+        span, corner = (row, YEAR_COL0, row, YEAR_COL0 + years - 1), xl_rowcol_to_cell(row, YEAR_COL0)
         if "NA()" in excel:
-            ws.conditional_format(row, YEAR_COL0, row, YEAR_COL0 + years - 1, {"type": "errors",
-                                                                              "format": self.st.not_applicable})
+            ws.conditional_format(*span, {"type": "formula", "criteria": f"=ISNA({corner})",
+                                          "format": self.st.not_applicable})
+        if "dscr_sentinel" in excel:
+            ws.conditional_format(*span, {"type": "cell", "criteria": ">=", "value": "dscr_sentinel",
+                                          "format": self.st.none})
 
     def name_cell(self, name: str, sheet: str, row: int, col: int) -> None:
         cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from model.registry import CONSTANTS
-
 INPUT_FONT = "#0000FF"
 INPUT_FILL = "#FFF2CC"
 HEADER_FILL = "#1F3864"
@@ -98,9 +96,9 @@ class Styles:
                                        "border": 2, "locked": False})
         self.year_header = wb.add_format({**head, "align": "right", "num_format": '"Year "0'})
         self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
-        # the DSCR sentinel (years without debt service) as "none"; the DSCRs beside it are never negative
-        self.sentinel = wb.add_format({**base, "num_format": f'[>={CONSTANTS["dscr_sentinel"].value:.0f}]"none";'
-                                                             + UNIT_FORMATS["×"]})
+        # the DSCR sentinel (years without debt service) reads "none": a conditional format (Book.year_row), as a
+        # number format's condition would have to write 1e300 out in full, past its 255 characters
+        self.none = wb.add_format({"num_format": '"none"'})
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})
@@ -110,10 +108,7 @@ class Styles:
         self._base = base
 
     def for_row(self, row, *values, unit: str | None = None) -> object:
-        """A yearly row's format, by its unit (as money() picks it from the values, or `unit` as given); a row that
-        shows the DSCR sentinel reads "none" there rather than 1000000000.00×."""
-        if "dscr_sentinel" in row.excel:
-            return self.sentinel
+        """A yearly row's format, by its unit (as money() picks it from the values, or `unit` as given)."""
         if (unit or row.unit) in DASHED_IN_ROWS:
             return self.value(unit or row.unit, "row")
         return self.value(unit) if unit else self.money(row.unit, *values)
