@@ -17,7 +17,7 @@ from . import (
     xp,
 )
 from .errors import InputError
-from .registry import BLOCKS, CHECKS, OUTPUTS, unknown
+from .registry import BLOCKS, CHECKS, INPUTS, OUTPUTS, unknown
 from .templates import bundled, load
 from .validate import check_cross, check_value, index_text, short
 
@@ -35,16 +35,26 @@ PARALLEL_CHECKS = 1 << 20  # input values from which resolve_inputs validates th
 
 def from_pandas(inputs: object) -> object:
     """A pandas DataFrame as its columns (an input per column, a scenario per row), a Series as one scenario (an
-    input per index label); anything else as it is. pandas is not imported: a frame that is not one is not one."""
-    kind = type(inputs).__name__ if type(inputs).__module__.startswith("pandas") else ""
-    if kind not in ("DataFrame", "Series"):
+    input per index label); anything else as it is. pandas is not imported here: without it, nothing is a frame."""
+    import sys
+
+    pd = sys.modules.get("pandas")
+    if pd is None or not isinstance(inputs, (pd.DataFrame, pd.Series)):
         return inputs
-    labels = list(inputs.columns if kind == "DataFrame" else inputs.index)
-    twice = sorted({str(x) for x in labels if labels.count(x) > 1})
-    if twice:  # df[c] would be a frame, s[c] a Series: which value is meant?
+    kind = "DataFrame" if isinstance(inputs, pd.DataFrame) else "Series"
+    labels = inputs.columns if kind == "DataFrame" else inputs.index
+    if kind == "DataFrame" and not len(labels):
+        raise InputError("inputs = a DataFrame without columns: expected a column per input")
+    if kind == "Series" and not any(str(x) in INPUTS for x in labels[:100]) and (
+            inputs.name in INPUTS or not any(isinstance(x, str) for x in labels[:100])):  # a column, not a scenario
+        name = f" named {inputs.name}" if inputs.name in INPUTS else f" indexed {short(list(labels[:3]))[:-1]}, …]"
+        raise InputError(f"inputs = a Series{name}: a Series is one scenario (an input per index label); for a "
+                         f"column of scenarios give {{name: s}} or a DataFrame")
+    twice = labels[labels.duplicated()]
+    if len(twice):  # df[c] would be a frame, s[c] a Series: which value is meant?
         where = "column" if kind == "DataFrame" else "index label"
-        raise InputError(f"inputs = a {kind}: {where} {', '.join(twice)} appears more than once; give each input "
-                         f"once")
+        raise InputError(f"inputs = a {kind}: {where} {', '.join(sorted({str(x) for x in twice}))} appears more "
+                         f"than once; give each input once")
     if kind == "Series":
         return dict(zip(labels, inputs.to_numpy(dtype=object)))
     return {c: inputs[c].to_numpy() for c in labels}

@@ -94,6 +94,14 @@ def test_arrays_that_do_not_fit(inputs, message):
     (pd.DataFrame({"pue": [1.2, None]}), "pue[1] = nan is outside its domain; allowed domain of pue: ≥1"),
     (pd.DataFrame({"pue": ["x"]}), "is not a number; allowed domain of pue: ≥1"),
     (pd.Series({"pue": "1.2"}), "pue = '1.2' is not a number"),
+    (pd.DataFrame(), "inputs = a DataFrame without columns: expected a column per input"),  # was the seed's base case
+    # a column passed as inputs: a million scenarios' labels were counted label by label (minutes), then "unknown
+    # input 0"
+    (pd.Series(np.full(1_000_000, 0.5), name="gpu_utilization"),
+     "inputs = a Series named gpu_utilization: a Series is one scenario (an input per index label); for a column of "
+     "scenarios give {name: s} or a DataFrame"),
+    (pd.Series(np.full(1_000_000, 0.5)), "inputs = a Series indexed [0, 1, 2, …]: a Series is one scenario"),
+    (pd.DataFrame([[1.2]], columns=pd.MultiIndex.from_tuples([("a", "pue")])), "unknown input ('a', 'pue')"),
 ])
 def test_inputs_that_are_not_a_mapping(inputs, message):
     # a list of pairs raised AttributeError, a Series or DataFrame pandas' "truth value is ambiguous" (before they
@@ -111,6 +119,9 @@ def test_a_dataframe_is_a_scenario_per_row_and_a_series_one_scenario():
     assert got["power_per_gpu_hour"].shape == (3,)
     one = model.evaluate(df.loc["a"], outputs=["capex_per_gpu_hour"])["capex_per_gpu_hour"]
     assert one == 2.0 and isinstance(one, float)
+    class Deals(pd.DataFrame):  # a subclass is a DataFrame too
+        pass
+    assert model.evaluate(Deals(df), outputs=["capex_per_gpu_hour"])["capex_per_gpu_hour"].tolist() == [1.0, 2.0, 0.5]
     # the frame is its columns as arrays, to the bit
     plain = model.evaluate({c: df[c].to_numpy() for c in df}, outputs=["cost_per_m_output_tokens", "equity_irr"])
     framed = model.evaluate(df, outputs=["cost_per_m_output_tokens", "equity_irr"])
