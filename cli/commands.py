@@ -81,7 +81,12 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
         target, source = Path(to), Path(args.scenarios)
         if target.exists() and source.exists() and os.path.samefile(target, source):
             raise InputError(f"{option} {to}: is the --scenarios file itself; write the results elsewhere")
-    given, labels = read_labelled(args.scenarios)
+    notes: list[str] = []
+    given, labels = read_labelled(args.scenarios, notes=notes)
+    if notes:  # a deal whose values were left out would vanish from the results unsaid
+        shown = ", ".join(map(repr, notes[:5])) + (f" and {len(notes) - 5:,} more" if len(notes) > 5 else "")
+        print(f"note: {len(notes):,} labelled row{'s' * (len(notes) > 1)} without input values, read as notes, "
+              f"not scenarios: {shown}", file=sys.stderr)
     n = len(next(iter(given.values())))
     if args.xlsx:
         from .scenarios_xlsx import MAX_ROWS
@@ -302,9 +307,9 @@ def register(sub) -> None:
                    help="only these outputs (repeatable, or comma-separated; default every output)")
     e.add_argument("--scenarios", metavar="FILE",
                    help="many scenarios at once: a .csv (a header of input names, a row per scenario), an .xlsx "
-                        "laid out the same way (its first sheet) or an .npz (an array per input name); inputs it "
-                        "leaves out come from --template and --set; prints CSV (its columns, then the outputs; "
-                        "undefined results empty)")
+                        "laid out the same way (its first visible worksheet) or an .npz (an array per input name); "
+                        "inputs it leaves out come from --template and --set; prints CSV (its columns, then the "
+                        "outputs; undefined results empty)")
     e.add_argument("--csv", metavar="PATH", help="with --scenarios: write the CSV to this .csv file instead")
     e.add_argument("--xlsx", metavar="PATH",
                    help="with --scenarios: write the results to this .xlsx workbook instead (a sheet of scenarios, "

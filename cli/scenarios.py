@@ -1,5 +1,5 @@
 """Files of scenarios: a .csv (a header of input names, a row per scenario), an Excel workbook read the same way
-(.xlsx, its first sheet: cli/scenarios_xlsx.py) or an .npz (an array per input name).
+(.xlsx, its first visible worksheet: cli/scenarios_xlsx.py) or an .npz (an array per input name).
 
 The one reader behind `aie evaluate --scenarios` and `bench/run.py --inputs`. Every problem is an InputError that
 names the file (as `what` calls it) and what is wrong; values are checked against their domains by model.evaluate,
@@ -18,7 +18,7 @@ from model.errors import InputError, NotFitting
 from model.registry import INPUTS, unknown
 
 INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
-XLSX = (".xlsx", ".xlsm")  # Excel workbooks: the first sheet, read as a CSV (cli/scenarios_xlsx.py)
+XLSX = (".xlsx", ".xlsm")  # Excel workbooks: the first visible worksheet, read as a CSV (scenarios_xlsx.py)
 KINDS = {"b": "true/false", "c": "complex", "M": "date", "m": "time span", "U": "text", "S": "text", "O": "object"}
 
 
@@ -27,26 +27,28 @@ def read(source: str | Path, what: str = "--scenarios") -> dict[str, np.ndarray]
     return read_labelled(source, what)[0]
 
 
-def read_labelled(source: str | Path, what: str = "--scenarios") -> tuple[dict[str, np.ndarray], list[str] | None]:
+def read_labelled(source: str | Path, what: str = "--scenarios",
+                  notes: list[str] | None = None) -> tuple[dict[str, np.ndarray], list[str] | None]:
     """The inputs a file gives, and the rows' labels as text where it has them (a CSV's first column named
-    scenario, or unnamed as pandas writes its index; an .npz's scenario array), else None."""
+    scenario, or unnamed as pandas writes its index; an .npz's scenario array), else None. A row with a label and
+    no value is a row of notes, no scenario: its label goes to `notes`, for the caller to say so."""
     if not str(source).strip():
         raise InputError(f"{what}: an empty path; give a .csv, .xlsx or .npz file of scenarios")
     path = Path(source)
     where = f"{what} {source}"
     if path.exists() and not path.is_file() and not path.is_dir():  # a pipe or a device: read twice (header, then
         raise InputError(f"{where}: not a regular file (a pipe or a device cannot be read twice); save the "
-                         "scenarios to a .csv or .npz file first")  # values), the second read would wait forever
+                         "scenarios to a .csv, .xlsx or .npz file first")  # values), the second read would wait forever
     labels = None
     try:
         if path.suffix.lower() == ".npz":
             given, labels = _read_npz(path, where)
         elif path.suffix.lower() == ".csv":
-            given, labels = _read_csv(path, where)
+            given, labels = _read_csv(path, where, notes)
         elif path.suffix.lower() in XLSX:
             from .scenarios_xlsx import read_xlsx
 
-            given, labels = read_xlsx(path, where)
+            given, labels = read_xlsx(path, where, notes)
         else:
             raise InputError(f"{where}: expected a .csv, .xlsx or .npz file of scenarios")
     except (OSError, ValueError, TypeError, csv.Error) as exc:
@@ -157,7 +159,7 @@ def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
     return given, labels
 
 
-def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
+def _read_csv(path: Path, where: str, notes: list[str] | None = None) -> tuple[dict[str, np.ndarray], list[str] | None]:
     """A header of input names, then a row per scenario (pandas' C parser: a million rows in seconds, where
     numpy's genfromtxt takes minutes and gigabytes); Excel's "CSV UTF-8" byte order mark is fine. A cell that is
     not a number (text, empty, NA) is named as the domain checks name a value: input[scenario]."""
@@ -198,6 +200,8 @@ def _read_csv(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
     frame.columns = header
     if len(frame) and all(frame[c].dtype.kind == "O" for c in header[index:]):  # only then can a row be all empty
         empty = np.logical_and.reduce([frame[c].astype(str).str.strip().eq("").to_numpy() for c in header[index:]])
+        if index and notes is not None:
+            notes += [str(x).strip() for x in frame.iloc[:, 0][empty].tolist() if str(x).strip()]
         frame = frame[~empty]  # Excel's ",,," rows, like blank lines: not scenarios (a label alone: a row of notes)
     labels = [str(x).strip() for x in frame.iloc[:, 0].tolist()] if index else None
     given = {}

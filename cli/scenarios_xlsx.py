@@ -1,5 +1,5 @@
-"""Scenarios from an Excel workbook (.xlsx, .xlsm): its first sheet read as a CSV would be, a header of input names
-(the first row with anything in it), then a row per scenario; a first column named scenario (or without a name)
+"""Scenarios from an Excel workbook (.xlsx, .xlsm): its first visible worksheet read as a CSV, a header of input
+names (the first row with anything in it), then a row per scenario; a first column named scenario (or without a name)
 labels the rows. Values are those Excel stored when it last saved the file: a formula's result, where a spreadsheet
 calculated it. Every problem is an InputError naming the cell: its input, scenario, row and sheet.
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,13 @@ def _open(path: Path, where: str, values: bool = True):
 
 
 def _sheet(wb, where: str):
-    if not wb.worksheets:
-        raise InputError(f"{where}: no worksheet in it (the scenarios are read from the first sheet)")
-    return wb.worksheets[0]
+    """The first visible worksheet (a hidden one holds what its author put away; a chart sheet holds no cells)."""
+    shown = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+    if not shown:
+        raise InputError(f"{where}: no visible worksheet in it (the scenarios are read from the first one)")
+    ws = shown[0]
+    ws.reset_dimensions()  # a stray formatted cell at XFD1048576 would pad every row read to 16,384 cells
+    return ws
 
 
 def _header(ws, where: str) -> tuple[list[str], int]:
@@ -111,8 +116,19 @@ def _what(v: object) -> str:
     return "not a number"
 
 
-def read_xlsx(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:
-    """The inputs of the first sheet, one float per scenario each, and the rows' labels where it has them."""
+def read_xlsx(path: Path, where: str, notes: list[str] | None = None) -> tuple[dict[str, np.ndarray], list[str] | None]:
+    """The inputs of the first visible worksheet, one float per scenario each, and the rows' labels where it has
+    them (a label on a row without values goes to `notes`: a row of notes, no scenario)."""
+    try:
+        return _read(path, where, notes)
+    except (SyntaxError, KeyError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged part
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"{where}: cannot read it as an .xlsx workbook ({type(exc).__name__}: "
+                         f"{str(exc).strip()[:80]})") from None
+
+
+def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np.ndarray], list[str] | None]:
     wb = _open(path, where)
     try:
         ws = _sheet(wb, where)
@@ -127,8 +143,10 @@ def read_xlsx(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
                            not (isinstance(v, str) and not v.strip())), None)
             values = cells[index:]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-                if beyond is None:
-                    continue  # an empty row, or a label alone (a row of notes): no scenario, as in a CSV
+                if beyond is None:  # an empty row, or a label alone (a row of notes): no scenario, as in a CSV
+                    if index and cells[0] is not None and str(cells[0]).strip() and notes is not None:
+                        notes.append(str(cells[0]).strip())
+                    continue
             if beyond is not None:
                 raise InputError(f"{where}: cell {_cell(beyond, r)} has a value right of the header's last name "
                                  f"(sheet {ws.title!r})")
@@ -137,7 +155,7 @@ def read_xlsx(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
                 x = _number(v)
                 if x is None or not np.isfinite(x):
                     name, i = names[index + j], len(labels)
-                    shown = repr(v if v is not None else "") if not isinstance(v, (dt.date, dt.time)) else str(v)
+                    shown = repr(v if v is not None else "") if not isinstance(v, (dt.date, dt.time, dt.timedelta)) else str(v)
                     what = _what(v) if x is None else "infinite"
                     if v is None and _formula(path, ws.title, r, index + j + 1):
                         what = ("a formula without a stored result (saved by a program that does not calculate: "
@@ -163,7 +181,9 @@ def _formula(path: Path, sheet: str, row: int, col: int | None) -> bool:
     only)."""
     wb = _open(path, "", values=False)
     try:
-        rows = wb[sheet].iter_rows(min_row=row, max_row=None if col is None else row, min_col=col, max_col=col,
+        ws = wb[sheet]
+        ws.reset_dimensions()
+        rows = ws.iter_rows(min_row=row, max_row=None if col is None else row, min_col=col, max_col=col,
                                    values_only=True)
         return any(isinstance(v, str) and v.startswith("=") for cells in rows for v in cells)
     finally:

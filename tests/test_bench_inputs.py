@@ -1,4 +1,4 @@
-"""bench/run.py measures on random scenarios (`--seed`) or on the user's own (`--inputs` .npz or .csv): the file
+"""bench/run.py measures on random scenarios (`--seed`) or on the user's own (`--inputs` .npz, .csv or .xlsx): the file
 is read as given, left-out inputs take the seed template's values, and a bad file stops with its reason before
 anything is measured. No timings here."""
 
@@ -42,7 +42,7 @@ def test_npz_and_csv_as_given_the_rest_from_the_seed(tmp_path):
     ("bad.npz", {"gpu_price": [1.0, 2.0], "tax_rate": [0.1, 0.2, 0.3]}, "the same count"),
     ("bad.npz", {"gpu_price": [[1.0, 2.0]]}, "one value per scenario"),
     ("bad.csv", "gpu_price,tax_rat\n1,2\n", "unknown input .tax_rat. \\(did you mean tax_rate"),
-    ("bad.txt", "gpu_price\n1\n", "expected a .npz or .csv"),
+    ("bad.txt", "gpu_price\n1\n", "expected a .csv, .xlsx or .npz file"),
     ("missing.npz", None, "cannot read it"),
     ("bad.csv", "gpu_price,tax_rate\n", "no scenarios in it"),
     ("bad.npz", {}, "no inputs in it"),

@@ -1,4 +1,5 @@
-"""`aie evaluate --scenarios FILE`: every scenario of a .csv/.npz in one evaluation, as CSV or JSON."""
+"""`aie evaluate --scenarios FILE`: every scenario of a .csv/.npz in one evaluation, as CSV or JSON (an .xlsx:
+test_cli_scenarios_xlsx.py)."""
 
 from __future__ import annotations
 

@@ -81,6 +81,48 @@ def test_formulas_as_libreoffice_calculated_them(tmp_path, capsys):
     assert [float(r[CAPEX]) for r in _rows(capsys.readouterr().out)] == [1.0, 2.0]
 
 
+def test_the_first_visible_worksheet_however_far_its_formatting_runs(tmp_path, capsys):
+    # a hidden first sheet holds what its author put away: the visible one is read; a cell formatted at the sheet's
+    # far corner made openpyxl pad each row read to 16,384 cells (a one-row sheet did not finish in minutes)
+    path = tmp_path / "deals.xlsx"
+    wb = openpyxl.Workbook()
+    old = wb.active
+    old.title, old.sheet_state = "Old", "hidden"
+    old.append(["gpu_price"])
+    old.append([99999])
+    ws = wb.create_sheet("Deals")
+    for row in (["scenario", "gpu_price"], ["a", 26280], ["b", None], ["c", 52560]):
+        ws.append(row)
+    ws.cell(1048576, 16384).number_format = "0.00"
+    wb.active = 1
+    wb.save(path)
+    assert main(["evaluate", "--scenarios", str(path), "--output", CAPEX]) == 0
+    out = capsys.readouterr()
+    assert [(r["scenario"], float(r[CAPEX])) for r in _rows(out.out)] == [("a", 1.0), ("c", 2.0)]
+    # b has a label and no value: a row of notes, as in a CSV, and said so (a deal left blank vanished unsaid)
+    assert out.err == "note: 1 labelled row without input values, read as notes, not scenarios: 'b'\n"
+
+
+def test_a_csv_row_of_notes_is_said_too(tmp_path, capsys):
+    path = tmp_path / "deals.csv"
+    path.write_text("scenario,gpu_price\na,26280\nb,\nc,\nc2,52560\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", str(path), "--output", CAPEX]) == 0
+    out = capsys.readouterr()
+    assert [r["scenario"] for r in _rows(out.out)] == ["a", "c2"]
+    assert out.err == "note: 2 labelled rows without input values, read as notes, not scenarios: 'b', 'c'\n"
+
+
+def _damaged_sheet(path):
+    _sheet(path, [["gpu_price"], [26280]])
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet][:len(parts[sheet]) // 2]
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
 def _zip_without_workbook(path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("notes.txt", "not a workbook")
@@ -113,6 +155,8 @@ BAD = [
     (lambda p: _sheet(p, [["gpu_price"]]), "no scenarios in it"),
     (lambda p: p.write_text("gpu_price\n1\n", encoding="utf-8"), "not an .xlsx workbook (an old .xls, or text"),
     (_zip_without_workbook, "cannot read it as an .xlsx workbook"),
+    (_damaged_sheet, "cannot read it as an .xlsx workbook (ParseError: "),  # was a traceback
+    (lambda p: _sheet(p, [["gpu_price"], [dt.timedelta(hours=3)]]), "gpu_price[0] = 3:00:00 is a date or time"),
     (lambda p: p.mkdir(), "a folder"),
     (lambda p: None, "file not found"),
 ]
