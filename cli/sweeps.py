@@ -214,7 +214,11 @@ def parse_ranges(pairs: list[str] | None) -> dict[str, tuple[float, float]]:
         if len(ends) != 2:
             raise InputError(f"--range {name}={text!r}: expected two numbers, low,high (allowed domain of {name}: "
                              f"{INPUTS[name].domain.text()})")
-        out[name] = (_float(ends[0], f"--range {name} low"), _float(ends[1], f"--range {name} high"))
+        domain = f"; allowed domain of {name}: {INPUTS[name].domain.text()}"
+        try:
+            out[name] = (_float(ends[0], f"--range {name} low"), _float(ends[1], f"--range {name} high"))
+        except InputError as exc:
+            raise InputError(f"{exc}{domain}") from None
     return out
 
 

@@ -232,6 +232,10 @@ def test_cli_tornado_counts_the_undefined_ends(capsys):
     ({"output": "gpu_price"}, "it is an input"),
     ({"output": "capex_per_gpu_hour", "inputs": ["nope"]}, "unknown input 'nope'"),
     ({"output": "capex_per_gpu_hour", "ranges": {"gpu_price": (3, 1)}}, "above high"),
+    # text unpacked as low '1', high '2'; an array made numpy's "truth value is ambiguous"
+    ({"output": "capex_per_gpu_hour", "ranges": {"gpu_price": "12"}}, "expected (low, high), got '12'"),
+    ({"output": "capex_per_gpu_hour", "ranges": {"gpu_price": (np.array([1.0, 2.0]), 3.0)}},
+     "low and high must be single numbers"),
 ])
 def test_tornado_bad_input(kwargs, fragment):
     with pytest.raises(InputError) as e:
@@ -576,7 +580,8 @@ def test_cli_monte_carlo_png_with_infinite_draws(tmp_path, capsys):
     (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1"],
      "--range gpu_price='1': expected two numbers, low,high (allowed domain of gpu_price: >0)"),
     (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,2,3"], "expected two numbers"),
-    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=a,2"], "--range gpu_price low: 'a' is not"),
+    (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=a,2"],
+     "--range gpu_price low: 'a' is not a number; allowed domain of gpu_price: >0"),
     (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,inf"], "high: 'inf' is not a finite"),
     (["tornado", "--output", "capex_per_gpu_hour", "--range", "gpu_price=1,2", "--range", "gpu_price=3,4"],
      "--range gpu_price: given twice"),

@@ -82,10 +82,14 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
             raise InputError(f"tornado range of {n}: {n} is not among the inputs moved ({', '.join(moved)}); "
                              f"add it to them (inputs=, --input)")
         try:
+            if isinstance(pair, (str, bytes)):  # "12" would unpack as low '1', high '2'
+                raise TypeError
             lo, hi = pair
         except (TypeError, ValueError):
             raise InputError(f"tornado range of {n}: expected (low, high), got {short(pair)}") from None
         lo, hi = check_value(n, lo, where="tornado range"), check_value(n, hi, where="tornado range")
+        if np.ndim(lo) or np.ndim(hi):
+            raise InputError(f"tornado range of {n}: low and high must be single numbers, got {short(pair)}")
         if lo > hi:
             raise InputError(f"tornado range of {n}: low {lo!r} is above high {hi!r}")
         ranges[n] = (lo, hi)
