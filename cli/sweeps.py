@@ -273,7 +273,11 @@ def cmd_tornado(args: argparse.Namespace) -> int:
             notes.append(f"{last} {'leaves' if last == 1 else 'leave'} it undefined at both ends"
                          + (" or at one, with the base undefined too, ranked after the rest" if base_na else
                             ", ranked last"))
-        if len(shown) < len(frame) or one or last or flat.any():
+        outside = [r.input for r in frame.itertuples() if r.basis == "range" and not r.low_value <= r.base_value
+                   <= r.high_value]
+        if outside:  # both ends of the bar on one side of the base: meant, perhaps, but worth saying
+            notes.append(f"the base lies outside the given range of {', '.join(outside)}")
+        if len(shown) < len(frame) or one or last or flat.any() or outside:
             more = f"{len(frame) - len(shown)} more inputs (--top 0 shows all); " if len(shown) < len(frame) else ""
             print(f"\n{more}{'; '.join(notes)}")
     if args.png:

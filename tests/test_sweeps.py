@@ -524,8 +524,11 @@ def test_cli_tornado_given_ranges(capsys):
     # MODEL.md: cost per M visible tokens = cost per M output tokens (k does not enter it) · (1 + k): k = 2 triples it
     assert moved["output_at_high"] == pytest.approx(3 * data["base_output"], rel=1e-12)
     assert run_cli([*argv, "--range", "reasoning_tokens_per_output_token=0,2"]) == 0
-    assert "moved alone ±10%; reasoning_tokens_per_output_token over the given range (template seed)" in (
-        capsys.readouterr().out)
+    out = capsys.readouterr().out
+    assert "moved alone ±10%; reasoning_tokens_per_output_token over the given range (template seed)" in out
+    assert "outside" not in out  # 0 is the range's low end
+    assert run_cli([*argv, "--range", "reasoning_tokens_per_output_token=0.5,2"]) == 0
+    assert "the base lies outside the given range of reasoning_tokens_per_output_token" in capsys.readouterr().out
 
 
 def test_cli_monte_carlo_table_json_png_csv(tmp_path, capsys):
