@@ -71,7 +71,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
 
 POSITIONAL = {"workbook", "spec"}  # arguments without an option's dashes
 # values an empty text would silently drop (--template, --scenarios, --set, --output say so in their own words)
-NOT_EMPTY = POSITIONAL | {"out", "csv", "png", "column", "from_", "output"}  # output: export-inputs -o (a list elsewhere)
+NOT_EMPTY = POSITIONAL | {"out", "csv", "xlsx", "png", "column", "from_", "output"}  # output: export-inputs -o (a list elsewhere)
 
 
 def _no_empty_values(args: argparse.Namespace) -> None:

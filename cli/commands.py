@@ -89,10 +89,17 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
               f"not scenarios: {shown}", file=sys.stderr)
     n = len(next(iter(given.values())))
     if args.xlsx:
-        from .scenarios_xlsx import MAX_ROWS
+        from model.registry import OUTPUTS
+
+        from .scenarios_xlsx import MAX_CELLS, MAX_ROWS
 
         if n > MAX_ROWS:  # before the work
             raise InputError(f"--xlsx {args.xlsx}: {n:,} scenarios are more than a sheet's {MAX_ROWS:,} rows; "
+                             "write them with --csv")
+        cells = n * (1 + len(given) + len(names or OUTPUTS))
+        if cells > MAX_CELLS:
+            raise InputError(f"--xlsx {args.xlsx}: {n:,} scenarios × {cells // n} columns are {cells:,} cells, more "
+                             f"than a workbook of results holds here ({MAX_CELLS:,}); ask for fewer --output, or "
                              "write them with --csv")
     sets = parse_sets(args.set)
     both = [n for n in sets if n in given]
@@ -313,7 +320,7 @@ def register(sub) -> None:
     e.add_argument("--csv", metavar="PATH", help="with --scenarios: write the CSV to this .csv file instead")
     e.add_argument("--xlsx", metavar="PATH",
                    help="with --scenarios: write the results to this .xlsx workbook instead (a sheet of scenarios, "
-                        "a sheet of columns with their units; up to 1,048,575 scenarios)")
+                        "a sheet of columns with their units; up to 1,048,575 scenarios and 40,000,000 cells)")
     e.add_argument("--overwrite", action="store_true", help="replace an existing --csv or --xlsx file")
     e.add_argument("--json", action="store_true", help="JSON for scripts (undefined results are null)")
     c = sub.add_parser("claims", help="audit the source document's claims C01-C48")

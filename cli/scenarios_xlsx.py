@@ -21,6 +21,9 @@ from model.registry import INPUTS
 from .scenarios import INDEX_NAMES, check_names
 
 MAX_ROWS = 1_048_575  # a sheet's rows below its header
+# cells of the results sheet: ~40 bytes each in its XML, which the zip holds without ZIP64 up to 2 GB (a ZIP64
+# workbook of several GB that LibreOffice may call corrupt and Excel takes minutes to open helps no one)
+MAX_CELLS = 40_000_000
 MAX_UNPACKED = 2_000_000_000  # bytes: Excel's 1,048,576 rows of a dozen inputs unpack to well under this
 ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA")
 
@@ -217,13 +220,29 @@ def write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, abo
     significant digits, as XlsxWriter stores them; the CSV has the 17 that give back the same float); an undefined
     result is an empty cell, an infinite one the text inf, as in the CSV. Sheet Columns: each column's kind, unit
     and label, then where the values came from (`about`)."""
+    import tempfile
+
+    from xlsxwriter.exceptions import FileCreateError, FileSizeError
+
+    from xl.atomic import OutputError
+
+    with tempfile.TemporaryDirectory(prefix="aie-xlsx-") as rows_dir:  # XlsxWriter's row files: gone on any exit
+        try:
+            _write_xlsx(path, given, res, labels, about, rows_dir)
+        except (FileCreateError, FileSizeError) as exc:  # not OSErrors: a full disk shows up as FileCreateError
+            raise OutputError(f"--xlsx: {exc}") from None
+
+
+def _write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, about: dict[str, str],
+                rows_dir: str) -> None:
     import math
 
     import xlsxwriter
 
     from model.registry import OUTPUTS
 
-    wb = xlsxwriter.Workbook(path, {"constant_memory": True})  # row by row: a million rows in bounded memory
+    # row by row (constant_memory): a million rows in bounded memory, streamed to files in rows_dir
+    wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": rows_dir})
     bold = wb.add_format({"bold": True, "bottom": 1})
     ws = wb.add_worksheet("Scenarios")
     names = [*given, *res]
@@ -248,12 +267,14 @@ def write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, abo
                     ws.write_string(r, j, "inf" if v > 0 else "-inf")
     about_ws = wb.add_worksheet("Columns")
     about_ws.write_row(0, 0, ["column", "kind", "unit", "label"], bold)
-    for i, name in enumerate(names, start=1):
+    for i, name in enumerate(names, start=1):  # write_string: text is text, never a formula (a file named =A1)
         spec = INPUTS[name] if name in given else OUTPUTS[name]
-        about_ws.write_row(i, 0, [name, "input" if name in given else "output", spec.unit, spec.label])
+        for j, text in enumerate((name, "input" if name in given else "output", spec.unit, spec.label)):
+            about_ws.write_string(i, j, text)
     r = len(names) + 2
     for key, text in about.items():
-        about_ws.write_row(r, 0, [key, text])
+        about_ws.write_string(r, 0, key)
+        about_ws.write_string(r, 1, text)
         r += 1
     about_ws.set_column(0, 0, 34)
     about_ws.set_column(3, 3, 60)

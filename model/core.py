@@ -47,7 +47,8 @@ def from_pandas(inputs: object) -> object:
         raise InputError("inputs = a DataFrame without columns: expected a column per input")
     if kind == "Series" and not any(str(x) in INPUTS for x in labels[:100]) and (
             inputs.name in INPUTS or not any(isinstance(x, str) for x in labels[:100])):  # a column, not a scenario
-        name = f" named {inputs.name}" if inputs.name in INPUTS else f" indexed {short(list(labels[:3]))[:-1]}, …]"
+        shown = short(list(labels[:3]))[:-1] + (", …]" if len(labels) > 3 else "]")
+        name = f" named {inputs.name}" if inputs.name in INPUTS else f" indexed {shown}"
         raise InputError(f"inputs = a Series{name}: a Series is one scenario (an input per index label); for a "
                          f"column of scenarios give {{name: s}} or a DataFrame")
     twice = labels[labels.duplicated()]

@@ -13,6 +13,8 @@ def _cell(text: str) -> str:
 
 
 def _num(v: float) -> str:
+    if abs(v) >= 1e16:  # the DSCR sentinel: 1e+300, not its 301 digits in binary
+        return f"{v:g}"
     return f"{v:g}" if abs(v) < 1e6 or v != int(v) else f"{v:,.0f}"
 
 

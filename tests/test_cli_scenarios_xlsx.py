@@ -225,6 +225,40 @@ def test_bad_results_workbook_is_refused_before_the_work(tmp_path, capsys, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.xlsx"] and src.read_bytes() == before
 
 
+def test_results_workbook_limits_and_failures_leave_nothing(tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    from cli import scenarios_xlsx
+
+    src = tmp_path / "=A1.csv"  # a name that XlsxWriter's write() would have turned into a formula
+    src.write_text("gpu_price\n26280\n52560\n", encoding="utf-8")
+    rows_tmp = tmp_path / "tmp"
+    rows_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(rows_tmp))  # where XlsxWriter's row files go
+    out = tmp_path / "r.xlsx"
+    argv = ["evaluate", "--scenarios", str(src), "--xlsx", str(out), "--output", CAPEX]
+    assert main(argv) == 0
+    capsys.readouterr()
+    cell = openpyxl.load_workbook(out)["Columns"]["B5"]  # under the columns and a blank row: the scenarios file
+    assert (cell.value, cell.data_type) == (str(src), "s")
+    # 2 scenarios × 3 columns = 6 cells: refused before the work where a sheet of results holds fewer
+    monkeypatch.setattr(scenarios_xlsx, "MAX_CELLS", 5)
+    assert main([*argv[:4], str(tmp_path / "r2.xlsx"), *argv[5:]]) == 2
+    assert "2 scenarios × 3 columns are 6 cells, more than a workbook of results holds here (5)" in (
+        capsys.readouterr().err)
+    monkeypatch.setattr(scenarios_xlsx, "MAX_CELLS", 40_000_000)
+    # a part of the zip beyond its limit (2 GB, here 100 bytes): one line, and no file, no row files left
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 100)
+    assert main([*argv[:4], str(tmp_path / "r3.xlsx"), *argv[5:]]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --xlsx: ") and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "r3.xlsx").exists() and list(rows_tmp.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["=A1.csv", "r.xlsx", "tmp"]
+    # an unset shell variable: refused, not read as no file (the CSV went to stdout)
+    assert main([*argv[:4], ""]) == 2
+    assert "--xlsx" in capsys.readouterr().err
+
+
 def test_one_scenario_has_no_results_file(capsys):
     assert main(["evaluate", "--xlsx", "r.xlsx"]) == 2
     assert "--xlsx: only with --scenarios FILE" in capsys.readouterr().err
