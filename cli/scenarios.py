@@ -186,9 +186,10 @@ def _read_csv(path: Path, where: str, notes: list[str] | None = None) -> tuple[d
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
         try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan
-            frame = pd.read_csv(path, encoding="utf-8-sig", skipinitialspace=True, index_col=False, na_filter=False,
-                                low_memory=False, skiprows=above,
-                                converters={0: str} if index else None)  # labels as written: 007 stays 007
+            with path.open("rb") as f:  # a handle: pandas would fetch a local file named http:x.csv from the web
+                frame = pd.read_csv(f, encoding="utf-8-sig", skipinitialspace=True, index_col=False,
+                                    na_filter=False, low_memory=False, skiprows=above,
+                                    converters={0: str} if index else None)  # labels as written: 007 stays 007
         except pd.errors.ParserWarning:
             raise InputError(f"{where}: the first row has more values than the header has names") from None
         except pd.errors.ParserError as exc:

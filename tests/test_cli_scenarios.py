@@ -285,3 +285,11 @@ def test_an_error_about_something_else_is_not_given_a_scenarios_place(tmp_path, 
     assert main(["evaluate", "--scenarios", str(src), "--template", str(template), "--output", "wacc"]) == 2
     err = capsys.readouterr().err
     assert "gpu_utilization" in err and "s.csv" not in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_local_file_named_like_an_address_is_read_from_disk(tmp_path, capsys, monkeypatch):
+    # pandas took the relative path 'http:x.csv' for a web address and went to fetch it
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "http:x.csv").write_text("gpu_price\n26280\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", "http:x.csv", "--output", "capex_per_gpu_hour"]) == 0
+    assert [float(r["capex_per_gpu_hour"]) for r in _rows(capsys.readouterr().out)] == [1.0]
