@@ -84,9 +84,9 @@ def _evaluate_file(args: argparse.Namespace, names: list[str] | None) -> int:
     notes: list[str] = []
     given, labels = read_labelled(args.scenarios, notes=notes)
     if notes:  # a deal whose values were left out would vanish from the results unsaid
-        shown = ", ".join(map(repr, notes[:5])) + (f" and {len(notes) - 5:,} more" if len(notes) > 5 else "")
+        listed = ", ".join(map(repr, notes[:5])) + (f" and {len(notes) - 5:,} more" if len(notes) > 5 else "")
         print(f"note: {len(notes):,} labelled row{'s' * (len(notes) > 1)} without input values, read as notes, "
-              f"not scenarios: {shown}", file=sys.stderr)
+              f"not scenarios: {listed}", file=sys.stderr)
     n = len(next(iter(given.values())))
     if args.xlsx:
         from model.registry import OUTPUTS

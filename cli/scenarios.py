@@ -118,6 +118,22 @@ def _line_of(path: Path, i: int) -> int | None:
     return None
 
 
+def check_header(header: list[str], where: str, cell=lambda c: f"column {c}", sheet: str = "") -> bool:
+    """A header of a CSV or a sheet: every column named, once, an input; a first column without a name or named
+    scenario labels the rows (returned: whether it does). `cell(c)` names column c (1-based) as the file shows it;
+    `sheet` follows every message about the header itself."""
+    index = bool(header) and header[0] in INDEX_NAMES
+    if "" in header[index:]:
+        raise InputError(f"{where}: {cell(header.index('', int(index)) + 1)} of the header has no name{sheet}")
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InputError(f"{where}: {', '.join(twice)} more than once in the header{sheet}")
+    check_names(header[index:], where)
+    if index and not header[index:]:  # a label column alone: nothing to evaluate (pandas has no column to test)
+        raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
+    return index
+
+
 def check_names(names: list[str], where: str) -> None:
     """Every column an input, before any value is read (a column of notes is an unknown name, not a bad number)."""
     bad = [n for n in names if n not in INPUTS]
@@ -174,15 +190,7 @@ def _read_csv(path: Path, where: str, notes: list[str] | None = None) -> tuple[d
         above = rows.line_num - 1 if header else 0  # lines before the header (blank, or Excel's empty ",,")
     # a first column without a name (pandas' to_csv writes its index so) or named scenario (evaluate
     # --scenarios writes one) labels the rows: kept as their labels, not taken for an input
-    index = bool(header) and header[0] in INDEX_NAMES
-    if "" in header[index:]:
-        raise InputError(f"{where}: column {header.index('', int(index)) + 1} of the header has no name")
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        raise InputError(f"{where}: {', '.join(twice)} more than once in the header")
-    check_names(header[index:], where)
-    if index and not header[index:]:  # a label column alone: nothing to evaluate (pandas has no column to test)
-        raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
+    index = check_header(header, where)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header: not dropped silently
         try:  # na_filter off: an empty cell or "NA" stays text, and is named below rather than read as nan

@@ -18,7 +18,7 @@ import numpy as np
 from model.errors import InputError
 from model.registry import INPUTS
 
-from .scenarios import INDEX_NAMES, check_names
+from .scenarios import check_header
 
 MAX_ROWS = 1_048_575  # a sheet's rows below its header
 # cells of the results sheet: ~40 bytes each in its XML, which the zip holds without ZIP64 up to 2 GB (a ZIP64
@@ -59,11 +59,12 @@ def _sheet(wb, where: str):
     return ws
 
 
-def _header(ws, where: str) -> tuple[list[str], int]:
-    """The first row with anything in it, as names (trailing empty cells dropped), and its row number."""
+def _header(ws, where: str) -> tuple[list[str], int, bool]:
+    """The first row with anything in it, as names (trailing empty cells dropped), its row number, and whether its
+    first column labels the rows."""
     for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = list(row)
-        while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+        while cells and _blank(cells[-1]):
             cells.pop()
         if not cells:
             continue
@@ -72,17 +73,7 @@ def _header(ws, where: str) -> tuple[list[str], int]:
                 raise InputError(f"{where}: cell {_cell(c, r)} of the header is {v!r}, not an input name (sheet "
                                  f"{ws.title!r})")
         names = [(v or "").strip() for v in cells]
-        index = names[0] in INDEX_NAMES
-        if "" in names[index:]:
-            raise InputError(f"{where}: cell {_cell(names.index('', int(index)) + 1, r)} of the header has no name "
-                             f"(sheet {ws.title!r})")
-        twice = sorted({h for h in names if names.count(h) > 1})
-        if twice:
-            raise InputError(f"{where}: {', '.join(twice)} more than once in the header (sheet {ws.title!r})")
-        check_names(names[index:], where)
-        if index and not names[index:]:
-            raise InputError(f"{where}: no inputs in it (the header has only the labels' column)")
-        return names, r
+        return names, r, check_header(names, where, lambda c, r=r: f"cell {_cell(c, r)}", f" (sheet {ws.title!r})")
     raise InputError(f"{where}: no inputs in it (sheet {ws.title!r} is empty)")
 
 
@@ -90,6 +81,11 @@ def _cell(col: int, row: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return f"{get_column_letter(col)}{row}"
+
+
+def _blank(v: object) -> bool:
+    """An empty cell, or one of spaces only."""
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _number(v: object) -> float | None:
@@ -108,7 +104,7 @@ def _number(v: object) -> float | None:
 
 
 def _what(v: object) -> str:
-    if v is None or (isinstance(v, str) and not v.strip()):
+    if _blank(v):
         return "empty"
     if isinstance(v, bool):
         return "TRUE/FALSE, not a number"
@@ -135,17 +131,15 @@ def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np
     wb = _open(path, where)
     try:
         ws = _sheet(wb, where)
-        names, head = _header(ws, where)
-        index = int(names[0] in INDEX_NAMES)
+        names, head, index = _header(ws, where)
         width = len(names)
         columns: list[list[float]] = [[] for _ in names[index:]]
         labels: list[str] = []
         for r, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), start=head + 1):
             cells = list(row[:width]) + [None] * (width - len(row))
-            beyond = next((c for c, v in enumerate(row[width:], start=width + 1) if v is not None and
-                           not (isinstance(v, str) and not v.strip())), None)
+            beyond = next((c for c, v in enumerate(row[width:], start=width + 1) if not _blank(v)), None)
             values = cells[index:]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            if all(map(_blank, values)):
                 if beyond is None:  # an empty row, or a label alone (a row of notes): no scenario, as in a CSV
                     if index and cells[0] is not None and str(cells[0]).strip() and notes is not None:
                         notes.append(str(cells[0]).strip())
@@ -158,7 +152,7 @@ def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np
                 x = _number(v)
                 if x is None or not np.isfinite(x):
                     name, i = names[index + j], len(labels)
-                    shown = repr(v if v is not None else "") if not isinstance(v, (dt.date, dt.time, dt.timedelta)) else str(v)
+                    shown = str(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else repr("" if v is None else v)
                     what = _what(v) if x is None else "infinite"
                     if v is None and _formula(path, ws.title, r, index + j + 1):
                         what = ("a formula without a stored result (saved by a program that does not calculate: "
@@ -187,7 +181,7 @@ def _formula(path: Path, sheet: str, row: int, col: int | None) -> bool:
         ws = wb[sheet]
         ws.reset_dimensions()
         rows = ws.iter_rows(min_row=row, max_row=None if col is None else row, min_col=col, max_col=col,
-                                   values_only=True)
+                            values_only=True)
         return any(isinstance(v, str) and v.startswith("=") for cells in rows for v in cells)
     finally:
         wb.close()
@@ -199,12 +193,10 @@ def row_of(path: Path, i: int) -> str | None:
         wb = _open(path, "")
         try:
             ws = _sheet(wb, "")
-            names, head = _header(ws, "")
-            index = int(names[0] in INDEX_NAMES)
+            names, head, index = _header(ws, "")
             k = -1
             for r, row in enumerate(ws.iter_rows(min_row=head + 1, values_only=True), start=head + 1):
-                values = list(row[index:len(names)])
-                if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in values):
+                if not all(map(_blank, row[index:len(names)])):
                     k += 1
                     if k == i:
                         return f"row {r} of sheet {ws.title!r}"

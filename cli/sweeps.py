@@ -210,15 +210,13 @@ def parse_ranges(pairs: list[str] | None) -> dict[str, tuple[float, float]]:
     """`--range name=low,high` pairs of the tornado; the domain and low ≤ high are sweeps.tornado's to check."""
     out: dict[str, tuple[float, float]] = {}
     for name, text in named_pairs(pairs, "--range", "name=low,high"):
-        ends = text.split(",")
+        ends, domain = text.split(","), f"allowed domain of {name}: {INPUTS[name].domain.text()}"
         if len(ends) != 2:
-            raise InputError(f"--range {name}={text!r}: expected two numbers, low,high (allowed domain of {name}: "
-                             f"{INPUTS[name].domain.text()})")
-        domain = f"; allowed domain of {name}: {INPUTS[name].domain.text()}"
+            raise InputError(f"--range {name}={text!r}: expected two numbers, low,high ({domain})")
         try:
             out[name] = (_float(ends[0], f"--range {name} low"), _float(ends[1], f"--range {name} high"))
         except InputError as exc:
-            raise InputError(f"{exc}{domain}") from None
+            raise InputError(f"{exc}; {domain}") from None
     return out
 
 

@@ -13,9 +13,8 @@ def _cell(text: str) -> str:
 
 
 def _num(v: float) -> str:
-    if abs(v) >= 1e16:  # the DSCR sentinel: 1e+300, not its 301 digits in binary
-        return f"{v:g}"
-    return f"{v:g}" if abs(v) < 1e6 or v != int(v) else f"{v:,.0f}"
+    # whole numbers of a million and more with thousands separators, but not the DSCR sentinel's 301 digits
+    return f"{v:,.0f}" if 1e6 <= abs(v) < 1e16 and v == int(v) else f"{v:g}"
 
 
 def _table(title: str, header: list[str], rows: list[list[str]]) -> list[str]:

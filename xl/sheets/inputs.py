@@ -61,7 +61,7 @@ def write_inputs(b: Book, ws) -> None:
         b.line_head(ws, r, c.label, c.name, c.unit)
         if c.excel:  # one source per fact: 730 is 8760 / 12
             b.formula(ws, r, 6, c.excel, st.value(c.unit, "const"), c.value)
-        else:  # 1E+15, not ### in a column of rates and hours
+        else:  # the DSCR sentinel as 1E+300, not ### in a column of rates and hours
             ws.write_number(r, 6, c.value, st.const_big if abs(c.value) >= 1e9 else st.value(c.unit, "const"))
         b.name_cell(c.name, "Inputs", r, 6)
         r += 1
