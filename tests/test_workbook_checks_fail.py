@@ -1,6 +1,7 @@
 """Every check on the Checks sheet can fail: a workbook broken for each (an input set outside what Python
-accepts, or a formula cell edited as a user might), recalculated by LibreOffice, fails that check, the
-master check, and flags the Cover's headlines."""
+accepts, or a formula cell edited as a user might), recalculated by LibreOffice and by Gnumeric, fails that
+check, the master check, and flags the Cover's headlines. Gnumeric, as Excel, counts no TRUE in a SUMPRODUCT
+(LibreOffice and `formulas` count it as 1): a check that counts comparisons without its `*1` passes there."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import shutil
 
 import openpyxl
 import pytest
+from wbtools import gnumeric
 
 import xl
 from model.registry import BLOCKS, CHECKS
 from xl.libreoffice import recalculate_many
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
+ENGINES = {"libreoffice": "soffice", "gnumeric": "ssconvert"}  # engine -> the program it needs
+pytestmark = pytest.mark.filterwarnings("ignore:Workbook contains no default style")  # Gnumeric's files
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None,
+                                       reason="LibreOffice not installed (bash .ci/setup)")
 
 
 def _row(ws, col: int, value: str) -> int:
@@ -105,7 +110,8 @@ def test_every_check_listed():
 
 
 @pytest.fixture(scope="module")
-def broken(tmp_path_factory):
+def sources(tmp_path_factory):
+    """The built workbook, then one broken copy per case: (folder, paths, case names)."""
     d = tmp_path_factory.mktemp("broken")
     xl.build(d / "base.xlsx")
     srcs = []
@@ -115,7 +121,20 @@ def broken(tmp_path_factory):
         brk(wb)
         wb.save(d / f"b{i}.xlsx")
         srcs.append(d / f"b{i}.xlsx")
-    outs = recalculate_many([d / "base.xlsx", *srcs], d / "lo")
+    return d, [d / "base.xlsx", *srcs], list(cases)
+
+
+@pytest.fixture(scope="module", params=list(ENGINES))
+def broken(request, sources):
+    """The sources recalculated by one engine: (the unbroken workbook, case -> its broken workbook)."""
+    if shutil.which(ENGINES[request.param]) is None:
+        pytest.skip(f"{request.param} not installed (bash .ci/setup)")
+    d, paths, cases = sources
+    if request.param == "libreoffice":
+        outs = recalculate_many(paths, d / "lo")
+    else:
+        (d / "gnumeric").mkdir(exist_ok=True)
+        outs = [gnumeric(p, d / "gnumeric" / p.name) for p in paths]
     return outs[0], dict(zip(cases, outs[1:], strict=True))
 
 
@@ -129,6 +148,7 @@ def _results(path) -> dict[str, object]:
     return out | {"master": wb["Cover"]["C8"].value}
 
 
+@needs_libreoffice
 def test_base_point_is_the_live_case_off_the_axes(tmp_path):
     """Not vacuous: the seed's serving utilization (0.85) and market price (2.2) are on no axis point, yet the
     grids' base row and column hold them, and a base point that drifts from the headline fails the check."""
@@ -169,14 +189,15 @@ def test_gap_check_fails_either_way(broken, case):
     assert res["master"] == 0
 
 
-def test_cover_headlines_flagged_when_master_fails(broken):
+def test_cover_headlines_flagged_when_master_fails(sources):
     """The Cover's headline cells carry a conditional format on the master check (C8)."""
-    base, _ = broken
+    _, (base, *_), _ = sources
     ws = openpyxl.load_workbook(base)["Cover"]
     rules = [(str(rng.sqref), rule.formula) for rng in ws.conditional_formatting for rule in rng.rules]
     assert any(sq.startswith("C11:") and f == ["$C$8<>1"] for sq, f in rules), rules
 
 
+@needs_libreoffice
 def test_text_pasted_over_an_input_fails_the_master_check(tmp_path):
     """Pasting skips data validation: text in an input cell makes checks error (#VALUE!); the master check reads
     that as a failure (0, so the headlines turn red), not as an error that the red-headline rule cannot test."""
@@ -188,6 +209,7 @@ def test_text_pasted_over_an_input_fails_the_master_check(tmp_path):
     assert openpyxl.load_workbook(out, data_only=True)["Cover"]["C8"].value == 0
 
 
+@needs_libreoffice
 def test_a_cleared_input_fails_the_domain_check(tmp_path):
     """A cleared input cell reads as 0 in every formula, and 0 is inside many domains (power price, network
     capex): the model would go on with 0 under a green master check. The domain check wants a number there."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import zipfile
 
 import numpy as np
 import openpyxl
 import pytest
-from wbtools import defined_cells, mismatches
+from wbtools import defined_cells, gnumeric, mismatches
 
 import model
 import xl
@@ -24,12 +23,6 @@ from xl.libreoffice import read_names
 
 pytestmark = [pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric not installed (bash .ci/setup)"),
               pytest.mark.filterwarnings("ignore:Workbook contains no default style")]  # Gnumeric's file
-
-
-def _gnumeric(src, dst):
-    proc = subprocess.run(["ssconvert", "--recalc", str(src), str(dst)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and dst.exists(), proc.stderr[-2000:]
-    return dst
 
 
 def _random_sets(n: int) -> list[dict]:
@@ -46,7 +39,7 @@ def test_gnumeric_equals_model(tmp_path, case):
     template = name if not sets else "seed"
     src = tmp_path / "w.xlsx"
     xl.build(src, template, sets)
-    got = read_names(_gnumeric(src, tmp_path / "g.xlsx"))
+    got = read_names(gnumeric(src, tmp_path / "g.xlsx"))
     expected = model.evaluate({**model.load(template).values, **sets})
     cells, forms = defined_cells(src)
     bad = mismatches(expected, got, 1e-9, cells, forms)
@@ -67,7 +60,7 @@ def test_gnumeric_recalculates_a_stale_file(tmp_path):
                 assert n == 1
                 data = text.encode()
             zout.writestr(item, data)
-    got = read_names(_gnumeric(stale, tmp_path / "g.xlsx"))
+    got = read_names(gnumeric(stale, tmp_path / "g.xlsx"))
     expected = model.evaluate(template="coreweave")
     assert expected["total_cost_per_gpu_hour"] != model.evaluate()["total_cost_per_gpu_hour"]
     bad = mismatches(expected, got, 1e-9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import subprocess
 
 from hypothesis import strategies as st
 
@@ -117,3 +118,10 @@ def defined_cells(path) -> tuple[dict, dict]:
             cells[name] = f"'{sheet}'!{ref}"
             forms[name] = wb[sheet][ref.replace("$", "")].value
     return cells, forms
+
+
+def gnumeric(src, dst):
+    """`src` recalculated by Gnumeric's ssconvert (`--recalc`: it keeps stored values otherwise) into `dst`."""
+    proc = subprocess.run(["ssconvert", "--recalc", str(src), str(dst)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and dst.exists(), proc.stderr[-2000:]
+    return dst
