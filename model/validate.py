@@ -20,6 +20,12 @@ def _describe(name: str) -> str:
     return f"allowed domain of {name}: {INPUTS[name].domain.text()}"
 
 
+def _shown(value: object) -> str:
+    """A value as messages show it; a missing one (nan, pandas' NA) says so: a blank cell or row reads as nan."""
+    missing = value != value if isinstance(value, float) else type(value).__name__ in ("NAType", "NaTType")
+    return f"{short(value)} (a missing value)" if missing else short(value)
+
+
 def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     """Return `value` as a float (scalar) or float array, or raise InputError."""
     at = f"{where}: " if where else ""
@@ -35,7 +41,7 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
         except TypeError:  # numpy's timedelta64 is one of its integers, yet no number of ours
             raise InputError(f"{at}{name} = {short(value)} is not a number; {_describe(name)}") from None
         if not INPUTS[name].domain.contains(v):
-            raise InputError(f"{at}{name} = {v!r} is outside its domain; {_describe(name)}")
+            raise InputError(f"{at}{name} = {_shown(v)} is outside its domain; {_describe(name)}")
         return v
     import numpy as np
 
@@ -48,7 +54,7 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
         raise InputError(f"{at}{name} = {short(value)} is empty: expected a number or at least one scenario's; "
                          f"{_describe(name)}")
     if arr.dtype.kind not in "iuf":
-        raise InputError(f"{at}{name} = {short(value)} is not a number; {_describe(name)}")
+        raise InputError(f"{at}{name} = {_shown(value)} is not a number; {_describe(name)}")
     arr = arr.astype(float, copy=False)
     if arr.ndim == 0:
         return check_value(name, float(arr), where)
@@ -57,7 +63,7 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     bad = INPUTS[name].domain.violations(arr)
     idx, _ = _first_bad(bad)
     where = ", ".join(map(str, idx))  # gpu_price[2, 1], as numpy indexes it
-    raise InputError(f"{at}{name}[{where}] = {float(arr[idx])!r} is outside its domain; {_describe(name)}")
+    raise InputError(f"{at}{name}[{where}] = {_shown(float(arr[idx]))} is outside its domain; {_describe(name)}")
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:

@@ -91,9 +91,10 @@ def test_arrays_that_do_not_fit(inputs, message):
     (pd.DataFrame([[1.2, 1.3]], columns=["pue", "pue"]), "inputs = a DataFrame: column pue appears more than once"),
     (pd.Series([1.2, 1.3], index=["pue", "pue"]), "inputs = a Series: index label pue appears more than once"),
     (pd.DataFrame({"pew": [1.2]}), "unknown input 'pew' (did you mean pue?)"),
-    (pd.DataFrame({"pue": [1.2, None]}), "pue[1] = nan is outside its domain; allowed domain of pue: ≥1"),
+    (pd.DataFrame({"pue": [1.2, None]}), "pue[1] = nan (a missing value) is outside its domain; allowed domain of pue: ≥1"),
     (pd.DataFrame({"pue": ["x"]}), "is not a number; allowed domain of pue: ≥1"),
     (pd.Series({"pue": "1.2"}), "pue = '1.2' is not a number"),
+    (pd.Series({"pue": pd.NA}), "pue = <NA> (a missing value) is not a number"),  # pandas' NA, not a float nan
     (pd.DataFrame(), "inputs = a DataFrame without columns: expected a column per input"),  # was the seed's base case
     # a column passed as inputs: a million scenarios' labels were counted label by label (minutes), then "unknown
     # input 0"

@@ -344,7 +344,7 @@ def _with(args, i, value):
     ([], "got a range of 0 cells"),
     (-1, "-1.0 is outside its domain"),
     (0, "0.0 is outside its domain"),
-    (float("nan"), "nan is outside its domain"),
+    (float("nan"), "nan (a missing value) is outside its domain"),
     (float("inf"), "inf is outside its domain"),
     ({"a": 1}, "is not a number"),
 ])
