@@ -1,13 +1,17 @@
 """The built workbook as a function of its defined names (the `formulas` engine) equals model/.
 
-The workbook is compiled once: inputs are the input names, outputs every output name.
-Hypothesis draws input sets across the domains (edges included); each output must equal
-model.evaluate to 1e-9 relative, and #N/A exactly where the model gives nan.
+The workbook is compiled once: inputs are the input names, outputs every output name and the
+cell of each of model/'s checks on the Checks sheet. Hypothesis draws input sets across the
+domains (edges included); each output must equal model.evaluate to 1e-9 relative, and #N/A
+exactly where the model gives nan; each check must equal model.checks.evaluate_checks. Unlike
+LibreOffice and Excel, whose = compares to about 15 digits, `formulas` compares floats exactly,
+so the checks' ROUND(…, 9) and the GPU counts' ROUND guards are tested here, on the float-noise rows.
 """
 
 from __future__ import annotations
 
 import formulas
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -15,7 +19,8 @@ from wbtools import defined_cells, fits, inputs_strategy, mismatches
 
 import model
 import xl
-from model.registry import INPUTS, OUTPUTS
+from model.checks import evaluate_checks
+from model.registry import CHECKS, INPUTS, OUTPUTS
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +29,32 @@ def compiled(tmp_path_factory):
     xl.build(path)
     xm = formulas.ExcelModel().loads(str(path)).finish()
     key = f"'[{path.name}]'!"
-    func = xm.compile(inputs=[key + n.upper() for n in INPUTS], outputs=[key + n.upper() for n in OUTPUTS])
+    func = xm.compile(inputs=[key + n.upper() for n in INPUTS],
+                      outputs=[key + n.upper() for n in OUTPUTS]
+                      + [f"'[{path.name}]CHECKS'!{c}" for c in check_cells(path).values()])
     cells, forms = defined_cells(path)
     return func, cells, forms
 
 
+def check_cells(path) -> dict[str, str]:
+    """model/'s checks on the Checks sheet: name -> the cell of its result (column B of the row its label heads,
+    in the first table: the templates' table below repeats some labels)."""
+    names = {c.label: name for name, c in CHECKS.items()}
+    ws = openpyxl.load_workbook(path)["Checks"]
+    found: dict[str, str] = {}
+    for row in ws.iter_rows(max_col=1):
+        if row[0].value in names and names[row[0].value] not in found:
+            found[names[row[0].value]] = f"B{row[0].row}"
+    assert set(found) == set(CHECKS), set(CHECKS) - set(found)
+    return found
+
+
 def run(compiled, values: dict) -> dict:
+    """Every output by name, then every check by name (1 or 0), as the compiled workbook gives them."""
     func, _, _ = compiled
     res = func(*[values[n] for n in INPUTS])
     out = {}
-    for name, r in zip(OUTPUTS, res):
+    for name, r in zip([*OUTPUTS, *CHECKS], res, strict=True):
         v = r.value[0, 0] if hasattr(r, "value") else r
         out[name] = str(v) if not isinstance(v, (int, float)) else v
     return out
@@ -44,6 +65,8 @@ def check(compiled, values: dict) -> None:
     got = run(compiled, values)
     bad = mismatches(expected, got, 1e-9, compiled[1], compiled[2])
     assert not bad, "\n".join(bad)
+    checks = evaluate_checks(model.resolve_inputs(values))
+    assert {n: got[n] for n in CHECKS} == checks, {n: (checks[n], got[n]) for n in CHECKS if got[n] != checks[n]}
 
 
 def test_seed(compiled):
@@ -73,6 +96,11 @@ EDGE_CASES = [
     # all debt (the capacity, 2.8× capex, capped at LTV 1): no equity in year 0, the equity multiple #N/A
     {"equipment_ltv": 1.0, "target_dscr": 1.0, "contracted_share": 1.0, "contract_years": 10,
      "economic_life_years": 15, "fleet_debt_tenor_years": 15, "market_price_decline_per_year": 0.0},
+    # float noise at a boundary, each kept off it by a ROUND(…, 9): 98.7·2 / (141·0.7) is 2.0000000000000004 (2 GPUs,
+    # not 3); (141 − 15) / 0.14 is 899.9999999999999 (a batch of 900, not 899); the shares add to 0.9999999999999999
+    {"model_params_b": 98.7, "hbm_capacity_gb": 141.0, "hbm_usable_fraction": 0.7},
+    {"hbm_capacity_gb": 141.0, "model_params_b": 7.5, "kv_gb_per_sequence": 0.14, "batch_size": 1024},
+    {"share_hobbyist": 0.7, "share_growth": 0.1, "share_enterprise": 0.1, "share_batch": 0.1},
 ]
 
 
