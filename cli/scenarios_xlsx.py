@@ -232,11 +232,12 @@ def _write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, ab
     import xlsxwriter
 
     from model.registry import OUTPUTS
+    from xl.book import ExactWorksheet
 
     # row by row (constant_memory): a million rows in bounded memory, streamed to files in rows_dir
     wb = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": rows_dir})
     bold = wb.add_format({"bold": True, "bottom": 1})
-    ws = wb.add_worksheet("Scenarios")
+    ws = wb.add_worksheet("Scenarios", worksheet_class=ExactWorksheet)  # 17 digits where needed, as the CSV
     names = [*given, *res]
     ws.write_row(0, 0, ["scenario", *names], bold)
     ws.freeze_panes(1, 1)

@@ -190,6 +190,12 @@ def test_results_as_a_workbook(tmp_path, capsys):
                        "capex_per_gpu_hour", "gpu_payback_years", "cost_per_m_output_tokens")
     assert rows[1][:5] == ("base", 26280, 2.2, 0.5, 1) and rows[1][5] > 0 and rows[1][6] > 0
     assert rows[2][:5] == ("cheap", 13140, 0.25, 1e-320, 0.5) and rows[2][5:] == (None, "inf")
+    # every number as the CSV has it, to the last bit (XlsxWriter's own 16 digits made 2.2/26280·… differ in the 17th)
+    assert main([*argv[:3], "--csv", str(tmp_path / "r.csv"), *argv[5:]]) == 0
+    csv_rows = [line.split(",") for line in (tmp_path / "r.csv").read_text().splitlines()]
+    assert [[float(x) if x not in ("", "inf") else x for x in r[1:]] for r in csv_rows[1:]] \
+        == [[v if v is not None else "" for v in r[1:]] for r in rows[1:]]
+    assert any(len(x.lstrip("0.").replace(".", "")) == 17 for r in csv_rows[1:] for x in r[1:])  # a 17th digit
     columns = {r[0]: r[1:] for r in wb["Columns"].iter_rows(values_only=True) if r[0]}
     assert columns["capex_per_gpu_hour"] == ("output", "$/GPU-h", "GPU capex per hour")
     assert columns["gpu_price"][:2] == ("input", "$")

@@ -75,7 +75,18 @@ def clean(v):
     return "#N/A" if math.isnan(v) else v
 
 
-class PlainWorksheet(Worksheet):
+class ExactWorksheet(Worksheet):
+    """A worksheet whose numbers read back exactly (`aie evaluate --xlsx` writes its results on one)."""
+
+    def _xml_number_element(self, number, attributes=()) -> None:
+        """A number cell with the shortest text that reads back to the same double (XlsxWriter writes 16
+        significant digits: 0.30000000000000004 would become 0.3, and the largest float would overflow to inf)."""
+        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
+        text = repr(float(number))
+        self.fh.write(f"<c{attr}><v>{text[:-2] if text.endswith('.0') else text}</v></c>")
+
+
+class PlainWorksheet(ExactWorksheet):
     """A worksheet that skips XlsxWriter's rewriting of post-2007 function names.
 
     Our formulas use only functions every engine computes (Excel 2007, LibreOffice 7.4,
@@ -91,13 +102,6 @@ class PlainWorksheet(Worksheet):
         if formula.endswith("}"):
             formula = formula[:-1]
         return formula
-
-    def _xml_number_element(self, number, attributes=()) -> None:
-        """A number cell with the shortest text that reads back to the same double (XlsxWriter writes 16
-        significant digits: 0.30000000000000004 would become 0.3, and the largest float would overflow to inf)."""
-        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
-        text = repr(float(number))
-        self.fh.write(f"<c{attr}><v>{text[:-2] if text.endswith('.0') else text}</v></c>")
 
 
 @dataclass
