@@ -1,7 +1,13 @@
-"""The workbook prints: LibreOffice converts it to PDF (every sheet, with its print set-up)."""
+"""The workbook prints: LibreOffice converts it to PDF (every sheet, with its print set-up), and the text on every
+page is legible: each sheet runs to as many pages across as keep its 10-pt text at 6 pt or more (on one page wide,
+the widest printed at 3.4-5 pt)."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
+import pypdf
 import pytest
 
 import xl
@@ -10,9 +16,33 @@ from xl.libreoffice import soffice, to_pdf
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
 
 
-def test_pdf_conversion_succeeds(tmp_path):
+def _pages(pdf) -> list[tuple[str, float, float]]:
+    """(sheet, the size in points of most of the page's text, page width in points) for each page: the sheet's name
+    is the footer's centre, which pypdf reads first: 'book.xlsx Project Page 32 of 89'."""
+    out = []
+    for page in pypdf.PdfReader(pdf).pages:
+        sizes: Counter = Counter()
+
+        def visit(text, cm, tm, font, size, sizes=sizes):
+            if text.strip():  # the size as printed: the font's size scaled by the text and page matrices
+                sizes[round(size * (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5, 1)] += len(text)
+
+        text = page.extract_text(visitor_text=visit)
+        footer = re.fullmatch(r"\S+ (.+) Page \d+ of \d+", text.splitlines()[0])
+        assert footer, text.splitlines()[0]
+        out.append((footer[1], sizes.most_common(1)[0][0], float(page.mediabox.width)))
+    return out
+
+
+def test_pdf_conversion_succeeds_and_every_page_is_legible(tmp_path):
     src = tmp_path / "book.xlsx"
     xl.build(src)
     pdf = to_pdf(src, tmp_path / "pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 50_000
+    pages = _pages(pdf)
+    small = [(i + 1, sheet, size) for i, (sheet, size, _) in enumerate(pages) if size < 5.5]
+    assert not small, f"pages whose text prints below 5.5 pt (page, sheet, size): {small}"
+    assert 60 <= len(pages) <= 110, len(pages)  # legible, not a ream: 36 pages at 3.4-7.5 pt before
+    widths = {sheet: w for sheet, _, w in pages}
+    assert widths["Project"] == pytest.approx(1190.55, abs=1) and widths["Inputs"] == pytest.approx(841.9, abs=1)  # A3, A4

@@ -27,6 +27,25 @@ LINKS = {"total_cost_per_gpu_hour": ("ops_per_gpu_hour",)}
 OVERRIDDEN = " (overridden)"  # appended to a template's column header when --set changed one of its inputs
 
 
+# Printing: a sheet runs to as many pages across as keep 10-pt text at 6 pt or more (it printed at 3.5-5 pt on one
+# page wide), its first column repeated on each. LibreOffice prints a column of width w about 7.1·w points wide at
+# 100% (measured on every sheet here: 7.0-7.2); Excel's is narrower, so its scale comes out larger.
+DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
+PRINT_PT_PER_WIDTH = 7.1
+MIN_PRINT_SCALE = 0.6
+PAPER = {"A4": (9, 842.0), "A3": (8, 1191.0)}  # XlsxWriter's paper code, the landscape width in points
+PRINT_MARGINS_PT = 2 * 0.7 * 72  # XlsxWriter's default left and right margins, 0.7 in each
+
+
+def pages_across(widths: list[float], paper: str = "A4", repeat_first: bool = True) -> int:
+    """How many landscape pages across print columns of these widths at MIN_PRINT_SCALE or more, the first column
+    repeated on each page after the first."""
+    wide = [PRINT_PT_PER_WIDTH * w for w in widths]
+    page = (PAPER[paper][1] - PRINT_MARGINS_PT) / MIN_PRINT_SCALE  # the sheet's points a page holds at that scale
+    repeat = wide[0] if repeat_first and len(wide) > 1 else 0.0
+    return max(1, math.ceil((sum(wide) - page) / (page - repeat)) + 1) if sum(wide) > page else 1
+
+
 def r9(x: float) -> float:
     """Excel's ROUND(x, 9), for the stored results of the checks."""
     return xp.round_(float(x), 9)
@@ -87,12 +106,22 @@ class ExactWorksheet(Worksheet):
 
 
 class PlainWorksheet(ExactWorksheet):
-    """A worksheet that skips XlsxWriter's rewriting of post-2007 function names.
+    """A worksheet that skips XlsxWriter's rewriting of post-2007 function names, and keeps its column widths
+    (`widths`, for the print set-up: how many pages across keep the text legible).
 
     Our formulas use only functions every engine computes (Excel 2007, LibreOffice 7.4,
     `formulas`; tests/test_workbook_structure.py enforces the list), none of which needs an
     `_xlfn.` prefix, so the ~60 regular-expression passes per formula are pure cost.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.widths: dict[int, float] = {}
+
+    def set_column(self, first_col, last_col, width=None, cell_format=None, options=None):
+        for c in range(first_col, last_col + 1):
+            self.widths[c] = DEFAULT_WIDTH if width is None else width
+        return super().set_column(first_col, last_col, width, cell_format, options)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         if formula.startswith("{"):
@@ -209,6 +238,20 @@ class Book:
         ws.set_paper(9)  # A4
         self.sheets.append(title)
         return ws
+
+    @staticmethod
+    def print_layout(ws, last_row: int, last_col: int, paper: str = "A4", repeat_first: bool = True) -> None:
+        """Print rows 0..last_row and columns 0..last_col landscape on `paper`, as many pages across as keep the
+        text legible (pages_across), the first column repeated on each; as many pages down as it takes, a band of
+        rows across all its pages before the next (a line item reads on through its years)."""
+        widths = [ws.widths.get(c, DEFAULT_WIDTH) for c in range(last_col + 1)]
+        ws.set_paper(PAPER[paper][0])
+        ws.set_landscape()
+        ws.print_area(0, 0, last_row, last_col)
+        ws.fit_to_pages(pages_across(widths, paper, repeat_first), 0)
+        ws.print_across()
+        if repeat_first and last_col > 0:
+            ws.repeat_columns(0, 0)
 
     def line_head(self, ws, r: int, label: str, name: str, unit: str, copy: bool = False) -> None:
         """The three leading cells of a line: label, name, unit (in their styles); `copy`: the named cell is not on

@@ -97,9 +97,7 @@ def write_checks(b: Book) -> None:
     ws.set_column(2, 2, TEXT_WIDTH)
     ws.set_column(T0, T0 - 1 + n_t, 14)
     ws.freeze_panes(4, 1)
-    ws.print_area(0, 0, r, T0 - 1 + n_t)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    b.print_layout(ws, r, T0 - 1 + n_t)
 
 
 def domain_formula(b: Book, name: str, i: int) -> str:

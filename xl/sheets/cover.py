@@ -55,8 +55,7 @@ def write_cover(b: Book, ws) -> None:
     ws.set_column(3, 3, 14)
     ws.set_column(4, 4, 70)
     ws.activate()
-    ws.print_area(0, 0, r, 4)
-    ws.fit_to_pages(1, 1)
+    b.print_layout(ws, r, 4, repeat_first=False)  # column A is a 2-wide margin
 
 
 # what each sheet is (section sheets: their MODEL.md section title)

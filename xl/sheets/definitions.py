@@ -50,6 +50,4 @@ def write_definitions(b: Book) -> None:
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
     ws.freeze_panes(4, 1)
-    ws.print_area(0, 0, r, len(COLUMNS) - 1)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    b.print_layout(ws, r, len(COLUMNS) - 1)

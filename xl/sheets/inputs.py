@@ -83,9 +83,7 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_column(6, last_t + 6, 13)
     ws.set_column(src_col, src_col, SOURCE_WIDTH)
     ws.freeze_panes(b.header_row + 1, 2)
-    ws.print_area(0, 0, r, src_col)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    b.print_layout(ws, r, src_col)
     ws.repeat_rows(b.header_row)
 
 

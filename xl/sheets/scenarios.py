@@ -82,9 +82,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     last = max(calc.dim_colmax, YEAR_COL0)  # the widest block laid out: the page is not scaled for empty columns
     calc.set_column(YEAR_COL0, last, 12)
     calc.freeze_panes(1, 2)
-    calc.print_area(0, 0, r, last)
-    calc.set_landscape()
-    calc.fit_to_pages(1, 0)
+    b.print_layout(calc, r, last)
 
     ws.write(0, 0, "Scenarios", st.title)
     ws.write(1, 0, "Every template's headline outputs side by side (live formulas over its Inputs column), and the "
@@ -157,9 +155,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for c in {C0 + n + 1, C0 + len(shares) + 1}:  # the check columns: their heads on two lines, not three
         ws.set_column(c, c, 17)
     ws.freeze_panes(header + 1, 2)
-    ws.print_area(0, 0, r, last)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    b.print_layout(ws, r, last)
     return ex
 
 

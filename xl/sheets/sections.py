@@ -51,13 +51,8 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.set_column(4, 4, DEFINITION_WIDTH)
     ws.set_column(5, 5 + 30, 13)
     ws.freeze_panes(4, 2)
-    ws.print_area(0, 0, r, max_col)
-    ws.set_landscape()
-    # a 30-year block would shrink to illegible on one page: let it run to a few pages across
-    ws.fit_to_pages(1 if sec == "P1" else max(1, (max_col + 14) // 15), 0)
-    if sec == "P1":
-        ws.set_paper(8)  # A3: the project's 16 years on one page wide at a legible size, as lenders print it
-    ws.repeat_columns(0, 0)
+    # A3 for the project's 16 years, as lenders print it
+    b.print_layout(ws, r, max_col, "A3" if sec == "P1" else "A4")
 
 
 DEFINITION_WIDTH = 40  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)

@@ -30,9 +30,7 @@ def write_sensitivity(b: Book) -> None:
     last = ws.dim_colmax  # the grids' last column: the page is not scaled for empty columns
     ws.set_column(1, last, 12)
     ws.freeze_panes(3, 0)
-    ws.print_area(0, 0, r, last)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    b.print_layout(ws, r, last)
 
 
 def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: str) -> int:
