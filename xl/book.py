@@ -28,22 +28,39 @@ OVERRIDDEN = " (overridden)"  # appended to a template's column header when --se
 
 
 # Printing: a sheet runs to as many pages across as keep 10-pt text at 6 pt or more (it printed at 3.5-5 pt on one
-# page wide), its first column repeated on each. LibreOffice prints a column of width w about 7.1·w points wide at
-# 100% (measured on every sheet here: 7.0-7.2); Excel's is narrower, so its scale comes out larger.
+# page wide), its first column repeated on each. LibreOffice prints a column of width w about 7.0-7.25·w points wide
+# at 100% (measured on every sheet here; the upper end, so that a set scale never spills a column onto one more
+# page); Excel's columns are narrower, so its scale comes out larger.
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
-PRINT_PT_PER_WIDTH = 7.1
+PRINT_PT_PER_WIDTH = 7.25
 MIN_PRINT_SCALE = 0.6
 PAPER = {"A4": (9, 842.0), "A3": (8, 1191.0)}  # XlsxWriter's paper code, the landscape width in points
 PRINT_MARGINS_PT = 2 * 0.7 * 72  # XlsxWriter's default left and right margins, 0.7 in each
 
 
-def pages_across(widths: list[float], paper: str = "A4", repeat_first: bool = True) -> int:
-    """How many landscape pages across print columns of these widths at MIN_PRINT_SCALE or more, the first column
-    repeated on each page after the first."""
+def _pages(wide: list[float], capacity: float, repeat: float) -> int:
+    """Pages across for columns `wide` points wide, each page holding `capacity` points, the pages after the first
+    starting with `repeat` points of repeated column; a column is never split, as the engines print them."""
+    pages, used = 1, 0.0
+    for w in wide:
+        if used + w > capacity and used > (repeat if pages > 1 else 0.0):
+            pages, used = pages + 1, repeat
+        used += w
+    return pages
+
+
+def pages_across(widths: list[float], paper: str = "A4", repeat_first: bool = True,
+                 most: int | None = None) -> tuple[int, int]:
+    """How many landscape pages across print columns of these widths at MIN_PRINT_SCALE or more (or `most`), the
+    first column repeated on each page after the first, and the largest scale in percent (at most 100) at which
+    they fit that many pages."""
     wide = [PRINT_PT_PER_WIDTH * w for w in widths]
-    page = (PAPER[paper][1] - PRINT_MARGINS_PT) / MIN_PRINT_SCALE  # the sheet's points a page holds at that scale
+    printable = PAPER[paper][1] - PRINT_MARGINS_PT
     repeat = wide[0] if repeat_first and len(wide) > 1 else 0.0
-    return max(1, math.ceil((sum(wide) - page) / (page - repeat)) + 1) if sum(wide) > page else 1
+    n = _pages(wide, printable / MIN_PRINT_SCALE, repeat)
+    n = n if most is None else min(n, most)
+    scale = next((s for s in range(100, 9, -1) if _pages(wide, printable * 100 / s, repeat) <= n), 10)
+    return n, scale
 
 
 def r9(x: float) -> float:
@@ -240,15 +257,23 @@ class Book:
         return ws
 
     @staticmethod
-    def print_layout(ws, last_row: int, last_col: int, paper: str = "A4", repeat_first: bool = True) -> None:
+    def print_layout(ws, last_row: int, last_col: int, paper: str = "A4", repeat_first: bool = True,
+                     breaks: list[int] | None = None, most: int | None = None) -> None:
         """Print rows 0..last_row and columns 0..last_col landscape on `paper`, as many pages across as keep the
         text legible (pages_across), the first column repeated on each; as many pages down as it takes, a band of
-        rows across all its pages before the next (a line item reads on through its years)."""
+        rows across all its pages before the next (a line item reads on through its years). With page `breaks`
+        (rows that start a page) the scale is set rather than fitted: Excel ignores manual breaks under fit-to.
+        `most`: at most that many pages across, whatever the scale (the charts: one, so that none is cut)."""
         widths = [ws.widths.get(c, DEFAULT_WIDTH) for c in range(last_col + 1)]
         ws.set_paper(PAPER[paper][0])
         ws.set_landscape()
         ws.print_area(0, 0, last_row, last_col)
-        ws.fit_to_pages(pages_across(widths, paper, repeat_first), 0)
+        across, scale = pages_across(widths, paper, repeat_first, most)
+        if breaks:
+            ws.set_print_scale(scale)
+            ws.set_h_pagebreaks(breaks)
+        else:
+            ws.fit_to_pages(across, 0)
         ws.print_across()
         if repeat_first and last_col > 0:
             ws.repeat_columns(0, 0)

@@ -29,10 +29,7 @@ def write_charts(b: Book, exhibits: list) -> None:
     for k, ch in enumerate(charts):
         ws.insert_chart(*place(k), ch)
     last_row, _ = place(len(charts) - 1)
-    ws.print_area(0, 0, last_row + place(PER_ROW)[0] - TOP, PER_ROW * place(1)[1] - 1)
-    ws.set_landscape()
-    # one page wide, two rows of charts a page, broken between rows, not through a chart (all on one page: 3.4-pt
-    # axis labels)
-    ws.fit_to_pages(1, 0)
+    # two rows of charts a page, broken between rows, not through a chart (all on one page: 3.4-pt axis labels)
     per_page = 2 * PER_ROW
-    ws.set_h_pagebreaks([place(k)[0] - 1 for k in range(per_page, len(charts), per_page)])
+    b.print_layout(ws, last_row + place(PER_ROW)[0] - TOP, PER_ROW * place(1)[1] - 1, repeat_first=False,
+                   breaks=[place(k)[0] - 1 for k in range(per_page, len(charts), per_page)], most=1)

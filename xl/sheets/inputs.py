@@ -74,7 +74,7 @@ def write_inputs(b: Book, ws) -> None:
                 continue
             _input_row(b, ws, r, name, spec, last_t, src_col)
             r += 1
-    ws.set_h_pagebreaks([r + 1])  # the axes print on a page of their own, under their own header
+    axes = r + 1  # the axes print on a page of their own, under their own header
     r = write_axes(b, ws, r + 1, src_col)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 32)
@@ -83,7 +83,7 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_column(6, last_t + 6, 13)
     ws.set_column(src_col, src_col, SOURCE_WIDTH)
     ws.freeze_panes(b.header_row + 1, 2)
-    b.print_layout(ws, r, src_col)
+    b.print_layout(ws, r, src_col, breaks=[axes])
     ws.repeat_rows(b.header_row)
 
 
