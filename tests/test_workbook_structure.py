@@ -13,6 +13,7 @@ from wbtools import ALLOWED_FUNCTIONS, ALLOWED_LITERALS
 
 import xl
 from model.registry import BLOCKS, CONSTANTS, CONTROLS, INPUTS, OUTPUTS, names
+from xl.book import pages_across
 
 
 @pytest.fixture(scope="module")
@@ -398,3 +399,22 @@ def test_no_chart_is_percent_stacked(built):
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert charts
         assert not [n for n in charts if b"percentStacked" in z.read(n)]
+
+
+# columns' widths (characters), paper, first column repeated, at most -> (pages across, scale %); by hand at 7.25 pt
+# per unit of width, 741.2 pt printable across A4 landscape (1090.0 on A3), 6 pt from 10 pt text at least (60%)
+PAGES_ACROSS = [
+    ([10] * 10, "A4", True, None, (1, 100)),  # 725 pt: one page at 100% (102% would do)
+    # 217.5 + 20 × 72.5 = 1667.5 pt; at 60% a page holds 1235.3: 14 columns, then 6 beside the repeated one;
+    # ten and ten fill 942.5 pt, so 74,120 / 942.5 = 78.6%: 78% (at 79% the second page needs 1015 of 938)
+    ([30] + [10] * 20, "A4", True, None, (2, 78)),
+    ([30] + [10] * 20, "A3", True, None, (1, 65)),  # at 60% an A3 page holds 1817 pt: one page, 109,020 / 1667.5
+    ([30] + [10] * 20, "A4", True, 1, (1, 44)),  # at most one page: 74,120 / 1667.5 = 44.4%
+    # nothing repeated: the first 9 columns (870 pt) and the last 12 (870): 74,120 / 870 = 85.2%
+    ([30] + [10] * 20, "A4", False, None, (2, 85)),
+]
+
+
+@pytest.mark.parametrize(("widths", "paper", "repeat", "most", "expected"), PAGES_ACROSS)
+def test_pages_across(widths, paper, repeat, most, expected):
+    assert pages_across(widths, paper, repeat, most) == expected
