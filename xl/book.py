@@ -258,12 +258,13 @@ class Book:
 
     @staticmethod
     def print_layout(ws, last_row: int, last_col: int, paper: str = "A4", repeat_first: bool = True,
-                     breaks: list[int] | None = None, most: int | None = None) -> None:
+                     breaks: list[int] | None = None, most: int | None = None, tall: int = 0) -> None:
         """Print rows 0..last_row and columns 0..last_col landscape on `paper`, as many pages across as keep the
         text legible (pages_across), the first column repeated on each; as many pages down as it takes, a band of
         rows across all its pages before the next (a line item reads on through its years). With page `breaks`
         (rows that start a page) the scale is set rather than fitted: Excel ignores manual breaks under fit-to.
-        `most`: at most that many pages across, whatever the scale (the charts: one, so that none is cut)."""
+        `most`: at most that many pages across, whatever the scale (the charts: one, so that none is cut); `tall`:
+        that many pages down at most (0: as many as it takes)."""
         widths = [ws.widths.get(c, DEFAULT_WIDTH) for c in range(last_col + 1)]
         ws.set_paper(PAPER[paper][0])
         ws.set_landscape()
@@ -273,7 +274,7 @@ class Book:
             ws.set_print_scale(scale)
             ws.set_h_pagebreaks(breaks)
         else:
-            ws.fit_to_pages(across, 0)
+            ws.fit_to_pages(across, tall)
         ws.print_across()
         if repeat_first and last_col > 0:
             ws.repeat_columns(0, 0)
