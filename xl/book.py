@@ -258,13 +258,15 @@ class Book:
 
     @staticmethod
     def print_layout(ws, last_row: int, last_col: int, paper: str = "A4", repeat_first: bool = True,
-                     breaks: list[int] | None = None, most: int | None = None, tall: int = 0) -> None:
+                     breaks: list[int] | None = None, most: int | None = None, tall: int = 0,
+                     header: int | None = None) -> None:
         """Print rows 0..last_row and columns 0..last_col landscape on `paper`, as many pages across as keep the
         text legible (pages_across), the first column repeated on each; as many pages down as it takes, a band of
         rows across all its pages before the next (a line item reads on through its years). With page `breaks`
         (rows that start a page) the scale is set rather than fitted: Excel ignores manual breaks under fit-to.
         `most`: at most that many pages across, whatever the scale (the charts: one, so that none is cut); `tall`:
-        that many pages down at most (0: as many as it takes)."""
+        that many pages down at most (0: as many as it takes); `header`: a row printed atop every page (the frozen
+        header row: the years or the column heads)."""
         widths = [ws.widths.get(c, DEFAULT_WIDTH) for c in range(last_col + 1)]
         ws.set_paper(PAPER[paper][0])
         ws.set_landscape()
@@ -276,6 +278,8 @@ class Book:
         else:
             ws.fit_to_pages(across, tall)
         ws.print_across()
+        if header is not None:
+            ws.repeat_rows(header)
         if repeat_first and last_col > 0:
             ws.repeat_columns(0, 0)
 

@@ -97,7 +97,7 @@ def write_checks(b: Book) -> None:
     ws.set_column(2, 2, TEXT_WIDTH)
     ws.set_column(T0, T0 - 1 + n_t, 14)
     ws.freeze_panes(4, 1)
-    b.print_layout(ws, r, T0 - 1 + n_t)
+    b.print_layout(ws, r, T0 - 1 + n_t, header=3)
 
 
 def domain_formula(b: Book, name: str, i: int) -> str:

@@ -50,4 +50,4 @@ def write_definitions(b: Book) -> None:
     for c, w in enumerate(WIDTHS):
         ws.set_column(c, c, w)
     ws.freeze_panes(4, 1)
-    b.print_layout(ws, r, len(COLUMNS) - 1)
+    b.print_layout(ws, r, len(COLUMNS) - 1, header=3)

@@ -83,8 +83,7 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_column(6, last_t + 6, 13)
     ws.set_column(src_col, src_col, SOURCE_WIDTH)
     ws.freeze_panes(b.header_row + 1, 2)
-    b.print_layout(ws, r, src_col, breaks=[axes])
-    ws.repeat_rows(b.header_row)
+    b.print_layout(ws, r, src_col, breaks=[axes], header=b.header_row)
 
 
 def template_columns(b: Book) -> str:

@@ -155,7 +155,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for c in {C0 + n + 1, C0 + len(shares) + 1}:  # the check columns: their heads on two lines, not three
         ws.set_column(c, c, 17)
     ws.freeze_panes(header + 1, 2)
-    b.print_layout(ws, r, last)
+    b.print_layout(ws, r, last, header=header)
     return ex
 
 

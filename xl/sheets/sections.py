@@ -52,7 +52,8 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.set_column(5, 5 + 30, 13)
     ws.freeze_panes(4, 2)
     # A3 for the project's 16 years, as lenders print it
-    b.print_layout(ws, r, max_col, "A3" if sec == "P1" else "A4")
+    # the Project sheet repeats its own year row (xl/sheets/project.py); the others their header row
+    b.print_layout(ws, r, max_col, "A3" if sec == "P1" else "A4", header=None if sec == "P1" else 3)
 
 
 DEFINITION_WIDTH = 40  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)
