@@ -22,7 +22,8 @@ def _describe(name: str) -> str:
 
 def _shown(value: object) -> str:
     """A value as messages show it; a missing one (nan, pandas' NA) says so: a blank cell or row reads as nan."""
-    missing = value != value if isinstance(value, float) else type(value).__name__ in ("NAType", "NaTType")
+    missing = value != value if isinstance(value, float) else \
+        value is None or type(value).__name__ in ("NAType", "NaTType")
     return f"{short(value)} (a missing value)" if missing else short(value)
 
 
@@ -46,13 +47,16 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     import numpy as np
 
     try:
-        arr = np.asarray(value)
+        # a list is read element by element: numpy would take True in [1.2, True] for 1.0
+        arr = np.asarray(value, dtype=object) if isinstance(value, (list, tuple)) else np.asarray(value)
     except Exception:  # ragged lists and the like
         raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; "
                          f"{_describe(name)}") from None
     if arr.size == 0:
         raise InputError(f"{at}{name} = {short(value)} is empty: expected a number or at least one scenario's; "
                          f"{_describe(name)}")
+    if arr.dtype.kind == "O":  # a list or pandas column holding objects: numbers among them, or not
+        arr = _object_numbers(name, arr, at, value)
     if arr.dtype.kind not in "iuf":
         raise InputError(f"{at}{name} = {_shown(value)} is not a number; {_describe(name)}")
     arr = arr.astype(float, copy=False)
@@ -64,6 +68,24 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     idx, _ = _first_bad(bad)
     where = ", ".join(map(str, idx))  # gpu_price[2, 1], as numpy indexes it
     raise InputError(f"{at}{name}[{where}] = {_shown(float(arr[idx]))} is outside its domain; {_describe(name)}")
+
+
+def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.ndarray:
+    """An object array as floats when every element is a number (a pandas object column of numbers), else an
+    InputError naming the first element that is not, and where: `pue[1] = None (a missing value) is not a number`."""
+    import numpy as np
+
+    for i, x in enumerate(arr.flat):
+        if isinstance(x, (list, tuple)):  # lists of unequal lengths
+            raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; {_describe(name)}")
+        if isinstance(x, bool) or type(x).__name__ == "bool_" or not isinstance(x, numbers.Real):
+            where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))  # as numpy indexes it
+            raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {_shown(x)} is not a number; "
+                             f"{_describe(name)}")
+    try:
+        return arr.astype(float)
+    except OverflowError:  # an int beyond the float range among them
+        raise InputError(f"{at}{name} holds a number too large for a float; {_describe(name)}") from None
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:

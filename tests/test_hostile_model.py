@@ -112,6 +112,29 @@ def test_inputs_that_are_not_a_mapping(inputs, message):
     assert message in str(exc.value)
 
 
+# a list or an object array (a pandas column of objects) is read element by element: the first that is not a number
+# is named with its place; numbers held as objects are numbers (pue 1.2 and 1.3: power 0.7 · pue · 0.035 $/kWh)
+@pytest.mark.parametrize("value,message", [
+    ([1.2, None], "pue[1] = None (a missing value) is not a number; allowed domain of pue: ≥1"),
+    ([1.2, True], "pue[1] = True is not a number"),  # numpy alone made it 1.0
+    ([[1.2], [True]], "pue[1, 0] = True is not a number"),
+    (pd.Series([1.2, pd.NA], dtype=object), "pue[1] = <NA> (a missing value) is not a number"),
+    (np.array([1.2, "1.3"], dtype=object), "pue[1] = '1.3' is not a number"),
+    ([1.2, 10**400], "pue holds a number too large for a float"),
+    ([[1.2, 1.3], [1.4]], "pue = [[1.2, 1.3], [1.4]] is not a number or array of numbers"),
+    (np.array([1.2, 1.3], dtype=object), None),
+    ((1.2, 1.3), None),
+])
+def test_lists_and_object_arrays_element_by_element(value, message):
+    if message is None:
+        got = model.evaluate({"pue": value}, outputs=["power_per_gpu_hour"])["power_per_gpu_hour"]
+        assert got.tolist() == pytest.approx([0.7 * 1.2 * 0.035, 0.7 * 1.3 * 0.035], rel=1e-15)
+        return
+    with pytest.raises(model.InputError) as e:
+        model.evaluate({"pue": value})
+    assert message in str(e.value)
+
+
 def test_a_dataframe_is_a_scenario_per_row_and_a_series_one_scenario():
     # capex per GPU-hour = gpu_price / (3 years · 8,760 h); the rows in the frame's order, whatever its index
     df = pd.DataFrame({"gpu_price": [26280, 52560, 13140], "pue": [1.2, 1.3, 1.4]}, index=["b", "a", "c"])

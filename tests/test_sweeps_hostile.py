@@ -56,8 +56,8 @@ def test_two_way_grid_too_large():
 
 
 @pytest.mark.parametrize("value, fragment", [
-    (np.array([1.2, "a"], dtype=object), "base input: pue = array([1.2, 'a'], dtype=object) is not a number"),
-    (np.array(1.2, dtype=object), "base input: pue = array(1.2, dtype=object) is not a number"),
+    (np.array([1.2, "a"], dtype=object), "base input: pue[1] = 'a' is not a number"),
+    (np.array(None, dtype=object), "base input: pue = None (a missing value) is not a number"),
     ([[1.2, 1.3], [1.4]], "base input: pue = [[1.2, 1.3], [1.4]] is not a number or array of numbers"),
     (np.ones((3, 2)), "base input pue must be a single number in a sweep, got an array of shape (3, 2)"),
     (10**400, "base input: pue = 1000000000"),
@@ -87,9 +87,10 @@ def test_a_pandas_series_is_one_base_scenario():
     assert one["capex_per_gpu_hour"].iloc[0] == 0.5
 
 
-@pytest.mark.parametrize("values", [np.array([1, None], dtype=object), [[1, 2], [3]]])
-def test_sweep_values_of_object_dtype_or_ragged(values):
-    assert message(lambda: sweeps.one_way("gpu_price", values)).startswith("sweep: gpu_price = ")
+@pytest.mark.parametrize("values, start", [(np.array([1, None], dtype=object), "sweep: gpu_price[1] = None"),
+                                           ([[1, 2], [3]], "sweep: gpu_price = ")])
+def test_sweep_values_of_object_dtype_or_ragged(values, start):
+    assert message(lambda: sweeps.one_way("gpu_price", values)).startswith(start)
 
 
 # --------------------------------------------------------------------------------------

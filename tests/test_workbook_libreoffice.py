@@ -2,8 +2,8 @@
 output equals model.evaluate: the seed, the coreweave scenario picked through the Inputs sheet's
 selector, three workbooks built from hypothesis' boundary-heavy draws (the first are minimal: one
 year, no debt) and two from inputs drawn across their domains with debt and an equity IRR (every row
-of the debt blocks at work), and one that loses money every year, the last included (the IRR helper
-rows' negative side). The values stored by the builder (read without recalculation) must match too."""
+of the debt blocks at work), and one that loses money in every year of its life, the last included (the IRR
+helper rows' negative side). The values stored by the builder (read without recalculation) must match too."""
 
 from __future__ import annotations
 

@@ -291,7 +291,7 @@ def project_rows(inputs: dict | None = None, template: str = "seed") -> dict[str
     ctx[block.name] = block.func(*(ctx[p] for p in block.params), keep_rows=True)
     rows: dict[str, list[float]] = {}
     for b in PROJECT_BLOCKS:
-        for r in BLOCKS[b].rows:  # the registry's helper rows (IRR signs and search, check rows) serve formulas
+        for r in BLOCKS[b].rows:  # the registry's helper rows (IRR signs and search, absolute flows) serve formulas
             if r.key != "period" and not r.helper:
                 rows[r.key] = [float(x) for x in ctx[b][r.key]]
     return rows

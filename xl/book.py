@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet, convert_column_args
 
 import model
 from model import xp
@@ -135,7 +135,9 @@ class PlainWorksheet(ExactWorksheet):
         super().__init__()
         self.widths: dict[int, float] = {}
 
-    def set_column(self, first_col, last_col, width=None, cell_format=None, options=None):
+    @convert_column_args  # "A:D" as XlsxWriter's own method takes it
+    def set_column(self, first_col: int, last_col: int, width: float | None = None, cell_format=None,
+                   options: dict | None = None):
         for c in range(first_col, last_col + 1):
             self.widths[c] = DEFAULT_WIDTH if width is None else width
         return super().set_column(first_col, last_col, width, cell_format, options)

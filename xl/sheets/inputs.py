@@ -74,8 +74,7 @@ def write_inputs(b: Book, ws) -> None:
                 continue
             _input_row(b, ws, r, name, spec, last_t, src_col)
             r += 1
-    axes = r + 1  # the axes print on a page of their own, under their own header
-    r = write_axes(b, ws, r + 1, src_col)
+    r, groups = write_axes(b, ws, r + 1, src_col)
     ws.set_column(0, 0, 34)
     ws.set_column(1, 1, 32)
     ws.set_column(2, 3, 12)
@@ -83,7 +82,8 @@ def write_inputs(b: Book, ws) -> None:
     ws.set_column(6, last_t + 6, 13)
     ws.set_column(src_col, src_col, SOURCE_WIDTH)
     ws.freeze_panes(b.header_row + 1, 2)
-    b.print_layout(ws, r, src_col, breaks=[axes], header=b.header_row)
+    # the axes on pages of their own, a group of them a page (the second group's last points ran onto another)
+    b.print_layout(ws, r, src_col, breaks=groups, header=b.header_row)
 
 
 def template_columns(b: Book) -> str:
@@ -109,19 +109,22 @@ def write_selector(b: Book, ws) -> None:
     b.wb.define_name("scenario_number", f"=Inputs!{SELECTOR_CELL}")
 
 
-def write_axes(b: Book, ws, r: int, src_col: int) -> int:
+def write_axes(b: Book, ws, r: int, src_col: int) -> tuple[int, list[int]]:
     """The axes of the sensitivity grids, exhibit sweeps and returns by share: a block of its own below the
     inputs, one axis per column in columns B..G (left of the template columns and the source notes; more axes
     than fit go to a second group below). Head rows: label, name, unit, domain, the live input (the base case);
-    then the points."""
+    then the points. Returns the last row and the rows that start a printed page: the block, each later group."""
+    starts = [r]
     b.section_row(ws, r, f"{AXES_TITLE}: inputs of the Sensitivity grids, the exhibit sweeps and the returns by "
                          "contracted share; the base case is the live input (outlined where a point equals it)",
                   src_col)
     per = TEMPLATE_COL0 - 1  # columns B..G
     for g in range(0, len(AXES), per):
+        if g:
+            starts.append(r + 2)
         r = _axes_group(b, ws, r + (1 if g == 0 else 2), AXES[g:g + per])  # a blank row between groups
     b.axis_values = {k: [float(x) for x in v] for k, _, _, v in AXES}
-    return r
+    return r, starts
 
 
 def _axes_group(b: Book, ws, r: int, axes: tuple) -> int:
