@@ -47,8 +47,11 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     import numpy as np
 
     try:
-        # a list is read element by element: numpy would take True in [1.2, True] for 1.0
-        arr = np.asarray(value, dtype=object) if isinstance(value, (list, tuple)) else np.asarray(value)
+        arr = np.asarray(value)
+        # a list of anything but numbers (numpy would take True in [1.2, True] for 1.0) is read element by element
+        if isinstance(value, (list, tuple)) and (arr.dtype.kind not in "iuf" or arr.ndim > 1
+                                                 or not {bool, np.bool_}.isdisjoint(map(type, value))):
+            arr = np.asarray(value, dtype=object)
     except Exception:  # ragged lists and the like
         raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; "
                          f"{_describe(name)}") from None
