@@ -49,8 +49,9 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     try:
         arr = np.asarray(value)
         # a list of anything but numbers (numpy would take True in [1.2, True] for 1.0) is read element by element
-        if isinstance(value, (list, tuple)) and (arr.dtype.kind not in "iuf" or arr.ndim > 1
-                                                 or not {bool, np.bool_}.isdisjoint(map(type, value))):
+        if isinstance(value, (list, tuple)) and (arr.dtype.kind not in "iuf"
+                                                 or not _leaf_types(value).isdisjoint(
+                                                     (bool, np.bool_, np.ndarray, np.timedelta64, np.datetime64))):
             arr = np.asarray(value, dtype=object)
     except Exception:  # ragged lists and the like
         raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; "
@@ -73,6 +74,26 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
     raise InputError(f"{at}{name}[{where}] = {_shown(float(arr[idx]))} is outside its domain; {_describe(name)}")
 
 
+def _leaf_types(value: list | tuple) -> set[type]:
+    """The types of the elements of a list, of nested lists' elements too (a row at a time: a million cheaply)."""
+    types = set(map(type, value))
+    if types.isdisjoint((list, tuple)):
+        return types
+    out: set[type] = set()
+    for x in value:
+        out |= _leaf_types(x) if isinstance(x, (list, tuple)) else {type(x)}
+    return out
+
+
+def _is_number(x: object) -> bool:
+    """A real number, not a bool, nor a numpy value that only numpy counts as one (a time span, a 0-d array)."""
+    import numpy as np
+
+    if isinstance(x, np.generic):
+        return x.dtype.kind in "iuf"
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
 def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.ndarray:
     """An object array as floats when every element is a number (a pandas object column of numbers), else an
     InputError naming the first element that is not, and where: `pue[1] = None (a missing value) is not a number`."""
@@ -81,7 +102,7 @@ def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.nd
     for i, x in enumerate(arr.flat):
         if isinstance(x, (list, tuple)):  # lists of unequal lengths
             raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; {_describe(name)}")
-        if isinstance(x, bool) or type(x).__name__ == "bool_" or not isinstance(x, numbers.Real):
+        if not _is_number(x):
             where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))  # as numpy indexes it
             raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {_shown(x)} is not a number; "
                              f"{_describe(name)}")

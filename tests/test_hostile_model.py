@@ -122,8 +122,13 @@ def test_inputs_that_are_not_a_mapping(inputs, message):
     (np.array([1.2, "1.3"], dtype=object), "pue[1] = '1.3' is not a number"),
     ([1.2, 10**400], "pue holds a number too large for a float"),
     ([[1.2, 1.3], [1.4]], "pue = [[1.2, 1.3], [1.4]] is not a number or array of numbers"),
+    # numpy counts a time span as an integer (astype(float): its count of days) and reads array(True) as 1.0
+    ([np.timedelta64(2, "D")], "pue[0] = np.timedelta64(2,'D') is not a number"),
+    (np.array([1.2, np.timedelta64(2, "D")], dtype=object), "pue[1] = np.timedelta64(2,'D') is not a number"),
+    ([1.2, np.array(True)], "pue[1] = array(True) is not a number"),
     (np.array([1.2, 1.3], dtype=object), None),
     ((1.2, 1.3), None),
+    ([1.2, np.float64(1.3)], None),
 ])
 def test_lists_and_object_arrays_element_by_element(value, message):
     if message is None:

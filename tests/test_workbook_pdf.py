@@ -49,5 +49,7 @@ def test_pdf_conversion_succeeds_and_every_page_is_legible(tmp_path):
              if size < (5.4 if sheet == "Charts" else 5.9)]
     assert not small, f"pages whose 10-pt text prints below 6 pt (page, sheet, size): {small}"
     assert 60 <= len(pages) <= 110, len(pages)  # legible, not a ream: 36 pages at 3.4-7.5 pt before
+    counts = Counter(sheet for sheet, _, _ in pages)
+    assert counts["Cover"] == 1 and counts["Charts"] == 3, counts  # the ten charts four a page, none cut
     widths = {sheet: w for sheet, _, w in pages}
     assert widths["Project"] == pytest.approx(1190.55, abs=1) and widths["Inputs"] == pytest.approx(841.9, abs=1)  # A3, A4

@@ -412,9 +412,43 @@ PAGES_ACROSS = [
     ([30] + [10] * 20, "A4", True, 1, (1, 44)),  # at most one page: 74,120 / 1667.5 = 44.4%
     # nothing repeated: the first 9 columns (870 pt) and the last 12 (870): 74,120 / 870 = 85.2%
     ([30] + [10] * 20, "A4", False, None, (2, 85)),
+    ([200], "A4", True, None, (1, 51)),  # one column wider than a page (1450 pt): 74,120 / 1450 = 51.1%, not 100%
+    # repeated beside each later page, the 1450-pt column leaves those pages 72.5 pt at 48% (1544 pt): all three
+    # columns then fit two pages; at 51% the second page would need 1522.5 of 1453
+    ([200, 10, 10], "A4", True, None, (3, 48)),
 ]
 
 
 @pytest.mark.parametrize(("widths", "paper", "repeat", "most", "expected"), PAGES_ACROSS)
 def test_pages_across(widths, paper, repeat, most, expected):
     assert pages_across(widths, paper, repeat, most) == expected
+
+
+def test_print_setup(built):
+    """How each sheet prints, as Excel's Page Setup reads the file: landscape on A4 (the Project on A3), pages across
+    before down, the first column repeated where a sheet runs across pages, the frozen header row atop each page;
+    the Cover on one page; manual breaks (the charts a pair of rows a page, the Inputs' axes a group a page) with a
+    set scale, because Excel ignores manual breaks under fit-to."""
+    _, wb = built
+    for ws in wb.worksheets:
+        ps, fit = ws.page_setup, ws.sheet_properties.pageSetUpPr
+        assert (ps.orientation, ps.pageOrder) == ("landscape", "overThenDown"), ws.title
+        assert ps.paperSize == (8 if ws.title == "Project" else 9), ws.title
+        assert bool(fit and fit.fitToPage) == (not ws.row_breaks.brk), ws.title  # fitted, or breaks and a scale
+        if ws.row_breaks.brk:
+            assert 50 <= ps.scale <= 100, ws.title
+        elif ws.title != "Cover":
+            assert ps.fitToHeight == 0, ws.title  # as many pages down as it takes
+        if ws.title not in ("Cover", "Charts"):
+            assert ws.print_title_cols == "$A:$A", ws.title
+    for title in ("Inputs", "Cost stack", "DSCR", "Stages", "Scenarios", "Checks", "Definitions"):
+        ws = wb[title]
+        head = int(ws.print_title_rows.split(":")[0].strip("$"))
+        assert ws.freeze_panes and int(ws.freeze_panes.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) == head + 1, title
+    cover = wb["Cover"].page_setup
+    assert (cover.fitToWidth, cover.fitToHeight) in ((None, None), (1, 1))  # 1 × 1 (1 is the default, left out)
+    charts = wb["Charts"]
+    assert len(charts.row_breaks.brk) == -(-len(charts._charts) // 4) - 1  # two rows of two charts a page
+    inputs = wb["Inputs"]
+    assert [inputs.cell(b.id + 1, 1).value.split(":")[0] for b in inputs.row_breaks.brk] \
+        == ["Sensitivity and chart axes", "Axis"]  # the axes' block, then its second group

@@ -38,15 +38,17 @@ PAPER = {"A4": (9, 842.0), "A3": (8, 1191.0)}  # XlsxWriter's paper code, the la
 PRINT_MARGINS_PT = 2 * 0.7 * 72  # XlsxWriter's default left and right margins, 0.7 in each
 
 
-def _pages(wide: list[float], capacity: float, repeat: float) -> int:
+def _pages(wide: list[float], capacity: float, repeat: float) -> tuple[int, bool]:
     """Pages across for columns `wide` points wide, each page holding `capacity` points, the pages after the first
-    starting with `repeat` points of repeated column; a column is never split, as the engines print them."""
-    pages, used = 1, 0.0
+    starting with `repeat` points of repeated column (a column is never split, as the engines print them), and
+    whether every page holds its columns (a column wider than a page overflows it whatever the count)."""
+    pages, used, fits = 1, 0.0, True
     for w in wide:
         if used + w > capacity and used > (repeat if pages > 1 else 0.0):
             pages, used = pages + 1, repeat
         used += w
-    return pages
+        fits = fits and used <= capacity
+    return pages, fits
 
 
 def pages_across(widths: list[float], paper: str = "A4", repeat_first: bool = True,
@@ -57,10 +59,14 @@ def pages_across(widths: list[float], paper: str = "A4", repeat_first: bool = Tr
     wide = [PRINT_PT_PER_WIDTH * w for w in widths]
     printable = PAPER[paper][1] - PRINT_MARGINS_PT
     repeat = wide[0] if repeat_first and len(wide) > 1 else 0.0
-    n = _pages(wide, printable / MIN_PRINT_SCALE, repeat)
+    n, _ = _pages(wide, printable / MIN_PRINT_SCALE, repeat)
     n = n if most is None else min(n, most)
-    scale = next((s for s in range(100, 9, -1) if _pages(wide, printable * 100 / s, repeat) <= n), 10)
-    return n, scale
+
+    def holds(s: int) -> bool:  # the columns on n pages at s%, none cut
+        pages, fits = _pages(wide, printable * 100 / s, repeat)
+        return pages <= n and fits
+
+    return n, next((s for s in range(100, 9, -1) if holds(s)), 10)  # 10%: the least a page set-up takes
 
 
 def r9(x: float) -> float:

@@ -55,7 +55,7 @@ def write_cover(b: Book, ws) -> None:
     ws.set_column(3, 3, 14)
     ws.set_column(4, 4, 70)
     ws.activate()
-    b.print_layout(ws, r, 4, repeat_first=False, most=1, tall=1)  # one page (at ~6.4 pt); column A: a margin
+    b.print_layout(ws, r, 4, repeat_first=False, most=1, tall=1)  # one page (~6.2 pt); column A: a margin
 
 
 # what each sheet is (section sheets: their MODEL.md section title)
