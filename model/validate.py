@@ -108,8 +108,15 @@ def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.nd
                              f"{_describe(name)}")
     try:
         return arr.astype(float)
-    except OverflowError:  # an int beyond the float range among them
-        raise InputError(f"{at}{name} holds a number too large for a float; {_describe(name)}") from None
+    except OverflowError:  # an int beyond the float range among them: named, with its place
+        for i, x in enumerate(arr.flat):
+            try:
+                float(x)
+            except OverflowError:
+                where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))
+                raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {short(x)} is too large for a "
+                                 f"number; {_describe(name)}") from None
+        raise
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:

@@ -120,7 +120,7 @@ def test_inputs_that_are_not_a_mapping(inputs, message):
     ([[1.2], [True]], "pue[1, 0] = True is not a number"),
     (pd.Series([1.2, pd.NA], dtype=object), "pue[1] = <NA> (a missing value) is not a number"),
     (np.array([1.2, "1.3"], dtype=object), "pue[1] = '1.3' is not a number"),
-    ([1.2, 10**400], "pue holds a number too large for a float"),
+    ([1.2, 10**400], ("pue[1] = 1000000000", "... is too large for a number")),  # 401 digits, cut
     ([[1.2, 1.3], [1.4]], "pue = [[1.2, 1.3], [1.4]] is not a number or array of numbers"),
     # numpy counts a time span as an integer (astype(float): its count of days) and reads array(True) as 1.0
     ([np.timedelta64(2, "D")], "pue[0] = np.timedelta64(2,'D') is not a number"),
@@ -137,7 +137,7 @@ def test_lists_and_object_arrays_element_by_element(value, message):
         return
     with pytest.raises(model.InputError) as e:
         model.evaluate({"pue": value})
-    assert message in str(e.value)
+    assert all(m in str(e.value) for m in ((message,) if isinstance(message, str) else message)), str(e.value)
 
 
 def test_a_dataframe_is_a_scenario_per_row_and_a_series_one_scenario():
