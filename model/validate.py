@@ -94,6 +94,15 @@ def _is_number(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def _too_large(x: int) -> bool:
+    """An integer beyond the float range (a 400-digit int: float() overflows)."""
+    try:
+        float(x)
+    except OverflowError:
+        return True
+    return False
+
+
 def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.ndarray:
     """An object array as floats when every element is a number (a pandas object column of numbers), else an
     InputError naming the first element that is not, and where: `pue[1] = None (a missing value) is not a number`."""
@@ -103,20 +112,14 @@ def _object_numbers(name: str, arr: np.ndarray, at: str, value: object) -> np.nd
         if isinstance(x, (list, tuple)):  # lists of unequal lengths
             raise InputError(f"{at}{name} = {short(value)} is not a number or array of numbers; {_describe(name)}")
         if not _is_number(x):
-            where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))  # as numpy indexes it
-            raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {_shown(x)} is not a number; "
-                             f"{_describe(name)}")
-    try:
-        return arr.astype(float)
-    except OverflowError:  # an int beyond the float range among them: named, with its place
-        for i, x in enumerate(arr.flat):
-            try:
-                float(x)
-            except OverflowError:
-                where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))
-                raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {short(x)} is too large for a "
-                                 f"number; {_describe(name)}") from None
-        raise
+            what = "is not a number"
+        elif isinstance(x, int) and _too_large(x):
+            what = "is too large for a number"
+        else:
+            continue
+        where = ", ".join(str(int(k)) for k in np.unravel_index(i, arr.shape))  # as numpy indexes it
+        raise InputError(f"{at}{name}{f'[{where}]' if arr.ndim else ''} = {_shown(x)} {what}; {_describe(name)}")
+    return arr.astype(float)
 
 
 def _first_bad(bad) -> tuple[tuple[int, ...], str]:
