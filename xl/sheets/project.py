@@ -66,7 +66,6 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
     for c in range(1, YEAR_COL0):
         ws.write_blank(r, c, None, st.header)
     head = r
-    ws.repeat_rows(r)
     r += 1
     groups = layout(blocks)
     # rows first (formulas may read rows further down), then the formulas

@@ -30,10 +30,12 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
         r += 1
     max_col = 4
     blocks = [blk for blk in BLOCKS.values() if blk.section == sec]
+    header = 3  # the frozen header row, printed atop every page
     if sec == "P1":  # FAST layout: the two blocks' rows grouped under section headers
         from .project import write_grouped_blocks
 
-        r = write_grouped_blocks(b, ws, sheet, r + 1, blocks)
+        header = r + 1  # the Project sheet's own year row, atop its blocks
+        r = write_grouped_blocks(b, ws, sheet, header, blocks)
     else:
         for blk in blocks:
             r = write_block(b, ws, sheet, r + 1, blk)
@@ -51,9 +53,7 @@ def write_section(b: Book, sec: str, exhibits: list, pending: list) -> None:
     ws.set_column(4, 4, DEFINITION_WIDTH)
     ws.set_column(5, 5 + 30, 13)
     ws.freeze_panes(4, 2)
-    # A3 for the project's 16 years, as lenders print it
-    # the Project sheet repeats its own year row (xl/sheets/project.py); the others their header row
-    b.print_layout(ws, r, max_col, "A3" if sec == "P1" else "A4", header=None if sec == "P1" else 3)
+    b.print_layout(ws, r, max_col, "A3" if sec == "P1" else "A4", header=header)  # A3: the project's 16 years
 
 
 DEFINITION_WIDTH = 40  # column E: each line's definition, wrapped (its run-on was cut where a printed page ended)
