@@ -208,10 +208,10 @@ def row_of(path: Path, i: int) -> str | None:
 
 
 def write_xlsx(path: Path, given: dict, res: dict, labels: list[str] | None, about: dict[str, str]) -> None:
-    """Sheet Scenarios: a header (scenario, the file's inputs, the outputs), then a row per scenario (numbers to 16
-    significant digits, as XlsxWriter stores them; the CSV has the 17 that give back the same float); an undefined
-    result is an empty cell, an infinite one the text inf, as in the CSV. Sheet Columns: each column's kind, unit
-    and label, then where the values came from (`about`)."""
+    """Sheet Scenarios: a header (scenario, the file's inputs, the outputs), then a row per scenario (each number
+    the shortest text that reads back to the same float, as in the CSV); an undefined result is an empty cell, an
+    infinite one the text inf, as in the CSV. Sheet Columns: each column's kind, unit and label, then where the
+    values came from (`about`)."""
     import tempfile
 
     from xlsxwriter.exceptions import FileCreateError, FileSizeError
