@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from wbtools import defined_cells, fits, inputs_strategy, mismatches
+from wbtools import check_cells, defined_cells, fits, inputs_strategy, mismatches
 
 import model
 import xl
@@ -29,24 +29,12 @@ def compiled(tmp_path_factory):
     xl.build(path)
     xm = formulas.ExcelModel().loads(str(path)).finish()
     key = f"'[{path.name}]'!"
+    checks = check_cells(openpyxl.load_workbook(path)["Checks"])
     func = xm.compile(inputs=[key + n.upper() for n in INPUTS],
                       outputs=[key + n.upper() for n in OUTPUTS]
-                      + [f"'[{path.name}]CHECKS'!{c}" for c in check_cells(path).values()])
+                      + [f"'[{path.name}]CHECKS'!{checks[n]}" for n in CHECKS])  # in CHECKS' order, as run reads them
     cells, forms = defined_cells(path)
     return func, cells, forms
-
-
-def check_cells(path) -> dict[str, str]:
-    """model/'s checks on the Checks sheet: name -> the cell of its result (column B of the row its label heads,
-    in the first table: the templates' table below repeats some labels)."""
-    names = {c.label: name for name, c in CHECKS.items()}
-    ws = openpyxl.load_workbook(path)["Checks"]
-    found: dict[str, str] = {}
-    for row in ws.iter_rows(max_col=1):
-        if row[0].value in names and names[row[0].value] not in found:
-            found[names[row[0].value]] = f"B{row[0].row}"
-    assert set(found) == set(CHECKS), set(CHECKS) - set(found)
-    return found
 
 
 def run(compiled, values: dict) -> dict:

@@ -13,12 +13,11 @@ import numpy as np
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
-from wbtools import defined_cells, fits, inputs_strategy, mismatches
+from wbtools import check_cells, defined_cells, fits, inputs_strategy, mismatches
 
 import model
 import xl
 from model import samples
-from model.registry import CHECKS
 from xl.libreoffice import read_names, recalculate
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed (bash .ci/setup)")
@@ -284,11 +283,6 @@ def test_every_check_is_exactly_1_on_valid_inputs(recalculated, case):
     """Valid inputs pass every check, each with 1 exactly: a check that gave 2 (a fallback written wrong) would still
     pass the master check, which is their minimum."""
     _, lo, _ = recalculated[case]
-    labels = {c.label: name for name, c in CHECKS.items()}
     ws = openpyxl.load_workbook(lo, data_only=True)["Checks"]
-    got: dict = {}
-    for r in ws.iter_rows():  # the first table; the templates' table below repeats some labels
-        if r[0].value in labels and labels[r[0].value] not in got:
-            got[labels[r[0].value]] = r[1].value
-    assert set(got) == set(CHECKS)
+    got = {name: ws[cell].value for name, cell in check_cells(ws).items()}
     assert all(v == 1 for v in got.values()), {k: v for k, v in got.items() if v != 1}

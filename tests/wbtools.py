@@ -8,7 +8,7 @@ import subprocess
 from hypothesis import strategies as st
 
 import model
-from model.registry import INPUTS, OUTPUTS
+from model.registry import CHECKS, INPUTS, OUTPUTS
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
 from model.registry import EXCEL_FUNCTIONS as ALLOWED_FUNCTIONS  # noqa: E402,F401  (one list, in model/)
@@ -125,3 +125,15 @@ def gnumeric(src, dst):
     proc = subprocess.run(["ssconvert", "--recalc", str(src), str(dst)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and dst.exists(), proc.stderr[-2000:]
     return dst
+
+
+def check_cells(ws) -> dict[str, str]:
+    """model/'s checks on a Checks sheet (openpyxl): name -> the cell of its result, column B of the row its label
+    heads in the first table (the templates' table below repeats some labels); every check must be there."""
+    names = {c.label: name for name, c in CHECKS.items()}
+    found: dict[str, str] = {}
+    for row in ws.iter_rows(max_col=1):
+        if row[0].value in names and names[row[0].value] not in found:
+            found[names[row[0].value]] = f"B{row[0].row}"
+    assert set(found) == set(CHECKS), set(CHECKS) - set(found)
+    return found
