@@ -2,7 +2,7 @@
 
     python bench/evaluate_child.py time N [SOURCE]    # floor, evaluate first call and warm, subsets, scalar rate
     python bench/evaluate_child.py first N [SOURCE]   # floor and evaluate's first call only
-    python bench/evaluate_child.py memory N [SOURCE]  # tracemalloc peak of one evaluate (all outputs incl. P1)
+    python bench/evaluate_child.py memory N [SOURCE]  # tracemalloc peak of evaluate (all outputs incl. P1): first, second
     python bench/evaluate_child.py kernel N           # load the compiled P1 (compile and cache it if need be)
 
 SOURCE: the random scenarios' seed (default 0), or a .npz/.csv file of scenarios (bench/run.py's `scenarios`).
@@ -50,9 +50,11 @@ def floor(arrays: dict, n: int, n_out: int) -> float:
 
 
 def engine(n: int) -> dict:
-    """Whether P1 ran compiled (model.fused) in an evaluation of n scenarios, and with which numba."""
+    """Whether P1 ran compiled (model.fused) in an evaluation of n scenarios, with which numba, and from how many
+    scenarios evaluate compiles it (fewer: numpy, numba's load would not pay)."""
     fused = model.graph.fuses(model.ORDER, n)
-    return {"fused": fused, "numba": getattr(sys.modules.get("numba"), "__version__", None)}
+    return {"fused": fused, "numba": getattr(sys.modules.get("numba"), "__version__", None),
+            "min_scenarios": model.fused.MIN_SCENARIOS, "numba_enabled": model.fused.ENABLED}
 
 
 def first(n: int, source: str = "0", arrays: dict | None = None) -> dict:
@@ -101,21 +103,34 @@ def kernel(n: int, source: str = "0") -> dict:
             "numba": getattr(sys.modules.get("numba"), "__version__", None)}
 
 
-def memory(n: int, source: str = "0") -> dict:
+def _peak(arrays: dict) -> tuple[dict, int]:
+    """One evaluate of all outputs, and the peak of what Python allocated during it (tracemalloc), in bytes."""
     import tracemalloc
 
-    arrays = scenarios(n, source)
-    n = len(next(iter(arrays.values())))  # a file's own count
-    in_bytes = sum(v.nbytes for v in arrays.values())
     tracemalloc.start()
     tracemalloc.reset_peak()
     base = tracemalloc.get_traced_memory()[0]
     res = model.evaluate(arrays)
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
+    return res, peak
+
+
+def memory(n: int, source: str = "0") -> dict:
+    """The peak of one evaluate of all outputs: the first call in this process (numba's import and the kernel's
+    load allocate ~45 MB of their own), then a second call (the evaluation alone: its outputs, chunk buffers and
+    lines). Either ratio to inputs + outputs carries a fixed part, so it falls as n grows."""
+    arrays = scenarios(n, source)
+    n = len(next(iter(arrays.values())))  # a file's own count
+    in_bytes = sum(v.nbytes for v in arrays.values())
+    res, peak = _peak(arrays)
     out_bytes = sum(v.nbytes for v in res.values())
+    del res
+    _, warm = _peak(arrays)
+    io = in_bytes + out_bytes
     return {"n": n, "input_mb": in_bytes / 1e6, "output_mb": out_bytes / 1e6,
-            "evaluate_peak_mb": peak / 1e6, "peak_incl_inputs_over_io": (peak + in_bytes) / (in_bytes + out_bytes),
+            "evaluate_peak_mb": peak / 1e6, "peak_incl_inputs_over_io": (peak + in_bytes) / io,
+            "evaluate_peak_warm_mb": warm / 1e6, "warm_peak_incl_inputs_over_io": (warm + in_bytes) / io,
             "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -159,6 +159,8 @@ class Row:
     `helper`: a row that only serves other formulas (an IRR's sign rows and search, a check's absolute
     flows, a chart's sentinel), not a line of the schedule: grouped apart on the Project sheet and left out
     of the command line's table (the rows themselves are computed and laid out all the same).
+    `gap`: a check's gap row, 0 wherever the schedule holds: the workbook shows a gap that rounds to 0 cents
+    (float noise) as "–", not as a red "-$0".
     """
 
     key: str
@@ -166,6 +168,7 @@ class Row:
     unit: str
     excel: str
     helper: bool = False
+    gap: bool = False
 
 
 @dataclass

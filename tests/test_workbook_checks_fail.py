@@ -53,6 +53,13 @@ def _copy(wb, label: str, point: int, after: str | None = None):
     return wb[sheet.strip("'")][ref.replace("$", "")]
 
 
+def _calc(wb, title: str, key: str, t: int):
+    """Year t's cell of block row `key` in the Scenario calc copy headed `title` (column A)."""
+    ws = wb["Scenario calc"]
+    start = _row(ws, 1, title)
+    return ws.cell(next(r for r in range(start, ws.max_row + 1) if ws.cell(r, 2).value == key), 6 + t)
+
+
 def _input(wb, name: str, value: float, col: int = 8) -> None:
     ws = wb["Inputs"]
     ws.cell(_row(ws, 2, name), col).value = value
@@ -89,10 +96,13 @@ BREAKS = {
     "Scenarios: returns at live share = live":
         lambda wb: _plus(_copy(wb, "Fleet debt", 2, after="Returns by contracted share (live scenario)"), "/2"),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
+    # a copy of the model that no Scenarios cell compares with the named model: coreweave's (not selected)
+    "Scenario calc: every copy passes its checks":
+        lambda wb: _plus(_calc(wb, "Template 2: coreweave", "closing", 2), "+fleet_capex/1000"),
 }
 
 # The gap checks again, from the other side and in the first year column: a gap of either sign in any year fails
-# (the breaks above all add, in a later year). case -> (check label, how to break it)
+# (the breaks above all add, in a later year); then other ways to fail a check. case -> (check label, how to break it)
 MORE_BREAKS = {
     "sculpted corkscrew, positive gap in year 1": ("Sculpted debt corkscrew closes every year", lambda wb: _plus(
         _block_cell(wb, "sculpting", "closing", 0), "-sculpted_debt_capacity/1000")),
@@ -100,6 +110,11 @@ MORE_BREAKS = {
         _block_cell(wb, "fleet_financing", "closing", 0), "-fleet_capex/1000")),
     "bridge, negative gap in year 0": ("Project to equity cash flow bridge closes every year", lambda wb: _plus(
         _block_cell(wb, "fleet_financing", "equity_cash_flow", 0), "-fleet_capex/1000")),
+    # and two more ways out of range: a contracted share's copy, a selector past the last template column
+    "copy at a contracted share, bridge gap in year 2": ("Scenario calc: every copy passes its checks", lambda wb: _plus(
+        _calc(wb, "Contracted share, point 1 (live inputs otherwise)", "equity_cash_flow", 2), "+fleet_capex/1000")),
+    "selector past the last template column": ("Selected scenario is a template column",
+                                               lambda wb: setattr(wb["Inputs"]["G3"], "value", 5)),
 }
 
 
@@ -181,7 +196,7 @@ def test_check_fails(broken, label):
 
 
 @pytest.mark.parametrize("case", list(MORE_BREAKS))
-def test_gap_check_fails_either_way(broken, case):
+def test_check_fails_other_ways(broken, case):
     _, outs = broken
     label = MORE_BREAKS[case][0]
     res = _results(outs[case])

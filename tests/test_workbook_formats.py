@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections import Counter
 
 import openpyxl
 import pytest
@@ -108,6 +109,27 @@ def test_the_dscr_sentinel_reads_none(built):
     (sheet, ref), = wb.defined_names["dscr_sentinel"].destinations
     cell = wb[sheet][ref.replace("$", "")]
     assert (cell.value, cell.number_format) == (1e300, "0E+00")
+
+
+def test_a_gap_row_at_zero_cents_reads_a_dash(built):
+    """A check's gap row (0 wherever its schedule holds) shows "–" where the gap rounds to 0 cents: float noise of
+    −7e-9 is no gap, and a red "-$0" would read as one; a gap of a cent or more keeps its amount. On every sheet
+    the row is laid out (DSCR, Project, each copy on Scenario calc)."""
+    from model.registry import BLOCKS
+
+    _, wb = built
+    gaps = {row.key for b in BLOCKS.values() for row in b.rows if row.gap}
+    assert gaps == {"corkscrew_gap", "bridge_gap"}
+    seen = Counter()
+    for ws in wb.worksheets:
+        rules = {str(cf.sqref).split(":")[0]: rule for cf in ws.conditional_formatting for rule in cf.rules}
+        for r in range(1, ws.max_row + 1):
+            if ws.cell(r, 2).value in gaps:
+                rule = rules[f"F{r}"]
+                assert (rule.type, rule.formula, rule.dxf.numFmt.formatCode) == (
+                    "expression", [f"ROUND(F{r},2)=0"], '"–"'), (ws.title, r)
+                seen[ws.title] += 1
+    assert seen == {"DSCR": 1, "Project": 2, "Scenario calc": 18}, seen
 
 
 def test_an_overflow_is_stored_as_num_not_inf(tmp_path):

@@ -51,5 +51,9 @@ def test_pdf_conversion_succeeds_and_every_page_is_legible(tmp_path):
     assert 60 <= len(pages) <= 110, len(pages)  # legible, not a ream: 36 pages at 3.4-7.5 pt before
     counts = Counter(sheet for sheet, _, _ in pages)
     assert counts["Cover"] == 1 and counts["Charts"] == 3, counts  # the ten charts four a page, none cut
+    # a check's gap row at float noise (1e-8 of $100m) prints "–", not a red "-$0" (a conditional format)
+    noise = [i + 1 for i, page in enumerate(pypdf.PdfReader(pdf).pages)
+             if re.search(r"-\$0(\.0m)?(?![\d.,])", page.extract_text())]
+    assert not noise, f"pages showing -$0: {noise}"
     widths = {sheet: w for sheet, _, w in pages}
     assert widths["Project"] == pytest.approx(1190.55, abs=1) and widths["Inputs"] == pytest.approx(841.9, abs=1)  # A3, A4

@@ -14,6 +14,7 @@ from wbtools import ALLOWED_FUNCTIONS, ALLOWED_LITERALS
 import xl
 from model.registry import BLOCKS, CONSTANTS, CONTROLS, INPUTS, OUTPUTS, names
 from xl.book import pages_across
+from xl.sheets.inputs import SELECTOR_CELL
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +34,21 @@ def formulas_of(wb):
 
 STRING_RE = re.compile(r'"[^"]*"')
 SHEET_RE = re.compile(r"'[^']*'!|\b[A-Za-z_][A-Za-z0-9_ ]*!")
-IDENT_RE = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_.]*\$?[0-9]*")
-NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.])(\d+\.?\d*(?:[eE][-+]?\d+)?)")
+# a number that is no part of a name or a reference (F12, $F$3, rack_kw_h100), in any notation (1E+15, 1e-9)
+NUMBER_RE = re.compile(r"(?<![A-Za-z0-9_.$])(\d+\.?\d*(?:[eE][-+]?\d+)?)(?![A-Za-z0-9_.(])")
+FUNCTION_RE = re.compile(r"(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9._]*)\(")
 
 
 def literals(formula: str) -> list[float]:
-    text = STRING_RE.sub("", formula)
-    text = SHEET_RE.sub("", text)
-    text = IDENT_RE.sub(" ", text)
+    text = SHEET_RE.sub("", STRING_RE.sub("", formula))
     return [float(m) for m in NUMBER_RE.findall(text)]
 
 
 def test_literal_extractor_can_fail():
     assert literals("=gpu_price*1.2+rack_kw_h100+F12") == [1.2]
     assert literals("=ROUND(x,9)+'Cost stack'!$F$3*1000") == [9.0, 1000.0]
+    assert literals('=x*1e6+y/1E+15-z*2.5e-9+"7"') == [1e6, 1e15, 2.5e-9]
+    assert FUNCTION_RE.findall("=round(x,9)+_xlfn.NORM.S.INV(p)+Sheet1!A1") == ["round", "_xlfn.NORM.S.INV"]
 
 
 def test_defined_names_equal_registry(built):
@@ -74,7 +76,7 @@ def test_literal_numbers_and_functions(built):
         for v in literals(c.value):
             if v not in ALLOWED_LITERALS:
                 bad_lit.append(f"{sheet}!{c.coordinate}: {c.value} ({v})")
-        for fn in re.findall(r"([A-Z][A-Z0-9._]*)\(", STRING_RE.sub("", c.value)):
+        for fn in FUNCTION_RE.findall(STRING_RE.sub("", c.value)):
             if fn not in ALLOWED_FUNCTIONS:
                 bad_fn.append(f"{sheet}!{c.coordinate}: {fn}")
     assert not bad_lit, "\n".join(bad_lit[:20])
@@ -151,10 +153,11 @@ def test_timing_flags_not_ifs_on_dates(built):
 
 
 def test_every_name_used(built):
-    """Constants, inputs and controls are read by some formula; outputs are read or are results."""
+    """Constants, inputs and the scenario selector are read by some formula; outputs and the selected template's
+    name (the Cover's) are read or are results."""
     _, wb = built
     text = " ".join(c.value.lower() for _, c in formulas_of(wb))
-    unused = [n for n in (*CONSTANTS, *INPUTS, *CONTROLS) if not re.search(rf"(?<![a-z0-9_]){n}(?![a-z0-9_])", text)]
+    unused = [n for n in (*CONSTANTS, *INPUTS, "scenario_number") if not re.search(rf"(?<![a-z0-9_]){n}(?![a-z0-9_])", text)]
     assert not unused, unused
 
 
@@ -166,6 +169,9 @@ def test_input_cells_styled_and_validated(built):
         for rng in dv.sqref.ranges:
             dv_cells.add(rng.coord.replace("$", ""))
         assert dv.errorTitle and dv.error, dv.sqref
+        if str(dv.sqref) != SELECTOR_CELL.replace("$", ""):  # an input's bounds: its row's Min and Max cells
+            bounds = [f for f in (dv.formula1, dv.formula2) if f is not None]
+            assert bounds and all(re.search(r"\$[EF]\$\d+", f) and not literals(f) for f in bounds), (dv.sqref, bounds)
     names_rows = [r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Name"]  # the axes groups
     rows = [r for r in range(1, names_rows[0]) if ws.cell(r, 2).value in INPUTS]
     assert len(rows) == len(INPUTS)

@@ -226,10 +226,10 @@ class Book:
         ws.write_formula(row, col, "=" + text, fmt, clean(value))
         self.n_formulas += 1
 
-    def year_row(self, ws, row: int, excel: str, block: str, cell, fmt, values: list) -> None:
+    def year_row(self, ws, row: int, excel: str, block: str, cell, fmt, values: list, gap: bool = False) -> None:
         """A block row's formula in each year column. A row that is #N/A by definition in some years (a DSCR
         without debt service) shows that #N/A in grey (any other error stays black); a row that holds the DSCR
-        sentinel there reads "none"."""
+        sentinel there reads "none"; a check's `gap` row reads "–" where the gap rounds to 0 cents."""
         years = len(values)
         for t in range(years):
             self.formula(ws, row, YEAR_COL0 + t, row_formula(excel, block, cell, t, years), fmt, values[t])
@@ -240,6 +240,9 @@ class Book:
         if "dscr_sentinel" in excel:
             ws.conditional_format(*span, {"type": "cell", "criteria": ">=", "value": "dscr_sentinel",
                                           "format": self.st.none})
+        if gap:  # float noise (1e-8 of $100m) is no gap: not a red "-$0"
+            ws.conditional_format(*span, {"type": "formula", "criteria": f"=ROUND({corner},2)=0",
+                                          "format": self.st.no_gap})
 
     def name_cell(self, name: str, sheet: str, row: int, col: int) -> None:
         cell = xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)

@@ -11,7 +11,6 @@ SECTION_FILL = "#D9E1F2"
 TAB = {"cover": "#1F3864", "inputs": "#FFC000", "calc": "#5B9BD5", "sensitivity": "#70AD47",
        "charts": "#70AD47", "checks": "#C00000", "udf": "#7030A0"}
 
-# number format by unit (fallback: general with thousands)
 # number format by unit (fallback: general with thousands). Money and counts carry an explicit zero section
 # (a dash), so a masked year past a term reads "–", never "0" or "-0"
 M = '$#,##0.0,,"m";[Red]-$#,##0.0,,"m";"–"'
@@ -99,6 +98,7 @@ class Styles:
         # the DSCR sentinel (years without debt service) reads "none": a conditional format (Book.year_row), as a
         # number format's condition would have to write 1e300 out in full, past its 255 characters
         self.none = wb.add_format({"num_format": '"none"'})
+        self.no_gap = wb.add_format({"num_format": '"–"', "font_color": "#000000"})  # a check's gap row at 0 cents
         self.base_case = wb.add_format({"bold": True, "border": 2, "border_color": "#C00000"})
         self.base_line = wb.add_format({"bold": True, "bg_color": "#E7E6E6"})  # a grid's base-case row and column
         self.flagged = wb.add_format({"bg_color": "#F8CBAD", "font_color": "#9C0006", "bold": True})

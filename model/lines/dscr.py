@@ -72,7 +72,7 @@ SCULPT_YEARS = 30
     Row("interest", "Interest", "$", "[opening]*rate_contracted"),
     Row("principal", "Principal", "$", "[debt_service]-[interest]"),
     Row("closing", "Closing balance", "$", "[opening>]"),
-    Row("corkscrew_gap", "Opening − principal − closing (check)", "$", "[opening]-[principal]-[closing]"),
+    Row("corkscrew_gap", "Opening − principal − closing (check)", "$", "[opening]-[principal]-[closing]", gap=True),
     Row("dscr", "DSCR", "×", "IF([flag]=1,[cfads]/[debt_service],NA())"),
 ])
 def sculpting(cfads_contracted, cfads_growth, target_dscr, rate_contracted, tenor_contracted_years,

@@ -246,7 +246,7 @@ DEBT = [
     Row("principal", "Principal", "$", "[debt_service]-[interest]"),
     Row("closing", "Closing balance", "$", "[opening>]"),
     Row("corkscrew_gap", "Opening + drawn − principal − closing (check)", "$",
-        "[opening]+[drawdown]-[principal]-[closing]"),
+        "[opening]+[drawdown]-[principal]-[closing]", gap=True),
     Row("dscr", "DSCR", "×", "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],NA())"),
     Row("dscr_or_sentinel", "DSCR, sentinel without debt service (helper)", "×",
         "IF([debt_service]>0,[fleet_operations.cfads]/[debt_service],dscr_sentinel)", helper=True),
@@ -259,7 +259,7 @@ DEBT = [
         "+[fleet_operations.sale_cash]-[equity_invested]"),
     Row("bridge_gap", "Project-to-equity bridge gap (check)", "$",
         "[equity_cash_flow]-([fleet_operations.project_cash_flow]-[debt_service]+[drawdown]"
-        "-([levered_tax]-[fleet_operations.unlevered_tax]))"),
+        "-([levered_tax]-[fleet_operations.unlevered_tax]))", gap=True),
     Row("equity_pv", "Equity cash flow, PV at cost of equity", "$",
         "[equity_cash_flow]/(1+cost_of_equity)^[fleet_operations.year]"),
     Row("equity_sign", "Equity cash flow sign (IRR helper)", "sign",

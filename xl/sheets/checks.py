@@ -47,10 +47,11 @@ def write_checks(b: Book) -> None:
         _describe(b, ws, r, note)
         b.check_cells.append(f"Checks!$B${r + 1}")
         r += 1
-    # the selection is a template column: a whole number within the columns, its header the name shown
+    # the selection is a template column: a whole number from 1 whose column has a template's name (INDEX past
+    # the last column is #REF!, text fails INT: both 0)
     ws.write(r, 0, "Selected scenario is a template column", st.text)
     sel = (f"IFERROR(IF(AND(INT(scenario_number)=scenario_number,scenario_number>=1,"
-           f"INDEX({b.template_header},1,scenario_number)=selected_scenario),1,0),0)")
+           f"INDEX({b.template_header},1,scenario_number)<>\"\"),1,0),0)")
     b.formula(ws, r, 1, sel, st.check, 1)
     b.check_values.append(1)
     _describe(b, ws, r, "scenario_number is a whole number from 1 to the number of template columns")

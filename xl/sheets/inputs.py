@@ -59,8 +59,8 @@ def write_inputs(b: Book, ws) -> None:
     r += 1
     for c in CONSTANTS.values():
         b.line_head(ws, r, c.label, c.name, c.unit)
-        if c.excel:  # one source per fact: 730 is 8760 / 12
-            b.formula(ws, r, 6, c.excel, st.value(c.unit, "const"), c.value)
+        if c.excel:  # one source per fact: 730 is 8760 / 12 (a calculation: black, not a typed constant's grey)
+            b.formula(ws, r, 6, c.excel, st.value(c.unit), c.value)
         else:  # the DSCR sentinel as 1E+300, not ### in a column of rates and hours
             ws.write_number(r, 6, c.value, st.const_big if abs(c.value) >= 1e9 else st.value(c.unit, "const"))
         b.name_cell(c.name, "Inputs", r, 6)
@@ -144,7 +144,7 @@ def _axes_group(b: Book, ws, r: int, axes: tuple) -> int:
         refs = []
         for i, v in enumerate(vals):
             ws.write_number(r + 5 + i, c, v, st.value(unit, "input"))
-            validate(ws, r + 5 + i, c, inp)
+            validate(ws, r + 5 + i, c, inp, b.input_rows[inp])
             refs.append(f"Inputs!{xl_rowcol_to_cell(r + 5 + i, c, row_abs=True, col_abs=True)}")
         b.axis_cells[key] = refs
         first, last = xl_rowcol_to_cell(r + 5, c), xl_rowcol_to_cell(r + 4 + len(vals), c)
@@ -181,7 +181,7 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
                              {"author": "build_workbook"})
         else:
             ws.write_number(r, b.t_col0 + i, float(s.values[name]), st.value(shown, "input"))
-        validate(ws, r, b.t_col0 + i, name)
+        validate(ws, r, b.t_col0 + i, name, r)
         src = s.sources.get(name, "")
         if src and not src.startswith("seed: ") and (i == 0 or src):
             notes.append(src if i == 0 else f"{s.name}: {src}")
@@ -189,24 +189,27 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
     b.input_rows[name] = r
 
 
-def validate(ws, r: int, c: int, name: str) -> None:
+def validate(ws, r: int, c: int, name: str, bounds: int) -> None:
+    """Excel's data validation of an input cell (r, c) by its domain, whose bounds it reads from the Min and Max
+    cells (columns E and F) of row `bounds`, the input's own row: one source for the Checks sheet and for this."""
     dom = INPUTS[name].domain
     msg = f"{name}: allowed {dom.text()}"
     common = {"input_title": name[:32], "input_message": f"Allowed: {dom.text()}"[:255],
               "error_title": "Outside the domain", "error_message": msg[:255], "error_type": "stop",
               "ignore_blank": False}  # an input wants a number (the Checks sheet fails a cleared one too)
+    mn, mx = (xl_rowcol_to_cell(bounds, col, row_abs=True, col_abs=True) for col in (4, 5))
     if dom.integer:
         ws.data_validation(r, c, r, c, {"validate": "integer", "criteria": "between",
-                                        "minimum": int(dom.lo), "maximum": int(dom.hi), **common})
+                                        "minimum": f"={mn}", "maximum": f"={mx}", **common})
     elif dom.hi is None:
         crit = ">" if dom.lo_open else ">="
-        ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": crit, "value": dom.lo, **common})
+        ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": crit, "value": f"={mn}", **common})
     elif not dom.lo_open and not dom.hi_open:
         ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": "between",
-                                        "minimum": dom.lo, "maximum": dom.hi, **common})
+                                        "minimum": f"={mn}", "maximum": f"={mx}", **common})
     else:
         cell = xl_rowcol_to_cell(r, c)
-        lo = f"{cell}>{dom.lo:g}" if dom.lo_open else f"{cell}>={dom.lo:g}"
-        hi = f"{cell}<{dom.hi:g}" if dom.hi_open else f"{cell}<={dom.hi:g}"
+        lo = f"{cell}{'>' if dom.lo_open else '>='}{mn}"
+        hi = f"{cell}{'<' if dom.hi_open else '<='}{mx}"
         ws.data_validation(r, c, r, c, {"validate": "custom", "value": f"=AND(ISNUMBER({cell}),{lo},{hi})",
                                         **common})

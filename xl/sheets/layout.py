@@ -4,7 +4,9 @@ Used to evaluate the model side by side (one layout per template, or per axis va
 every output and block that moves with the mapped inputs gets its own cell (outputs: one row each, the
 value in column D; blocks: one row per block row, years across from column F), with the mapped inputs'
 cells substituted for their names and these cells for the outputs and block rows they read. Whatever does
-not move with the mapped inputs stays a defined name (or the main sheets' block cells).
+not move with the mapped inputs stays a defined name (or the main sheets' block cells). Below them, the
+registered checks (model/checks.py) that test what the copy recomputes, on the copy's own cells: a copy of the
+model is checked as the model is.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ import re
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from model.checks import evaluate_checks
 from model.graph import depends_on, needed
-from model.registry import BLOCKS, INPUTS, OUTPUTS
+from model.registry import BLOCKS, CHECKS, INPUTS, OUTPUTS
 
 from ..book import LINKS, YEAR_COL0, Book
 from ..formula import RANGE_RE, substitute
@@ -29,13 +32,14 @@ def _names(excel: str, mapping) -> str:
 
 
 def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tuple[str, ...],
-            values: dict, blocks: dict) -> tuple[int, dict[str, str]]:
+            values: dict, blocks: dict) -> tuple[int, dict[str, str], tuple[str, int] | None]:
     """Write on `ws` from row r the nodes `targets` need that depend on `refs` (input -> absolute reference).
 
     `values` are the mapped inputs' values and the model's outputs for them, `blocks` its block rows (block -> key
     -> years), stored as the formulas' cached values. An output with LINKS (a total adding inputs as they are) has
     them as link rows just above it, as on its section's sheet. Returns (next row, {output name: absolute cell on
-    ws (unqualified)})."""
+    ws (unqualified)}, (the absolute range of the copy's check cells, their minimum), or None if no check
+    tests it)."""
     st = b.st
     nodes = [n for n in needed(frozenset(targets)) if (n in OUTPUTS or n in BLOCKS) and depends_on(n, refs)]
     scalars = [(item, item != n) for n in nodes if n in OUTPUTS for item in (*LINKS.get(n, ()), n)]  # (name, link)
@@ -90,5 +94,17 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             b.line_head(ws, k, row.label, row.key, row.unit, copy=True)
             text = _names(row.excel, mapping)
             fmt = st.for_row(row, *blocks[blk][row.key])
-            b.year_row(ws, k, text, blk, cell, fmt, blocks[blk][row.key][:spec.years])
-    return rr + 1, cells
+            b.year_row(ws, k, text, blk, cell, fmt, blocks[blk][row.key][:spec.years], gap=row.gap)
+    # the checks that move with the mapped inputs and read only what this copy lays out (or what does not move)
+    laid = set(cells) | set(rows) | set(refs) | set(linked)
+    checks = [c for c in CHECKS if depends_on(c, refs)
+              and all(p in laid or not depends_on(p, refs) for p in CHECKS[c].params)]
+    if not checks:
+        return rr + 1, cells, None
+    results = evaluate_checks({n: values[n] for n in INPUTS})
+    ws.write(rr, 0, "Checks of this copy (1 = OK)", st.section)
+    for i, c in enumerate(checks, start=rr + 1):
+        b.line_head(ws, i, CHECKS[c].label, c, "1 = OK", copy=True)
+        b.formula(ws, i, VALUE_COL, ranges(_names(CHECKS[c].excel, mapping)), st.check, results[c])
+    first, last = (xl_rowcol_to_cell(i, VALUE_COL, row_abs=True, col_abs=True) for i in (rr + 1, rr + len(checks)))
+    return rr + len(checks) + 2, cells, (f"{first}:{last}", min(results[c] for c in checks))

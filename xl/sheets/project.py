@@ -93,7 +93,7 @@ def write_grouped_blocks(b: Book, ws, sheet: str, r: int, blocks: list) -> int:
         if row.helper:  # grouped (outline level 1) but shown: headlines read them (FAST: nothing
             ws.set_row(rr_, None, None, {"level": 1})  # hidden); the - in the margin folds them
         fmt = st.for_row(row, unit=unit)
-        b.year_row(ws, rr_, row.excel, blk, cell, fmt, vals[:n])
+        b.year_row(ws, rr_, row.excel, blk, cell, fmt, vals[:n], gap=row.gap)
     ws.set_column(YEAR_COL0, last, 11)
     return rr
 

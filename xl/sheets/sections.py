@@ -103,5 +103,5 @@ def write_block(b: Book, ws, sheet: str, r: int, blk) -> int:
         rr = r + i
         b.line_head(ws, rr, row.label, row.key, row.unit)
         fmt = st.for_row(row, *vals[row.key])
-        b.year_row(ws, rr, row.excel, blk.name, cell, fmt, vals[row.key][:blk.years])
+        b.year_row(ws, rr, row.excel, blk.name, cell, fmt, vals[row.key][:blk.years], gap=row.gap)
     return r + len(blk.rows)
