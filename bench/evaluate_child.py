@@ -19,6 +19,7 @@ import resource
 import statistics
 import sys
 import time
+from importlib.util import find_spec
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,8 @@ def engine(n: int) -> dict:
     scenarios evaluate compiles it (fewer: numpy, numba's load would not pay)."""
     fused = model.graph.fuses(model.ORDER, n)
     return {"fused": fused, "numba": getattr(sys.modules.get("numba"), "__version__", None),
-            "min_scenarios": model.fused.MIN_SCENARIOS, "numba_enabled": model.fused.ENABLED}
+            "min_scenarios": model.fused.MIN_SCENARIOS, "numba_enabled": model.fused.ENABLED,
+            "numba_installed": find_spec("numba") is not None}
 
 
 def first(n: int, source: str = "0", arrays: dict | None = None) -> dict:

@@ -455,10 +455,14 @@ def _p1_engine(t: dict) -> str:
     """How P1 ran on arrays in the fresh processes, and why numpy if it did."""
     if t.get("fused"):
         return f"compiled (model.fused, numba {t['numba']})"
-    if t.get("numba_enabled", True) and t["n"] < t.get("min_scenarios", 0):
+    if not t.get("numba_installed", True):
+        return "numpy (numba not installed: the fast extra)"
+    if not t.get("numba_enabled", True):
+        return "numpy (AIE_NUMBA=0)"
+    if t["n"] < t.get("min_scenarios", 0):
         return (f"numpy: {t['n']:,} scenarios, fewer than the {t['min_scenarios']:,} from which evaluate compiles "
                 "P1 (numba's load would not pay; fused=True compiles anyway)")
-    return "numpy (numba not installed, or AIE_NUMBA=0)"
+    return "numpy (numba is installed but could not compile P1)"
 
 
 def main(argv: list[str] | None = None) -> int:

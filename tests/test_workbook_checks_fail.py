@@ -97,7 +97,7 @@ BREAKS = {
         lambda wb: _plus(_copy(wb, "Fleet debt", 2, after="Returns by contracted share (live scenario)"), "/2"),
     "All inputs in domain": lambda wb: _input(wb, "gpu_utilization", 2.0, col=9),  # coreweave's column
     # a copy of the model that no Scenarios cell compares with the named model: coreweave's (not selected)
-    "Scenario calc: every copy passes its checks":
+    "Scenario calc, template 2 (coreweave): its checks pass":
         lambda wb: _plus(_calc(wb, "Template 2: coreweave", "closing", 2), "+fleet_capex/1000"),
 }
 
@@ -110,11 +110,14 @@ MORE_BREAKS = {
         _block_cell(wb, "fleet_financing", "closing", 0), "-fleet_capex/1000")),
     "bridge, negative gap in year 0": ("Project to equity cash flow bridge closes every year", lambda wb: _plus(
         _block_cell(wb, "fleet_financing", "equity_cash_flow", 0), "-fleet_capex/1000")),
-    # and two more ways out of range: a contracted share's copy, a selector past the last template column
-    "copy at a contracted share, bridge gap in year 2": ("Scenario calc: every copy passes its checks", lambda wb: _plus(
-        _calc(wb, "Contracted share, point 1 (live inputs otherwise)", "equity_cash_flow", 2), "+fleet_capex/1000")),
+    # a contracted share's copy; the selector past the last template column, and on a column without a name
+    "copy at a contracted share, bridge gap in year 2": ("Scenario calc, contracted share point 1: its checks pass",
+                                                         lambda wb: _plus(_calc(
+        wb, "Contracted share, point 1 (live inputs otherwise)", "equity_cash_flow", 2), "+fleet_capex/1000")),
     "selector past the last template column": ("Selected scenario is a template column",
                                                lambda wb: setattr(wb["Inputs"]["G3"], "value", 5)),
+    "selector on a column without a template's name": ("Selected scenario is a template column",
+                                                        lambda wb: setattr(wb["Inputs"]["H4"], "value", None)),
 }
 
 

@@ -12,7 +12,7 @@ from openpyxl.utils import get_column_letter
 from wbtools import ALLOWED_FUNCTIONS, ALLOWED_LITERALS
 
 import xl
-from model.registry import BLOCKS, CONSTANTS, CONTROLS, INPUTS, OUTPUTS, names
+from model.registry import BLOCKS, CHECKS, CONSTANTS, CONTROLS, INPUTS, OUTPUTS, names
 from xl.book import pages_across
 from xl.sheets.inputs import SELECTOR_CELL
 
@@ -60,6 +60,32 @@ def test_defined_names_equal_registry(built):
         dests = list(dn.destinations)
         assert len(dests) == 1, n
         assert ":" not in dests[0][1], f"{n} points to a range"
+
+
+def _names_read(excel: str) -> set[str]:
+    """The registry names an Excel text reads (outside strings and [row] references)."""
+    known = {*INPUTS, *OUTPUTS, *CONSTANTS, *CONTROLS}
+    text = re.sub(r'"[^"]*"|\[[^\]]*\]', " ", excel)
+    return set(re.findall(r"(?<![A-Za-z0-9_.])[a-z_][a-z0-9_]*(?![A-Za-z0-9_(])", text)) & known
+
+
+def test_excel_reads_what_the_function_reads():
+    """A line's, a row's or a check's Excel text reads its function's parameters (the graph's edges) and
+    constants, and beyond them only inputs those parameters already read. Where a copy of the model is laid out
+    (Scenario calc), a name it reads stays the named model's unless the graph says the copy recomputes it: an
+    output read but not a parameter would silently be the named model's (LLCR read sculpted_debt_capacity so)."""
+    from model.graph import upstream_inputs
+
+    def extra(excel: str, params) -> set[str]:
+        upstream = set().union(*(upstream_inputs(p) for p in params)) if params else set()
+        return _names_read(excel) - set(params) - set(CONSTANTS) - upstream
+
+    assert _names_read("IF([x:]>0,POWER(gpu_price,1/economic_life_years),\"wacc\")+hours_per_year") == {
+        "gpu_price", "economic_life_years", "hours_per_year"}
+    bad = {n: extra(o.excel, o.params) for n, o in OUTPUTS.items()}
+    bad |= {f"{b.name}.{row.key}": extra(row.excel, b.params) for b in BLOCKS.values() for row in b.rows}
+    bad |= {n: extra(c.excel, c.params) for n, c in CHECKS.items()}
+    assert not {k: v for k, v in bad.items() if v}
 
 
 def test_no_sheet_scoped_names(built):

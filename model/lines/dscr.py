@@ -144,6 +144,6 @@ def sculpted_debt_capacity(sculpting):
 
 
 @line(S, "×", "LLCR", "SUM([sculpting.pv_cfads:])/sculpted_debt_capacity", block="sculpting")
-def llcr(sculpting):
+def llcr(sculpting, sculpted_debt_capacity):
     """Σ CFADS_t / (1 + rate_contracted)^t / sculpted_debt_capacity"""
-    return sculpting["pv_cfads"] / sculpting["capacity"]
+    return sculpting["pv_cfads"] / sculpted_debt_capacity

@@ -31,6 +31,11 @@ def _names(excel: str, mapping) -> str:
     return "".join(p if p.startswith("[") else substitute(p, mapping) for p in _BRACKETS.split(excel))
 
 
+def _moving(targets: tuple[str, ...], refs: dict) -> list[str]:
+    """The outputs and blocks `targets` need that move with the mapped inputs, in evaluation order."""
+    return [n for n in needed(frozenset(targets)) if (n in OUTPUTS or n in BLOCKS) and depends_on(n, refs)]
+
+
 def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tuple[str, ...],
             values: dict, blocks: dict) -> tuple[int, dict[str, str], tuple[str, int] | None]:
     """Write on `ws` from row r the nodes `targets` need that depend on `refs` (input -> absolute reference).
@@ -41,7 +46,15 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
     ws (unqualified)}, (the absolute range of the copy's check cells, their minimum), or None if no check
     tests it)."""
     st = b.st
-    nodes = [n for n in needed(frozenset(targets)) if (n in OUTPUTS or n in BLOCKS) and depends_on(n, refs)]
+    nodes = _moving(targets, refs)
+    # and the outputs that the checks of what the copy recomputes read (the minimum DSCR, an IRR), where it lays
+    # out the blocks those checks read: a copy is checked as the model is
+    laid = {n for n in nodes if n in BLOCKS}
+    more = tuple(p for c in CHECKS.values() if depends_on(c.name, refs)
+                 and all(q in laid or not depends_on(q, refs) for q in c.params if q in BLOCKS)
+                 for p in c.params if p in OUTPUTS)
+    if more:
+        nodes = _moving(targets + more, refs)
     scalars = [(item, item != n) for n in nodes if n in OUTPUTS for item in (*LINKS.get(n, ()), n)]  # (name, link)
     local_blocks = [n for n in nodes if n in BLOCKS]
     b.section_row(ws, r, title, YEAR_COL0 + max((BLOCKS[k].years for k in local_blocks), default=0) - 1)

@@ -61,14 +61,14 @@ def write_scenarios(b: Book) -> ReturnsByShare:
                      "named cell is on the line's section sheet).", st.subtitle)
     r = 2
     per_template = []
-    checked = []  # each copy's (check cells, their minimum)
+    copy_checks = []  # (which copy, its check cells, their minimum): a row each on the Checks sheet
     for i, s in enumerate(b.scenarios):
         refs = {n: b.template_cell(n, i) for n in INPUTS}
         vals = model.compute(s.values)
         r, cells, checks = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES, {**s.values, **vals},
                                    b._block_values(s.values))
         per_template.append((cells, vals))
-        checked.append(checks)
+        copy_checks.append((f"template {i + 1} ({s.name})", checks))
         r += 1
     shares = b.axis_values[SHARE_KEY]
     per_share = []
@@ -78,7 +78,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         r, cells, checks = lay_out(b, calc, r, f"Contracted share, point {j + 1} (live inputs otherwise)",
                                    {SHARE_KEY: ref}, RETURNS, {**v, **vals}, b._block_values(v))
         per_share.append((cells, vals))
-        checked.append(checks)
+        copy_checks.append((f"contracted share point {j + 1}", checks))
         r += 1
     calc.set_column(0, 0, 40)  # the longest label, a check's, in full
     calc.set_column(1, 1, 30)
@@ -86,13 +86,12 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     calc.set_column(YEAR_COL0, last, 12)
     calc.freeze_panes(1, 2)
     b.print_layout(calc, r, last)
-    done = [c for c in checked if c is not None]
-    if done:  # every copy checked as the model is, in the master check through one row on Checks
-        cells = ",".join(f"'{CALC}'!{rng}" for rng, _ in done)
-        b.extra_checks.append(("Scenario calc: every copy passes its checks", f"IF(MIN({cells})=1,1,0)",
-                               min(v for _, v in done), "the checks above that test what a copy recomputes (the "
-                               "corkscrew, the bridge, the NPVs at the IRRs, ...), on each template's and each "
-                               "contracted share's copy of the model on Scenario calc"))
+    for which, checks in copy_checks:  # every copy checked as the model is, in the master check
+        if checks is not None:
+            rng, ok = checks
+            b.extra_checks.append((f"Scenario calc, {which}: its checks pass", f"IF(MIN('{CALC}'!{rng})=1,1,0)", ok,
+                                   "the checks above that test what this copy of the model recomputes (its corkscrew, "
+                                   "its bridge, its NPVs at its IRRs, ...), laid out below the copy on Scenario calc"))
 
     ws.write(0, 0, "Scenarios", st.title)
     ws.write(1, 0, "Every template's headline outputs side by side (live formulas over its Inputs column), and the "
