@@ -191,9 +191,17 @@ def cmd_claims(args: argparse.Namespace) -> int:
                      ", ".join(fmt.value(v, unit) for v in r["values"]), "holds" if r["holds"] else "FAILS", solve])
     print(fmt.table(rows, ["id", "sec", "kind", "output", "stated", "model", "verdict", "would hold at"], right=set()))
     print(f"\n{sum(r['holds'] for r in recs)} of {len(recs)} claims hold")
-    for r in recs:
-        if r["source_disagrees"]:
-            print(f"{r['id']}: {r['source_disagrees']}")
+    # what a claim was evaluated with beyond the seed: its model value is for those inputs, not the seed's
+    cased = [r for r in recs if any(c not in ("", "seed") for c in r["cases"])]
+    if cased:
+        print("\nInputs a claim is evaluated with (the rest as seed; one set per value):")
+        for r in cased:
+            print(f"{r['id']}: {'; '.join(c or 'seed' for c in r['cases'])}")
+    disagree = [r for r in recs if r["source_disagrees"]]
+    if disagree:
+        print()
+    for r in disagree:
+        print(f"{r['id']}: {r['source_disagrees']}")
     return 0
 
 
@@ -228,24 +236,30 @@ def _fixed(x, dp: int, scale: float = 1.0, suffix: str = "") -> list[str]:
 
 def project_table(frame, all_years: bool = False) -> str:
     """Years as columns (year 0 to the economic life's last, or all laid-out years), quantities as rows with
-    the unit the registry gives each row and the same decimals along a row: money in $ millions when a row
-    reaches a million, flags as 0/1; the registry's helper rows (IRR signs and search, check rows) are left
-    to --json/--csv."""
+    the unit the registry gives each row and the same decimals along a row: money in $ millions, every money row
+    alike, when one reaches a million (a check's gap row stays in dollars: a gap of $5 shows), flags as 0/1; the
+    registry's helper rows (IRR signs and search, check helpers) are left to --json/--csv."""
     from model.registry import BLOCKS
 
     registered = [r for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows]
     units = {r.key: r.unit for r in registered}
     helpers = {r.key for r in registered if r.helper}
+    gaps = {r.key for r in registered if r.gap}
     if not all_years and "life" in frame.columns:  # years after the sale are zeros by construction
         frame = frame.loc[frame.index <= max([0, *frame.index[frame["life"].to_numpy() == 1]])]
+
+    def top(col: str) -> float:
+        x = frame[col].to_numpy(dtype=float)
+        return float(abs(x[x == x]).max(initial=0))
+
+    millions = any(units.get(c) == "$" and c not in gaps and top(c) >= 1e6 for c in frame.columns)
     rows = []
     for col in frame.columns:
         if col in helpers:
             continue
         unit = units.get(col, "")
         x = frame[col].to_numpy(dtype=float)
-        top = abs(x[x == x]).max(initial=0)
-        if unit == "$" and top >= 1e6:
+        if unit == "$" and millions and col not in gaps:
             rows.append([col, "$ m", *_fixed(x, 1, 1e6)])
         elif unit == "$":
             rows.append([col, "$", *_fixed(x, 0)])
@@ -255,8 +269,8 @@ def project_table(frame, all_years: bool = False) -> str:
             rows.append([col, unit, *_fixed(x, 2, 0.01, " %")])
         elif unit.startswith("×"):
             rows.append([col, unit, *_fixed(x, 2, 1.0, "×")])
-        elif top < 1000 and not unit.endswith("GPUs"):  # prices: four significant digits on the row's largest
-            rows.append([col, unit, *_fixed(x, min(max(2, 3 - math.floor(math.log10(top))) if top else 2, 6))])
+        elif (big := top(col)) < 1000 and not unit.endswith("GPUs"):  # prices: 4 significant digits on the largest
+            rows.append([col, unit, *_fixed(x, min(max(2, 3 - math.floor(math.log10(big))) if big else 2, 6))])
         else:
             rows.append([col, unit, *_fixed(x, 0)])
     return fmt.table(rows, ["year", "unit", *[str(y) for y in frame.index]], right=set(range(2, len(frame.index) + 2)))

@@ -275,7 +275,15 @@ def cmd_tornado(args: argparse.Namespace) -> int:
                    <= r.high_value]
         if outside:  # both ends of the bar on one side of the base: meant, perhaps, but worth saying
             notes.append(f"the base lies outside the given range of {', '.join(outside)}")
-        if len(shown) < len(frame) or one or last or flat.any() or outside:
+        # a ±pct move stopped at the domain's edge (utilization 1 moves down only): a shorter bar, said so
+        clipped = [r.input for r in shown.itertuples() if r.basis.startswith("±") and not (
+            math.isclose(r.low_value, r.base_value * (1 - args.pct), rel_tol=1e-9, abs_tol=1e-12)
+            and math.isclose(r.high_value, r.base_value * (1 + args.pct), rel_tol=1e-9, abs_tol=1e-12))]
+        if clipped:
+            notes.append(f"{', '.join(clipped)} moved less than {pct} at one end or both: clipped into "
+                         f"{'its' if len(clipped) == 1 else 'their'} domain{'' if len(clipped) == 1 else 's'}, "
+                         "or rounded to a whole number")
+        if len(shown) < len(frame) or one or last or flat.any() or outside or clipped:
             more = f"{len(frame) - len(shown)} more inputs (--top 0 shows all); " if len(shown) < len(frame) else ""
             print(f"\n{more}{'; '.join(notes)}")
     if args.png:

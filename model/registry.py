@@ -338,7 +338,9 @@ def suggest(name: str, kind: str = "input") -> str:
     if same:
         return f" (did you mean {same[0]}? names are lower case)"
     close = difflib.get_close_matches(name.casefold(), list(pool), n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+    if close:
+        return f" (did you mean {', '.join(close)}?)"
+    return f" (no {kind} is named like it: docs/model.md, or `python -m model reference`, lists them)"
 
 
 def unknown(name: object, kind: str = "input") -> str:

@@ -128,6 +128,9 @@ def test_claims_table():
     assert p.returncode == 0, p.stderr
     assert "C48" in p.stdout and "FAILS" in p.stdout
     assert "38 of 48 claims hold" in p.stdout
+    # the table's model values are for each claim's own inputs, listed below it (C11 is not seed's $0.06)
+    assert "\nC11: model_params_b 405, kv_gb_per_sequence 0.53, batch_size 16\n" in p.stdout
+    assert "\nC01: " not in p.stdout.split("claims hold")[1]  # a claim on seed's inputs is not listed
 
 
 def test_inputs():

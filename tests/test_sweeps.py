@@ -175,6 +175,19 @@ def test_tornado_clips_moves_into_the_domain():
     assert t.loc["batch_size"].swing == 0  # batch size does not enter the GPU-hour cost
 
 
+def test_cli_tornado_says_which_moves_were_clipped(capsys):
+    """The table's header says ±10%; where the domain stopped a move (utilization 1 + 10%, pue 1.05 − 10%) or a
+    whole number rounded it, the note below the table names the input; a full move is not named."""
+    assert run_cli(["tornado", "--output", "cost_per_sold_gpu_hour", "--input", "gpu_utilization", "--input", "pue",
+                    "--input", "gpu_price", "--input", "batch_size", "--set", "pue=1.05"]) == 0
+    note = capsys.readouterr().out.strip().splitlines()[-1]
+    clipped = note.split("; ")[-1]
+    assert clipped.endswith("moved less than ±10% at one end or both: clipped into their domains, or rounded to a "
+                            "whole number"), note
+    assert {"gpu_utilization", "pue", "batch_size"} <= set(clipped.split(" moved")[0].split(", ")), note
+    assert "gpu_price" not in clipped
+
+
 def test_tornado_range_mode_and_explicit_ranges():
     t = sweeps.tornado("residual_value", inputs=["residual_case", "gpu_price", "residual_base"], mode="range",
                        ranges={"gpu_price": (20000, 30000)}).set_index("input")

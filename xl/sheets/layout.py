@@ -49,9 +49,9 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
     nodes = _moving(targets, refs)
     # and the outputs that the checks of what the copy recomputes read (the minimum DSCR, an IRR), where it lays
     # out the blocks those checks read: a copy is checked as the model is
-    laid = {n for n in nodes if n in BLOCKS}
+    laid_blocks = {n for n in nodes if n in BLOCKS}
     more = tuple(p for c in CHECKS.values() if depends_on(c.name, refs)
-                 and all(q in laid or not depends_on(q, refs) for q in c.params if q in BLOCKS)
+                 and all(q in laid_blocks or not depends_on(q, refs) for q in c.params if q in BLOCKS)
                  for p in c.params if p in OUTPUTS)
     if more:
         nodes = _moving(targets + more, refs)
