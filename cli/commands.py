@@ -40,7 +40,10 @@ def check_outputs(names: str | list[str] | None) -> None:
 
     for name in [names] if isinstance(names, str) else names or []:
         if name not in OUTPUTS:
-            raise InputError(f"--output: {unknown(name, 'output') if name else 'an empty name'}")
+            text = unknown(name, "output") if name else "an empty name"
+            if text.endswith(repr(name)):  # no close name to offer: say where the names are
+                text += " (`python -m model reference` lists the outputs)"
+            raise InputError(f"--output: {text}")
 
 
 def _output_names(given: list[str] | None) -> list[str] | None:
@@ -236,9 +239,10 @@ def _fixed(x, dp: int, scale: float = 1.0, suffix: str = "") -> list[str]:
 
 def project_table(frame, all_years: bool = False) -> str:
     """Years as columns (year 0 to the economic life's last, or all laid-out years), quantities as rows with
-    the unit the registry gives each row and the same decimals along a row: money in $ millions, every money row
-    alike, when one reaches a million (a check's gap row stays in dollars: a gap of $5 shows), flags as 0/1; the
-    registry's helper rows (IRR signs and search, check helpers) are left to --json/--csv."""
+    the unit the registry gives each row and the same decimals along a row: money in $ millions when a row
+    reaches a million (a row of zeros too, when another money row does: not "$ 0" among rows in $ m; a check's
+    gap row stays in dollars), flags as 0/1; the registry's helper rows (IRR signs and search, check helpers) are
+    left to --json/--csv."""
     from model.registry import BLOCKS
 
     registered = [r for b in ("fleet_operations", "fleet_financing") for r in BLOCKS[b].rows]
@@ -259,7 +263,7 @@ def project_table(frame, all_years: bool = False) -> str:
             continue
         unit = units.get(col, "")
         x = frame[col].to_numpy(dtype=float)
-        if unit == "$" and millions and col not in gaps:
+        if unit == "$" and col not in gaps and (top(col) >= 1e6 or (millions and top(col) == 0)):
             rows.append([col, "$ m", *_fixed(x, 1, 1e6)])
         elif unit == "$":
             rows.append([col, "$", *_fixed(x, 0)])

@@ -338,9 +338,7 @@ def suggest(name: str, kind: str = "input") -> str:
     if same:
         return f" (did you mean {same[0]}? names are lower case)"
     close = difflib.get_close_matches(name.casefold(), list(pool), n=3, cutoff=0.6)
-    if close:
-        return f" (did you mean {', '.join(close)}?)"
-    return f" (no {kind} is named like it: docs/model.md, or `python -m model reference`, lists them)"
+    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 def unknown(name: object, kind: str = "input") -> str:

@@ -226,6 +226,12 @@ def test_project_table_to_the_sale_one_format_per_row(monkeypatch, capsys):
     assert body["bridge_gap"] == ["0", "0", "0"] and body["corkscrew_gap"] == ["0", "0", "0"]
     assert body["equity_pv"] == ["m", "-107.5", "33.1", "0.0"]
     assert "project_sign" not in body
+    # money rows: a row of zeros beside rows in $ m is in $ m too; a row of five figures keeps its dollars
+    frame["levered_tax"], frame["interest"] = [0.0, 0, 0, 0], [0.0, 15139.4, 14493, 0]
+    assert cli.main(["project"]) == 0
+    body = {ln.split()[0]: ln.split()[2:] for ln in capsys.readouterr().out.splitlines()[4:] if ln.strip()}
+    assert body["levered_tax"] == ["m", "0.0", "0.0", "0.0"]
+    assert body["interest"] == ["0", "15,139", "14,493"]
     assert cli.main(["project", "--all-years"]) == 0
     assert capsys.readouterr().out.splitlines()[2].split() == ["year", "unit", "0", "1", "2", "3"]
 

@@ -95,6 +95,7 @@ def test_csv_file_is_written_once_and_replaced_only_with_overwrite(tmp_path, cap
 BAD = [
     (["--output", "capex_per_gpu_hr"], "--output: unknown output 'capex_per_gpu_hr' (did you mean capex_per_gpu_hour"),
     (["--output", "gpu_price"], "it is an input, not an output"),
+    (["--output", "llcr_fleet"], "--output: unknown output 'llcr_fleet' (`python -m model reference` lists the outputs)"),
     (["--output", "wacc,"], "--output: an empty name"),
     (["--csv", "x.csv"], "--csv: only with --scenarios FILE"),
     (["--scenarios", "{bad}"], "gpu_utilization[1] = 1.5 is outside its domain; allowed domain of gpu_utilization: "

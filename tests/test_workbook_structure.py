@@ -63,17 +63,21 @@ def test_defined_names_equal_registry(built):
 
 
 def _names_read(excel: str) -> set[str]:
-    """The registry names an Excel text reads (outside strings and [row] references)."""
+    """The registry names an Excel text reads: names outside strings and [row] references, and the blocks of
+    [block.row] references (a row of its own block, [row], is no other name)."""
     known = {*INPUTS, *OUTPUTS, *CONSTANTS, *CONTROLS}
-    text = re.sub(r'"[^"]*"|\[[^\]]*\]', " ", excel)
-    return set(re.findall(r"(?<![A-Za-z0-9_.])[a-z_][a-z0-9_]*(?![A-Za-z0-9_(])", text)) & known
+    text = re.sub(r'"[^"]*"', " ", excel)
+    blocks = set(re.findall(r"\[([a-z_][a-z0-9_]*)\.", text)) & set(BLOCKS)
+    text = re.sub(r"\[[^\]]*\]", " ", text)
+    return set(re.findall(r"(?<![A-Za-z0-9_.])[a-z_][a-z0-9_]*(?![A-Za-z0-9_(])", text)) & known | blocks
 
 
 def test_excel_reads_what_the_function_reads():
     """A line's, a row's or a check's Excel text reads its function's parameters (the graph's edges) and
     constants, and beyond them only inputs those parameters already read. Where a copy of the model is laid out
     (Scenario calc), a name it reads stays the named model's unless the graph says the copy recomputes it: an
-    output read but not a parameter would silently be the named model's (LLCR read sculpted_debt_capacity so)."""
+    output (or another block's row) read but not a parameter would silently be the named model's (LLCR read
+    sculpted_debt_capacity so)."""
     from model.graph import upstream_inputs
 
     def extra(excel: str, params) -> set[str]:
@@ -82,6 +86,7 @@ def test_excel_reads_what_the_function_reads():
 
     assert _names_read("IF([x:]>0,POWER(gpu_price,1/economic_life_years),\"wacc\")+hours_per_year") == {
         "gpu_price", "economic_life_years", "hours_per_year"}
+    assert _names_read("[cfads]+[fleet_operations.ebitda@1:]-[sculpting.pv_cfads]") == {"fleet_operations", "sculpting"}
     bad = {n: extra(o.excel, o.params) for n, o in OUTPUTS.items()}
     bad |= {f"{b.name}.{row.key}": extra(row.excel, b.params) for b in BLOCKS.values() for row in b.rows}
     bad |= {n: extra(c.excel, c.params) for n, c in CHECKS.items()}

@@ -48,11 +48,15 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
     st = b.st
     nodes = _moving(targets, refs)
     # and the outputs that the checks of what the copy recomputes read (the minimum DSCR, an IRR), where it lays
-    # out the blocks those checks read: a copy is checked as the model is
+    # out the blocks those checks read, and the output needs no other block (a minimum DSCR, not a yearly block)
     laid_blocks = {n for n in nodes if n in BLOCKS}
+
+    def adds_no_block(output: str) -> bool:
+        return {n for n in _moving(targets + (output,), refs) if n in BLOCKS} <= laid_blocks
+
     more = tuple(p for c in CHECKS.values() if depends_on(c.name, refs)
                  and all(q in laid_blocks or not depends_on(q, refs) for q in c.params if q in BLOCKS)
-                 for p in c.params if p in OUTPUTS)
+                 for p in c.params if p in OUTPUTS and adds_no_block(p))
     if more:
         nodes = _moving(targets + more, refs)
     scalars = [(item, item != n) for n in nodes if n in OUTPUTS for item in (*LINKS.get(n, ()), n)]  # (name, link)
