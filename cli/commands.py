@@ -252,18 +252,15 @@ def project_table(frame, all_years: bool = False) -> str:
     if not all_years and "life" in frame.columns:  # years after the sale are zeros by construction
         frame = frame.loc[frame.index <= max([0, *frame.index[frame["life"].to_numpy() == 1]])]
 
-    def top(col: str) -> float:
-        x = frame[col].to_numpy(dtype=float)
-        return float(abs(x[x == x]).max(initial=0))
-
-    millions = any(units.get(c) == "$" and c not in gaps and top(c) >= 1e6 for c in frame.columns)
+    arrays = {col: frame[col].to_numpy(dtype=float) for col in frame.columns}
+    top = {col: float(abs(x[x == x]).max(initial=0)) for col, x in arrays.items()}  # a row's largest, nan aside
+    millions = any(units.get(c) == "$" and c not in gaps and top[c] >= 1e6 for c in frame.columns)
     rows = []
-    for col in frame.columns:
+    for col, x in arrays.items():
         if col in helpers:
             continue
         unit = units.get(col, "")
-        x = frame[col].to_numpy(dtype=float)
-        if unit == "$" and col not in gaps and (top(col) >= 1e6 or (millions and top(col) == 0)):
+        if unit == "$" and col not in gaps and (top[col] >= 1e6 or (millions and top[col] == 0)):
             rows.append([col, "$ m", *_fixed(x, 1, 1e6)])
         elif unit == "$":
             rows.append([col, "$", *_fixed(x, 0)])
@@ -273,7 +270,8 @@ def project_table(frame, all_years: bool = False) -> str:
             rows.append([col, unit, *_fixed(x, 2, 0.01, " %")])
         elif unit.startswith("×"):
             rows.append([col, unit, *_fixed(x, 2, 1.0, "×")])
-        elif (big := top(col)) < 1000 and not unit.endswith("GPUs"):  # prices: 4 significant digits on the largest
+        elif top[col] < 1000 and not unit.endswith("GPUs"):  # prices: four significant digits on the row's largest
+            big = top[col]
             rows.append([col, unit, *_fixed(x, min(max(2, 3 - math.floor(math.log10(big))) if big else 2, 6))])
         else:
             rows.append([col, unit, *_fixed(x, 0)])

@@ -277,10 +277,7 @@ def cmd_tornado(args: argparse.Namespace) -> int:
             notes.append(f"the base lies outside the given range of {', '.join(outside)}")
         # a ±pct move stopped at the domain's edge (utilization 1 moves down only): a shorter bar, said so (of the
         # bars shown; an input whose output does not move has no bar to shorten)
-        clipped = [r.input for r, still in zip(shown.itertuples(), flat[shown.index]) if not still
-                   and r.basis.startswith("±") and not (
-            math.isclose(r.low_value, r.base_value * (1 - args.pct), rel_tol=1e-9, abs_tol=1e-12)
-            and math.isclose(r.high_value, r.base_value * (1 + args.pct), rel_tol=1e-9, abs_tol=1e-12))]
+        clipped = [r.input for r, still in zip(shown.itertuples(), flat[shown.index]) if r.clipped and not still]
         if clipped:
             notes.append(f"{', '.join(clipped)} moved less than {pct} at one end or both: clipped into "
                          f"{'its' if len(clipped) == 1 else 'their'} domain{'' if len(clipped) == 1 else 's'}, "

@@ -173,6 +173,13 @@ def test_tornado_clips_moves_into_the_domain():
     assert (t.loc["batch_size"].low_value, t.loc["batch_size"].high_value) == (58, 70)  # rounded integers
     assert t.loc["contract_years"].swing == 0  # 3 ± 10% rounds back to 3
     assert t.loc["batch_size"].swing == 0  # batch size does not enter the GPU-hour cost
+    # which moves were shortened: 1.1 and 0.945 clipped, 57.6 and 70.4 rounded, 2.7 and 3.3 rounded to 3
+    assert t["clipped"].to_dict() == {"gpu_utilization": True, "pue": True, "batch_size": True,
+                                      "contract_years": True}
+    # ±50%: 12,500 and 37,500; batch 32 and 96, whole already; 1.5 and 4.5 years rounded to 2 and 5
+    half = sweeps.tornado("cost_per_sold_gpu_hour", inputs=["gpu_price", "batch_size", "economic_life_years"],
+                          pct=0.5).set_index("input")
+    assert half["clipped"].to_dict() == {"gpu_price": False, "batch_size": False, "economic_life_years": True}
 
 
 def test_cli_tornado_says_which_moves_were_clipped(capsys):

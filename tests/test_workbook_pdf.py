@@ -16,11 +16,18 @@ from xl.libreoffice import soffice, to_pdf
 pytestmark = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
 
 
+def _sheet(text: str) -> str:
+    """The sheet a page's text is from: the footer's centre, which pypdf reads first ('book.xlsx Project Page 32
+    of 89')."""
+    footer = re.fullmatch(r"\S+ (.+) Page \d+ of \d+", text.splitlines()[0])
+    assert footer, text.splitlines()[0]
+    return footer[1]
+
+
 def _pages(pdf) -> list[tuple[str, float, float]]:
     """(sheet, the size in points of most of the page's proportional text, page width in points) for each page:
     the 10-pt text (labels, values, notes; titles and the footer are few characters, the 8- and 9-pt names and
-    formulas are monospaced). The sheet's name is the footer's centre, which pypdf reads first: 'book.xlsx Project
-    Page 32 of 89'."""
+    formulas are monospaced)."""
     out = []
     for page in pypdf.PdfReader(pdf).pages:
         sizes: Counter = Counter()
@@ -30,10 +37,8 @@ def _pages(pdf) -> list[tuple[str, float, float]]:
                 # the size as printed: the font's size scaled by the text and page matrices
                 sizes[round(size * (tm[2] ** 2 + tm[3] ** 2) ** 0.5 * (cm[2] ** 2 + cm[3] ** 2) ** 0.5, 1)] += len(text)
 
-        text = page.extract_text(visitor_text=visit)
-        footer = re.fullmatch(r"\S+ (.+) Page \d+ of \d+", text.splitlines()[0])
-        assert footer, text.splitlines()[0]
-        out.append((footer[1], sizes.most_common(1)[0][0], float(page.mediabox.width)))
+        sheet = _sheet(page.extract_text(visitor_text=visit))
+        out.append((sheet, sizes.most_common(1)[0][0], float(page.mediabox.width)))
     return out
 
 
@@ -74,6 +79,6 @@ def test_a_gap_of_float_noise_prints_a_dash_and_a_cent_prints(tmp_path):
     shown: dict[str, bool] = {}
     for page in pypdf.PdfReader(pdf).pages:
         text = page.extract_text()
-        sheet = re.fullmatch(r"\S+ (.+) Page \d+ of \d+", text.splitlines()[0])[1]
+        sheet = _sheet(text)
         shown[sheet] = shown.get(sheet, False) or bool(re.search(r"-\$0(\.0m)?(?![\d.,])", text))
     assert (shown["Project"], shown["DSCR"]) == (False, True), shown

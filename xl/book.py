@@ -15,7 +15,7 @@ from xlsxwriter.worksheet import Worksheet, convert_column_args
 
 import model
 from model import xp
-from model.registry import BLOCKS, block_rows
+from model.registry import BLOCKS, CHECKS, block_rows
 
 from .formula import RANGE_RE, row_formula
 from .styles import TAB, Styles
@@ -193,7 +193,7 @@ class Book:
         self.block_rows: dict[str, dict[str, int]] = {}  # block -> row key -> 1-based row
         self.block_sheet: dict[str, str] = {}
         self.values = model.compute(scenarios[selected].values)
-        self.block_values = self._block_values(scenarios[selected].values)
+        self.block_values, self.check_results = self.rows_and_checks(scenarios[selected].values)
         self.sheets: list[str] = []
         self.extra_checks: list[tuple[str, str, int, str]] = []  # writer-level checks: label, Excel, value, note
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
@@ -216,11 +216,13 @@ class Book:
     def base(self) -> dict:
         return self.scenarios[self.selected].values
 
-    def _block_values(self, values: dict) -> dict:
+    def rows_and_checks(self, values: dict) -> tuple[dict, dict[str, int]]:
+        """One scenario's block rows (block -> key -> years) and its checks (name -> 1 or 0), from one walk."""
         from model.graph import context
 
         ctx = context(values)
-        return {b.name: block_rows(b.func(*(ctx[p] for p in b.params), keep_rows=True)) for b in BLOCKS.values()}
+        rows = {b.name: block_rows(b.func(*(ctx[p] for p in b.params), keep_rows=True)) for b in BLOCKS.values()}
+        return rows, {c: int(ctx[c]) for c in CHECKS}
 
     def formula(self, ws, row: int, col: int, text: str, fmt, value) -> None:
         ws.write_formula(row, col, "=" + text, fmt, clean(value))

@@ -48,7 +48,8 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
 
     Returns one row per input, ranked by |swing|, with columns input, base_value, low_value,
     high_value, output_at_low, output_at_high, swing (= output_at_high − output_at_low, so its
-    sign shows the direction), basis. An input the output does not read has swing 0. Where the
+    sign shows the direction), basis, clipped (a ±pct move that the domain or the rounding to a whole
+    number shortened at either end: utilization 1 moves down only). An input the output does not read has swing 0. Where the
     output is undefined (nan) at one end, the swing is nan and the input ranks by its defined end's
     distance from the base output (a move that makes the output undefined is a driver, not a
     non-event); with the base undefined too, it ranks after the rest, and undefined at both ends,
@@ -95,17 +96,16 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
         ranges[n] = (lo, hi)
     values = resolve_inputs(overrides, template)
     base_vals = np.array([values[n] for n in moved], dtype=float)
-    up = _pct_moves(moved, base_vals, pct)
-    low, high = up
+    low, high, clipped = _pct_moves(moved, base_vals, pct)
     basis = np.array([f"±{pct:g}"] * len(moved), dtype=object)
     for i, n in enumerate(moved):
         d = INPUTS[n].domain
         if n in ranges:
             low[i], high[i] = ranges[n]
-            basis[i] = "range"
+            basis[i], clipped[i] = "range", False
         elif mode == "range" and d.lo is not None and d.hi is not None and not d.lo_open and not d.hi_open:
             low[i], high[i] = d.lo, d.hi
-            basis[i] = "domain"
+            basis[i], clipped[i] = "domain", False
     k = len(moved)
     # scenario 2i is input i at its low, 2i+1 at its high, the last one the base case;
     # every moved input other than the one being moved stays at its base value
@@ -125,7 +125,7 @@ def tornado(output: str, inputs: Iterable[str] | None = None, pct: float = 0.1, 
     at_low, at_high, base_out = out[0:2 * k:2], out[1:2 * k:2], float(out[-1])
     frame = pd.DataFrame({"input": moved, "base_value": base_vals, "low_value": low, "high_value": high,
                           "output_at_low": at_low, "output_at_high": at_high, "swing": at_high - at_low,
-                          "basis": basis})
+                          "basis": basis, "clipped": clipped})
     order = np.lexsort((np.arange(k), -_rank_key(at_low, at_high, base_out)))
     frame = frame.iloc[order].reset_index(drop=True)
     frame.index = pd.RangeIndex(1, k + 1, name="rank")
@@ -143,10 +143,14 @@ def _rank_key(at_low: np.ndarray, at_high: np.ndarray, base: float) -> np.ndarra
     return np.where(np.isnan(key), np.where(np.isnan(at_low) & np.isnan(at_high), -1.0, -0.5), key)
 
 
-def _pct_moves(moved: list[str], base_vals: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray]:
+def _pct_moves(moved: list[str], base_vals: np.ndarray, pct: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each input's low and high at ±pct, into its domain, and whether that changed either end (clipped)."""
     low = np.empty_like(base_vals)
     high = np.empty_like(base_vals)
+    clipped = np.zeros(len(moved), dtype=bool)
     for i, n in enumerate(moved):  # per input, not per scenario: the domain differs by input
-        a, b = _into_domain(n, np.array([base_vals[i] * (1 - pct), base_vals[i] * (1 + pct)]), base_vals[i])
+        ends = np.array([base_vals[i] * (1 - pct), base_vals[i] * (1 + pct)])
+        a, b = _into_domain(n, ends, base_vals[i])
         low[i], high[i] = min(a, b), max(a, b)
-    return low, high
+        clipped[i] = (a, b) != tuple(ends)
+    return low, high, clipped

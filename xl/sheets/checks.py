@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from model.checks import evaluate_checks
 from model.registry import CHECKS, INPUTS
 from model.validate import SHARES
 
 from ..book import Book, r9
+from .inputs import bound_cells
 
 TEXT_WIDTH = 100  # column C: what each check tests, wrapped; the domain table's input labels
 T0 = 3  # the domain table's first template column (D)
@@ -29,7 +29,7 @@ def write_checks(b: Book) -> None:
         ws.write(3, c, h, st.header)
     # the stored result of each check is its Python body on the model's values, so a file that is not
     # recalculated tells the truth too
-    results = evaluate_checks(b.base)
+    results = b.check_results
     r = 4
     b.check_cells = []
     b.check_values = []
@@ -104,8 +104,7 @@ def write_checks(b: Book) -> None:
 def domain_formula(b: Book, name: str, i: int) -> str:
     dom = INPUTS[name].domain
     x = b.template_cell(name, i)
-    r = b.input_rows[name] + 1
-    mn, mx = f"Inputs!$E${r}", f"Inputs!$F${r}"
+    mn, mx = (f"Inputs!{cell}" for cell in bound_cells(b.input_rows[name]))
     # a number: text fails x*1=x, and a cleared cell (which reads as 0 and passes that) fails x&""<>""
     conds = [f"IFERROR({x}*1={x},FALSE)", f'{x}&""<>""']
     if dom.lo is not None:

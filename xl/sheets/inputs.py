@@ -16,6 +16,7 @@ SOURCE_WIDTH = 70  # the Source note column: notes wrapped within it (they ran p
 INPUTS_FIXED_COLUMNS = ("Input", "Name", "Unit", "Domain", "Min", "Max", "Live value")
 TEMPLATE_COL0 = len(INPUTS_FIXED_COLUMNS)  # first template column (H)
 SOURCE_HEADER = "Source note"
+MIN_COL, MAX_COL = 4, 5  # an input row's domain bounds (E, F): the Checks sheet and the data validation read them
 AXES_TITLE = "Sensitivity and chart axes"
 SELECTOR_ROW, SELECTOR_COL = 2, 6  # the scenario NUMBER (the template column's position): G3, over "Live value"
 SELECTOR_CELL = xl_rowcol_to_cell(SELECTOR_ROW, SELECTOR_COL, row_abs=True, col_abs=True)  # $G$3, as names read it
@@ -163,9 +164,9 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
     b.line_head(ws, r, spec.label, name, spec.unit)
     ws.write(r, 3, dom.text(), st.unit)
     if dom.lo is not None:
-        ws.write_number(r, 4, dom.lo, st.value(spec.unit, "const"))
+        ws.write_number(r, MIN_COL, dom.lo, st.value(spec.unit, "const"))
     if dom.hi is not None:
-        ws.write_number(r, 5, dom.hi, st.value(spec.unit, "const"))
+        ws.write_number(r, MAX_COL, dom.hi, st.value(spec.unit, "const"))
     first = xl_rowcol_to_cell(r, b.t_col0)
     last = xl_rowcol_to_cell(r, last_t)
     shown = display_unit(spec.unit, *(s.values[name] for s in b.scenarios))
@@ -189,6 +190,12 @@ def _input_row(b: Book, ws, r: int, name: str, spec, last_t: int, src_col: int) 
     b.input_rows[name] = r
 
 
+def bound_cells(row: int) -> tuple[str, str]:
+    """An input row's Min and Max cells, absolute (unqualified: on the Inputs sheet)."""
+    return (xl_rowcol_to_cell(row, MIN_COL, row_abs=True, col_abs=True),
+            xl_rowcol_to_cell(row, MAX_COL, row_abs=True, col_abs=True))
+
+
 def validate(ws, r: int, c: int, name: str, bounds: int) -> None:
     """Excel's data validation of an input cell (r, c) by its domain, whose bounds it reads from the Min and Max
     cells (columns E and F) of row `bounds`, the input's own row: one source for the Checks sheet and for this."""
@@ -197,7 +204,7 @@ def validate(ws, r: int, c: int, name: str, bounds: int) -> None:
     common = {"input_title": name[:32], "input_message": f"Allowed: {dom.text()}"[:255],
               "error_title": "Outside the domain", "error_message": msg[:255], "error_type": "stop",
               "ignore_blank": False}  # an input wants a number (the Checks sheet fails a cleared one too)
-    mn, mx = (xl_rowcol_to_cell(bounds, col, row_abs=True, col_abs=True) for col in (4, 5))
+    mn, mx = bound_cells(bounds)
     if dom.integer:
         ws.data_validation(r, c, r, c, {"validate": "integer", "criteria": "between",
                                         "minimum": f"={mn}", "maximum": f"={mx}", **common})

@@ -15,7 +15,6 @@ import re
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from model.checks import evaluate_checks
 from model.graph import depends_on, needed
 from model.registry import BLOCKS, CHECKS, INPUTS, OUTPUTS
 
@@ -40,8 +39,8 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
             values: dict, blocks: dict) -> tuple[int, dict[str, str], tuple[str, int] | None]:
     """Write on `ws` from row r the nodes `targets` need that depend on `refs` (input -> absolute reference).
 
-    `values` are the mapped inputs' values and the model's outputs for them, `blocks` its block rows (block -> key
-    -> years), stored as the formulas' cached values. An output with LINKS (a total adding inputs as they are) has
+    `values` are the mapped inputs' values and the model's outputs and checks for them, `blocks` its block rows
+    (block -> key -> years), stored as the formulas' cached values. An output with LINKS (a total adding inputs as they are) has
     them as link rows just above it, as on its section's sheet. Returns (next row, {output name: absolute cell on
     ws (unqualified)}, (the absolute range of the copy's check cells, their minimum), or None if no check
     tests it)."""
@@ -118,10 +117,9 @@ def lay_out(b: Book, ws, r: int, title: str, refs: dict[str, str], targets: tupl
               and all(p in laid or not depends_on(p, refs) for p in CHECKS[c].params)]
     if not checks:
         return rr + 1, cells, None
-    results = evaluate_checks({n: values[n] for n in INPUTS})
     ws.write(rr, 0, "Checks of this copy (1 = OK)", st.section)
     for i, c in enumerate(checks, start=rr + 1):
         b.line_head(ws, i, CHECKS[c].label, c, "1 = OK", copy=True)
-        b.formula(ws, i, VALUE_COL, ranges(_names(CHECKS[c].excel, mapping)), st.check, results[c])
+        b.formula(ws, i, VALUE_COL, ranges(_names(CHECKS[c].excel, mapping)), st.check, values[c])
     first, last = (xl_rowcol_to_cell(i, VALUE_COL, row_abs=True, col_abs=True) for i in (rr + 1, rr + len(checks)))
-    return rr + len(checks) + 2, cells, (f"{first}:{last}", min(results[c] for c in checks))
+    return rr + len(checks) + 2, cells, (f"{first}:{last}", min(values[c] for c in checks))

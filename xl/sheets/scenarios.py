@@ -65,8 +65,9 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for i, s in enumerate(b.scenarios):
         refs = {n: b.template_cell(n, i) for n in INPUTS}
         vals = model.compute(s.values)
-        r, cells, checks = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES, {**s.values, **vals},
-                                   b._block_values(s.values))
+        rows, results = b.rows_and_checks(s.values)
+        r, cells, checks = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES,
+                                   {**s.values, **vals, **results}, rows)
         per_template.append((cells, vals))
         copy_checks.append((f"template {i + 1} ({s.name})", checks))
         r += 1
@@ -75,8 +76,9 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
         v = {**b.base, SHARE_KEY: shares[j]}
         vals = model.compute(v)
+        rows, results = b.rows_and_checks(v)
         r, cells, checks = lay_out(b, calc, r, f"Contracted share, point {j + 1} (live inputs otherwise)",
-                                   {SHARE_KEY: ref}, RETURNS, {**v, **vals}, b._block_values(v))
+                                   {SHARE_KEY: ref}, RETURNS, {**v, **vals, **results}, rows)
         per_share.append((cells, vals))
         copy_checks.append((f"contracted share point {j + 1}", checks))
         r += 1
