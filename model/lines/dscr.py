@@ -51,7 +51,7 @@ def debt_capacity_ratio(debt_capacity_contracted, debt_capacity_uncontracted):
     return debt_capacity_contracted / debt_capacity_uncontracted
 
 
-@line(S, "$/yr", "Interest saved by contracts on the debt outstanding", "debt_amount*(spread_uncontracted-spread_contracted)")
+@line(S, "$/yr", "Interest saved at the contracted spread", "debt_amount*(spread_uncontracted-spread_contracted)")
 def interest_savings_contracted(debt_amount, spread_uncontracted, spread_contracted):
     """debt_amount · (spread_uncontracted − spread_contracted)"""
     return debt_amount * (spread_uncontracted - spread_contracted)
