@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +65,15 @@ SEED_GPU_HOUR = (25000, 3, 0.7, 1.2, 0.035, 150, 2600, 3, 0.10)
 # helpers
 # --------------------------------------------------------------------------------------
 
+def _version(dist: str) -> str | None:
+    """An installed distribution's version, without importing it: the evaluate children measure numba's import,
+    and --only-evaluate runs without formulas or xlwings."""
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
 def machine() -> dict:
     cpu = platform.processor() or ""
     try:
@@ -73,27 +83,14 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    import formulas
     import numpy
     import pandas
 
-    try:
-        import xlwings
-
-        xlw = xlwings.__version__
-    except Exception:  # noqa: BLE001 - informational only
-        xlw = None
-    try:  # without importing it (the evaluate children measure that)
-        from importlib.metadata import version
-
-        nb = version("numba")
-    except Exception:  # noqa: BLE001 - informational only
-        nb = None
     from model.core import THREADS  # the chunks evaluate runs at once: the cores this process may use, at most 4
 
     return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(), "threads": THREADS,
             "python": platform.python_version(), "numpy": numpy.__version__, "pandas": pandas.__version__,
-            "formulas": formulas.__version__, "xlwings": xlw, "numba": nb}
+            "formulas": _version("formulas"), "xlwings": _version("xlwings"), "numba": _version("numba")}
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float], object]:
