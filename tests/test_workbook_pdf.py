@@ -42,10 +42,16 @@ def _pages(pdf) -> list[tuple[str, float, float]]:
     return out
 
 
-def test_pdf_conversion_succeeds_and_every_page_is_legible(tmp_path):
-    src = tmp_path / "book.xlsx"
-    xl.build(src)
-    pdf = to_pdf(src, tmp_path / "pdf")
+@pytest.fixture(scope="module")
+def seed_pdf(tmp_path_factory):
+    """The seed workbook, printed."""
+    tmp = tmp_path_factory.mktemp("pdf")
+    xl.build(tmp / "book.xlsx")
+    return to_pdf(tmp / "book.xlsx", tmp / "pdf")
+
+
+def test_pdf_conversion_succeeds_and_every_page_is_legible(seed_pdf):
+    pdf = seed_pdf
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 50_000
     pages = _pages(pdf)
@@ -58,6 +64,22 @@ def test_pdf_conversion_succeeds_and_every_page_is_legible(tmp_path):
     assert counts["Cover"] == 1 and counts["Charts"] == 3, counts  # the ten charts four a page, none cut
     widths = {sheet: w for sheet, _, w in pages}
     assert widths["Project"] == pytest.approx(1190.55, abs=1) and widths["Inputs"] == pytest.approx(841.9, abs=1)  # A3, A4
+
+
+def _grid_breakevens(text: str) -> list[tuple[float, bool]]:
+    """The Sensitivity page's breakevens (one decimal, as the grid prints them; its axes print two) and whether each
+    is marked (never)."""
+    return [(float(m[1]), bool(m[2])) for m in re.finditer(r"(?<![\d.])(\d+\.\d)%( \(never\))?", text)]
+
+
+def test_a_breakeven_at_or_above_100_percent_prints_its_number_marked_never(seed_pdf):
+    """The Sensitivity grid of breakevens prints every value, as the Cover and the command line do; those the
+    operator never reaches (≥ 100%) carry "(never)". At seed, a $1.50 market price puts its row at 104-132%."""
+    text = "\n".join(t for t in (p.extract_text() for p in pypdf.PdfReader(seed_pdf).pages) if _sheet(t) == "Sensitivity")
+    shown = _grid_breakevens(text)
+    assert len(shown) == 49 and "###" not in text, text  # the 7 × 7 grid, every cell legible
+    assert [v for v, marked in shown if marked] and all(marked == (v >= 100) for v, marked in shown), shown
+    assert text.count("(never)") == sum(marked for _, marked in shown) + 1  # and the note below the grid
 
 
 def test_a_gap_of_float_noise_prints_a_dash_and_a_cent_prints(tmp_path):

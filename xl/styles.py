@@ -94,7 +94,9 @@ class Styles:
         self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,
                                        "border": 2, "locked": False})
         self.year_header = wb.add_format({**head, "align": "right", "num_format": '"Year "0'})
-        self.never = wb.add_format({**base, "num_format": '[>=1]"never";0.0%'})
+        # a breakeven utilization at or above 100% is never reached: its number, marked (the Cover and the command
+        # line show the same number)
+        self.breakeven = wb.add_format({**base, "num_format": '[>=1]0.0%" (never)";0.0%'})
         # the DSCR sentinel (years without debt service) reads "none": a conditional format (Book.year_row), as a
         # number format's condition would have to write 1e300 out in full, past its 255 characters
         self.none = wb.add_format({"num_format": '"none"'})

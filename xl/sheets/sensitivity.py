@@ -28,7 +28,7 @@ def write_sensitivity(b: Book) -> None:
         r = grid(b, ws, r + 2, title, target, row_key, col_key)
     ws.set_column(0, 0, 30)
     last = ws.dim_colmax  # the grids' last column: the page is not scaled for empty columns
-    ws.set_column(1, last, 12)
+    ws.set_column(1, last, 14)  # "115.5% (never)"
     ws.freeze_panes(3, 0)
     b.print_layout(ws, r, last)
 
@@ -47,7 +47,7 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     head = r
     points = b.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v], (target,))
     unit = OUTPUTS[target].unit
-    fmt = st.never if target.startswith("breakeven_") else st.value(unit)  # a breakeven ≥ 100% is never reached
+    fmt = st.breakeven if target.startswith("breakeven_") else st.value(unit)
     first = r + 1
     for i, ref in enumerate(rows_ref):
         r += 1
@@ -75,6 +75,8 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     ok = agree(points[0][target], b.values[target])
     b.extra_checks.append((f"Sensitivity base point = {OUTPUTS[target].label}", text, ok,
                            f"the grid's base case ({row_key}, {col_key} at their live values) equals {target}"))
+    never = (" A breakeven at or above 100% is marked (never): owning costs more than renting at any utilization."
+             if fmt is st.breakeven else "")
     ws.write(r + 1, 0, "First row and column (shaded): the base case, the live inputs; an axis point equal to "
-                       "it is outlined; breakevens at or above 100% show as never.", st.note)
+                       f"it is outlined.{never}", st.note)
     return r + 2
