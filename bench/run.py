@@ -468,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
     p.add_argument("--out", help="JSON file to write (default bench/results.json for a full run; with "
                                  "--only-evaluate, written only where given)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random scenarios (default 0)")
     p.add_argument("--inputs", help="scenarios from a file instead of random ones: .npz (an array per input name), "
@@ -476,12 +477,24 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.seed < 0:
         p.error(f"--seed {args.seed}: expected a whole number ≥ 0")
+    if args.inputs is not None and not args.inputs.strip():
+        p.error("--inputs is empty: give a .npz, .csv or .xlsx file of scenarios, or leave it out (random ones)")
+    if args.out is not None:  # before anything is measured (bench/results.json, the default, is always replaced)
+        from xl.atomic import OutputError, check_target
+
+        try:
+            check_target(args.out, "--out", args.overwrite, (".json",))
+        except OutputError as exc:
+            p.error(str(exc))
     source = str(Path(args.inputs).resolve()) if args.inputs else str(args.seed)
     with tempfile.TemporaryDirectory(prefix="aie-bench-inputs-") as held:
         run_source, left_out = source, 0
         if args.inputs:  # a bad file stops here, before anything is measured: domains and shares
-            given = scenario_file(source)
-            given, left_out = _fitting(given, source)
+            try:
+                given = scenario_file(source)
+                given, left_out = _fitting(given, source)
+            except SystemExit as exc:  # bad input: exit status 2, as every command of the project
+                p.error(str(exc.code))
             if left_out or Path(source).suffix.lower() == ".csv":
                 run_source = _as_npz(given, Path(held), source, required=bool(left_out))
             del given
@@ -578,7 +591,6 @@ def _write(out: Path, text: str) -> None:
     """The report through the project's one writer (temporary file, then rename: never half-written)."""
     from xl.atomic import write_atomic
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, lambda tmp: Path(tmp).write_text(text + "\n", encoding="utf-8"), "--out", overwrite=True)
     print(f"wrote {out}", file=sys.stderr)
 

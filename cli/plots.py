@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from model.errors import InputError
 from model.registry import INPUTS, OUTPUTS
 
 from . import fmt
@@ -57,10 +60,33 @@ def _save(fig, path: str | Path, overwrite: bool = False) -> Path:
         _plt().close(fig)
 
 
+def _chart(plot):
+    """A chart function run without warnings (numpy's and matplotlib's on an all-undefined grid or an empty
+    histogram: the table printed before has the numbers) and whose failure to draw extreme values (a tick locator
+    on 1e308) is a message on --png, not a traceback."""
+
+    @functools.wraps(plot)
+    def draw(frame, path: str | Path, *args, **kwargs) -> Path:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return plot(frame, path, *args, **kwargs)
+            except (ValueError, OverflowError) as exc:
+                if isinstance(exc, InputError):
+                    raise
+                from xl.atomic import OutputError
+
+                raise OutputError(f"--png {str(path)!r}: cannot draw these values ({exc}); the table above has "
+                                  "them") from None
+
+    return draw
+
+
 # --------------------------------------------------------------------------------------
 # charts
 # --------------------------------------------------------------------------------------
 
+@_chart
 def plot_one_way(frame: pd.DataFrame, path: str | Path, max_outputs: int = 8, overwrite: bool = False) -> Path:
     """Lines of each output against the swept input; one panel per output unit."""
     plt = _plt()
@@ -87,6 +113,7 @@ def plot_one_way(frame: pd.DataFrame, path: str | Path, max_outputs: int = 8, ov
     return _save(fig, path, overwrite)
 
 
+@_chart
 def plot_two_way(frame: pd.DataFrame, path: str | Path, overwrite: bool = False) -> Path:
     """A heat map of the output over the two inputs, annotated when the grid is small."""
     plt = _plt()
@@ -111,6 +138,7 @@ def plot_two_way(frame: pd.DataFrame, path: str | Path, overwrite: bool = False)
     return _save(fig, path, overwrite)
 
 
+@_chart
 def plot_tornado(frame: pd.DataFrame, path: str | Path, overwrite: bool = False) -> Path:
     """Horizontal bars from the base output to the output at each input's low and high value."""
     plt = _plt()
@@ -134,6 +162,7 @@ def plot_tornado(frame: pd.DataFrame, path: str | Path, overwrite: bool = False)
     return _save(fig, path, overwrite)
 
 
+@_chart
 def plot_monte_carlo(result, path: str | Path, max_outputs: int = 6, overwrite: bool = False) -> Path:
     """A histogram per output with P5, P50, P95 (and any threshold) marked."""
     plt = _plt()

@@ -51,10 +51,13 @@ def read_labelled(source: str | Path, what: str = "--scenarios",
             given, labels = read_xlsx(path, where, notes)
         else:
             raise InputError(f"{where}: expected a .csv, .xlsx or .npz file of scenarios")
-    except (OSError, ValueError, TypeError, csv.Error) as exc:
-        if isinstance(exc, InputError):
+    except Exception as exc:  # any other failure is the file's (a damaged archive fails in a dozen ways)
+        if isinstance(exc, (InputError, MemoryError)):
             raise
-        raise InputError(f"{where}: cannot read it ({str(exc).strip() or type(exc).__name__})") from None
+        if isinstance(exc, (OSError, ValueError, TypeError, csv.Error)):
+            raise InputError(f"{where}: cannot read it ({str(exc).strip()[:200] or type(exc).__name__})") from None
+        raise InputError(f"{where}: cannot read it, damaged? ({type(exc).__name__}: {str(exc).strip()[:200]})") \
+            from None
     if not given:
         raise InputError(f"{where}: no inputs in it")
     sizes = {v.shape for v in given.values()}
@@ -151,6 +154,12 @@ def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
 
     if path.exists() and not path.is_dir() and not zipfile.is_zipfile(path):
         raise InputError(f"{where}: not an .npz archive (numpy.savez writes one)")
+    if path.is_file():
+        with zipfile.ZipFile(path) as z:
+            members = z.namelist()
+            if members and not any(n.endswith(".npy") for n in members):  # a workbook renamed .npz, say
+                raise InputError(f"{where}: not an .npz archive: no .npy array in it (numpy.savez writes one per "
+                                 "input)")
     with np.load(path) as f:  # no pickles: allow_pickle stays False
         members = [m for m in f.files if m != "scenario"]  # a "scenario" array labels the rows, as in a CSV
         check_names(members, where)

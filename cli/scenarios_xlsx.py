@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,6 @@ ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#
 
 def _open(path: Path, where: str, values: bool = True):
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     if not path.is_file():  # a folder, or nothing there: not "not a workbook"
         raise InputError(f"{where}: {'a folder' if path.is_dir() else 'file not found'}")
@@ -44,7 +42,9 @@ def _open(path: Path, where: str, values: bool = True):
                          "refusing to open it")
     try:  # read-only: rows are parsed as they are read, not held
         return openpyxl.load_workbook(path, read_only=True, data_only=values)
-    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, InvalidFileException) as e:
+    except Exception as e:  # noqa: BLE001 - any failure to parse is the file's (openpyxl raises a dozen kinds)
+        if isinstance(e, MemoryError):
+            raise
         raise InputError(f"{where}: cannot read it as an .xlsx workbook ({str(e).strip() or type(e).__name__})") \
             from None
 
@@ -120,8 +120,8 @@ def read_xlsx(path: Path, where: str, notes: list[str] | None = None) -> tuple[d
     them (a label on a row without values goes to `notes`: a row of notes, no scenario)."""
     try:
         return _read(path, where, notes)
-    except (SyntaxError, KeyError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as exc:  # a damaged part
-        if isinstance(exc, InputError):
+    except Exception as exc:  # a damaged part (zip, zlib, XML), an encrypted member, a chart sheet
+        if isinstance(exc, (InputError, MemoryError, OSError)):  # whichever way parsing fails, the file is at fault
             raise
         raise InputError(f"{where}: cannot read it as an .xlsx workbook ({type(exc).__name__}: "
                          f"{str(exc).strip()[:80]})") from None

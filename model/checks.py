@@ -82,33 +82,37 @@ def fleet_dscr_at_target(fleet_debt, fleet_min_dscr, target_dscr):
     return 1 if fleet_debt <= 0 else _ok(xp.round_(fleet_min_dscr - target_dscr, 9) >= 0)
 
 
-def _npv_zero_excel(rate: str, block: str, flows: str, absolute: str) -> str:
-    """NPV at `rate` of the row `flows` of `block` within 1e-9 of the NPV of its absolute row; 1 on an error."""
-    cf, ab = f"[{block}.{flows}", f"[{block}.{absolute}"
-    return f"IFERROR(IF(ROUND((NPV({rate},{cf}@1:])+{cf}@0])/(NPV({rate},{ab}@1:])+{ab}@0]),9)=0,1,0),1)"
+def _root_excel(rate: str, block: str, flows: str) -> str:
+    """Newton's step from `rate` on the NPV of the row `flows` of `block` (NPV over its derivative in the rate,
+    Σ t·cf_t / (1 + rate)^(t+1)) within irr_tolerance; 1 on an error (no rate, or no slope to test)."""
+    cf, year = f"[{block}.{flows}", "[fleet_operations.year:]"
+    return (f"IFERROR(IF(ABS((NPV({rate},{cf}@1:])+{cf}@0])/SUMPRODUCT({year}*{cf}:]/(1+{rate})^({year}+1)))"
+            f"<=irr_tolerance,1,0),1)")
 
 
-def _npv_zero(flows: list, rate: float) -> int:
-    """Σ cf_t / (1 + rate)^t = 0 within 1e-9 of Σ |cf_t| / (1 + rate)^t; 1 without a rate (nan)."""
+def _root(flows: list, years: list, rate: float, irr_tolerance: float) -> int:
+    """|Σ cf_t / (1 + rate)^t| / |Σ t·cf_t / (1 + rate)^(t+1)| ≤ irr_tolerance: `rate` is within the tolerance of a
+    root, as MODEL.md's agreement is stated (an NPV relative to the flows' size would ask 1e-9 of (1 + rate), which
+    LibreOffice's IRR does not give near −100%); 1 without a rate (nan) or a slope."""
     if rate != rate:
         return 1
-    npv = sum(cf / (1 + rate) ** t for t, cf in enumerate(flows))
-    scale = sum(abs(cf) / (1 + rate) ** t for t, cf in enumerate(flows))
-    return _ok(_zero(npv / scale))
+    npv = sum(cf / (1 + rate) ** t for t, cf in zip(years, flows))
+    slope = sum(t * cf / (1 + rate) ** (t + 1) for t, cf in zip(years, flows))
+    return 1 if slope == 0 else _ok(abs(npv / slope) <= irr_tolerance)
 
 
-@check("P1", "Project NPV at the project IRR is 0",
-       _npv_zero_excel("project_irr", "fleet_operations", "project_cash_flow", "project_abs_flow"))
-def project_npv_zero_at_irr(fleet_operations, project_irr):
-    """Σ cf_t / (1 + project_irr)^t = 0 within 1e-9 of Σ |cf_t| / (1 + project_irr)^t (nothing to test without an IRR)"""
-    return _npv_zero(fleet_operations["project_cash_flow"], project_irr)
+@check("P1", "Project NPV at the project IRR is 0", _root_excel("project_irr", "fleet_operations", "project_cash_flow"))
+def project_npv_zero_at_irr(fleet_operations, project_irr, irr_tolerance):
+    """Σ cf_t / (1 + project_irr)^t = 0: Newton's step from project_irr within irr_tolerance (nothing to test
+    without an IRR)"""
+    return _root(fleet_operations["project_cash_flow"], fleet_operations["year"], project_irr, irr_tolerance)
 
 
-@check("P1", "Equity NPV at the equity IRR is 0",
-       _npv_zero_excel("equity_irr", "fleet_financing", "equity_cash_flow", "equity_abs_flow"))
-def equity_npv_zero_at_irr(fleet_financing, equity_irr):
-    """Σ cf_t / (1 + equity_irr)^t = 0 within 1e-9 of Σ |cf_t| / (1 + equity_irr)^t (nothing to test without an IRR)"""
-    return _npv_zero(fleet_financing["equity_cash_flow"], equity_irr)
+@check("P1", "Equity NPV at the equity IRR is 0", _root_excel("equity_irr", "fleet_financing", "equity_cash_flow"))
+def equity_npv_zero_at_irr(fleet_operations, fleet_financing, equity_irr, irr_tolerance):
+    """Σ cf_t / (1 + equity_irr)^t = 0: Newton's step from equity_irr within irr_tolerance (nothing to test without
+    an IRR)"""
+    return _root(fleet_financing["equity_cash_flow"], fleet_operations["year"], equity_irr, irr_tolerance)
 
 
 @check("P1", "Sources equal uses in year 0",
@@ -121,14 +125,20 @@ def sources_equal_uses(fleet_operations, fleet_financing, fleet_capex):
     return _ok(_zero((uses - fleet_financing["drawdown"][0] + fleet_financing["equity_cash_flow"][0]) / fleet_capex))
 
 
+_FLOWS = "MAX(fleet_capex,[fleet_operations.project_abs_flow:],[fleet_financing.equity_abs_flow:])"
+
+
 @check("P1", "Project to equity cash flow bridge closes every year",
-       "IF(AND(ROUND(MAX([fleet_financing.bridge_gap:])/fleet_capex,9)=0,"
-       "ROUND(MIN([fleet_financing.bridge_gap:])/fleet_capex,9)=0),1,0)")
-def equity_bridge_closes(fleet_financing, fleet_capex):
+       f"IF(AND(ROUND(MAX([fleet_financing.bridge_gap:])/{_FLOWS},9)=0,"
+       f"ROUND(MIN([fleet_financing.bridge_gap:])/{_FLOWS},9)=0),1,0)")
+def equity_bridge_closes(fleet_operations, fleet_financing, fleet_capex):
     """equity cash flow = project cash flow − debt service + debt drawn − (levered − unlevered tax) in every year,
-    within 1e-9 of the capex (integrity: both are built from the same rows, so only an edited formula fails it)"""
+    within 1e-9 of the capex or the largest flow, whichever is larger: float noise scales with the flows, which a
+    fleet bought for cents outgrows (integrity: both are built from the same rows, so only an edited formula fails
+    it)"""
     gaps = fleet_financing["bridge_gap"]
-    return _ok(_zero(max(gaps) / fleet_capex) and _zero(min(gaps) / fleet_capex))
+    scale = max(fleet_capex, *fleet_operations["project_abs_flow"], *fleet_financing["equity_abs_flow"])
+    return _ok(_zero(max(gaps) / scale) and _zero(min(gaps) / scale))
 
 
 @check("P1", "CFADS never above EBITDA", "IF(SUMPRODUCT(([fleet_operations.cfads:]>[fleet_operations.ebitda:])*1)=0,1,0)")

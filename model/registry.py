@@ -207,6 +207,9 @@ CONSTANTS: dict[str, Constant] = {
         Constant("irr_guess_1", 0.1, "%", "IRR guess 1"),
         Constant("irr_guess_2", -0.5, "%", "IRR guess 2"),
         Constant("irr_guess_3", -0.9, "%", "IRR guess 3"),
+        # MODEL.md's agreement of Python and the workbook: the checks take an IRR for a root within it (LibreOffice's
+        # IRR stops when Newton's step falls below 1e-7; near −100% its last bits are off by ~1e-10)
+        Constant("irr_tolerance", 1e-7, "%", "IRR tolerance (the checks' test of an IRR)"),
         # the minimum DSCR is exact below it: a DSCR is target_dscr · capacity / debt, 1e9 at an LTV of 1e-9, 1e16
         # at 1e-16 (at 1e9, such a minimum read 1e9); 1e300 leaves only LTVs in the denormals
         Constant("dscr_sentinel", 1e300, "×", "DSCR placeholder in years without debt service"),

@@ -79,20 +79,23 @@ def resolve_path(template: str | Path) -> Path:
         raise InputError(f"template must be a bundled name ({', '.join(bundled())}) or a path to a .toml file, "
                          f"got {template!r}")
     text = str(template)
+    shown = repr(text) if len(text) <= 120 else repr(text[:120]) + f"… ({len(text):,} characters)"
     if isinstance(template, Path) or looks_like_path(text):
         p = Path(template)
-        if p.is_dir():
-            raise InputError(f"template {text!r} is a folder; give a .toml file")
-        if p.exists() and not p.is_file():  # /dev/null, a pipe: no file to read a template from
-            raise InputError(f"template {text!r} is not a regular file; give a .toml file")
+        try:
+            if p.is_dir():
+                raise InputError(f"template {shown} is a folder; give a .toml file")
+            if p.exists() and not p.is_file():  # /dev/null, a pipe: no file to read a template from
+                raise InputError(f"template {shown} is not a regular file; give a .toml file")
+        except OSError as exc:  # a name too long for the file system, say
+            raise InputError(f"template file {shown}: {exc.strerror or exc}") from None
         if not p.is_file():
-            raise InputError(f"template file {text!r} not found")
+            raise InputError(f"template file {shown} not found")
         return p
-    candidate = TEMPLATE_DIR / f"{text}.toml"
-    if not candidate.is_file():
-        raise InputError(f"unknown template {text!r}; bundled templates: {', '.join(bundled())}, "
+    if text not in bundled():  # a name, not a probe of the file system (a name too long for it raises)
+        raise InputError(f"unknown template {shown}; bundled templates: {', '.join(bundled())}, "
                          "or give a path to a .toml file (./name.toml)")
-    return candidate
+    return TEMPLATE_DIR / f"{text}.toml"
 
 
 _CACHE: dict[tuple[str, float], Template] = {}

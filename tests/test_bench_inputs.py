@@ -4,6 +4,7 @@ anything is measured. No timings here."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -108,10 +109,19 @@ def test_csv_numbers_as_written(tmp_path):
     assert np.array_equal(x["tax_rate"], [0.1, 2.2250738585072014e-308, 0.5])
 
 
-def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
+def _refused(capsys, argv: list[str], message: str) -> None:
+    """bench/run.py stops with exit status 2 (bad input, as every command of the project), saying `message`."""
+    from run import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert re.search(message, capsys.readouterr().err), message
+
+
+def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path, capsys):
     # Excel's "CSV UTF-8" starts with a byte order mark; a value outside its domain stops bench/run.py before
     # it measures anything, naming the input, the scenario and the domain
-    from run import main
 
     bom = tmp_path / "excel.csv"
     bom.write_bytes("\ufeffgpu_price,tax_rate\n20000,0.2\n30000,0.3\n".encode())
@@ -119,8 +129,9 @@ def test_a_csv_saved_by_excel_reads_and_bad_values_stop_the_run(tmp_path):
     assert np.array_equal(x["gpu_price"], [20000.0, 30000.0]) and np.array_equal(x["tax_rate"], [0.2, 0.3])
     bad = tmp_path / "bad.csv"
     bad.write_text("gpu_price,tax_rate\n20000,0.2\n30000,1.5\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"tax_rate\[1\] = 1.5 is outside its domain; .*\[0, 1\]"):
-        main(["--only-evaluate", "--inputs", str(bad), "--out", str(tmp_path / "r.json")])
+    _refused(capsys, ["--only-evaluate", "--inputs", str(bad), "--out", str(tmp_path / "r.json")],
+             r"tax_rate\[1\] = 1.5 is outside its domain; .*\[0, 1\]")
+    assert not (tmp_path / "r.json").exists()
 
 
 def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatch):
@@ -164,7 +175,7 @@ def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_al
     monkeypatch.setattr(run, "table", lambda report: "")
     results = Path(run.ROOT) / "bench" / "results.json"
     before = results.read_bytes() if results.exists() else None
-    out = tmp_path / "sub" / "r.json"
+    out = tmp_path / "r.json"
     assert run.main(["--only-evaluate", "--quick", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["evaluate_fresh"] == {"n": 100_000, "source": "0"}
     assert run.main(["--only-evaluate", "--quick"]) == 0
@@ -187,7 +198,31 @@ def test_a_csv_written_by_pandas_with_its_index_reads(tmp_path):
         scenarios(0, str(path))
 
 
-def test_scenarios_that_do_not_fit_are_left_out_and_counted(tmp_path, monkeypatch):
+def test_out_is_checked_before_the_run_and_never_replaces_another_file(tmp_path, capsys, monkeypatch):
+    # --out once replaced any file, the --inputs file itself included (an .npz became the JSON report), made
+    # missing folders, and a folder failed only after the whole run, in a traceback
+    import run
+
+    monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: pytest.fail("measured before refusing"))
+    npz = tmp_path / "mine.npz"
+    np.savez(npz, gpu_price=np.array([20000.0]))
+    kept = npz.read_bytes()
+    for out, message in ((npz, "the file name must end .json"), (tmp_path / "notes.md", "must end .json"),
+                         (tmp_path, "is a folder"), (tmp_path / "no" / "r.json", "does not exist")):
+        _refused(capsys, ["--only-evaluate", "--inputs", str(npz), "--out", str(out)], message)
+    assert npz.read_bytes() == kept and not (tmp_path / "no").exists()
+    done = tmp_path / "r.json"
+    done.write_text("{}", encoding="utf-8")
+    _refused(capsys, ["--only-evaluate", "--out", str(done)], "exists; pass --overwrite")
+    assert done.read_text(encoding="utf-8") == "{}"
+    _refused(capsys, ["--only-evaluate", "--inputs", ""], "--inputs is empty")
+    monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: {"n": n})
+    monkeypatch.setattr(run, "table", lambda report: "")
+    assert run.main(["--only-evaluate", "--quick", "--out", str(done), "--overwrite"]) == 0
+    assert '"evaluate_fresh"' in done.read_text(encoding="utf-8")
+
+
+def test_scenarios_that_do_not_fit_are_left_out_and_counted(tmp_path, monkeypatch, capsys):
     # random draws over whole domains include models that do not fit in GPU memory, which model.evaluate refuses;
     # the run used to stop there. Now they are left out and counted: scenario 1's sequence of 500 GB KV cache
     # does not fit an 80 GB GPU at all (effective_batch 0); scenarios 0 and 2 do
@@ -217,5 +252,4 @@ def test_scenarios_that_do_not_fit_are_left_out_and_counted(tmp_path, monkeypatc
     assert "1 left out: they do not fit in GPU memory" in run.table(json.loads(out.read_text()))
     # none that fits: the run stops
     csv.write_text("kv_gb_per_sequence\n500\n", encoding="utf-8")
-    with pytest.raises(SystemExit, match="no scenario in it fits in GPU memory"):
-        run.main(["--only-evaluate", "--inputs", str(csv)])
+    _refused(capsys, ["--only-evaluate", "--inputs", str(csv)], "no scenario in it fits in GPU memory")

@@ -22,6 +22,12 @@ EXTREMES = [
      "rental_price_per_gpu_hour": 100.0, "target_dscr": 1.0, "equipment_ltv": 1.0},
     {"equipment_ltv": 0.0},  # no debt
     {"rental_price_per_gpu_hour": 0.01},  # losses every year: no CFADS, no debt, no IRR
+    # a fleet bought for a cent whose flows run to millions: the bridge's float noise (1.5e-8) is 1.5e-6 of the capex
+    {"gpu_price": 1e-6, "network_capex_per_gpu": 0.0, "gpu_power_kw": 0.0, "dc_rate_kw_month": 0.0,
+     "ops_per_gpu_hour": 0.0},
+    # a 1-year fleet returning about a millionth of its cost: IRRs of −99.9999%
+    {"economic_life_years": 1, "fleet_debt_tenor_years": 1, "residual_base": 0.0, "equipment_ltv": 0.0,
+     "annual_failure_rate": 0.0, "rental_price_per_gpu_hour": 0.341548},
 ]
 
 
@@ -33,7 +39,8 @@ def test_checks_hold_on_extreme_valid_inputs(overrides):
 
 def test_every_registered_check_can_fail():
     """Each body on values built to break it (the model itself never produces them)."""
-    ok_ops = {"fleet_operations": {"project_cash_flow": [-100.0, 60.0, 60.0]}}
+    years = {"year": [0, 1, 2]}
+    ok_ops = {"fleet_operations": {**years, "project_cash_flow": [-100.0, 60.0, 60.0]}, "irr_tolerance": 1e-7}
     broken = {
         "segment_shares_sum_to_one": {"segment_share_total": 0.9},
         "model_fits": {"effective_batch": 0.0},
@@ -42,14 +49,18 @@ def test_every_registered_check_can_fail():
                                    "fleet_capex": 100.0},
         "fleet_debt_within_ltv": {"fleet_debt": 81.0, "equipment_ltv": 0.8, "fleet_capex": 100.0},
         "fleet_dscr_at_target": {"fleet_debt": 1.0, "fleet_min_dscr": 1.4, "target_dscr": 1.5},
+        # at 20%: NPV −100 + 50 + 41.667 = −8.333, slope 60/1.2² + 2·60/1.2³ = 111.11: Newton's step 0.075
         "project_npv_zero_at_irr": {**ok_ops, "project_irr": 0.2},
-        "equity_npv_zero_at_irr": {"fleet_financing": {"equity_cash_flow": [-100.0, 60.0, 60.0]}, "equity_irr": 0.2},
+        "equity_npv_zero_at_irr": {"fleet_operations": years, "fleet_financing": {"equity_cash_flow": [-100.0, 60.0, 60.0]},
+                                   "equity_irr": 0.2, "irr_tolerance": 1e-7},
         "cfads_within_ebitda": {"fleet_operations": {"cfads": [0.0, 5.0, 7.0], "ebitda": [0.0, 5.0, 6.0]}},
         # capex 100 = drawn 60 + equity 30: 10 short
         "sources_equal_uses": {"fleet_operations": {"capex": [100.0, 0.0]},
                                "fleet_financing": {"drawdown": [60.0, 0.0], "equity_cash_flow": [-30.0, 5.0]},
                                "fleet_capex": 100.0},
-        "equity_bridge_closes": {"fleet_financing": {"bridge_gap": [0.0, 1e-6, 0.0]}, "fleet_capex": 100.0},
+        "equity_bridge_closes": {"fleet_operations": {"project_abs_flow": [100.0, 40.0, 50.0]},
+                                 "fleet_financing": {"bridge_gap": [0.0, 1e-6, 0.0], "equity_abs_flow": [30.0, 5.0, 9.0]},
+                                 "fleet_capex": 100.0},
     }
     assert set(broken) == set(CHECKS), "a new check needs a case here"
     for name, args in broken.items():
@@ -57,11 +68,26 @@ def test_every_registered_check_can_fail():
     assert CHECKS["cfads_within_ebitda"].func({"cfads": [0.0, 5.0, 6.0], "ebitda": [0.0, 5.0, 6.0]}) == 1
     assert CHECKS["sources_equal_uses"].func({"capex": [100.0, 0.0]}, {"drawdown": [60.0, 0.0],
                                                                       "equity_cash_flow": [-40.0, 5.0]}, 100.0) == 1
-    assert CHECKS["equity_bridge_closes"].func({"bridge_gap": [0.0, 1e-8, -1e-8]}, 100.0) == 1  # float noise
+    bridge = CHECKS["equity_bridge_closes"].func
+    assert bridge({"project_abs_flow": [100.0, 50.0]}, {"bridge_gap": [1e-8, -1e-8], "equity_abs_flow": [30.0, 9.0]},
+                  100.0) == 1  # float noise
+    # a fleet bought for a cent whose flows run to $10m: a gap of 1.5e-8 is noise on the flows (1.5e-15 of them),
+    # though 1.5e-6 of the capex
+    assert bridge({"project_abs_flow": [0.01, 1e7]}, {"bridge_gap": [0.0, 1.5e-8], "equity_abs_flow": [0.01, 1e7]},
+                  0.01) == 1
     # and the same bodies pass on the right values: -100 + 60/1.130662386 + 60/1.130662386² = 0
     assert CHECKS["project_npv_zero_at_irr"].func(**ok_ops, project_irr=0.1306623862918075) == 1
-    assert CHECKS["equity_npv_zero_at_irr"].func({"equity_cash_flow": [-100.0, 60.0, 60.0]},
-                                                 equity_irr=0.1306623862918075) == 1
-    assert CHECKS["equity_npv_zero_at_irr"].func({"equity_cash_flow": [-100.0, 60.0, 60.0]},
-                                                 equity_irr=float("nan")) == 1  # no IRR: nothing to test
+    equity = CHECKS["equity_npv_zero_at_irr"].func
+    flows = {"equity_cash_flow": [-100.0, 60.0, 60.0]}
+    assert equity(years, flows, equity_irr=0.1306623862918075, irr_tolerance=1e-7) == 1
+    assert equity(years, flows, equity_irr=float("nan"), irr_tolerance=1e-7) == 1  # no IRR: nothing to test
+    # Newton's step is the distance to the root, to first order: 5e-8 off passes, 2e-7 off fails
+    assert equity(years, flows, equity_irr=0.1306623862918075 + 5e-8, irr_tolerance=1e-7) == 1
+    assert equity(years, flows, equity_irr=0.1306623862918075 + 2e-7, irr_tolerance=1e-7) == 0
+    # a fleet returning a millionth of its cost after a year: the root is −0.999999. LibreOffice's IRR ends 1e-10
+    # above it: NPV −1 + 1e-6/(1e-6 + 1e-10) = −1e-4, slope 1e-6/(1.0001e-6)² ≈ 999,800: a step of 1e-10, within
+    # the tolerance (an NPV relative to the flows' present values, −1e-4 / 2, was not)
+    tiny = {"year": [0, 1]}, {"equity_cash_flow": [-1.0, 1e-6]}
+    assert equity(*tiny, equity_irr=-0.999999 + 1e-10, irr_tolerance=1e-7) == 1
+    assert equity(*tiny, equity_irr=-0.999999 + 1e-6, irr_tolerance=1e-7) == 0  # 1 + r twice the root's
     assert CHECKS["fleet_dscr_at_target"].func(fleet_debt=0.0, fleet_min_dscr=float("nan"), target_dscr=1.5) == 1

@@ -118,7 +118,26 @@ BAD = [
                                 "(±1.8e308; line 3 of huge.csv)"),
     (["--scenarios", "{pipe}"], "not a regular file (a pipe or a device cannot be read twice)"),  # used to hang
     (["--scenarios", "{labels_only}"], "no inputs in it (the header has only the labels' column)"),  # was KeyError
+    # damaged archives were tracebacks (BadZipFile, zlib.error, EOFError, ...); a workbook renamed .npz listed its
+    # parts as unknown inputs
+    (["--scenarios", "{crc}"], "crc.npz: cannot read it, damaged? (BadZipFile: Bad CRC-32 for file 'gpu_price.npy')"),
+    (["--scenarios", "{cut}"], "cut.npz: cannot read it"),
+    (["--scenarios", "{book}"], "book.npz: not an .npz archive: no .npy array in it"),
 ]
+
+
+def _damaged_npz(files: dict) -> None:
+    """An archive with one byte of its array flipped (a bad CRC), one cut inside its array, a workbook renamed."""
+    import zipfile
+
+    np.savez(files["crc"], gpu_price=np.full(50, 30000.0))
+    data = bytearray(files["crc"].read_bytes())
+    files["cut"].write_bytes(bytes(data[:len(data) // 2]) + bytes(data[-22:]))  # the end record kept: still a zip
+    data[data.find(b"\x93NUMPY") + 200] ^= 1
+    files["crc"].write_bytes(bytes(data))
+    with zipfile.ZipFile(files["book"], "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
 
 
 @pytest.mark.parametrize(("argv", "fragment"), BAD)
@@ -127,7 +146,9 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, argv, fragme
              "out": tmp_path / "out.csv", "txt": tmp_path / "out.txt", "huge": tmp_path / "huge.csv",
              "pipe": tmp_path / "pipe.csv", "labelled": tmp_path / "labelled.csv",
              "labelled_text": tmp_path / "labelled_text.csv", "shares": tmp_path / "shares.csv",
-             "labels_only": tmp_path / "labels_only.csv"}
+             "labels_only": tmp_path / "labels_only.csv", "crc": tmp_path / "crc.npz", "cut": tmp_path / "cut.npz",
+             "book": tmp_path / "book.npz"}
+    _damaged_npz(files)
     files["labelled"].write_text("\nscenario,gpu_price,gpu_utilization\na,30000,0.5\n\nb,31000,0.6\n,,\n"
                                  "c,32000,1.7\n", encoding="utf-8")
     files["labelled_text"].write_text('scenario,gpu_price\na,30000\n,\n"b\nb",x\n', encoding="utf-8")

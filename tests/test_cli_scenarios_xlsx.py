@@ -123,6 +123,29 @@ def _damaged_sheet(path):
             z.writestr(n, data)
 
 
+def _chart_sheet_first(path):
+    """A chart sheet without a chart before the sheet of scenarios: openpyxl fails on it (AttributeError)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["gpu_price"])
+    wb.active.append([30000])
+    wb.create_chartsheet("Chart", 0)
+    wb.save(path)
+
+
+def _encrypted_member(path):
+    """A workbook whose zip says its parts are encrypted (flag bit 0): zipfile wants a password (RuntimeError)."""
+    _sheet(path, [["gpu_price"], [26280]])
+    data = bytearray(path.read_bytes())
+    for sig in (b"PK\x03\x04", b"PK\x01\x02"):  # every local and central header: set the encryption flag
+        i = data.find(sig)
+        while i >= 0:
+            data[i + (6 if sig == b"PK\x03\x04" else 8)] |= 1
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+
+
 def _zip_without_workbook(path):
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("notes.txt", "not a workbook")
@@ -156,6 +179,8 @@ BAD = [
     (lambda p: p.write_text("gpu_price\n1\n", encoding="utf-8"), "not an .xlsx workbook (an old .xls, or text"),
     (_zip_without_workbook, "cannot read it as an .xlsx workbook"),
     (_damaged_sheet, "cannot read it as an .xlsx workbook (ParseError: "),  # was a traceback
+    (_chart_sheet_first, "cannot read it as an .xlsx workbook"),  # were tracebacks: AttributeError, RuntimeError
+    (_encrypted_member, "cannot read it as an .xlsx workbook"),
     (lambda p: _sheet(p, [["gpu_price"], [dt.timedelta(hours=3)]]), "gpu_price[0] = 3:00:00 is a date or time"),
     (lambda p: p.mkdir(), "a folder"),
     (lambda p: None, "file not found"),

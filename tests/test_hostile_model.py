@@ -296,3 +296,23 @@ def test_a_model_that_does_not_fit_is_its_own_kind_of_input_error_in_any_chunk()
     with pytest.raises(model.InputError) as exc:  # a value outside its domain is not that kind
         model.evaluate({"tax_rate": np.array([0.2, 1.5])})
     assert not isinstance(exc.value, model.NotFitting)
+
+
+def test_masked_elements_are_missing_values_not_what_lies_beneath():
+    # np.asarray of a masked array reads the values under the mask: the masked 1 was evaluated as a GPU price
+    masked = np.ma.masked_array([30000.0, 1.0], mask=[0, 1])
+    with pytest.raises(model.InputError, match=r"gpu_price\[1\] is masked \(a missing value\); fill it or leave that "
+                                               r"scenario out; allowed domain of gpu_price: >0"):
+        model.evaluate({"gpu_price": masked}, outputs=["capex_per_gpu_hour"])
+    unmasked = model.evaluate({"gpu_price": np.ma.masked_array([30000.0, 20000.0], mask=[0, 0])},
+                              outputs=["capex_per_gpu_hour"])
+    assert unmasked["capex_per_gpu_hour"][1] == pytest.approx(20000 / 3 / 8760)  # a $20,000 GPU over 3 years
+
+
+def test_a_template_name_too_long_for_the_file_system_is_unknown():
+    # a bare name was looked up as a file: 5,000 characters raised "File name too long" with our folder's path
+    with pytest.raises(model.InputError, match=r"unknown template 'a{120}'… \(5,000 characters\); bundled templates: "
+                                               "seed"):
+        model.load("a" * 5000)
+    with pytest.raises(model.InputError, match=r"template file './a{118}'… \(5,007 characters\): File name too long"):
+        model.load("./" + "a" * 5000 + ".toml")

@@ -12,6 +12,7 @@ import json
 import math
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -407,6 +408,7 @@ BAD_SPECS = [
     ("[inputs.gpu_price]\ndist = 'triangular'\nlow = 1\nmode = 5\nhigh = 2\n", ["mode = 5.0 must lie within"]),
     ("[inputs.gpu_price]\ndist = 'normal'\nmean = 1\nsd = -1\n", ["sd = -1.0 must be > 0"]),
     ("[inputs.gpu_price]\ndist = 'uniform'\nlow = 'a'\nhigh = 2\n", ["low = 'a' is not a number"]),
+    ("[inputs.gpu_price]\ndist = 'uniform'\nlow = 1\nhigh = inf\n", ["high = inf is not a finite number"]),
     ("[inputs.batch_size]\ndist = 'uniform'\nlow = 1\nhigh = 9\n", ["takes integers", "choice"]),
     ("[inputs.share_batch]\ndist = 'uniform'\nlow = 0\nhigh = 1\n", ["normalize_shares"]),
     ("[settings]\noutputs = ['capex']\n", ["[settings] outputs", "unknown output 'capex'"]),
@@ -470,6 +472,24 @@ def test_cli_one_way_table_and_png(tmp_path, capsys):
                     "capex_per_gpu_hour", "--png", str(png)]) == 0
     out = capsys.readouterr().out
     assert "capex_per_gpu_hour [$/GPU-h]" in out and "$ 0.9513" in out  # 25000 / (3 * 8760) = 0.951294
+    assert is_png(png)
+
+
+def test_cli_png_of_values_no_axis_can_draw_says_so_and_leaves_nothing(tmp_path, capsys):
+    # one value of 1e308: matplotlib's tick locator failed (ValueError: arange) after the table, in a traceback
+    from cli import main
+
+    png = tmp_path / "one.png"
+    assert main(["sweep", "--input", "gpu_price", "--values", "1e308", "--output", "capex_per_gpu_hour",
+                 "--png", str(png)]) == 2
+    err = capsys.readouterr().err
+    assert f"--png '{png}': cannot draw these values" in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []  # no chart, no temporary file
+    # a grid whose every cell is undefined (payback never comes at a 1-cent rent) draws without numpy's warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run_cli(["sweep", "--input", "rental_price_per_gpu_hour", "--values", "0.01,0.02", "--col-input",
+                        "pue", "--col-values", "1.2,1.3", "--output", "gpu_payback_years", "--png", str(png)]) == 0
     assert is_png(png)
 
 

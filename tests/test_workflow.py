@@ -89,6 +89,34 @@ def test_export_round_trip(tmp_path):
     assert read_names(out)["power_per_gpu_hour"] == pytest.approx(0.7 * 1.35 * 0.035, rel=1e-12)
 
 
+def test_a_renamed_row_and_an_uncalculated_formula_say_what_they_are(tmp_path):
+    """A name typed in other letter case is named as such, by --from and by export-inputs (whose template lacked
+    the row's value without a word); a formula saved by a program that does not calculate is not "empty"."""
+    src = tmp_path / "book.xlsx"
+    xl.build(src)
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Inputs"]
+    ws.cell(cell_of(ws, "gpu_price"), 2).value = "GPU_PRICE"
+    wb.save(src)
+    proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))
+    assert proc.returncode == 0, proc.stderr
+    assert ("not carried: 'GPU_PRICE' is no longer an input of this version (did you mean gpu_price? names are "
+            "lower case)") in proc.stderr
+    proc = run("-m", "model", "export-inputs", str(src), "-o", str(tmp_path / "x.toml"))
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: not exported: 'GPU_PRICE' is no longer an input of this version (did you mean gpu_price?" \
+        in proc.stderr
+    wb = openpyxl.load_workbook(src)  # openpyxl writes a formula without its value, as pandas would
+    ws = wb["Inputs"]
+    row = cell_of(ws, "pue")
+    ws.cell(row, 8).value = "=1.2+0.1"
+    wb.save(src)
+    proc = run("-m", "model", "export-inputs", str(src), "-o", str(tmp_path / "y.toml"))
+    assert proc.returncode == 2 and not (tmp_path / "y.toml").exists()
+    assert f"Inputs!H{row} (seed column): pue is a formula without a stored result (saved by a program that does " \
+           "not calculate" in proc.stderr
+
+
 def test_unknown_input_in_old_workbook_is_reported(tmp_path):
     src = tmp_path / "old.xlsx"
     xl.build(src)

@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 
 import model
 from model.errors import InputError
-from model.registry import INPUTS
+from model.registry import INPUTS, suggest
 from model.templates import bundled, load
 from model.validate import check_value
 
@@ -161,6 +161,21 @@ def _read_inputs(path: Path, what: str) -> EditedInputs:
     return edited
 
 
+def _formula(path: Path, col: int, row: int) -> bool:
+    """Whether Inputs' cell (col, row), from 1, holds a formula (read again, on an empty value only)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            v = next(wb["Inputs"].iter_rows(min_row=row, max_row=row, min_col=col, max_col=col, values_only=True))[0]
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - a second read is only for the message: "empty" is still true
+        return False
+    return isinstance(v, str) and v.startswith("=")
+
+
 def _read_axes(edited: EditedInputs, rows: list) -> bool:
     """The axes block: groups of head rows (Axis, Name, ...) with one axis per column, each followed by its
     Point rows. False when the rows below the title are the earlier layout (one axis per row, read by
@@ -206,7 +221,9 @@ def _read_row(edited: EditedInputs, row: list, r: int, names: list[str], last: i
     for i, (col, v) in enumerate(zip(names, values)):
         where = f"{what} {edited.path.name}, Inputs!{get_column_letter(TEMPLATE_COL0 + i + 1)}{r} ({col} column)"
         if v is None:
-            raise InputError(f"{where}: {name} is empty; allowed domain of {name}: {INPUTS[name].domain.text()}")
+            what = ("a formula without a stored result (saved by a program that does not calculate: open and save "
+                    "it in Excel or LibreOffice)" if _formula(edited.path, TEMPLATE_COL0 + i + 1, r) else "empty")
+            raise InputError(f"{where}: {name} is {what}; allowed domain of {name}: {INPUTS[name].domain.text()}")
         edited.columns[col][name] = check_value(name, v, where=where)
     note = row[last]
     if isinstance(note, str) and note:
@@ -281,7 +298,7 @@ class Carried:
 
 def not_carried(edited: EditedInputs, sheets: list[str]) -> list[str]:
     """Edits a rebuild cannot keep: inputs this version lacks, edited sensitivity axes, sheets the user added."""
-    out = [f"not carried: {name!r} is no longer an input of this version" for name in edited.unknown]
+    out = [f"not carried: {name!r} is no longer an input of this version{suggest(name)}" for name in edited.unknown]
     axes = {key: [float(v) for v in vals] for key, _, _, vals in AXES}
     for key, values in edited.axes.items():
         if key in axes and [float(v) for v in values] != axes[key]:
@@ -338,9 +355,10 @@ def _toml_value(v: float) -> str:
 
 
 def export_toml(src: str | Path, out: str | Path, column: str | None = None,
-                overwrite: bool = False) -> tuple[Path, list[str]]:
+                overwrite: bool = False) -> tuple[Path, EditedInputs]:
     """Write one template column (default: the selected scenario) of an edited workbook as a full TOML template;
-    returns the file and the inputs the workbook lacks (an older version's), written with the template's values."""
+    returns the file and what was read: its `missing` inputs (an older version's workbook lacks them; written with
+    the template's values) and its `unknown` names (rows whose name is no input of this version: not exported)."""
     what = "export-inputs"
     check_target(out, f"{what} -o", overwrite, (".toml",))
     edited = read_inputs(src, what)
@@ -349,7 +367,7 @@ def export_toml(src: str | Path, out: str | Path, column: str | None = None,
         raise InputError(f"{what} --column: no template column {col!r} in {Path(src).name}; "
                          f"columns: {', '.join(edited.columns)}")
     check_column({**_base_values(col), **edited.columns[col]}, f"{what} {edited.path.name}, {col} column")
-    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",)), edited.missing
+    return write_text(out, template_toml(edited, col), f"{what} -o", overwrite, (".toml",)), edited
 
 
 def template_toml(edited: EditedInputs, col: str) -> str:

@@ -361,16 +361,21 @@ def _irr_excel(block_: str, flows: str, flips: str, search: str) -> str:
     only inside (−1, 10000), else the next guess (Newton on r, as LibreOffice's IRR is, can land on a root below
     −1, where (1 + r)^t is still real: −192% for flows whose IRR is −49%). After MODEL.md's four, a fifth: the
     search row's last column, within 2^−17 of the root in 1/(2 + r), where the four find none (losses every year
-    and one small positive year: 11% of random scenarios with an IRR)."""
+    and one small positive year: 11% of random scenarios with an IRR); a sixth, MODEL.md's first without its floor,
+    for a root within 1e-3 of −100% (a fleet that loses nearly all its capital: 1 + r = 1e-6 for a 1-year life
+    returning a millionth of it, where Newton from the floor's 1 + r = 1e-3 or from the search lands below −1)."""
     row, first, rest = f"[{block_}.{flows}:]", f"[{block_}.{flows}@0]", f"[{block_}.{flows}@1:]"
-    guess = f"POWER(MAX(SUM({rest})/ABS({first}),1/1000),1/economic_life_years)-1"
+    ratio = f"SUM({rest})/ABS({first})"
+    guess = f"POWER(MAX({ratio},1/1000),1/economic_life_years)-1"
+    unfloored = f"POWER({ratio},1/economic_life_years)-1"  # a ratio ≤ 0: #NUM!, and the cascade's NA()
 
     def attempt(g: str) -> str:
         irr = f"IRR({row},{g})"
         return f"IF(AND({irr}>-1,{irr}<10000),{irr},NA())"
 
     cascade = "NA()"
-    for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3", f"[{block_}.{search}@{YEARS - 1}]")):
+    for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3", f"[{block_}.{search}@{YEARS - 1}]",
+                       unfloored)):
         cascade = f"IFERROR({attempt(g)},{cascade})"
     return f"IF(SUM([{block_}.{flips}:])<>1,NA(),{cascade})"
 

@@ -102,8 +102,8 @@ def _number(where: str, key: str, value, integer: bool = False):
     except OverflowError:  # an int past the float range (a 400-digit number): float() cannot hold it
         raise InputError(f"{where}: {key} = {short(value)} is too large; allowed a {kind} of magnitude "
                          "below 1.8e308") from None
-    if not math.isfinite(f):
-        raise InputError(f"{where}: {key} = {short(value)} is not a {kind}")
+    if not math.isfinite(f):  # TOML's nan, inf
+        raise InputError(f"{where}: {key} = {short(value)} is not a finite {kind}")
     if integer and not (isinstance(value, numbers.Integral) or f.is_integer()):  # an int above 2**53 is whole,
         raise InputError(f"{where}: {key} = {short(value)} is not a whole number")  # though no float holds it
     return int(value) if integer else f
