@@ -10,8 +10,26 @@ from collections.abc import Callable
 from model.errors import InputError
 
 
+class _Once(argparse.Action):
+    """A single-value option (argparse's store): given twice, refused, as a repeated --set is (argparse kept the
+    last one silently: `--csv a.csv ... --csv b.csv` wrote b.csv alone)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("_given_once", {})
+        if option_string is not None and self.dest in given:
+            parser.error(f"{option_string} given twice ({given[self.dest]!r} and {values!r}); give it once")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line (its default prints the usage block first)."""
+    """argparse whose usage errors are one line (its default prints the usage block first) and whose single-value
+    options may be given once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")

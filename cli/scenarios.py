@@ -16,6 +16,7 @@ import numpy as np
 
 from model.errors import InputError, NotFitting
 from model.registry import INPUTS, unknown
+from model.validate import short
 
 INDEX_NAMES = ("", "scenario")  # a CSV's first column by these names labels the rows
 XLSX = (".xlsx", ".xlsm")  # Excel workbooks: the first visible worksheet, read as a CSV (scenarios_xlsx.py)
@@ -232,7 +233,7 @@ def _read_csv(path: Path, where: str, notes: list[str] | None = None) -> tuple[d
             if bad.any():
                 i = int(np.argmax(bad))
                 cell = str(column.iloc[i]).strip()
-                raise InputError(f"{where}: {name}[{i}] = {cell!r} is {'empty' if not cell else 'not a number'} "
+                raise InputError(f"{where}: {name}[{i}] = {short(cell)} is {'empty' if not cell else 'not a number'} "
                                  f"({place(path, i, labels)}); allowed domain of {name}: "
                                  f"{INPUTS[name].domain.text()}")
             column = numbers

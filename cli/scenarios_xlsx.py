@@ -16,6 +16,7 @@ import numpy as np
 
 from model.errors import InputError
 from model.registry import INPUTS
+from model.validate import short
 
 from .scenarios import check_header
 
@@ -152,7 +153,7 @@ def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np
                 x = _number(v)
                 if x is None or not np.isfinite(x):
                     name, i = names[index + j], len(labels)
-                    shown = str(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else repr("" if v is None else v)
+                    shown = str(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else short("" if v is None else v)
                     what = _what(v) if x is None else "infinite"
                     if v is None and _formula(path, ws.title, r, index + j + 1):
                         what = ("a formula without a stored result (saved by a program that does not calculate: "

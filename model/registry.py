@@ -357,4 +357,5 @@ def unknown(name: object, kind: str = "input") -> str:
         extra = " (it is an input, not an output)"
     else:
         extra = suggest(text, kind)
-    return f"unknown {kind} {name!r}{extra}"
+    shown = repr(name) if len(text) <= 120 else repr(text[:120]) + f"… ({len(text):,} characters)"
+    return f"unknown {kind} {shown}{extra}"

@@ -177,6 +177,21 @@ def test_bad_set_exits_2_with_one_line(pair, fragments):
         assert f in lines[0], (f, lines[0])
 
 
+# a single-value option given twice: argparse kept the last one, silently (a second --csv wrote there alone)
+TWICE = [
+    (["evaluate", "--template", "seed", "--template", "coreweave"], "--template given twice ('seed' and 'coreweave')"),
+    (["tornado", "--output", "wacc", "--top", "3", "--top", "4"], "--top given twice (3 and 4)"),
+    (["export-inputs", "{tmp}/book.xlsx", "-o", "{tmp}/a.toml", "--output", "{tmp}/b.toml"], "--output given twice"),
+]
+
+
+@pytest.mark.parametrize("argv,fragment", TWICE, ids=[t[0][0] for t in TWICE])
+def test_a_single_value_option_given_twice_exits_2(argv, fragment, tmp_path):
+    p = run(*(a.format(tmp=tmp_path) for a in argv))
+    assert p.returncode == 2 and p.stdout == "" and list(tmp_path.iterdir()) == []
+    assert fragment in p.stderr and "give it once" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
 def test_bad_template_exits_2():
     p = run("evaluate", "--template", "no_such_template")
     assert p.returncode == 2

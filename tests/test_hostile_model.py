@@ -316,3 +316,18 @@ def test_a_template_name_too_long_for_the_file_system_is_unknown():
         model.load("a" * 5000)
     with pytest.raises(model.InputError, match=r"template file './a{118}'… \(5,007 characters\): File name too long"):
         model.load("./" + "a" * 5000 + ".toml")
+
+
+def test_a_long_name_or_cell_is_cut_in_the_one_line_message(tmp_path, capsys):
+    # a 100,000-character unknown name and a 200,000-character cell were echoed whole, 100-200 KB on one line
+    with pytest.raises(model.InputError) as exc:
+        model.evaluate({"z" * 100_000: 1.0})
+    assert "unknown input 'zzzz" in str(exc.value) and "… (100,000 characters)" in str(exc.value)
+    assert len(str(exc.value)) < 300
+    from cli import main
+
+    path = tmp_path / "long.csv"
+    path.write_text("gpu_price\n" + "x" * 200_000 + "\n", encoding="utf-8")
+    assert main(["evaluate", "--scenarios", str(path), "--output", "wacc"]) == 2
+    err = capsys.readouterr().err
+    assert "gpu_price[0] = 'xxxx" in err and "is not a number" in err and len(err) < 500

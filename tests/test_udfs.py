@@ -572,6 +572,10 @@ def test_newer_excel_errors_and_logical_values_read_as_excel_shows_them():
     _raises(udfs.aie_output, "#FIELD!", match=["is the Excel error #FIELD!"])
     _raises(udfs.aie_output, True, match=["output_name = TRUE is not text"])
     _raises(udfs.aie_output, "wacc", None, None, False, match=["template = FALSE is not a bundled template"])
+    # an error cell where a template or a flag goes: the error, as for any other argument (was "template = '#N/A'
+    # is not a bundled template")
+    _raises(udfs.aie_output, "wacc", None, None, "#N/A", match=["template is the Excel error #N/A; allowed: seed"])
+    _raises(udfs.aie_sculpt, [100.0, 100.0], 1.3, 0.07, "#REF!", match=["headers is the Excel error #REF!; give TRUE"])
 
 
 def test_evaluate_table_rows_line_up_with_its_results():

@@ -3,7 +3,8 @@ output equals model.evaluate: the seed, the coreweave scenario picked through th
 selector, three workbooks built from hypothesis' boundary-heavy draws (the first are minimal: one
 year, no debt) and two from inputs drawn across their domains with debt and an equity IRR (every row
 of the debt blocks at work), one that loses money in every year of its life, the last included (the IRR
-helper rows' negative side), and one whose IRRs are within 1e-6 of −100%. The values stored by the builder (read without recalculation) must match too."""
+helper rows' negative side), and one whose IRRs are within 1e-6 of −100%. The values stored by the builder
+(read without recalculation) must match too."""
 
 from __future__ import annotations
 

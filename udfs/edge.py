@@ -341,6 +341,8 @@ def _flag(udf: str, name: str, value, default: bool) -> bool:
         return bool(value)
     if _is_number(value) and float(value) in (0.0, 1.0):
         return bool(value)
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise UDFError(f"{udf}: {name} is the Excel error {value.strip().upper()}; give TRUE or FALSE")
     raise UDFError(f"{udf}: {name} = {value!r} is not TRUE or FALSE")
 
 
@@ -407,6 +409,8 @@ def _template(udf: str, value) -> str:
     value = _single(udf, "template", value)
     if _blank(value):
         return "seed"
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise UDFError(f"{udf}: template is the Excel error {value.strip().upper()}; allowed: {', '.join(_TEMPLATES)}")
     if not isinstance(value, str) or value.strip().lower() not in _TEMPLATES:
         raise UDFError(f"{udf}: template = {_shown(value)} is not a bundled template; allowed: {', '.join(_TEMPLATES)}")
     return value.strip().lower()
