@@ -17,7 +17,9 @@ class _Once(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         given = namespace.__dict__.setdefault("_given_once", {})
         if option_string is not None and self.dest in given:
-            parser.error(f"{option_string} given twice ({given[self.dest]!r} and {values!r}); give it once")
+            from model.validate import short
+
+            parser.error(f"{option_string} given twice ({short(given[self.dest])} and {short(values)}); give it once")
         given[self.dest] = values
         setattr(namespace, self.dest, values)
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.errors import InputError
 from model.registry import INPUTS, OUTPUTS
 
 from . import fmt
@@ -53,31 +52,31 @@ def _save(fig, path: str | Path, overwrite: bool = False) -> Path:
     from xl.atomic import write_atomic
 
     fmt_ = Path(path).suffix.lower().lstrip(".")
+
+    def draw(tmp) -> None:
+        try:
+            fig.savefig(tmp, format=fmt_, dpi=110, bbox_inches="tight")
+        except (ValueError, OverflowError) as exc:  # a tick locator on 1e308: arange cannot compute a length
+            from xl.atomic import OutputError
+
+            raise OutputError(f"--png {str(path)!r}: cannot draw these values ({exc}); the table above has them") \
+                from None
+
     try:
-        return write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt_, dpi=110, bbox_inches="tight"), "--png",
-                            overwrite, suffixes=SUFFIXES)[0]
+        return write_atomic(path, draw, "--png", overwrite, suffixes=SUFFIXES)[0]
     finally:
         _plt().close(fig)
 
 
 def _chart(plot):
     """A chart function run without warnings (numpy's and matplotlib's on an all-undefined grid or an empty
-    histogram: the table printed before has the numbers) and whose failure to draw extreme values (a tick locator
-    on 1e308) is a message on --png, not a traceback."""
+    histogram: the table printed before has the numbers)."""
 
     @functools.wraps(plot)
-    def draw(frame, path: str | Path, *args, **kwargs) -> Path:
+    def draw(*args, **kwargs) -> Path:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            try:
-                return plot(frame, path, *args, **kwargs)
-            except (ValueError, OverflowError) as exc:
-                if isinstance(exc, InputError):
-                    raise
-                from xl.atomic import OutputError
-
-                raise OutputError(f"--png {str(path)!r}: cannot draw these values ({exc}); the table above has "
-                                  "them") from None
+            return plot(*args, **kwargs)
 
     return draw
 

@@ -52,13 +52,10 @@ def read_labelled(source: str | Path, what: str = "--scenarios",
             given, labels = read_xlsx(path, where, notes)
         else:
             raise InputError(f"{where}: expected a .csv, .xlsx or .npz file of scenarios")
-    except Exception as exc:  # any other failure is the file's (a damaged archive fails in a dozen ways)
-        if isinstance(exc, (InputError, MemoryError)):
+    except (OSError, ValueError, TypeError, csv.Error) as exc:
+        if isinstance(exc, InputError):
             raise
-        if isinstance(exc, (OSError, ValueError, TypeError, csv.Error)):
-            raise InputError(f"{where}: cannot read it ({str(exc).strip()[:200] or type(exc).__name__})") from None
-        raise InputError(f"{where}: cannot read it, damaged? ({type(exc).__name__}: {str(exc).strip()[:200]})") \
-            from None
+        raise InputError(f"{where}: cannot read it ({str(exc).strip()[:200] or type(exc).__name__})") from None
     if not given:
         raise InputError(f"{where}: no inputs in it")
     sizes = {v.shape for v in given.values()}
@@ -155,31 +152,36 @@ def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] 
 
     if path.exists() and not path.is_dir() and not zipfile.is_zipfile(path):
         raise InputError(f"{where}: not an .npz archive (numpy.savez writes one)")
-    if path.is_file():
+    try:  # numpy's and zipfile's reading alone: a damaged archive fails in a dozen ways (CRC, zlib, EOF, a header)
         with zipfile.ZipFile(path) as z:
             members = z.namelist()
-            if members and not any(n.endswith(".npy") for n in members):  # a workbook renamed .npz, say
-                raise InputError(f"{where}: not an .npz archive: no .npy array in it (numpy.savez writes one per "
-                                 "input)")
-    with np.load(path) as f:  # no pickles: allow_pickle stays False
-        members = [m for m in f.files if m != "scenario"]  # a "scenario" array labels the rows, as in a CSV
-        check_names(members, where)
-        given, labels = {}, None
-        if "scenario" in f.files:
-            labels = f["scenario"]
-            if not isinstance(labels, np.ndarray) or labels.ndim != 1 or labels.dtype.kind not in "USiu":
-                raise InputError(f"{where}: its scenario member labels the rows: one text or whole number per "
-                                 "scenario")
-            labels = [str(x) for x in labels.tolist()]
-        for name in members:
-            v = f[name]
-            if not isinstance(v, np.ndarray):  # a member that is not a .npy: numpy hands back its bytes
-                raise InputError(f"{where}: its member {name} is not an array (numpy.savez writes one per input)")
-            if v.dtype.kind not in "fiu":
-                kind = KINDS.get(v.dtype.kind, str(v.dtype))
-                raise InputError(f"{where}: {name} holds {kind} values, not numbers; allowed domain of {name}: "
-                                 f"{INPUTS[name].domain.text()}")
-            given[name] = v.astype(float)
+        if members and not any(n.endswith(".npy") for n in members):  # a workbook renamed .npz, say
+            raise InputError(f"{where}: not an .npz archive: no .npy array in it (numpy.savez writes one per input)")
+        with np.load(path) as f:  # no pickles: allow_pickle stays False
+            arrays = {m: f[m] for m in f.files}
+    except (InputError, ImportError, MemoryError, OSError):  # OSError: the file's absence, said by the caller
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure to parse is the file's
+        raise InputError(f"{where}: cannot read it, damaged? ({type(exc).__name__}: {str(exc).strip()[:200]})") \
+            from None
+    members = [m for m in arrays if m != "scenario"]  # a "scenario" array labels the rows, as in a CSV
+    check_names(members, where)
+    given, labels = {}, None
+    if "scenario" in arrays:
+        labels = arrays["scenario"]
+        if not isinstance(labels, np.ndarray) or labels.ndim != 1 or labels.dtype.kind not in "USiu":
+            raise InputError(f"{where}: its scenario member labels the rows: one text or whole number per "
+                             "scenario")
+        labels = [str(x) for x in labels.tolist()]
+    for name in members:
+        v = arrays.pop(name)
+        if not isinstance(v, np.ndarray):  # a member that is not a .npy: numpy hands back its bytes
+            raise InputError(f"{where}: its member {name} is not an array (numpy.savez writes one per input)")
+        if v.dtype.kind not in "fiu":
+            kind = KINDS.get(v.dtype.kind, str(v.dtype))
+            raise InputError(f"{where}: {name} holds {kind} values, not numbers; allowed domain of {name}: "
+                             f"{INPUTS[name].domain.text()}")
+        given[name] = v.astype(float, copy=False)
     if labels is not None and given and len(labels) != len(next(iter(given.values()))):
         raise InputError(f"{where}: {len(labels)} scenario labels for {len(next(iter(given.values())))} scenarios")
     return given, labels

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,8 @@ def _open(path: Path, where: str, values: bool = True):
                          "refusing to open it")
     try:  # read-only: rows are parsed as they are read, not held
         return openpyxl.load_workbook(path, read_only=True, data_only=values)
-    except Exception as e:  # noqa: BLE001 - any failure to parse is the file's (openpyxl raises a dozen kinds)
-        if isinstance(e, MemoryError):
+    except Exception as e:  # noqa: BLE001 - openpyxl's parse alone: a chart sheet raises AttributeError, an
+        if isinstance(e, MemoryError):  # encrypted part RuntimeError; any failure here is the file's
             raise
         raise InputError(f"{where}: cannot read it as an .xlsx workbook ({str(e).strip() or type(e).__name__})") \
             from None
@@ -121,8 +122,9 @@ def read_xlsx(path: Path, where: str, notes: list[str] | None = None) -> tuple[d
     them (a label on a row without values goes to `notes`: a row of notes, no scenario)."""
     try:
         return _read(path, where, notes)
-    except Exception as exc:  # a damaged part (zip, zlib, XML), an encrypted member, a chart sheet
-        if isinstance(exc, (InputError, MemoryError, OSError)):  # whichever way parsing fails, the file is at fault
+    except (SyntaxError, KeyError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, RuntimeError,
+            NotImplementedError) as exc:  # a damaged part (XML, zip, zlib), an encrypted or Deflate64 one
+        if isinstance(exc, InputError):
             raise
         raise InputError(f"{where}: cannot read it as an .xlsx workbook ({type(exc).__name__}: "
                          f"{str(exc).strip()[:80]})") from None

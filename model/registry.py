@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .finance import IRR_U_LOW
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -210,6 +212,9 @@ CONSTANTS: dict[str, Constant] = {
         # MODEL.md's agreement of Python and the workbook: the checks take an IRR for a root within it (LibreOffice's
         # IRR stops when Newton's step falls below 1e-7; near −100% its last bits are off by ~1e-10)
         Constant("irr_tolerance", 1e-7, "%", "IRR tolerance (the checks' test of an IRR)"),
+        # Python's IRR search starts at 1 + r = e^−30 (model/finance.py): a root below is undefined, in the
+        # workbook too (its guesses reach further, down to 1 + r ≈ 1e-300)
+        Constant("irr_floor", math.exp(IRR_U_LOW), "ratio", "Lowest 1 + IRR defined (e^−30)"),
         # the minimum DSCR is exact below it: a DSCR is target_dscr · capacity / debt, 1e9 at an LTV of 1e-9, 1e16
         # at 1e-16 (at 1e9, such a minimum read 1e9); 1e300 leaves only LTVs in the denormals
         Constant("dscr_sentinel", 1e300, "×", "DSCR placeholder in years without debt service"),

@@ -48,8 +48,8 @@ def check_value(name: str, value, where: str = "") -> float | np.ndarray:
 
     if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):  # asarray would read what lies under a mask
         where_ = ", ".join(str(int(k)) for k in np.argwhere(np.ma.getmaskarray(value))[0])
-        raise InputError(f"{at}{name}[{where_}] is masked (a missing value); fill it or leave that scenario out; "
-                         f"{_describe(name)}")
+        raise InputError(f"{at}{name}{f'[{where_}]' if where_ else ''} is masked (a missing value); fill it or leave "
+                         f"that scenario out; {_describe(name)}")
     try:
         arr = np.asarray(value)
         # a list of anything but numbers (numpy would take True in [1.2, True] for 1.0) is read element by element

@@ -224,6 +224,21 @@ def test_without_pandas_an_npz_still_evaluates_and_csv_names_the_extra(tmp_path)
     p = run("evaluate", "--scenarios", str(npz))
     assert p.returncode == 2 and "needs pandas, which the project's 'sweeps' extra installs" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
+    # reading a CSV needs pandas too: said so, not taken for a damaged file
+    csv_in = tmp_path / "s.csv"
+    csv_in.write_text("gpu_price\n25000\n", encoding="utf-8")
+    p = run("evaluate", "--scenarios", str(csv_in), "--output", "capex_per_gpu_hour", "--json")
+    assert p.returncode == 2 and "needs pandas, which the project's 'sweeps' extra installs" in p.stderr
+    # and an .xlsx, openpyxl (the workbook extra)
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["gpu_price"])
+    book.active.append([25000])
+    book.save(tmp_path / "s.xlsx")
+    code = code.replace("'pandas'", "'openpyxl'")
+    p = run("evaluate", "--scenarios", str(tmp_path / "s.xlsx"), "--output", "capex_per_gpu_hour", "--json")
+    assert p.returncode == 2 and "needs openpyxl, which the project's 'workbook' extra installs" in p.stderr, p.stderr
 
 
 def test_the_files_row_labels_name_the_rows_of_the_results(tmp_path, capsys):

@@ -109,6 +109,11 @@ def test_the_dscr_sentinel_reads_none(built):
     (sheet, ref), = wb.defined_names["dscr_sentinel"].destinations
     cell = wb[sheet][ref.replace("$", "")]
     assert (cell.value, cell.number_format) == (1e300, "0E+00")
+    # and the IRR's tolerance and floor as 1E-07 and 9E-14, not 0.00% and 0.00
+    for name, value in (("irr_tolerance", 1e-7), ("irr_floor", 9.357622968840175e-14)):
+        (sheet, ref), = wb.defined_names[name].destinations
+        cell = wb[sheet][ref.replace("$", "")]
+        assert (cell.value, cell.number_format) == (value, "0E+00"), name
 
 
 def test_a_gap_row_at_zero_cents_reads_a_dash(built):

@@ -69,6 +69,9 @@ LOSSES = {"rental_price_per_gpu_hour": 0.5, "depreciation_years": 3.0, "network_
 # IRR does not give so near −100%; Newton's step from the IRR (within irr_tolerance) is what it tests now.
 NEAR_MINUS_100 = {"economic_life_years": 1.0, "fleet_debt_tenor_years": 1.0, "residual_base": 0.0,
                   "equipment_ltv": 0.0, "annual_failure_rate": 0.0, "rental_price_per_gpu_hour": 0.341548}
+# and one whose root lies below Python's floor (1 + r = e^−30 ≈ 9.4e-14: undefined there), which the sixth guess
+# reaches: #N/A in the workbook too (LibreOffice gave −0.999999999999954 before the floor bounded every guess)
+BELOW_FLOOR = {**NEAR_MINUS_100, "rental_price_per_gpu_hour": 0.3415445205481269}
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +98,12 @@ def recalculated(tmp_path_factory):
     cases["losses"] = (src / "losses.xlsx", model.evaluate(LOSSES))
     xl.build(src / "near.xlsx", "seed", NEAR_MINUS_100)
     cases["near_minus_100"] = (src / "near.xlsx", model.evaluate(NEAR_MINUS_100))
+    xl.build(src / "below.xlsx", "seed", BELOW_FLOOR)
+    cases["below_floor"] = (src / "below.xlsx", model.evaluate(BELOW_FLOOR))
     return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
 
 
-CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1", "losses", "near_minus_100"]
+CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1", "losses", "near_minus_100", "below_floor"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -139,10 +144,12 @@ def test_selector_really_recalculated(recalculated):
 
 
 def test_checks_pass_and_charts_keep_data(recalculated):
-    for case in ("losses", "near_minus_100"):
+    for case in ("losses", "near_minus_100", "below_floor"):
         assert openpyxl.load_workbook(recalculated[case][1], data_only=True)["Cover"]["C8"].value == 1, case
     near = read_names(recalculated["near_minus_100"][1])
     assert -1 < near["project_irr"] < -0.99999 and -1 < near["equity_irr"] < -0.99999  # not #N/A
+    below = read_names(recalculated["below_floor"][1])
+    assert below["project_irr"] == below["equity_irr"] == "#N/A"
     _, lo, _ = recalculated["seed"]
     wb = openpyxl.load_workbook(lo, data_only=True)
     assert wb["Cover"]["C8"].value == 1

@@ -358,8 +358,9 @@ def project_npv(fleet_operations):
 
 def _irr_excel(block_: str, flows: str, flips: str, search: str) -> str:
     """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn, each one's root kept
-    only inside (−1, 10000), else the next guess (Newton on r, as LibreOffice's IRR is, can land on a root below
-    −1, where (1 + r)^t is still real: −192% for flows whose IRR is −49%). After MODEL.md's four, a fifth: the
+    only inside (−1, 10000) (from 1 + r = irr_floor up, where Python's search starts), else the next guess (Newton
+    on r, as LibreOffice's IRR is, can land on a root below −1, where (1 + r)^t is still real: −192% for flows
+    whose IRR is −49%). After MODEL.md's four, a fifth: the
     search row's last column, within 2^−17 of the root in 1/(2 + r), where the four find none (losses every year
     and one small positive year: 11% of random scenarios with an IRR); a sixth, MODEL.md's first without its floor,
     for a root within 1e-3 of −100% (a fleet that loses nearly all its capital: 1 + r = 1e-6 for a 1-year life
@@ -371,7 +372,7 @@ def _irr_excel(block_: str, flows: str, flips: str, search: str) -> str:
 
     def attempt(g: str) -> str:
         irr = f"IRR({row},{g})"
-        return f"IF(AND({irr}>-1,{irr}<10000),{irr},NA())"
+        return f"IF(AND({irr}>irr_floor-1,{irr}<10000),{irr},NA())"
 
     cascade = "NA()"
     for g in reversed((guess, "irr_guess_1", "irr_guess_2", "irr_guess_3", f"[{block_}.{search}@{YEARS - 1}]",

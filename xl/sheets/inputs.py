@@ -62,8 +62,9 @@ def write_inputs(b: Book, ws) -> None:
         b.line_head(ws, r, c.label, c.name, c.unit)
         if c.excel:  # one source per fact: 730 is 8760 / 12 (a calculation: black, not a typed constant's grey)
             b.formula(ws, r, 6, c.excel, st.value(c.unit), c.value)
-        else:  # the DSCR sentinel as 1E+300, not ### in a column of rates and hours
-            ws.write_number(r, 6, c.value, st.const_big if abs(c.value) >= 1e9 else st.value(c.unit, "const"))
+        else:  # the DSCR sentinel as 1E+300, not ### in a column of rates and hours; irr_tolerance as 1E-07, not 0.00%
+            big_or_tiny = abs(c.value) >= 1e9 or 0 < abs(c.value) < 1e-4
+            ws.write_number(r, 6, c.value, st.const_big if big_or_tiny else st.value(c.unit, "const"))
         b.name_cell(c.name, "Inputs", r, 6)
         r += 1
     for sec, (_, title) in SECTIONS.items():
