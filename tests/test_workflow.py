@@ -89,15 +89,21 @@ def test_export_round_trip(tmp_path):
     assert read_names(out)["power_per_gpu_hour"] == pytest.approx(0.7 * 1.35 * 0.035, rel=1e-12)
 
 
-def test_a_renamed_row_and_an_uncalculated_formula_say_what_they_are(tmp_path):
-    """A name typed in other letter case is named as such, by --from and by export-inputs (whose template lacked
-    the row's value without a word); a formula saved by a program that does not calculate is not "empty"."""
-    src = tmp_path / "book.xlsx"
+def _renamed(src: Path, name: str, new_name: str) -> Path:
+    """A built workbook whose Inputs row of `name` is named `new_name` in column B (an older version's input, or a
+    slip of the keyboard)."""
     xl.build(src)
     wb = openpyxl.load_workbook(src)
     ws = wb["Inputs"]
-    ws.cell(cell_of(ws, "gpu_price"), 2).value = "GPU_PRICE"
+    ws.cell(cell_of(ws, name), 2).value = new_name
     wb.save(src)
+    return src
+
+
+def test_a_renamed_row_and_an_uncalculated_formula_say_what_they_are(tmp_path):
+    """A name typed in other letter case is named as such, by --from and by export-inputs (whose template lacked
+    the row's value without a word); a formula saved by a program that does not calculate is not "empty"."""
+    src = _renamed(tmp_path / "book.xlsx", "gpu_price", "GPU_PRICE")
     proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))
     assert proc.returncode == 0, proc.stderr
     assert ("not carried: 'GPU_PRICE' is no longer an input of this version (did you mean gpu_price? names are "
@@ -118,12 +124,7 @@ def test_a_renamed_row_and_an_uncalculated_formula_say_what_they_are(tmp_path):
 
 
 def test_unknown_input_in_old_workbook_is_reported(tmp_path):
-    src = tmp_path / "old.xlsx"
-    xl.build(src)
-    wb = openpyxl.load_workbook(src)
-    ws = wb["Inputs"]
-    ws.cell(cell_of(ws, "ops_per_gpu_hour"), 2).value = "legacy_input_gone"
-    wb.save(src)
+    src = _renamed(tmp_path / "old.xlsx", "ops_per_gpu_hour", "legacy_input_gone")
     proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))
     assert proc.returncode == 0, proc.stderr
     assert "warning: not carried: 'legacy_input_gone' is no longer an input" in proc.stderr
