@@ -213,7 +213,7 @@ CONSTANTS: dict[str, Constant] = {
         # IRR stops when Newton's step falls below 1e-7; near −100% its last bits are off by ~1e-10)
         Constant("irr_tolerance", 1e-7, "%", "IRR tolerance (the checks' test of an IRR)"),
         # Python's IRR search starts at 1 + r = e^−30 (model/finance.py): a root below is undefined, in the
-        # workbook too (its guesses reach further, down to 1 + r ≈ 1e-300)
+        # workbook too (its sixth guess reaches further)
         Constant("irr_floor", math.exp(IRR_U_LOW), "ratio", "Lowest 1 + IRR defined (e^−30)"),
         # the minimum DSCR is exact below it: a DSCR is target_dscr · capacity / debt, 1e9 at an LTV of 1e-9, 1e16
         # at 1e-16 (at 1e9, such a minimum read 1e9); 1e300 leaves only LTVs in the denormals
@@ -362,5 +362,11 @@ def unknown(name: object, kind: str = "input") -> str:
         extra = " (it is an input, not an output)"
     else:
         extra = suggest(text, kind)
-    shown = repr(name) if len(text) <= 120 else repr(text[:120]) + f"… ({len(text):,} characters)"
-    return f"unknown {kind} {shown}{extra}"
+    return f"unknown {kind} {quoted(name)}{extra}"
+
+
+def quoted(name: object, width: int = 120) -> str:
+    """A name as messages quote it: whole up to `width` characters, else its start and its length (a name pasted
+    from a 100,000-character cell stays one readable line)."""
+    text = str(name)
+    return repr(name) if len(text) <= width else repr(text[:width]) + f"… ({len(text):,} characters)"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .registry import INPUTS, unknown
+from .registry import INPUTS, quoted, unknown
 from .validate import check_value
 
 
@@ -79,7 +79,7 @@ def resolve_path(template: str | Path) -> Path:
         raise InputError(f"template must be a bundled name ({', '.join(bundled())}) or a path to a .toml file, "
                          f"got {template!r}")
     text = str(template)
-    shown = repr(text) if len(text) <= 120 else repr(text[:120]) + f"… ({len(text):,} characters)"
+    shown = quoted(text)
     if isinstance(template, Path) or looks_like_path(text):
         p = Path(template)
         try:

@@ -360,9 +360,9 @@ def _irr_excel(block_: str, flows: str, flips: str, search: str) -> str:
     """MODEL.md's IRR: #N/A unless the flows change sign exactly once; guesses tried in turn, each one's root kept
     only inside (−1, 10000) (from 1 + r = irr_floor up, where Python's search starts), else the next guess (Newton
     on r, as LibreOffice's IRR is, can land on a root below −1, where (1 + r)^t is still real: −192% for flows
-    whose IRR is −49%). After MODEL.md's four, a fifth: the
-    search row's last column, within 2^−17 of the root in 1/(2 + r), where the four find none (losses every year
-    and one small positive year: 11% of random scenarios with an IRR); a sixth, MODEL.md's first without its floor,
+    whose IRR is −49%). After MODEL.md's four, a fifth: the search row's last column, within 2^−17 of the root in
+    1/(2 + r), where the four find none (losses every year and one small positive year: 11% of random scenarios
+    with an IRR); a sixth, MODEL.md's first without its floor,
     for a root within 1e-3 of −100% (a fleet that loses nearly all its capital: 1 + r = 1e-6 for a 1-year life
     returning a millionth of it, where Newton from the floor's 1 + r = 1e-3 or from the search lands below −1)."""
     row, first, rest = f"[{block_}.{flows}:]", f"[{block_}.{flows}@0]", f"[{block_}.{flows}@1:]"
