@@ -123,6 +123,26 @@ def test_a_renamed_row_and_an_uncalculated_formula_say_what_they_are(tmp_path):
            "not calculate" in proc.stderr
 
 
+def test_names_swapped_in_column_b_are_refused(tmp_path):
+    """Column B names the row this reader takes; the formulas read the defined names. Two names swapped in column B
+    (the sheet unprotected) exported gpu_price = 1.2 and pue = 25000 without a word; now the file is refused, and
+    an export or a rebuild writes nothing."""
+    src = _renamed(tmp_path / "book.xlsx", "gpu_price", "pue")
+    wb = openpyxl.load_workbook(src)
+    ws = wb["Inputs"]
+    price_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 2).value == "pue")  # gpu_price's row first
+    pue_row = next(r for r in range(price_row + 1, ws.max_row + 1) if ws.cell(r, 2).value == "pue")
+    ws.cell(pue_row, 2).value = "gpu_price"
+    wb.save(src)
+    kept = src.read_bytes()
+    proc = run("-m", "model", "export-inputs", str(src), "-o", str(tmp_path / "x.toml"))
+    assert proc.returncode == 2 and not (tmp_path / "x.toml").exists()
+    assert (f"Inputs!B{price_row} names pue, but the workbook's defined name pue is on row {pue_row}: column B was "
+            "edited") in proc.stderr
+    proc = run("build_workbook.py", "--from", str(src))
+    assert proc.returncode == 2 and src.read_bytes() == kept and "column B was edited" in proc.stderr
+
+
 def test_unknown_input_in_old_workbook_is_reported(tmp_path):
     src = _renamed(tmp_path / "old.xlsx", "ops_per_gpu_hour", "legacy_input_gone")
     proc = run("build_workbook.py", "--from", str(src), "--out", str(tmp_path / "new.xlsx"))

@@ -135,6 +135,7 @@ def _read_inputs(path: Path, what: str) -> EditedInputs:
             if isinstance(row[0], str) and row[0].startswith(AXES_TITLE) and _read_axes(edited, rows[r - HEADER_ROW + 1:]):
                 break
             _read_row(edited, row, r, names, last, what)
+        _names_where_defined(edited, _parsed(lambda: wb.defined_names, path, what), what)
         where, selected = f"Inputs!{SELECTOR_REF}", _parsed(lambda: wb["Inputs"][SELECTOR_REF].value, path, what)
         if _parsed(lambda: wb["Inputs"][SELECTOR_LABEL_REF].value, path, what) != SELECTOR_LABEL:  # built before the
             # selector moved to Inputs: it was on the Cover, number or name
@@ -159,6 +160,20 @@ def _read_inputs(path: Path, what: str) -> EditedInputs:
     present = set().union(*(set(v) for v in edited.columns.values()))
     edited.missing = [n for n in INPUTS if n not in present]
     return edited
+
+
+def _names_where_defined(edited: EditedInputs, defined, what: str) -> None:
+    """Each input's row, as column B names it, holds the cell its defined name points to: the formulas read the
+    defined names, this reader column B. A name edited in column B (two swapped, say: the sheet unprotected) would
+    carry one input's values to another, unseen."""
+    for name, r in edited.rows.items():
+        dn = defined.get(name)
+        rows = {int(ref.replace("$", "").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ").split(":")[0])
+                for sheet, ref in (dn.destinations if dn is not None else ()) if sheet == "Inputs"}
+        if rows and r not in rows:
+            raise InputError(f"{what} {edited.path.name}: Inputs!B{r} names {name}, but the workbook's defined name "
+                             f"{name} is on row {min(rows)}: column B was edited (the formulas read the defined "
+                             "names); put the names back")
 
 
 def _formula(path: Path, col: int, row: int) -> bool:
