@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -15,7 +16,7 @@ from xlsxwriter.worksheet import Worksheet, convert_column_args
 
 import model
 from model import xp
-from model.registry import BLOCKS, CHECKS, block_rows
+from model.registry import BLOCKS, CHECKS, OUTPUTS, block_rows
 
 from .formula import RANGE_RE, row_formula
 from .styles import TAB, Styles
@@ -181,6 +182,15 @@ class BuildResult:
     headlines: dict
 
 
+class Walk(NamedTuple):
+    """One scenario's evaluation as the workbook stores it: its outputs, its block rows (block -> key -> years) and
+    its checks (name -> 1 or 0), all from one walk of the model."""
+
+    outputs: dict[str, float]
+    rows: dict[str, dict[str, list]]
+    checks: dict[str, int]
+
+
 class Book:
     """One workbook being written: sheets add cells here and read each other's through it."""
 
@@ -192,8 +202,8 @@ class Book:
         self.cells: dict[str, tuple[str, str]] = {}  # name -> (sheet, absolute cell)
         self.block_rows: dict[str, dict[str, int]] = {}  # block -> row key -> 1-based row
         self.block_sheet: dict[str, str] = {}
-        self.values = model.compute(scenarios[selected].values)
-        self.block_values, self.check_results = self.rows_and_checks(scenarios[selected].values)
+        self.walks = [self.walk(s.values) for s in scenarios]  # each template's, once (Scenario calc, exhibits)
+        self.values, self.block_values, self.check_results = self.walks[selected]
         self.sheets: list[str] = []
         self.extra_checks: list[tuple[str, str, int, str]] = []  # writer-level checks: label, Excel, value, note
         self.ranges: dict[str, object] = {}  # exhibit name -> what its chart reads
@@ -216,13 +226,14 @@ class Book:
     def base(self) -> dict:
         return self.scenarios[self.selected].values
 
-    def rows_and_checks(self, values: dict) -> tuple[dict, dict[str, int]]:
-        """One scenario's block rows (block -> key -> years) and its checks (name -> 1 or 0), from one walk."""
+    @staticmethod
+    def walk(values: dict) -> Walk:
+        """One scenario's outputs (as model.compute gives them), block rows and checks, from one walk."""
         from model.graph import context
 
         ctx = context(values)
         rows = {b.name: block_rows(b.func(*(ctx[p] for p in b.params), keep_rows=True)) for b in BLOCKS.values()}
-        return rows, {c: int(ctx[c]) for c in CHECKS}
+        return Walk({o: float(ctx[o]) for o in OUTPUTS}, rows, {c: int(ctx[c]) for c in CHECKS})
 
     def formula(self, ws, row: int, col: int, text: str, fmt, value) -> None:
         ws.write_formula(row, col, "=" + text, fmt, clean(value))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-import model
 from model.exhibits import BUY_RENT, Curve
 from model.graph import chain
 from model.registry import BLOCKS, INPUTS, OUTPUTS
@@ -67,7 +66,7 @@ class CostByTemplate:
         r += 1
         lines = [n for n in chain("total_cost_per_gpu_hour", INPUTS) if n != "total_cost_per_gpu_hour"]
         rows: dict[str, int] = {}
-        per_t = [model.compute(s.values) for s in b.scenarios]
+        per_t = [w.outputs for w in b.walks]
         for name in [*lines, *LINKS["total_cost_per_gpu_hour"], "total_cost_per_gpu_hour"]:
             spec = OUTPUTS.get(name) or INPUTS[name]
             b.line_head(ws, r, spec.label, name, spec.unit, copy=True)

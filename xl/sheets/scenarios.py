@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-import model
 from model.registry import INPUTS, OUTPUTS
 
 from ..book import YEAR_COL0, Book, agree, agree_excel
@@ -64,8 +63,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     copy_checks = []  # (which copy, its check cells, their minimum): a row each on the Checks sheet
     for i, s in enumerate(b.scenarios):
         refs = {n: b.template_cell(n, i) for n in INPUTS}
-        vals = model.compute(s.values)
-        rows, results = b.rows_and_checks(s.values)
+        vals, rows, results = b.walks[i]
         r, cells, checks = lay_out(b, calc, r, f"Template {i + 1}: {s.name}", refs, HEADLINES,
                                    {**s.values, **vals, **results}, rows)
         per_template.append((cells, vals))
@@ -75,8 +73,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     per_share = []
     for j, ref in enumerate(b.axis_cells[SHARE_KEY]):
         v = {**b.base, SHARE_KEY: shares[j]}
-        vals = model.compute(v)
-        rows, results = b.rows_and_checks(v)
+        vals, rows, results = b.walk(v)
         r, cells, checks = lay_out(b, calc, r, f"Contracted share, point {j + 1} (live inputs otherwise)",
                                    {SHARE_KEY: ref}, RETURNS, {**v, **vals, **results}, rows)
         per_share.append((cells, vals))
