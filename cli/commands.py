@@ -40,10 +40,8 @@ def check_outputs(names: str | list[str] | None) -> None:
 
     for name in [names] if isinstance(names, str) else names or []:
         if name not in OUTPUTS:
-            text = unknown(name, "output") if name else "an empty name"
-            if text.endswith(repr(name)):  # no close name to offer: say where the names are
-                text += " (`python -m model reference` lists the outputs)"
-            raise InputError(f"--output: {text}")
+            where = " (`python -m model reference` lists the outputs)"  # no close name to offer
+            raise InputError(f"--output: {unknown(name, 'output', otherwise=where) if name else 'an empty name'}")
 
 
 def _output_names(given: list[str] | None) -> list[str] | None:

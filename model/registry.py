@@ -349,9 +349,9 @@ def suggest(name: str, kind: str = "input") -> str:
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
-def unknown(name: object, kind: str = "input") -> str:
+def unknown(name: object, kind: str = "input", otherwise: str = "") -> str:
     """The one message for a name that is not a `kind` ("input" or "output"): says when it is the
-    other kind, when MODEL.md v2 removed it (and what replaces it), else offers close names."""
+    other kind, when MODEL.md v2 removed it (and what replaces it), else offers close names, else `otherwise`."""
     text = str(name)
     low = text.casefold()  # names are lower case: GPU_Price is still an input, not a typo
     if kind == "input" and low in REMOVED:
@@ -361,7 +361,7 @@ def unknown(name: object, kind: str = "input") -> str:
     elif kind == "output" and low in INPUTS:
         extra = " (it is an input, not an output)"
     else:
-        extra = suggest(text, kind)
+        extra = suggest(text, kind) or otherwise
     return f"unknown {kind} {quoted(name)}{extra}"
 
 
