@@ -18,6 +18,7 @@ import numpy as np
 from model.errors import InputError
 from model.registry import INPUTS
 from model.validate import short
+from xl.stored import NOT_CALCULATED, holds_formula
 
 from .scenarios import check_header
 
@@ -157,9 +158,8 @@ def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np
                     name, i = names[index + j], len(labels)
                     shown = str(v) if isinstance(v, (dt.date, dt.time, dt.timedelta)) else short("" if v is None else v)
                     what = _what(v) if x is None else "infinite"
-                    if v is None and _formula(path, ws.title, r, index + j + 1):
-                        what = ("a formula without a stored result (saved by a program that does not calculate: "
-                                "open and save it in Excel or LibreOffice)")
+                    if v is None and holds_formula(path, ws.title, r, index + j + 1):
+                        what = NOT_CALCULATED
                     place = f"scenario {label!r}, " if index else ""
                     raise InputError(f"{where}: {name}[{i}] = {shown} is {what} ({place}cell "
                                      f"{_cell(index + j + 1, r)} of sheet {ws.title!r}); allowed domain of {name}: "
@@ -168,26 +168,12 @@ def _read(path: Path, where: str, notes: list[str] | None) -> tuple[dict[str, np
             labels.append(label)
     finally:
         wb.close()
-    if not labels and _formula(path, ws.title, head + 1, None):
+    if not labels and holds_formula(path, ws.title, head + 1):
         raise InputError(f"{where}: no scenarios in it with stored values: the rows below the header hold formulas "
                          "without a stored result (saved by a program that does not calculate: open and save it in "
                          "Excel or LibreOffice)")
     given = {name: np.array(col, dtype=float) for name, col in zip(names[index:], columns)}
     return given, (labels if index and any(labels) else None)
-
-
-def _formula(path: Path, sheet: str, row: int, col: int | None) -> bool:
-    """Whether an empty-valued cell holds a formula (col None: any cell from `row` down; read again, on an error
-    only)."""
-    wb = _open(path, "", values=False)
-    try:
-        ws = wb[sheet]
-        ws.reset_dimensions()
-        rows = ws.iter_rows(min_row=row, max_row=None if col is None else row, min_col=col, max_col=col,
-                            values_only=True)
-        return any(isinstance(v, str) and v.startswith("=") for cells in rows for v in cells)
-    finally:
-        wb.close()
 
 
 def row_of(path: Path, i: int) -> str | None:

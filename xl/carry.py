@@ -32,6 +32,7 @@ from .sheets.inputs import (
     SOURCE_HEADER,
     TEMPLATE_COL0,
 )
+from .stored import NOT_CALCULATED, holds_formula
 
 HEADER_ROW = INPUTS_HEADER_ROW + 1  # 1-based, as openpyxl counts
 OLD_SELECTOR = "C6"  # where workbooks built before December 2026 kept the scenario selector: on the Cover
@@ -176,21 +177,6 @@ def _names_where_defined(edited: EditedInputs, defined, what: str) -> None:
                              "names); put the names back")
 
 
-def _formula(path: Path, col: int, row: int) -> bool:
-    """Whether Inputs' cell (col, row), from 1, holds a formula (read again, on an empty value only)."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        try:
-            v = next(wb["Inputs"].iter_rows(min_row=row, max_row=row, min_col=col, max_col=col, values_only=True))[0]
-        finally:
-            wb.close()
-    except Exception:  # noqa: BLE001 - a second read is only for the message: "empty" is still true
-        return False
-    return isinstance(v, str) and v.startswith("=")
-
-
 def _read_axes(edited: EditedInputs, rows: list) -> bool:
     """The axes block: groups of head rows (Axis, Name, ...) with one axis per column, each followed by its
     Point rows. False when the rows below the title are the earlier layout (one axis per row, read by
@@ -236,8 +222,7 @@ def _read_row(edited: EditedInputs, row: list, r: int, names: list[str], last: i
     for i, (col, v) in enumerate(zip(names, values)):
         where = f"{what} {edited.path.name}, Inputs!{get_column_letter(TEMPLATE_COL0 + i + 1)}{r} ({col} column)"
         if v is None:
-            what = ("a formula without a stored result (saved by a program that does not calculate: open and save "
-                    "it in Excel or LibreOffice)" if _formula(edited.path, TEMPLATE_COL0 + i + 1, r) else "empty")
+            what = NOT_CALCULATED if holds_formula(edited.path, "Inputs", r, TEMPLATE_COL0 + i + 1) else "empty"
             raise InputError(f"{where}: {name} is {what}; allowed domain of {name}: {INPUTS[name].domain.text()}")
         edited.columns[col][name] = check_value(name, v, where=where)
     note = row[last]
