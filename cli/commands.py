@@ -299,16 +299,14 @@ def cmd_project(args: argparse.Namespace) -> int:
 def cmd_export_inputs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from model.registry import suggest
-    from xl.carry import export_toml
+    from xl.carry import export_toml, retired
 
     out, edited = export_toml(args.workbook, args.output, args.column, overwrite=args.overwrite)
     print(f"wrote {out}; load it with --template {out}")
     for name in edited.missing:  # as --from reports them
         print(f"  new input {name!r}: not in {Path(args.workbook).name}, template value used (its note says so)")
     for name in edited.unknown:  # a row whose name was edited or retired: its values are not in the template
-        print(f"warning: not exported: {name!r} is no longer an input of this version{suggest(name)}",
-              file=sys.stderr)
+        print(f"warning: not exported: {retired(name)}", file=sys.stderr)
     return 0
 
 

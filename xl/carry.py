@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
 import model
 from model.errors import InputError
@@ -169,8 +169,8 @@ def _names_where_defined(edited: EditedInputs, defined, what: str) -> None:
     carry one input's values to another, unseen."""
     for name, r in edited.rows.items():
         dn = defined.get(name)
-        rows = {int(ref.replace("$", "").lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ").split(":")[0])
-                for sheet, ref in (dn.destinations if dn is not None else ()) if sheet == "Inputs"}
+        rows = {range_boundaries(ref)[1] for sheet, ref in (dn.destinations if dn is not None else ())
+                if sheet == "Inputs"}
         if rows and r not in rows:
             raise InputError(f"{what} {edited.path.name}: Inputs!B{r} names {name}, but the workbook's defined name "
                              f"{name} is on row {min(rows)}: column B was edited (the formulas read the defined "
@@ -296,9 +296,14 @@ class Carried:
     backup: Path | None
 
 
+def retired(name: str) -> str:
+    """What --from and export-inputs say of a row whose name is no input of this version."""
+    return f"{name!r} is no longer an input of this version{suggest(name)}"
+
+
 def not_carried(edited: EditedInputs, sheets: list[str]) -> list[str]:
     """Edits a rebuild cannot keep: inputs this version lacks, edited sensitivity axes, sheets the user added."""
-    out = [f"not carried: {name!r} is no longer an input of this version{suggest(name)}" for name in edited.unknown]
+    out = [f"not carried: {retired(name)}" for name in edited.unknown]
     axes = {key: [float(v) for v in vals] for key, _, _, vals in AXES}
     for key, values in edited.axes.items():
         if key in axes and [float(v) for v in values] != axes[key]:
