@@ -33,10 +33,11 @@ def _zero(x: float) -> bool:
     return xp.round_(float(x), 9) == 0
 
 
-@check("D3", "Segment shares sum to 1", "IF(ROUND(segment_share_total,9)=1,1,0)")
-def segment_shares_sum_to_one(segment_share_total):
-    """share_hobbyist + share_growth + share_enterprise + share_batch = 1 (a cell cannot refuse a sum)"""
-    return _ok(xp.round_(float(segment_share_total), 9) == 1)
+@check("D3", "Segment shares sum to 1", "IF(ABS(segment_share_total-1)<=share_tolerance,1,0)")
+def segment_shares_sum_to_one(segment_share_total, share_tolerance):
+    """share_hobbyist + share_growth + share_enterprise + share_batch = 1 within share_tolerance, the bound Python's
+    validation refuses beyond (a cell cannot refuse a sum)"""
+    return _ok(abs(float(segment_share_total) - 1) <= share_tolerance)
 
 
 @check("D2", "Model fits in GPU memory", "IFERROR(IF(effective_batch>=1,1,0),0)")

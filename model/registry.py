@@ -206,6 +206,9 @@ CONSTANTS: dict[str, Constant] = {
         Constant("hours_per_month", 730, "hours", "Hours per month (hours per year / 12)", "hours_per_year/12"),
         Constant("tokens_per_million", 1e6, "tokens", "Tokens per million"),
         Constant("seconds_per_hour", 3600, "seconds", "Seconds per hour"),
+        # MODEL.md's D3: the four segment shares sum to 1 within this (Python refuses the input, the workbook's check
+        # fails: one bound for both)
+        Constant("share_tolerance", 1e-9, "ratio", "Tolerance of the segment shares' sum"),
         Constant("irr_guess_1", 0.1, "%", "IRR guess 1"),
         Constant("irr_guess_2", -0.5, "%", "IRR guess 2"),
         Constant("irr_guess_3", -0.9, "%", "IRR guess 3"),

@@ -6,7 +6,7 @@ import numbers
 from typing import TYPE_CHECKING
 
 from .errors import InputError, NotFitting
-from .registry import INPUTS, unknown
+from .registry import CONSTANTS, INPUTS, unknown
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
+SHARE_TOLERANCE = CONSTANTS["share_tolerance"].value  # the workbook's check reads the same constant
 
 
 def _describe(name: str) -> str:
@@ -152,7 +153,8 @@ def short(value: object, width: int = 60) -> str:
 
 
 def check_cross(values: dict, where: str = "") -> None:
-    """Checks spanning several inputs: arrays broadcast together; the four segment shares sum to 1 (within 1e-9)."""
+    """Checks spanning several inputs: arrays broadcast together; the four segment shares sum to 1 (within
+    share_tolerance, 1e-9)."""
     at = f"{where}: " if where else ""
     arrays = {k: v for k, v in values.items() if not isinstance(v, float)}
     if arrays:
@@ -166,20 +168,20 @@ def check_cross(values: dict, where: str = "") -> None:
                              "allowed: equal shapes, or shapes numpy can broadcast") from None
     if all(isinstance(values[s], float) for s in SHARES):
         total = sum(values[s] for s in SHARES)
-        if abs(total - 1) > 1e-9:
+        if abs(total - 1) > SHARE_TOLERANCE:
             raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {total!r}; they must sum to 1 "
-                             "(within 1e-9)")
+                             f"(within {SHARE_TOLERANCE:.0e})".replace("e-0", "e-"))
         return
     import numpy as np
 
     total = sum(np.asarray(values[s], dtype=float) for s in SHARES)
-    bad = np.abs(total - 1) > 1e-9
+    bad = np.abs(total - 1) > SHARE_TOLERANCE
     if np.any(bad):
         i, text = _first_bad(bad)
         shown = float(np.asarray(total)[i])
         idx = f" at index {text}" if text else ""
         raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {shown!r}{idx}; they must sum to 1 "
-                         "(within 1e-9)")
+                         f"(within {SHARE_TOLERANCE:.0e})".replace("e-0", "e-"))
 
 
 def check_fit(effective_batch, values: dict) -> None:

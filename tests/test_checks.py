@@ -42,7 +42,7 @@ def test_every_registered_check_can_fail():
     years = {"year": [0, 1, 2]}
     ok_ops = {"fleet_operations": {**years, "project_cash_flow": [-100.0, 60.0, 60.0]}, "irr_tolerance": 1e-7}
     broken = {
-        "segment_shares_sum_to_one": {"segment_share_total": 0.9},
+        "segment_shares_sum_to_one": {"segment_share_total": 0.9, "share_tolerance": 1e-9},
         "model_fits": {"effective_batch": 0.0},
         "sculpting_corkscrew_closes": {"sculpting": {"rows": {"corkscrew_gap": [0.0, 1.0], "opening": [100.0, 50.0]}}},
         "fleet_corkscrew_closes": {"fleet_financing": {"corkscrew_gap": [0.0, -1.0], "opening": [0.0, 80.0]},
@@ -63,6 +63,9 @@ def test_every_registered_check_can_fail():
                                  "fleet_capex": 100.0},
     }
     assert set(broken) == set(CHECKS), "a new check needs a case here"
+    # the shares' check takes what validation takes: within 1e-9 of 1 (ROUND(total, 9) = 1 asked 5e-10 of it)
+    shares = CHECKS["segment_shares_sum_to_one"].func
+    assert [shares(t, 1e-9) for t in (1.0, 1 + 7e-10, 1 - 9e-10, 1 + 2e-9, 1 - 2e-9)] == [1, 1, 1, 0, 0]
     for name, args in broken.items():
         assert CHECKS[name].func(**args) == 0, name
     assert CHECKS["cfads_within_ebitda"].func({"cfads": [0.0, 5.0, 6.0], "ebitda": [0.0, 5.0, 6.0]}) == 1

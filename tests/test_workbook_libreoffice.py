@@ -72,6 +72,9 @@ NEAR_MINUS_100 = {"economic_life_years": 1.0, "fleet_debt_tenor_years": 1.0, "re
 # and one whose root lies below Python's floor (1 + r = e^−30 ≈ 9.4e-14: undefined there), which the sixth guess
 # reaches: #N/A in the workbook too (LibreOffice gave −0.999999999999954 before the floor bounded every guess)
 BELOW_FLOOR = {**NEAR_MINUS_100, "rental_price_per_gpu_hour": 0.3415445205481269}
+# segment shares summing to 1 + 7e-10: valid for Python (within share_tolerance, 1e-9), and the workbook's check
+# passes too (ROUND(total, 9) = 1, as it was, failed them: a build Python accepted showed "FAILED")
+SHARES_NEAR_1 = {"share_batch": 0.2000000007}
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +103,13 @@ def recalculated(tmp_path_factory):
     cases["near_minus_100"] = (src / "near.xlsx", model.evaluate(NEAR_MINUS_100))
     xl.build(src / "below.xlsx", "seed", BELOW_FLOOR)
     cases["below_floor"] = (src / "below.xlsx", model.evaluate(BELOW_FLOOR))
+    xl.build(src / "shares.xlsx", "seed", SHARES_NEAR_1)
+    cases["shares_near_1"] = (src / "shares.xlsx", model.evaluate(SHARES_NEAR_1))
     return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
 
 
-CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1", "losses", "near_minus_100", "below_floor"]
+CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1", "losses", "near_minus_100", "below_floor",
+         "shares_near_1"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -144,7 +150,7 @@ def test_selector_really_recalculated(recalculated):
 
 
 def test_checks_pass_and_charts_keep_data(recalculated):
-    for case in ("losses", "near_minus_100", "below_floor"):
+    for case in ("losses", "near_minus_100", "below_floor", "shares_near_1"):
         assert openpyxl.load_workbook(recalculated[case][1], data_only=True)["Cover"]["C8"].value == 1, case
     near = read_names(recalculated["near_minus_100"][1])
     assert -1 < near["project_irr"] < -0.99999 and -1 < near["equity_irr"] < -0.99999  # not #N/A

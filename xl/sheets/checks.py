@@ -5,9 +5,9 @@ from __future__ import annotations
 from xlsxwriter.utility import xl_col_to_name
 
 from model.registry import CHECKS, INPUTS
-from model.validate import SHARES
+from model.validate import SHARE_TOLERANCE, SHARES
 
-from ..book import Book, r9
+from ..book import Book
 from .inputs import bound_cells
 
 TEXT_WIDTH = 100  # column C: what each check tests, wrapped; the domain table's input labels
@@ -86,8 +86,10 @@ def write_checks(b: Book) -> None:
         col = xl_col_to_name(T0 + i)
         b.formula(ws, summary_row, T0 + i, f"IF(MIN({col}{first + 1}:{col}{r}),1,0)", st.check, 1)
         shares = "+".join(b.template_cell(n, i) for n in SHARES)
-        shares_ok = int(r9(sum(s.values[n] for n in SHARES)) == 1)
-        b.formula(ws, shares_row, T0 + i, f"IF(ROUND({shares},9)=1,1,0)", st.check, shares_ok)
+        # the registered shares check (its tolerance, its body) on each template's own cells
+        shares_ok = CHECKS["segment_shares_sum_to_one"].func(sum(s.values[n] for n in SHARES), SHARE_TOLERANCE)
+        shares_excel = CHECKS["segment_shares_sum_to_one"].excel.replace("segment_share_total", f"({shares})")
+        b.formula(ws, shares_row, T0 + i, shares_excel, st.check, shares_ok)
         b.check_values += [1, shares_ok]  # every template was validated against the domains
         ws.write_string(summary_row - 1, T0 + i, s.name, st.header_center)  # over centred OKs
         b.check_cells.append(f"Checks!${col}${summary_row + 1}")
