@@ -53,12 +53,16 @@ def test_decode_batch_not_capped_by_memory():
 
 
 def test_decode_is_an_error_when_the_model_does_not_fit():
-    # 810 GB of weights on 8 GPUs of 80 GB (the default capacity): no number, an error naming the fit
-    _raises(udfs.aie_decode_tokens_per_sec, 405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5,
+    # 810 GB of weights on 8 GPUs of 80 GB: no number, an error naming the fit
+    _raises(udfs.aie_decode_tokens_per_sec, 405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5, 80,
             match=["does not fit in memory", "810 GB", "8 GPUs x 80 GB"])
     # the fit rule is MODEL.md's (effective_batch >= 1 on all of the memory): 16 GB + 1 x 64 GB fits in 80 GB
-    assert udfs.aie_decode_tokens_per_sec(8, 2, 1, 1, 64, 3.35, 0.8, 989, 0.5) > 0
-    _raises(udfs.aie_decode_tokens_per_sec, 8, 2, 1, 1, 64.01, 3.35, 0.8, 989, 0.5, match=["does not fit"])
+    assert udfs.aie_decode_tokens_per_sec(8, 2, 1, 1, 64, 3.35, 0.8, 989, 0.5, 80) > 0
+    _raises(udfs.aie_decode_tokens_per_sec, 8, 2, 1, 1, 64.01, 3.35, 0.8, 989, 0.5, 80, match=["does not fit"])
+    # MODEL.md's nine arguments carry no memory: no capacity is assumed, and 405B on 8 GPUs has its roofline
+    # (max((810 + 256·0.53) GB / (8 · 3.35 TB/s · 0.8), 2 · 405e9 · 256 / (8 · 989e12 · 0.5)) s a step)
+    step = max((810 + 256 * 0.53) / (8 * 3.35 * 1000 * 0.8), 2 * 405 * 256 / (8 * 989 * 1000 * 0.5))
+    assert udfs.aie_decode_tokens_per_sec(405, 2, 8, 256, 0.53, 3.35, 0.8, 989, 0.5) == approx(256 / step)
     _raises(udfs.aie_decode_tokens_per_sec, *DECODE_ARGS, 0, match=["hbm_capacity_gb = 0.0", ">0"])
 
 
@@ -79,6 +83,8 @@ def test_pooled_utilization_by_hand():
 def test_debt_capacity_by_hand():
     assert udfs.aie_debt_capacity(150e6, 1.5, 0.083, 5) == approx(100e6 * (1 - 1.083 ** -5) / 0.083)
     assert udfs.aie_debt_capacity(150e6, 1.5, 0, 5) == approx(500e6)  # AF = n at a zero rate
+    # a loan rate above 1: base_rate 0.6 + spread_contracted 0.5, as the model's own rate_contracted may be
+    assert udfs.aie_debt_capacity(150e6, 1.5, 1.1, 12) == approx(100e6 * (1 - 2.1 ** -12) / 1.1)
 
 
 def test_wacc_by_hand():
@@ -204,8 +210,6 @@ def test_random_debt_capacity_and_sculpt():
     for i in range(RNG_N):
         s = _scenario(rng, names)
         s["tenor_contracted_years"] = float(rng.integers(1, 31))
-        for k in ("base_rate", "spread_uncontracted", "spread_contracted"):
-            s[k] /= 2  # the loan rate (base + spread) stays in the UDF's rate domain [0, 1]
         if i % 10 == 0:
             s["base_rate"] = s["spread_contracted"] = s["spread_uncontracted"] = 0.0  # the r = 0 branch
         r = model.evaluate(s)
@@ -375,7 +379,7 @@ def test_bad_gpu_price(bad, what):
     (udfs.aie_pooled_utilization, (1000, 1, 2.33, 0.01), 3, 1.5, ["demand_correlation = 1.5", "[0, 1]"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 0, 0, ["cfads = 0.0", "allowed domain of cfads: >0"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 1, 0, ["target_dscr = 0.0", "≥1"]),
-    (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 2, 1.5, ["rate = 1.5", "[0, 1]"]),
+    (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 2, 2.5, ["rate = 2.5", "[0, 2]"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 3, 31, ["tenor_years = 31.0", "integer 1..30"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 3, 5.5, ["tenor_years = 5.5", "integer 1..30"]),
     (udfs.aie_debt_capacity, (150e6, 1.5, 0.083, 5), 3, None, ["tenor_years is missing", "integer 1..30"]),
@@ -383,7 +387,7 @@ def test_bad_gpu_price(bad, what):
     (udfs.aie_wacc, (0.5, 0.25, 0.08, 0.21), 2, 0, ["cost_of_debt = 0.0", "(0, 2]"]),
     (udfs.aie_wacc, (0.5, 0.25, 0.08, 0.21), 3, "21%", ["tax_rate = '21%' is text"]),
     (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 1, 0, ["target_dscr = 0.0", "≥1"]),
-    (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 2, -0.01, ["rate = -0.01", "[0, 1]"]),
+    (udfs.aie_sculpt, ([100, 100], 1.5, 0.05), 2, -0.01, ["rate = -0.01", "[0, 2]"]),
 ])
 def test_bad_arguments_name_argument_and_domain(fn, args, i, bad, match):
     _raises(fn, *_with(args, i, bad), match=match)

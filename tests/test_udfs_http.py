@@ -303,7 +303,7 @@ BAD = {  # key -> (Excel name, args, fragments of the message)
                          ["equity_share must be a single cell, got a range of 2 cells"]),
     "not_integer": ("AIE_DEBT_CAPACITY", [cell(150e6), cell(1.5), cell(0.083), cell(5.5)],
                     ["tenor_years = 5.5 is outside its domain"]),
-    "decode_does_not_fit": ("AIE_DECODE_TOKENS_PER_SEC", [cell(405), *(cell(x) for x in DECODE[1:])],
+    "decode_does_not_fit": ("AIE_DECODE_TOKENS_PER_SEC", [cell(405), *(cell(x) for x in DECODE[1:]), cell(80)],
                             ["does not fit in memory"]),
     "unknown_output": ("AIE_OUTPUT", ["no_such_output"], ["unknown output 'no_such_output'"]),
     "empty_output_name": ("AIE_OUTPUT", [""], ["output_name is missing"]),

@@ -185,7 +185,7 @@ BAD = {  # key -> (payload, fragments the message must contain)
                         ["cfads has 31 values; allowed: 1..30 years"]),
     "sculpt_headers_text": (payload("aie_sculpt", col(100), cell(1.5), cell(0.05), cell("yes")),
                             ["headers = 'yes' is not TRUE or FALSE"]),
-    "decode_does_not_fit": (payload("aie_decode_tokens_per_sec", cell(405), *map(cell, DECODE[1:])),
+    "decode_does_not_fit": (payload("aie_decode_tokens_per_sec", cell(405), *map(cell, DECODE[1:]), cell(80)),
                             ["does not fit in memory", "1 GPUs x 80 GB"]),
     "removed_v1_input": (payload("aie_output", cell("weight_gb"), cell("rent_price_per_gpu_hour"), cell(2)),
                          ["unknown input 'rent_price_per_gpu_hour'", "removed in MODEL.md v2"]),

@@ -74,13 +74,14 @@ ARGUMENTS: dict[str, tuple[str, str, str]] = {
     "utilization": ("serving_utilization", "%", "Share of time doing useful work"),
     "gpus": ("integer 1..4096", "GPUs", "GPUs that hold one copy of the model (a replica)"),
     "aie_decode_tokens_per_sec:hbm_capacity_gb": (
-        "hbm_capacity_gb", "GB", "Memory per GPU, for the fit check only (empty = the seed's 80 GB)"),
+        "hbm_capacity_gb", "GB", "Memory per GPU, for the fit check only (empty = no check: MODEL.md's nine arguments)"),
     "own_cost_per_hour": ("≥0", "$/GPU-h", "Cost to own one GPU for an hour, before any capital charge"),
     "rent_price_per_hour": ("rental_price_per_gpu_hour", "$/GPU-h", "Market rental price of a GPU-hour"),
     "aie_breakeven_utilization:gpu_price": ("≥0", "$", "Purchase price the capital charge applies to; 0 = none"),
     "capital_rate": ("cost_of_equity", "%/yr", "Cost of capital on gpu_price (WACC or cost of equity); 0 = none"),
     "cfads": ("cfads_contracted", "$/yr", "Yearly cash flow available for debt service"),
-    "rate": ("base_rate", "%/yr", "Interest rate of the loan"),
+    # the model's loan rates are base_rate + a spread, each at most 1 (MODEL.md F2): up to 2
+    "rate": ("[0,2]", "%/yr", "Interest rate of the loan (base rate + spread)"),
     "tenor_years": ("tenor_contracted_years", "years", "Loan term"),
 }
 
@@ -323,12 +324,15 @@ def _check(udf: str, name: str, value, label: str | None = None) -> float:
     return x
 
 
-def _number(udf: str, name: str, value, default=_REQUIRED) -> float:
-    """A scalar argument: a number or a one-cell range; None (empty cell) is missing."""
+def _number(udf: str, name: str, value, default=_REQUIRED) -> float | None:
+    """A scalar argument: a number or a one-cell range; None (empty cell) is missing: an error, or `default`
+    (None: an optional argument left out, returned as None)."""
     value = _single(udf, name, value)
     if _blank(value):
         if default is _REQUIRED:
             raise UDFError(f"{udf}: {name} is missing (empty cell or omitted argument); {_allowed(udf, name)}")
+        if default is None:
+            return None
         value = default
     return _check(udf, name, value)
 

@@ -88,19 +88,20 @@ def aie_cost_per_m_tokens(hourly_cost, tokens_per_sec, utilization):
 def aie_decode_tokens_per_sec(model_params_b, bytes_per_param, gpus, batch_size, kv_gb_per_sequence,
                               hbm_bandwidth_tb_s, memory_efficiency, peak_tflops, mfu, hbm_capacity_gb=None):
     """Decode tokens/s of one replica of `gpus` GPUs at `batch_size` (roofline, batch not capped by memory);
-    an error when the weights and one sequence's KV cache do not fit in gpus * hbm_capacity_gb."""
+    given hbm_capacity_gb (beyond MODEL.md's nine arguments), an error when the weights and one sequence's KV cache
+    do not fit in gpus * hbm_capacity_gb."""
     udf = "aie_decode_tokens_per_sec"
     names = ("model_params_b", "bytes_per_param", "gpus", "batch_size", "kv_gb_per_sequence", "hbm_bandwidth_tb_s",
              "memory_efficiency", "peak_tflops", "mfu")
     v = {n: _number(udf, n, x) for n, x in zip(names, (
         model_params_b, bytes_per_param, gpus, batch_size, kv_gb_per_sequence, hbm_bandwidth_tb_s,
         memory_efficiency, peak_tflops, mfu), strict=True)}
-    hbm = _number(udf, "hbm_capacity_gb", hbm_capacity_gb, default=INPUTS["hbm_capacity_gb"].default)
-    # MODEL.md's fit rule (effective_batch >= 1): max_batch_by_memory on these GPUs, all of the memory
+    # MODEL.md's fit rule (effective_batch >= 1: max_batch_by_memory on these GPUs, all of the memory) where the
+    # memory is known; its nine arguments leave it out, so without it no GPU's capacity is assumed
+    hbm = _number(udf, "hbm_capacity_gb", hbm_capacity_gb, default=None)
     known = {"gpus_per_replica": v["gpus"], "hbm_capacity_gb": hbm, "model_params_b": v["model_params_b"],
              "bytes_per_param": v["bytes_per_param"], "kv_gb_per_sequence": v["kv_gb_per_sequence"]}
-    max_batch = _compute("max_batch_by_memory", known)
-    if not max_batch >= 1:
+    if hbm is not None and not _compute("max_batch_by_memory", known) >= 1:
         weight = v["model_params_b"] * v["bytes_per_param"]
         raise UDFError(f"{udf}: the model does not fit in memory: {weight:g} GB of weights + "
                        f"{v['kv_gb_per_sequence']:g} GB of KV for one sequence > {v['gpus']:g} GPUs x {hbm:g} GB "
