@@ -104,3 +104,13 @@ def test_a_gap_of_float_noise_prints_a_dash_and_a_cent_prints(tmp_path):
         sheet = _sheet(text)
         shown[sheet] = shown.get(sheet, False) or bool(re.search(r"-\$0(\.0m)?(?![\d.,])", text))
     assert (shown["Project"], shown["DSCR"]) == (False, True), shown
+
+
+def test_the_scenarios_breakevens_carry_the_same_mark(seed_pdf):
+    """The Scenarios sheet's breakeven row (every template side by side) marks those at or above 100% (never), as
+    the grid does: at seed, the seed's 94.53% plain, coreweave's and h100-market's (115-128%) marked."""
+    text = "\n".join(t for t in (p.extract_text() for p in pypdf.PdfReader(seed_pdf).pages) if _sheet(t) == "Scenarios")
+    rows = "\n".join(line for line in text.splitlines() if "(never)" in line)  # the row, on the pages it runs over
+    shown = [(float(m[1]), bool(m[2])) for m in re.finditer(r"(?<![\d.])(\d+\.\d\d)%( \(never\))?", rows)]
+    assert any(marked for _, marked in shown) and not all(marked for _, marked in shown), shown
+    assert all(marked == (v >= 100) for v, marked in shown), shown

@@ -27,6 +27,9 @@ UNIT_FORMATS = {
     "bytes": '0.0', "TB/s": '0.00', "TFLOP/s": '#,##0', "kW": '0.000', "kW/rack": '#,##0',
     "MW": '#,##0.0', "σ": '0.00', "hours": '#,##0', "seconds": '#,##0', "tokens": '#,##0',
 }
+# a breakeven utilization at or above 100% is never reached: its number, marked (the command line shows the number)
+NEVER = "breakeven %"  # the format's key, not a unit: the unit column says %
+UNIT_FORMATS[NEVER] = '[>=1]0.00%" (never)";0.00%'
 # units whose format has no zero section, given one in yearly rows (a year past a term: "–", not 0.00% or 0.00×)
 DASHED_IN_ROWS = ("%", "%/yr", "×", "×/yr", "GPUs")
 BIG_UNITS = ("$", "$/yr")  # shown in $ millions when the amount is a million or more
@@ -94,8 +97,7 @@ class Styles:
         self.selector = wb.add_format({**base, "bold": True, "font_color": INPUT_FONT, "bg_color": INPUT_FILL,
                                        "border": 2, "locked": False})
         self.year_header = wb.add_format({**head, "align": "right", "num_format": '"Year "0'})
-        # a breakeven utilization at or above 100% is never reached: its number, marked (the Cover and the command
-        # line show the same number)
+        # the Sensitivity grids' breakevens (NEVER's format to a tenth of a percent: narrower columns)
         self.breakeven = wb.add_format({**base, "num_format": '[>=1]0.0%" (never)";0.0%'})
         # the DSCR sentinel (years without debt service) reads "none": a conditional format (Book.year_row), as a
         # number format's condition would have to write 1e300 out in full, past its 255 characters
@@ -114,6 +116,11 @@ class Styles:
         if (unit or row.unit) in DASHED_IN_ROWS:
             return self.value(unit or row.unit, "row")
         return self.value(unit) if unit else self.money(row.unit, *values)
+
+    def output(self, name: str, unit: str, *values, kind: str = "calc") -> object:
+        """An output's format: money(unit, values), a breakeven utilization's marked (never) from 100% up."""
+        return self.value(NEVER, kind) if name.startswith("breakeven_utilization") else self.money(unit, *values,
+                                                                                                   kind=kind)
 
     def money(self, unit: str, *values, kind: str = "calc") -> object:
         """The format of `unit`, in $ millions when the values are large sums (display_unit)."""

@@ -40,7 +40,7 @@ def write_cover(b: Book, ws) -> None:
     for name in HEADLINES:
         o = OUTPUTS[name]
         ws.write(r, 1, o.label, st.text)
-        b.formula(ws, r, 2, name, st.money(o.unit, b.values[name]), b.values[name])
+        b.formula(ws, r, 2, name, st.output(name, o.unit, b.values[name]), b.values[name])
         ws.write(r, 3, o.unit, st.unit)
         r += 1
     # every headline flagged while the master check fails

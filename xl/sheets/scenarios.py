@@ -44,7 +44,7 @@ def _across(b: Book, ws, r: int, name: str, layouts: list) -> None:
     """Output `name` on row r: its label, name and unit, then its cell in each laid-out copy of the model."""
     o = OUTPUTS[name]
     b.line_head(ws, r, o.label, name, o.unit, copy=True)
-    fmt = b.st.money(o.unit, *(vals[name] for _, vals in layouts))
+    fmt = b.st.output(name, o.unit, *(vals[name] for _, vals in layouts))
     for i, (cells, vals) in enumerate(layouts):
         b.formula(ws, r, C0 + i, _ref(cells, name), fmt, vals[name])
 
@@ -113,7 +113,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         r += 1
         _across(b, ws, r, name, per_template)
         o = OUTPUTS[name]
-        b.formula(ws, r, C0 + n, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
+        b.formula(ws, r, C0 + n, name, st.output(name, o.unit, b.values[name], kind="live"), b.values[name])
         # the selected template's copy of the model (Scenario calc) against the named model: one source of truth
         ok = agree(per_template[b.selected][1][name], b.values[name], relative=True)
         copy = f"INDEX({_row(r, C0, C0 + n - 1)},1,scenario_number)"
@@ -142,7 +142,7 @@ def write_scenarios(b: Book) -> ReturnsByShare:
         _across(b, ws, r, name, per_share)
         ex.rows[name] = r
         o = OUTPUTS[name]
-        b.formula(ws, r, C0 + m, name, st.money(o.unit, b.values[name], kind="live"), b.values[name])
+        b.formula(ws, r, C0 + m, name, st.output(name, o.unit, b.values[name], kind="live"), b.values[name])
         # the copy at the axis point equal to the live share, if there is one, against the named model
         ok = agree(per_share[at[0]][1][name], b.values[name], relative=True) if at else 1
         where = f"MATCH({SHARE_KEY},{axis},0)"

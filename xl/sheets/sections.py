@@ -62,7 +62,7 @@ DEFINITION_WIDTH = 40  # column E: each line's definition, wrapped (its run-on w
 def output_row(b: Book, ws, sheet: str, r: int, name: str, o, excel: str) -> None:
     st = b.st
     b.line_head(ws, r, o.label, name, o.unit)
-    b.formula(ws, r, 3, excel, st.money(o.unit, b.values[name]), b.values[name])
+    b.formula(ws, r, 3, excel, st.output(name, o.unit, b.values[name]), b.values[name])
     b.name_cell(name, sheet, r, 3)
     b.wrapped(ws, r, 4, o.formula.replace("\n", " "), DEFINITION_WIDTH)
 
