@@ -30,7 +30,8 @@ def test_cover_states_version_time_template_and_overrides(book):
     built = datetime.strptime(cover["Built (UTC)"][0], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     assert abs((datetime.now(UTC) - built).total_seconds()) < 3600
     assert cover["Template (as built)"][0] == "seed"
-    assert cover["Its description"][0] == "Defaults calibrated to the source document"
+    assert cover["Its description"][0] == ("Defaults from the source document's figures; where its own stated results "
+                                           "differ, `python -m model claims` shows which and why")
     assert "Overrides at build (--set)" in cover  # a record of the build: the selector may since show another
     # the seed's gpu_price is 25000 and its contracted share 0.5 (model/bundled_templates/seed.toml)
     assert cover["gpu_price"] == [25000, 30000]

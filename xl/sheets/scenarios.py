@@ -153,6 +153,10 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     _reconcile(b, "Scenarios: returns at live share = live", ex.axis_row + 1, r,
                C0 + m + 1, flags, "where an axis point equals the live contracted share, its copy of the model gives "
                "the named model's returns (1 when no point equals it: nothing to compare)")
+    # P1 and F2 disagree on what contracts do for debt, by MODEL.md's design: said where the returns fall with the share
+    for line in CONTRACTS_NOTE:
+        r += 1
+        ws.write_string(r, 0, line, st.note)
     ex.n = len(shares)
     ex.header = header
     ws.set_column(0, 0, 36)
@@ -165,6 +169,15 @@ def write_scenarios(b: Book) -> ReturnsByShare:
     ws.freeze_panes(header + 1, 2)
     b.print_layout(ws, r, last, header=header)
     return ex
+
+
+CONTRACTS_NOTE = (
+    "How the fleet project (P1) treats contracts: contracted and merchant CFADS are sized at the same target DSCR over",
+    "the same tenor; a contract lowers the loan's spread (fleet_debt_rate) and fixes its revenue at the contract price.",
+    "Where that price is below the market path over the contract's years, CFADS, debt and returns fall as the share",
+    "rises. The DSCR sheet (F2) sizes uncontracted debt on its own lower CFADS and shorter tenor (inputs): there,",
+    "contracts add debt capacity.",
+)
 
 
 class ReturnsByShare:
@@ -184,7 +197,7 @@ class ReturnsByShare:
         for name in ("project_npv", "fleet_debt"):
             rr = self.rows[name]
             money.add_series({"name": OUTPUTS[name].label, "categories": cats, "values": [SHEET, rr, C0, rr, last]})
-        money.set_y_axis({"name": "$ millions", "num_format": '$#,##0,,"m"'})
+        money.set_y_axis({"name": "$", "num_format": '$#,##0,,"m"'})
         rates = _chart(b, {"type": "line"}, "Equity IRR and debt rate by contracted share")
         for name in ("equity_irr", "fleet_debt_rate"):
             rr = self.rows[name]
