@@ -116,6 +116,40 @@ def equity_npv_zero_at_irr(fleet_operations, fleet_financing, equity_irr, irr_to
     return _root(fleet_financing["equity_cash_flow"], fleet_operations["year"], equity_irr, irr_tolerance)
 
 
+def _shown_excel(rate: str, block: str, flows: str, flips: str) -> str:
+    """1 unless MODEL.md defines the IRR (one sign change, a root in (irr_floor − 1, 10000): the NPV's signs at the
+    two ends differ) and `rate` shows none (an error)."""
+    cf, year = f"[{block}.{flows}:]", "[fleet_operations.year:]"
+    return (f"IF(AND(SUM([{block}.{flips}:])=1,"
+            f"SUMPRODUCT({cf}/irr_floor^{year})*SUMPRODUCT({cf}/(1+10000)^{year})<0),IFERROR({rate}*0+1,0),1)")
+
+
+def _shown(flows: list, flips: list, years: list, rate: float, irr_floor: float) -> int:
+    """A rate where MODEL.md defines one: the flows change sign once (Σ flips = 1) and their NPV at 1 + r = irr_floor
+    and at r = 10000 differ in sign (the root between; Python's IRR brackets it there); 1 otherwise."""
+    at_floor = sum(cf / irr_floor ** t for t, cf in zip(years, flows))
+    at_top = sum(cf / (1 + 10000.0) ** t for t, cf in zip(years, flows))
+    defined = sum(flips) == 1 and at_floor * at_top < 0
+    return _ok(not defined or rate == rate)
+
+
+@check("P1", "Project IRR shown where its flows define one",
+       _shown_excel("project_irr", "fleet_operations", "project_cash_flow", "project_flip"))
+def project_irr_shown(fleet_operations, project_irr, irr_floor):
+    """project_irr is a number when the project flows change sign once and their root lies in (irr_floor − 1, 10000)
+    (the IRR's guesses all failing would show #N/A, which the NPV check above, having no rate to test, lets pass)"""
+    return _shown(fleet_operations["project_cash_flow"], fleet_operations["project_flip"], fleet_operations["year"],
+                  project_irr, irr_floor)
+
+
+@check("P1", "Equity IRR shown where its flows define one",
+       _shown_excel("equity_irr", "fleet_financing", "equity_cash_flow", "equity_flip"))
+def equity_irr_shown(fleet_operations, fleet_financing, equity_irr, irr_floor):
+    """equity_irr is a number when the equity flows change sign once and their root lies in (irr_floor − 1, 10000)"""
+    return _shown(fleet_financing["equity_cash_flow"], fleet_financing["equity_flip"], fleet_operations["year"],
+                  equity_irr, irr_floor)
+
+
 @check("P1", "Sources equal uses in year 0",
        "IF(ROUND(([fleet_operations.capex@0]-[fleet_financing.drawdown@0]+[fleet_financing.equity_cash_flow@0])"
        "/fleet_capex,9)=0,1,0)")

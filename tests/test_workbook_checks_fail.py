@@ -78,6 +78,9 @@ BREAKS = {
                                                                    "=target_dscr/2"),
     "Project NPV at the project IRR is 0": lambda wb: _plus(_named(wb, "project_irr"), "+1/1000"),
     "Equity NPV at the equity IRR is 0": lambda wb: _plus(_named(wb, "equity_irr"), "+1/1000"),
+    # every IRR guess failing, as an engine's IRR might: #N/A where the flows define a rate (the NPV checks pass it)
+    "Project IRR shown where its flows define one": lambda wb: setattr(_named(wb, "project_irr"), "value", "=NA()"),
+    "Equity IRR shown where its flows define one": lambda wb: setattr(_named(wb, "equity_irr"), "value", "=NA()"),
     "Sources equal uses in year 0": lambda wb: _plus(_block_cell(wb, "fleet_operations", "capex", 0), "*2"),
     "Project to equity cash flow bridge closes every year":
         lambda wb: _plus(_block_cell(wb, "fleet_financing", "equity_cash_flow", 2), "+fleet_capex/1000"),
