@@ -375,13 +375,15 @@ def test_zip_bomb_refused(tmp_path, monkeypatch):
 
 # the scenario selector (Inputs!G3) as a user may leave it -> the one line --from gives (None: carried, and the
 # template it selects); a workbook built before the selector moved kept it on the Cover (C6), without a label in A3
+N_TEMPLATES = len(model.bundled())
 SELECTOR_CASES = [
     ({"G3": 3}, None, "h200"),
-    ({"G3": 0}, "the scenario number in Inputs!G3, 0, is not a template column (1 to 4)", None),
+    ({"G3": 0}, f"the scenario number in Inputs!G3, 0, is not a template column (1 to {N_TEMPLATES})", None),
     ({"G3": 2.5}, "the scenario number in Inputs!G3, 2.5, is not a template column", None),
     ({"G3": None}, "the scenario number in Inputs!G3 is empty", None),  # was sent to the Cover's formula cell
     # text, a number's included, fails the workbook's own selector check (INT("2")<>"2"): refused as it is there
-    ({"G3": "2"}, "the scenario number in Inputs!G3, '2', is text; type the template column's number (1 to 4)", None),
+    ({"G3": "2"}, "the scenario number in Inputs!G3, '2', is text; type the template column's number "
+                  f"(1 to {N_TEMPLATES})", None),
     ({"G3": "nan"}, "the scenario number in Inputs!G3, 'nan', is text", None),  # float("nan") once crashed here
     ({"G3": "coreweave"}, "the scenario number in Inputs!G3, 'coreweave', is text", None),
     ({"G3": None, "A3": None, "Cover!C6": 2}, None, "coreweave"),  # the layout before: the Cover's number

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from wbtools import gnumeric
 
+import model
 import xl
 from model.registry import BLOCKS, CHECKS
 from xl.libreoffice import recalculate_many
@@ -118,7 +119,7 @@ MORE_BREAKS = {
                                                          lambda wb: _plus(_calc(
         wb, "Contracted share, point 1 (live inputs otherwise)", "equity_cash_flow", 2), "+fleet_capex/1000")),
     "selector past the last template column": ("Selected scenario is a template column",
-                                               lambda wb: setattr(wb["Inputs"]["G3"], "value", 5)),
+                                               lambda wb: setattr(wb["Inputs"]["G3"], "value", len(model.bundled()) + 1)),
     "selector on a column without a template's name": ("Selected scenario is a template column",
                                                         lambda wb: setattr(wb["Inputs"]["H4"], "value", None)),
 }

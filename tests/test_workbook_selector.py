@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import openpyxl
 
+import model
 import xl
 from model.registry import INPUTS
 
@@ -25,7 +26,7 @@ def test_cover_selects_by_number(tmp_path):
     xl.build(out, t)
     wb = openpyxl.load_workbook(out)
     cover = wb["Cover"]
-    assert wb["Inputs"]["G3"].value == 5  # after the four bundled templates
+    assert wb["Inputs"]["G3"].value == len(model.bundled()) + 1  # after the bundled templates
     assert cover["C6"].value == "=scenario_number"  # shown on the Cover, chosen on Inputs
     assert cover["C7"].value.startswith("=INDEX(") and "MATCH" not in cover["C7"].value
     # no text is ever matched (MATCH reads * ? ~ in text as wildcards): the one MATCH in the workbook finds the

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 import model
 import xl
@@ -339,7 +340,8 @@ def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
     xl.build(out, t)
     wb = openpyxl.load_workbook(out)
     ws = wb["Inputs"]
-    assert ws["L4"].value == "=1+2" and ws["L4"].data_type == "s"  # after seed, coreweave, h200, h100-market
+    col = get_column_letter(8 + len(model.bundled()))  # after the bundled templates' columns, from H
+    assert ws[f"{col}4"].value == "=1+2" and ws[f"{col}4"].data_type == "s"
     notes = [c.value for c in ws["M"] if isinstance(c.value, str)]
     assert any(n.startswith("=HYPERLINK") or "=HYPERLINK" in n for n in notes)
     for row in ws.iter_rows():
