@@ -33,7 +33,8 @@ def test_readme_lists_every_bundled_template():
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     line = next(x for x in readme.splitlines() if x.startswith("* `model/bundled_templates/`"))
-    assert re.findall(r"`([^`]+)`", line.split("TOML", 1)[1]) == model.bundled(), "README.md's list of templates: every bundled one, in order"
+    assert re.findall(r"`([^`]+)`", line.split("TOML", 1)[1]) == model.bundled(), \
+        "README.md's list of templates: every bundled one, in order"
 
 
 def test_readmes_list_every_udf():

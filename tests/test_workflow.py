@@ -342,13 +342,13 @@ def test_template_text_starting_with_formula_chars_stays_text(tmp_path):
     ws = wb["Inputs"]
     col = get_column_letter(8 + len(model.bundled()))  # after the bundled templates' columns, from H
     assert ws[f"{col}4"].value == "=1+2" and ws[f"{col}4"].data_type == "s"
-    notes = [c.value for c in ws["M"] if isinstance(c.value, str)]
+    notes = [c.value for c in ws[get_column_letter(9 + len(model.bundled()))] if isinstance(c.value, str)]  # beside it
     assert any(n.startswith("=HYPERLINK") or "=HYPERLINK" in n for n in notes)
     for row in ws.iter_rows():
         for c in row:
             if isinstance(c.value, str) and "HYPERLINK" in c.value:
                 assert c.data_type == "s"
-    assert wb["Inputs"]["G3"].value == 5  # selected by position; Cover!C7 shows the header through INDEX
+    assert wb["Inputs"]["G3"].value == len(model.bundled()) + 1  # by position; Cover!C7 shows the header (INDEX)
 
 
 def test_sheets_protected_inputs_unlocked(tmp_path):
