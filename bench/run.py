@@ -9,7 +9,8 @@ the Python model and the UDFs run.
     python bench/run.py --inputs mine.npz    # your scenarios (.npz, .csv or .xlsx, a column per input)
 
 Prints a table and the same numbers as JSON on stdout, and writes them to bench/results.json
-(--out to change). Nothing here asserts a time: it measures and reports.
+(--out to change; --quick and --only-evaluate write only to --out). Nothing here asserts a time: it measures and
+reports.
 
 What is measured (median of repeats where it says so):
  1. build: `xl.build` of the workbook (what `python build_workbook.py` does) to a temporary file,
@@ -467,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     p.add_argument("--skip-libreoffice", action="store_true", help="leave out the LibreOffice recalculation")
     p.add_argument("--out", help="JSON file to write (default bench/results.json for a full run; with "
-                                 "--only-evaluate, written only where given)")
+                                 "--quick or --only-evaluate, written only where given)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--only-evaluate", action="store_true", help="only the fresh-process evaluate measurements (5b)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random scenarios (default 0)")
@@ -583,7 +584,8 @@ def _run(args: argparse.Namespace, source: str, run_source: str, left_out: int =
     print()
     text = json.dumps(report, indent=1, default=float)
     print(text)
-    _write(Path(args.out) if args.out else ROOT / "bench" / "results.json", text)
+    if args.out or not args.quick:  # a smoke run's smaller sizes do not replace a full run's results.json
+        _write(Path(args.out) if args.out else ROOT / "bench" / "results.json", text)
     return 0
 
 

@@ -142,7 +142,7 @@ def check_names(names: list[str], where: str) -> None:
         return
     hint = " (the file looks separated by ';': write it with commas)" if any(";" in n for n in bad) else ""
     raise InputError(f"{where}: {'; '.join(unknown(n) for n in bad[:3])}{' ...' if len(bad) > 3 else ''}{hint} "
-                     "(`aie inputs` lists the inputs)")
+                     "(`python -m model inputs`, or `aie inputs`, lists them)")
 
 
 def _read_npz(path: Path, where: str) -> tuple[dict[str, np.ndarray], list[str] | None]:

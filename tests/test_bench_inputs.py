@@ -182,6 +182,26 @@ def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_al
     assert (results.read_bytes() if results.exists() else None) == before
 
 
+def test_quick_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch):
+    # a smoke run's smaller sizes replaced the full run's results.json, which README's ranges cite
+    import json
+
+    import run
+
+    for name in ("bench_formulas", "bench_evaluate", "bench_evaluate_fresh", "bench_udf"):
+        monkeypatch.setattr(run, name, lambda *a, name=name, **k: {"stub": name})
+    monkeypatch.setattr(run, "bench_build", lambda tmp, repeat: {"path": tmp / "x.xlsx", "repeat": repeat})
+    monkeypatch.setattr(run, "table", lambda report: "")
+    results = Path(run.ROOT) / "bench" / "results.json"
+    before = results.read_bytes() if results.exists() else None
+    assert run.main(["--quick", "--skip-libreoffice"]) == 0
+    assert (results.read_bytes() if results.exists() else None) == before
+    out = tmp_path / "q.json"
+    assert run.main(["--quick", "--skip-libreoffice", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["quick"] is True and report["build"] == {"repeat": 1} and report["udf"] == {"stub": "bench_udf"}
+
+
 def test_a_csv_written_by_pandas_with_its_index_reads(tmp_path):
     # pandas' to_csv writes its index as a first column without a name; evaluate --scenarios writes a `scenario`
     # column first: either labels the rows and is read past, where it used to stop the run ("no name")

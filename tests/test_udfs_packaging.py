@@ -102,3 +102,27 @@ print(json.dumps({t: model.evaluate(template=t)["total_cost_per_gpu_hour"] for t
     assert proc.returncode == 0, proc.stderr
     zipped = json.loads(proc.stdout)
     assert zipped["seed"] == pytest.approx(1.3234639269406394, rel=1e-12) and set(zipped) == set(out)
+
+
+WITHOUT_XLWINGS = r"""
+import importlib.abc, json, sys
+class Absent(importlib.abc.MetaPathFinder):  # as Python says of a package that is not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "xlwings":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, Absent())
+import model
+cost = model.evaluate()["total_cost_per_gpu_hour"]
+try:
+    import udfs
+except ModuleNotFoundError as exc:
+    print(json.dumps({"cost": cost, "error": str(exc), "name": exc.name}))
+"""
+
+
+def test_udfs_without_xlwings_name_the_extra():
+    """Without the 'udfs' extra the model still evaluates, and `import udfs` says in one line what to install."""
+    out = _run(WITHOUT_XLWINGS)
+    assert out["cost"] == pytest.approx(1.3234639269406394, rel=1e-12)
+    assert out["name"] == "xlwings"
+    assert "'udfs' extra" in out["error"] and "pip install 'ai-inference-economics[udfs]'" in out["error"]

@@ -31,7 +31,14 @@ import re
 import sys
 from typing import Literal
 
-import xlwings
+try:
+    import xlwings
+except ModuleNotFoundError as exc:  # the model works without it; the Excel functions do not
+    if exc.name != "xlwings":
+        raise
+    raise ModuleNotFoundError("the Excel functions (udfs) need xlwings, which the project's 'udfs' extra installs: "
+                              "pip install 'ai-inference-economics[udfs]' (in a clone: pip install -e '.[udfs]')",
+                              name="xlwings") from None
 from xlwings import XlwingsError, arg, func, ret
 
 import model
