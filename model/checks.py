@@ -116,38 +116,46 @@ def equity_npv_zero_at_irr(fleet_operations, fleet_financing, equity_irr, irr_to
     return _root(fleet_financing["equity_cash_flow"], fleet_operations["year"], equity_irr, irr_tolerance)
 
 
-def _shown_excel(rate: str, block: str, flows: str, flips: str) -> str:
-    """1 unless MODEL.md defines the IRR (one sign change, a root in (irr_floor − 1, 10000): the NPV's signs at the
-    two ends differ) and `rate` shows none (an error)."""
-    cf, year = f"[{block}.{flows}:]", "[fleet_operations.year:]"
-    return (f"IF(AND(SUM([{block}.{flips}:])=1,"
-            f"SUMPRODUCT({cf}/irr_floor^{year})*SUMPRODUCT({cf}/(1+10000)^{year})<0),IFERROR({rate}*0+1,0),1)")
+def _shown_excel(rate: str, block: str, flows: str, flips: str, abs_flows: str) -> str:
+    """1 unless the flows change sign once, their NPVs at 1 + r = 2·irr_floor and at r = 10000 differ in sign (a root
+    between), and `rate` shows none (an error). Each NPV is scaled to stay finite: the low one times
+    (2·irr_floor)^L (each term at most the flow), both over the largest flow (their product at most 256)."""
+    cf, year, big = f"[{block}.{flows}:]", "[fleet_operations.year:]", f"MAX([{block}.{abs_flows}:])"
+    low = f"SUMPRODUCT({cf}*(2*irr_floor)^(economic_life_years-{year}))/{big}"
+    top = f"SUMPRODUCT({cf}/(1+10000)^{year})/{big}"
+    return f"IF(SUM([{block}.{flips}:])<>1,1,IF({low}*{top}<0,IFERROR({rate}*0+1,0),1))"
 
 
-def _shown(flows: list, flips: list, years: list, rate: float, irr_floor: float) -> int:
-    """A rate where MODEL.md defines one: the flows change sign once (Σ flips = 1) and their NPV at 1 + r = irr_floor
-    and at r = 10000 differ in sign (the root between; Python's IRR brackets it there); 1 otherwise."""
-    at_floor = sum(cf / irr_floor ** t for t, cf in zip(years, flows))
-    at_top = sum(cf / (1 + 10000.0) ** t for t, cf in zip(years, flows))
-    defined = sum(flips) == 1 and at_floor * at_top < 0
-    return _ok(not defined or rate == rate)
+def _shown(flows: list, flips: list, abs_flows: list, years: list, life: float, rate: float, irr_floor: float) -> int:
+    """A rate where the flows define one: they change sign once (Σ flips = 1) and their NPVs at 1 + r = 2·irr_floor and
+    at r = 10000 differ in sign (a root between, which Python's IRR brackets from irr_floor: the factor 2 leaves out
+    roots so near −100% that a double holds only the first digits of 1 + r ≈ 1e-13, and the workbook's IRR may not
+    reach them); 1 otherwise. Scaled as the Excel text is, so that no product overflows."""
+    if sum(flips) != 1:
+        return 1
+    big = max(abs_flows)
+    low = sum(cf * (2 * irr_floor) ** (life - t) for t, cf in zip(years, flows)) / big
+    top = sum(cf / (1 + 10000.0) ** t for t, cf in zip(years, flows)) / big
+    return _ok(not low * top < 0 or rate == rate)
 
 
 @check("P1", "Project IRR shown where its flows define one",
-       _shown_excel("project_irr", "fleet_operations", "project_cash_flow", "project_flip"))
-def project_irr_shown(fleet_operations, project_irr, irr_floor):
-    """project_irr is a number when the project flows change sign once and their root lies in (irr_floor − 1, 10000)
+       _shown_excel("project_irr", "fleet_operations", "project_cash_flow", "project_flip", "project_abs_flow"))
+def project_irr_shown(fleet_operations, project_irr, irr_floor, economic_life_years):
+    """project_irr is a number when the project flows change sign once and their root lies in (2·irr_floor − 1, 10000)
     (the IRR's guesses all failing would show #N/A, which the NPV check above, having no rate to test, lets pass)"""
-    return _shown(fleet_operations["project_cash_flow"], fleet_operations["project_flip"], fleet_operations["year"],
-                  project_irr, irr_floor)
+    ops = fleet_operations
+    return _shown(ops["project_cash_flow"], ops["project_flip"], ops["project_abs_flow"], ops["year"],
+                  economic_life_years, project_irr, irr_floor)
 
 
 @check("P1", "Equity IRR shown where its flows define one",
-       _shown_excel("equity_irr", "fleet_financing", "equity_cash_flow", "equity_flip"))
-def equity_irr_shown(fleet_operations, fleet_financing, equity_irr, irr_floor):
-    """equity_irr is a number when the equity flows change sign once and their root lies in (irr_floor − 1, 10000)"""
-    return _shown(fleet_financing["equity_cash_flow"], fleet_financing["equity_flip"], fleet_operations["year"],
-                  equity_irr, irr_floor)
+       _shown_excel("equity_irr", "fleet_financing", "equity_cash_flow", "equity_flip", "equity_abs_flow"))
+def equity_irr_shown(fleet_operations, fleet_financing, equity_irr, irr_floor, economic_life_years):
+    """equity_irr is a number when the equity flows change sign once and their root lies in (2·irr_floor − 1, 10000)"""
+    fin = fleet_financing
+    return _shown(fin["equity_cash_flow"], fin["equity_flip"], fin["equity_abs_flow"], fleet_operations["year"],
+                  economic_life_years, equity_irr, irr_floor)
 
 
 @check("P1", "Sources equal uses in year 0",

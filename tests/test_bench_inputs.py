@@ -173,13 +173,14 @@ def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_al
 
     monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: {"n": n, "source": source})
     monkeypatch.setattr(run, "table", lambda report: "")
-    results = Path(run.ROOT) / "bench" / "results.json"
-    before = results.read_bytes() if results.exists() else None
+    monkeypatch.setattr(run, "ROOT", tmp_path)  # where results.json would go: never the repository's, even if broken
+    (tmp_path / "bench").mkdir()
+    results = tmp_path / "bench" / "results.json"
     out = tmp_path / "r.json"
     assert run.main(["--only-evaluate", "--quick", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["evaluate_fresh"] == {"n": 100_000, "source": "0"}
     assert run.main(["--only-evaluate", "--quick"]) == 0
-    assert (results.read_bytes() if results.exists() else None) == before
+    assert not results.exists()
 
 
 def test_quick_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch):
@@ -192,10 +193,10 @@ def test_quick_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_
         monkeypatch.setattr(run, name, lambda *a, name=name, **k: {"stub": name})
     monkeypatch.setattr(run, "bench_build", lambda tmp, repeat: {"path": tmp / "x.xlsx", "repeat": repeat})
     monkeypatch.setattr(run, "table", lambda report: "")
-    results = Path(run.ROOT) / "bench" / "results.json"
-    before = results.read_bytes() if results.exists() else None
+    monkeypatch.setattr(run, "ROOT", tmp_path)  # where results.json would go: never the repository's, even if broken
+    (tmp_path / "bench").mkdir()
     assert run.main(["--quick", "--skip-libreoffice"]) == 0
-    assert (results.read_bytes() if results.exists() else None) == before
+    assert not (tmp_path / "bench" / "results.json").exists()
     out = tmp_path / "q.json"
     assert run.main(["--quick", "--skip-libreoffice", "--out", str(out)]) == 0
     report = json.loads(out.read_text())

@@ -56,11 +56,13 @@ def test_every_registered_check_can_fail():
         "cfads_within_ebitda": {"fleet_operations": {"cfads": [0.0, 5.0, 7.0], "ebitda": [0.0, 5.0, 6.0]}},
         # one sign change and a root at 13.07% (below): no rate shown where MODEL.md defines one
         "project_irr_shown": {"fleet_operations": {**years, "project_cash_flow": [-100.0, 60.0, 60.0],
-                                                   "project_flip": [0.0, 1.0, 0.0]},
-                              "project_irr": float("nan"), "irr_floor": 9.357622968840175e-14},
+                                                   "project_flip": [0.0, 1.0, 0.0], "project_abs_flow": [100.0, 60.0, 60.0]},
+                              "project_irr": float("nan"), "irr_floor": 9.357622968840175e-14,
+                              "economic_life_years": 2.0},
         "equity_irr_shown": {"fleet_operations": years,
-                             "fleet_financing": {"equity_cash_flow": [-100.0, 60.0, 60.0], "equity_flip": [0.0, 1.0, 0.0]},
-                             "equity_irr": float("nan"), "irr_floor": 9.357622968840175e-14},
+                             "fleet_financing": {"equity_cash_flow": [-100.0, 60.0, 60.0], "equity_flip": [0.0, 1.0, 0.0],
+                                                 "equity_abs_flow": [100.0, 60.0, 60.0]},
+                             "equity_irr": float("nan"), "irr_floor": 9.357622968840175e-14, "economic_life_years": 2.0},
         # capex 100 = drawn 60 + equity 30: 10 short
         "sources_equal_uses": {"fleet_operations": {"capex": [100.0, 0.0]},
                                "fleet_financing": {"drawdown": [60.0, 0.0], "equity_cash_flow": [-30.0, 5.0]},
@@ -85,14 +87,23 @@ def test_every_registered_check_can_fail():
     # though 1.5e-6 of the capex
     assert bridge({"project_abs_flow": [0.01, 1e7]}, {"bridge_gap": [0.0, 1.5e-8], "equity_abs_flow": [0.01, 1e7]},
                   0.01) == 1
-    # no rate is right where MODEL.md defines none: two sign changes; one, but a root below 1 + r = irr_floor
-    # (-1 + 1e-14/(1 + r) = 0 at 1 + r = 1e-14) or above r = 10000 (-1 + 20000/(1 + r): r = 19999); and a rate shown
+    # no rate is right where the flows define none: two sign changes; one, but a root below 1 + r = irr_floor
+    # (-1 + 1e-14/(1 + r) = 0 at 1 + r = 1e-14), below the check's 2·irr_floor (1.5·irr_floor) or above r = 10000
+    # (-1 + 20000/(1 + r): r = 19999); and a rate shown
     shown, floor, nan = CHECKS["project_irr_shown"].func, 9.357622968840175e-14, float("nan")
     for flows, flips in (([-100.0, 250.0, -154.0], [0.0, 1.0, 1.0]), ([-1.0, 1e-14], [0.0, 1.0]),
-                         ([-1.0, 20000.0], [0.0, 1.0])):
-        assert shown({"year": [0, 1, 2][:len(flows)], "project_cash_flow": flows, "project_flip": flips}, nan, floor) == 1
-    assert shown({**years, "project_cash_flow": [-100.0, 60.0, 60.0], "project_flip": [0.0, 1.0, 0.0]}, 0.1307,
-                 floor) == 1
+                         ([-1.0, 1.5 * floor], [0.0, 1.0]), ([-1.0, 20000.0], [0.0, 1.0])):
+        ops = {"year": [0, 1, 2][:len(flows)], "project_cash_flow": flows, "project_flip": flips,
+               "project_abs_flow": [abs(f) for f in flows]}
+        assert shown(ops, nan, floor, len(flows) - 1.0) == 1, flows
+    ok = {**years, "project_cash_flow": [-100.0, 60.0, 60.0], "project_flip": [0.0, 1.0, 0.0],
+          "project_abs_flow": [100.0, 60.0, 60.0]}
+    assert shown(ok, 0.1307, floor, 2.0) == 1
+    # flows of 1e300 over 15 years: unscaled, the NPV at 1 + r = e^−30 is 1e300·e^450 and overflows (Excel: #NUM!,
+    # a failed master check); scaled, the missing rate is still seen, and a rate shown passes
+    big = {"year": list(range(16)), "project_cash_flow": [-1e300] + [2e299] * 15,
+           "project_flip": [0.0, 1.0] + [0.0] * 14, "project_abs_flow": [1e300] + [2e299] * 15}
+    assert (shown(big, nan, floor, 15.0), shown(big, 0.185, floor, 15.0)) == (0, 1)
     # and the same bodies pass on the right values: -100 + 60/1.130662386 + 60/1.130662386² = 0
     assert CHECKS["project_npv_zero_at_irr"].func(**ok_ops, project_irr=0.1306623862918075) == 1
     equity = CHECKS["equity_npv_zero_at_irr"].func

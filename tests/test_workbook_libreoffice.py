@@ -72,6 +72,13 @@ NEAR_MINUS_100 = {"economic_life_years": 1.0, "fleet_debt_tenor_years": 1.0, "re
 # and one whose root lies below Python's floor (1 + r = e^−30 ≈ 9.4e-14: undefined there), which the sixth guess
 # reaches: #N/A in the workbook too (LibreOffice gave −0.999999999999954 before the floor bounded every guess)
 BELOW_FLOOR = {**NEAR_MINUS_100, "rental_price_per_gpu_hour": 0.3415445205481269}
+# a root just above the floor (1 + r = 1.005·irr_floor): Python has it; in the workbook r = −1 + 9.4e-14 keeps only the
+# first digits of 1 + r, and its IRR may show #N/A, which the IRR-shown checks allow below 1 + r = 2·irr_floor
+NEAR_FLOOR = {**NEAR_MINUS_100, "rental_price_per_gpu_hour": 0.34154452054831563}
+# a fleet of 1e55 GPUs over 15 years: the IRR-shown checks' NPV at 1 + r = e^−30 was 1e250 before its scaling, times
+# the NPV at r = 10000: #NUM!, and the master check failed on input Python accepts
+HUGE_FLEET = {"economic_life_years": 15.0, "fleet_debt_tenor_years": 15.0, "market_price_decline_per_year": 0.0,
+              "rental_price_per_gpu_hour": 3.0, "fleet_gpus": 1e55}
 # segment shares summing to 1 + 7e-10: valid for Python (within share_tolerance, 1e-9), and the workbook's check
 # passes too (ROUND(total, 9) = 1, as it was, failed them: a build Python accepted showed "FAILED")
 SHARES_NEAR_1 = {"share_batch": 0.2000000007}
@@ -103,13 +110,17 @@ def recalculated(tmp_path_factory):
     cases["near_minus_100"] = (src / "near.xlsx", model.evaluate(NEAR_MINUS_100))
     xl.build(src / "below.xlsx", "seed", BELOW_FLOOR)
     cases["below_floor"] = (src / "below.xlsx", model.evaluate(BELOW_FLOOR))
+    xl.build(src / "nearfloor.xlsx", "seed", NEAR_FLOOR)
+    cases["near_floor"] = (src / "nearfloor.xlsx", model.evaluate(NEAR_FLOOR))
+    xl.build(src / "huge.xlsx", "seed", HUGE_FLEET)
+    cases["huge_fleet"] = (src / "huge.xlsx", model.evaluate(HUGE_FLEET))
     xl.build(src / "shares.xlsx", "seed", SHARES_NEAR_1)
     cases["shares_near_1"] = (src / "shares.xlsx", model.evaluate(SHARES_NEAR_1))
     return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
 
 
 CASES = ["seed", "selector", "random0", "random1", "random2", "full0", "full1", "losses", "near_minus_100", "below_floor",
-         "shares_near_1"]
+         "shares_near_1", "huge_fleet"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -150,7 +161,7 @@ def test_selector_really_recalculated(recalculated):
 
 
 def test_checks_pass_and_charts_keep_data(recalculated):
-    for case in ("losses", "near_minus_100", "below_floor", "shares_near_1"):
+    for case in ("losses", "near_minus_100", "below_floor", "shares_near_1", "near_floor", "huge_fleet"):
         assert openpyxl.load_workbook(recalculated[case][1], data_only=True)["Cover"]["C8"].value == 1, case
     near = read_names(recalculated["near_minus_100"][1])
     assert -1 < near["project_irr"] < -0.99999 and -1 < near["equity_irr"] < -0.99999  # not #N/A

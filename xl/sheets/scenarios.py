@@ -173,10 +173,11 @@ def write_scenarios(b: Book) -> ReturnsByShare:
 
 CONTRACTS_NOTE = (
     "How the fleet project (P1) treats contracts: contracted and merchant CFADS are sized at the same target DSCR over",
-    "the same tenor; a contract lowers the loan's spread (fleet_debt_rate) and fixes its revenue at the contract price.",
-    "Where that price is below the market path over the contract's years, CFADS, debt and returns fall as the share",
-    "rises. The DSCR sheet (F2) sizes uncontracted debt on its own lower CFADS and shorter tenor (inputs): there,",
-    "contracts add debt capacity.",
+    "the same tenor; a contract lowers the loan's spread (fleet_debt_rate) and sells all its GPUs' hours at the contract",
+    "price, where merchant hours earn gpu_utilization × the market price. Where the contract earns less over its years",
+    "(the seed template), CFADS, debt and returns fall as the share rises; where it earns more (h100-market), they rise;",
+    "the LTV cap can hold the debt flat. The DSCR sheet (F2) sizes uncontracted debt on its own lower CFADS and shorter",
+    "tenor (inputs): there, contracts add debt capacity.",
 )
 
 
