@@ -82,6 +82,9 @@ HUGE_FLEET = {"economic_life_years": 15.0, "fleet_debt_tenor_years": 15.0, "mark
 # segment shares summing to 1 + 7e-10: valid for Python (within share_tolerance, 1e-9), and the workbook's check
 # passes too (ROUND(total, 9) = 1, as it was, failed them: a build Python accepted showed "FAILED")
 SHARES_NEAR_1 = {"share_batch": 0.2000000007}
+# the cases above by name (the seed with these overrides)
+NAMED = {"losses": LOSSES, "near_minus_100": NEAR_MINUS_100, "below_floor": BELOW_FLOOR, "near_floor": NEAR_FLOOR,
+         "huge_fleet": HUGE_FLEET, "shares_near_1": SHARES_NEAR_1}
 
 
 @pytest.fixture(scope="module")
@@ -104,18 +107,9 @@ def recalculated(tmp_path_factory):
             overrides = {k: v for k, v in values.items() if v != seed[k]}
             xl.build(src / f"{prefix}{i}.xlsx", "seed", overrides)
             cases[f"{prefix}{i}"] = (src / f"{prefix}{i}.xlsx", model.evaluate(values))
-    xl.build(src / "losses.xlsx", "seed", LOSSES)
-    cases["losses"] = (src / "losses.xlsx", model.evaluate(LOSSES))
-    xl.build(src / "near.xlsx", "seed", NEAR_MINUS_100)
-    cases["near_minus_100"] = (src / "near.xlsx", model.evaluate(NEAR_MINUS_100))
-    xl.build(src / "below.xlsx", "seed", BELOW_FLOOR)
-    cases["below_floor"] = (src / "below.xlsx", model.evaluate(BELOW_FLOOR))
-    xl.build(src / "nearfloor.xlsx", "seed", NEAR_FLOOR)
-    cases["near_floor"] = (src / "nearfloor.xlsx", model.evaluate(NEAR_FLOOR))
-    xl.build(src / "huge.xlsx", "seed", HUGE_FLEET)
-    cases["huge_fleet"] = (src / "huge.xlsx", model.evaluate(HUGE_FLEET))
-    xl.build(src / "shares.xlsx", "seed", SHARES_NEAR_1)
-    cases["shares_near_1"] = (src / "shares.xlsx", model.evaluate(SHARES_NEAR_1))
+    for name, overrides in NAMED.items():
+        xl.build(src / f"{name}.xlsx", "seed", overrides)
+        cases[name] = (src / f"{name}.xlsx", model.evaluate(overrides))
     return {k: (p, recalculate(p, out), exp) for k, (p, exp) in cases.items()}
 
 
