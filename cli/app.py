@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from model.errors import InputError
+from model.errors import InputError, needs_extra
 
 
 class _Once(argparse.Action):
@@ -67,10 +67,7 @@ def run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         top = (exc.name or "").split(".")[0]
         if top not in EXTRAS or not _not_installed(top):  # pandas there but pandas.foo missing: a bug, raised
             raise
-        extra = EXTRAS[top]
-        print(f"error: this command needs {top}, which the project's '{extra}' extra installs: "
-              f"pip install 'ai-inference-economics[{extra}]' (in a clone: pip install -e '.[{extra}]')",
-              file=sys.stderr)
+        print(f"error: {needs_extra('this command', top, EXTRAS[top])}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: files being written are already removed (xl.atomic); no traceback
         print("interrupted", file=sys.stderr)

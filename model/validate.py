@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 SHARES = ("share_hobbyist", "share_growth", "share_enterprise", "share_batch")
 SHARE_TOLERANCE = CONSTANTS["share_tolerance"].value  # the workbook's check reads the same constant
+_SHARES_RULE = f"they must sum to 1 (within {SHARE_TOLERANCE:.0e})".replace("e-0", "e-")  # "1e-9", as MODEL.md
 
 
 def _describe(name: str) -> str:
@@ -169,8 +170,7 @@ def check_cross(values: dict, where: str = "") -> None:
     if all(isinstance(values[s], float) for s in SHARES):
         total = sum(values[s] for s in SHARES)
         if abs(total - 1) > SHARE_TOLERANCE:
-            raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {total!r}; they must sum to 1 "
-                             f"(within {SHARE_TOLERANCE:.0e})".replace("e-0", "e-"))
+            raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {total!r}; {_SHARES_RULE}")
         return
     import numpy as np
 
@@ -180,8 +180,7 @@ def check_cross(values: dict, where: str = "") -> None:
         i, text = _first_bad(bad)
         shown = float(np.asarray(total)[i])
         idx = f" at index {text}" if text else ""
-        raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {shown!r}{idx}; they must sum to 1 "
-                         f"(within {SHARE_TOLERANCE:.0e})".replace("e-0", "e-"))
+        raise InputError(f"{at}segment shares {' + '.join(SHARES)} = {shown!r}{idx}; {_SHARES_RULE}")
 
 
 def check_fit(effective_batch, values: dict) -> None:

@@ -36,9 +36,9 @@ try:
 except ModuleNotFoundError as exc:  # the model works without it; the Excel functions do not
     if exc.name != "xlwings":
         raise
-    raise ModuleNotFoundError("the Excel functions (udfs) need xlwings, which the project's 'udfs' extra installs: "
-                              "pip install 'ai-inference-economics[udfs]' (in a clone: pip install -e '.[udfs]')",
-                              name="xlwings") from None
+    from model.errors import needs_extra
+
+    raise ModuleNotFoundError(needs_extra("the Excel functions (udfs)", "xlwings", "udfs"), name="xlwings") from None
 from xlwings import XlwingsError, arg, func, ret
 
 import model

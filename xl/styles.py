@@ -29,7 +29,19 @@ UNIT_FORMATS = {
 }
 # a breakeven utilization at or above 100% is never reached: its number, marked (the command line shows the number)
 NEVER = "breakeven %"  # the format's key, not a unit: the unit column says %
-UNIT_FORMATS[NEVER] = '[>=1]0.00%" (never)";0.00%'
+
+
+def never_format(percent: str) -> str:
+    """`percent` (a number format), marked (never) from 100% up."""
+    return f'[>=1]{percent}" (never)";{percent}'
+
+
+def marks_never(name: str) -> bool:
+    """Whether output `name` is a breakeven utilization, which no utilization reaches from 100% up."""
+    return name.startswith("breakeven_utilization")
+
+
+UNIT_FORMATS[NEVER] = never_format(UNIT_FORMATS["%"])
 # units whose format has no zero section, given one in yearly rows (a year past a term: "–", not 0.00% or 0.00×)
 DASHED_IN_ROWS = ("%", "%/yr", "×", "×/yr", "GPUs")
 BIG_UNITS = ("$", "$/yr")  # shown in $ millions when the amount is a million or more
@@ -98,7 +110,7 @@ class Styles:
                                        "border": 2, "locked": False})
         self.year_header = wb.add_format({**head, "align": "right", "num_format": '"Year "0'})
         # the Sensitivity grids' breakevens (NEVER's format to a tenth of a percent: narrower columns)
-        self.breakeven = wb.add_format({**base, "num_format": '[>=1]0.0%" (never)";0.0%'})
+        self.breakeven = wb.add_format({**base, "num_format": never_format("0.0%")})
         # the DSCR sentinel (years without debt service) reads "none": a conditional format (Book.year_row), as a
         # number format's condition would have to write 1e300 out in full, past its 255 characters
         self.none = wb.add_format({"num_format": '"none"'})
@@ -119,8 +131,7 @@ class Styles:
 
     def output(self, name: str, unit: str, *values, kind: str = "calc") -> object:
         """An output's format: money(unit, values), a breakeven utilization's marked (never) from 100% up."""
-        return self.value(NEVER, kind) if name.startswith("breakeven_utilization") else self.money(unit, *values,
-                                                                                                   kind=kind)
+        return self.value(NEVER, kind) if marks_never(name) else self.money(unit, *values, kind=kind)
 
     def money(self, unit: str, *values, kind: str = "calc") -> object:
         """The format of `unit`, in $ millions when the values are large sums (display_unit)."""

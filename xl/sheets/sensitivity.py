@@ -8,6 +8,7 @@ from model.registry import INPUTS, OUTPUTS
 
 from ..book import Book, agree, agree_excel
 from ..formula import inline
+from ..styles import marks_never
 
 GRIDS = (
     ("Cost per M output tokens ($/M tokens) by serving utilization (rows) × optimization multiplier (columns)",
@@ -47,7 +48,7 @@ def grid(b: Book, ws, r: int, title: str, target: str, row_key: str, col_key: st
     head = r
     points = b.along([{row_key: rv, col_key: cv} for rv in rows_v for cv in cols_v], (target,))
     unit = OUTPUTS[target].unit
-    fmt = st.breakeven if target.startswith("breakeven_") else st.value(unit)
+    fmt = st.breakeven if marks_never(target) else st.value(unit)
     first = r + 1
     for i, ref in enumerate(rows_ref):
         r += 1
