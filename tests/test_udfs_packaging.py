@@ -3,6 +3,7 @@ project, installed on its own (no repository, no data files), serves every templ
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -61,8 +62,15 @@ def test_import_udfs_adds_no_heavy_module():
 def test_wheel_without_data_files_serves_every_template(tmp_path):
     wheels, target, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
     work.mkdir()
+    # built from a copy: setuptools writes build/ and rewrites *.egg-info in the tree it builds (the repository's
+    # egg-info is what importlib.metadata reads while another test file builds a workbook), and never empties
+    # build/lib (a module deleted from the source would still be in the wheel)
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "out",
+                                                                 "*.egg-info", "__pycache__", ".*_cache",
+                                                                 ".hypothesis", "*.xlsx", "*.bak"))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                            "-w", str(wheels), str(ROOT)], capture_output=True, text=True, timeout=300)
+                            "-w", str(wheels), str(source)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr
     wheel = next(wheels.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

@@ -319,3 +319,39 @@ def test_every_check_is_exactly_1_on_valid_inputs(recalculated, case):
     ws = openpyxl.load_workbook(lo, data_only=True)["Checks"]
     got = {name: ws[cell].value for name, cell in check_cells(ws).items()}
     assert all(v == 1 for v in got.values()), {k: v for k, v in got.items() if v != 1}
+
+
+def test_a_timeout_stops_libreoffice_whole(tmp_path):
+    """soffice is a script whose oosplash starts soffice.bin as its child: a timeout must end that child too, or it
+    goes on converting, using a core and its deleted profile, long after the caller has given up. Six copies of
+    the workbook printed to PDF take LibreOffice well over the 3 s allowed (4-5 s each here)."""
+    import os
+    import subprocess
+    import time
+
+    from xl.libreoffice import convert_many
+
+    srcs = [tmp_path / f"book{i}.xlsx" for i in range(6)]
+    xl.build(srcs[0])
+    for src in srcs[1:]:
+        shutil.copyfile(srcs[0], src)
+    out = tmp_path / "pdf out"
+
+    def running() -> list[str]:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:  # empty once a process has ended
+                    args = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # gone meanwhile
+                continue
+            if str(out) in args:
+                found.append(f"{pid}: {args[:120]}")
+        return found
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        convert_many(srcs, out, "pdf", ".pdf", timeout=3)
+    deadline = time.monotonic() + 1
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(), running()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -58,11 +60,29 @@ def convert_many(srcs: list, out_dir: str | Path, target: str, suffix: str, time
         (user / "registrymodifications.xcu").write_text(XCU)
         cmd = [exe, f"-env:UserInstallation=file://{prof}", "--headless", "--norestore", "--nologo",
                "--convert-to", target, "--outdir", str(out_dir), *map(str, srcs)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = _run(cmd, timeout)
     results = [out_dir / (Path(src).stem + suffix) for src in srcs]
     if proc.returncode != 0 or not all(r.exists() for r in results):
         raise RuntimeError(f"LibreOffice failed ({proc.returncode}): {proc.stdout} {proc.stderr}")
     return results
+
+
+def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """`cmd` in a process group of its own, ended whole on a timeout: soffice's oosplash starts soffice.bin as its
+    child, and killing oosplash alone (what subprocess.run does) leaves soffice.bin converting on, a core busy and
+    its profile deleted under it. Raises subprocess.TimeoutExpired as subprocess.run would."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # POSIX: a session and group led by proc; elsewhere ignored
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException:  # a timeout, or Ctrl-C, which no longer reaches a group of its own
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (AttributeError, ProcessLookupError):  # Windows (the process alone, as subprocess.run); all gone
+            proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def read_names(path: str | Path) -> dict[str, object]:
