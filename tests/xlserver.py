@@ -52,33 +52,52 @@ def serve(project: Path, timeout: float = 25.0, quiet: bool = False) -> Iterator
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     set_up_project(project, env, quiet)
     env["XLWINGS_PROJECT_DIR"] = str(project)  # what the `xlwings-server` command sets before uvicorn.run
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = project / "server.log"
     extra = ["--no-access-log", "--log-level", "warning"] if quiet else []
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app",
-                                 "--host", "127.0.0.1", "--port", str(port), *extra],
-                                cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log_path = project / "server.log"
+    for attempt in range(3):  # the free port may be taken between free_port() and uvicorn's bind: another port
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with open(log_path, "w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app",
+                                     "--host", "127.0.0.1", "--port", str(port), *extra],
+                                    cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"xlwings Server exited ({proc.returncode}):\n{log_path.read_text()}")
-                try:
-                    with urllib.request.urlopen(f"{base}/xlwings/custom-functions-meta", timeout=5) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"xlwings Server not ready after {timeout} s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            if _ready(proc, base, log_path, timeout, retry=attempt < 2):
+                break
+        except BaseException:
+            _stop(proc)
+            raise
+    try:
+        yield base
+    finally:
+        _stop(proc)
+
+
+def _ready(proc: subprocess.Popen, base: str, log_path: Path, timeout: float, retry: bool) -> bool:
+    """Whether the server answers at `base` within `timeout`; False if it exited because its port was taken and
+    `retry` allows another one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            text = log_path.read_text()
+            if retry and "address already in use" in text.lower():
+                return False
+            raise RuntimeError(f"xlwings Server exited ({proc.returncode}):\n{text}")
+        try:
+            with urllib.request.urlopen(f"{base}/xlwings/custom-functions-meta", timeout=5) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"xlwings Server not ready after {timeout} s:\n{log_path.read_text()}")
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
