@@ -66,9 +66,11 @@ def test_wheel_without_data_files_serves_every_template(tmp_path):
     # egg-info is what importlib.metadata reads while another test file builds a workbook), and never empties
     # build/lib (a module deleted from the source would still be in the wheel)
     source = tmp_path / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "venv", "build", "dist", "out",
-                                                                 "*.egg-info", "__pycache__", ".*_cache",
-                                                                 ".hypothesis", "*.xlsx", "*.bak"))
+    top = shutil.ignore_patterns(".git", ".venv", "venv", ".tox", "build", "dist", "out", ".*_cache", ".hypothesis",
+                                 "*.xlsx", "*.bak")  # the checkout's own, at its top only: a package may hold an out/
+    anywhere = shutil.ignore_patterns("*.egg-info", "__pycache__")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=lambda folder, names: anywhere(folder, names) | (
+        top(folder, names) if Path(folder) == ROOT else set()))
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
                             "-w", str(wheels), str(source)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr

@@ -24,12 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def set_up_project(project: Path, env: dict[str, str], quiet: bool = False) -> None:
     """udfs/README.md, xlwings Server steps 1, 3 and 4. `quiet`: no log line per call (for timing)."""
     subprocess.run([sys.executable, "-m", "xlwings_server.cli", "init", str(project)], env=env, check=True,
@@ -54,39 +48,36 @@ def serve(project: Path, timeout: float = 25.0, quiet: bool = False) -> Iterator
     env["XLWINGS_PROJECT_DIR"] = str(project)  # what the `xlwings-server` command sets before uvicorn.run
     extra = ["--no-access-log", "--log-level", "warning"] if quiet else []
     log_path = project / "server.log"
-    for attempt in range(3):  # the free port may be taken between free_port() and uvicorn's bind: another port
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
+    # the listening socket is made here and handed to uvicorn (--fd): no other process can take its port between
+    # choosing it and binding it, and what answers on it is this server
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        # uvicorn takes a socket by fd as a Unix one, so asyncio leaves Nagle on for its connections (40 ms a
+        # request); Linux hands the listener's TCP_NODELAY to every connection it accepts
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.listen()
+        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         with open(log_path, "w") as log:
             proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "xlwings_server.main:main_app",
-                                     "--host", "127.0.0.1", "--port", str(port), *extra],
+                                     "--fd", str(sock.fileno()), *extra], pass_fds=(sock.fileno(),),
                                     cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            if _ready(proc, base, log_path, timeout, retry=attempt < 2):
-                break
-        except BaseException:
-            _stop(proc)
-            raise
     try:
+        _wait_ready(proc, base, log_path, timeout)
         yield base
     finally:
         _stop(proc)
 
 
-def _ready(proc: subprocess.Popen, base: str, log_path: Path, timeout: float, retry: bool) -> bool:
-    """Whether the server answers at `base` within `timeout`; False if it exited because its port was taken and
-    `retry` allows another one."""
+def _wait_ready(proc: subprocess.Popen, base: str, log_path: Path, timeout: float) -> None:
+    """Until the server answers at `base` (RuntimeError, with its log, if it exits or takes over `timeout` s)."""
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            text = log_path.read_text()
-            if retry and "address already in use" in text.lower():
-                return False
-            raise RuntimeError(f"xlwings Server exited ({proc.returncode}):\n{text}")
+            raise RuntimeError(f"xlwings Server exited ({proc.returncode}):\n{log_path.read_text()}")
         try:
             with urllib.request.urlopen(f"{base}/xlwings/custom-functions-meta", timeout=5) as r:
                 if r.status == 200:
-                    return True
+                    return
         except OSError:
             pass
         if time.monotonic() > deadline:

@@ -80,7 +80,9 @@ def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
             os.killpg(proc.pid, signal.SIGKILL)
         except (AttributeError, ProcessLookupError):  # Windows (the process alone, as subprocess.run); all gone
             proc.kill()
-        proc.communicate()
+        proc.wait()  # not communicate(): a descendant that left the group could hold the pipes open
+        proc.stdout.close()
+        proc.stderr.close()
         raise
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
