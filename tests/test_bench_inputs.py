@@ -165,17 +165,24 @@ def test_a_csv_is_parsed_once_and_measured_from_an_npz_copy(tmp_path, monkeypatc
     assert run._as_npz(seen["x"], tmp_path / "no such folder", "s.csv") == "s.csv"
 
 
-def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch):
+@pytest.fixture
+def rooted(tmp_path, monkeypatch):
+    """bench/run.py without its table, its ROOT in tmp_path: where results.json would go is never the repository's
+    (a regression must not damage the file README's ranges cite); returns the module and that results.json."""
+    import run
+
+    monkeypatch.setattr(run, "table", lambda report: "")
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    (tmp_path / "bench").mkdir()
+    return run, tmp_path / "bench" / "results.json"
+
+
+def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch, rooted):
     # --out used to be ignored with --only-evaluate; a partial run must not replace a full run's results.json
     import json
 
-    import run
-
+    run, results = rooted
     monkeypatch.setattr(run, "bench_evaluate_fresh", lambda n, source: {"n": n, "source": source})
-    monkeypatch.setattr(run, "table", lambda report: "")
-    monkeypatch.setattr(run, "ROOT", tmp_path)  # where results.json would go: never the repository's, even if broken
-    (tmp_path / "bench").mkdir()
-    results = tmp_path / "bench" / "results.json"
     out = tmp_path / "r.json"
     assert run.main(["--only-evaluate", "--quick", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["evaluate_fresh"] == {"n": 100_000, "source": "0"}
@@ -183,20 +190,16 @@ def test_only_evaluate_writes_the_json_where_out_says_and_leaves_results_json_al
     assert not results.exists()
 
 
-def test_quick_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch):
+def test_quick_writes_the_json_where_out_says_and_leaves_results_json_alone(tmp_path, monkeypatch, rooted):
     # a smoke run's smaller sizes replaced the full run's results.json, which README's ranges cite
     import json
 
-    import run
-
+    run, results = rooted
     for name in ("bench_formulas", "bench_evaluate", "bench_evaluate_fresh", "bench_udf"):
         monkeypatch.setattr(run, name, lambda *a, name=name, **k: {"stub": name})
     monkeypatch.setattr(run, "bench_build", lambda tmp, repeat: {"path": tmp / "x.xlsx", "repeat": repeat})
-    monkeypatch.setattr(run, "table", lambda report: "")
-    monkeypatch.setattr(run, "ROOT", tmp_path)  # where results.json would go: never the repository's, even if broken
-    (tmp_path / "bench").mkdir()
     assert run.main(["--quick", "--skip-libreoffice"]) == 0
-    assert not (tmp_path / "bench" / "results.json").exists()
+    assert not results.exists()
     out = tmp_path / "q.json"
     assert run.main(["--quick", "--skip-libreoffice", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
